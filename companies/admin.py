@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from companies.models import Company, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "focus_mode", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "timezone"]}),
+        (
+            "OKR practice",
+            {
+                "fields": [
+                    "focus_mode",
+                    "max_objectives_per_department",
+                    "max_key_results_per_objective",
+                    "rollup_child_objectives",
+                ]
+            },
+        ),
+        ("Check-in cadence", {"fields": ["checkin_weekday", "checkin_hour"]}),
+    ]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_staff", "is_active"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "checkin_reminders"]}),
+        (
+            "Operator access",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "company", "role", "created_at"]
+    list_filter = ["role", "company"]
+    search_fields = ["user__email", "company__name"]
+    list_select_related = ["user", "company"]
+    autocomplete_fields = ["user", "company"]

@@ -1,0 +1,158 @@
+"""Tenants (companies), people and their memberships."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone as dj_timezone
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone.", code="invalid_timezone")
+
+
+class FocusMode(models.TextChoices):
+    WARN = "warn", "Warn"
+    BLOCK = "block", "Block"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class Company(models.Model):
+    """A tenant. Its settings live on the row: they are read on almost every write."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    focus_mode = models.CharField(
+        max_length=5,
+        choices=FocusMode.choices,
+        default=FocusMode.WARN,
+        help_text="What happens when a focus limit is exceeded: warn, or refuse the write.",
+    )
+    max_objectives_per_department = models.PositiveSmallIntegerField(default=3)
+    max_key_results_per_objective = models.PositiveSmallIntegerField(default=5)
+    checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    checkin_hour = models.PositiveSmallIntegerField(
+        default=9, help_text="Local hour (0-23) in the company's time zone."
+    )
+    rollup_child_objectives = models.BooleanField(
+        default=True,
+        help_text="Whether child objectives count in their parent's progress.",
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.CheckConstraint(condition=Q(focus_mode__in=FocusMode.values), name="company_focus_mode_valid"),
+            models.CheckConstraint(
+                condition=Q(max_objectives_per_department__gte=1),
+                name="company_max_objectives_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_key_results_per_objective__gte=1),
+                name="company_max_key_results_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_weekday__gte=0, checkin_weekday__lte=6),
+                name="company_checkin_weekday_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_hour__gte=0, checkin_hour__lte=23),
+                name="company_checkin_hour_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def local_today(self):
+        return dj_timezone.localdate(timezone=self.tzinfo)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One global login per person, by email; companies come through memberships."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Operator access to the admin.")
+    checkin_reminders = models.BooleanField(default=True, help_text="Receive check-in reminder emails.")
+    date_joined = models.DateTimeField(default=dj_timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    LEADER = "leader", "Leader"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "user"], name="membership_unique_per_company"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.company} ({self.role})"

@@ -1,0 +1,102 @@
+"""Writes for companies, users and memberships."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from companies.models import Company, Membership, Role, User
+from okrhub.errors import invalid, not_found
+from okrhub.permissions import Action
+from okrhub.tenancy import Actor
+
+#: Company fields an admin may change through settings.
+SETTINGS_FIELDS = (
+    "name",
+    "timezone",
+    "focus_mode",
+    "max_objectives_per_department",
+    "max_key_results_per_objective",
+    "checkin_weekday",
+    "checkin_hour",
+    "rollup_child_objectives",
+)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "company"
+    slug, n = base, 1
+    while Company.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def company_create(*, name: str, creator: User | None = None, slug: str = "", **settings: Any) -> Company:
+    """Create a tenant; its creator (if given) becomes its first admin."""
+    company = Company(name=name, slug=slug or _unique_slug(name), **settings)
+    company.full_clean()
+    company.save()
+    if creator is not None:
+        membership_create(company=company, actor=None, user=creator, role=Role.ADMIN)
+    return company
+
+
+@transaction.atomic
+def company_settings_update(*, company: Company, actor: Actor, **changes: Any) -> Company:
+    """Change company settings (admins only). Toggling child roll-up recomputes progress."""
+    actor.require(Action.MANAGE_COMPANY)
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not company settings: {sorted(unknown)}")
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    rollup_changed = (
+        "rollup_child_objectives" in changes and changes["rollup_child_objectives"] != company.rollup_child_objectives
+    )
+    for name, value in changes.items():
+        setattr(company, name, value)
+    company.full_clean()
+    company.save(update_fields=[*changes])
+    if rollup_changed:
+        from objectives.rollup import schedule_full_recompute
+
+        schedule_full_recompute(company_id=company.pk)
+    return company
+
+
+def user_create(*, email: str, password: str | None, full_name: str = "") -> User:
+    user = User(email=User.objects.normalize_email(email).lower(), full_name=full_name)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def membership_create(*, company: Company, actor: Actor | None, user: User, role: str = Role.MEMBER) -> Membership:
+    """Add ``user`` to ``company``. ``actor=None`` is the system (sign-up, demo, admin)."""
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    membership = Membership(company=company, user=user, role=role)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_update_role(*, company: Company, actor: Actor, membership: Membership, role: str) -> Membership:
+    """Change a member's role; the company always keeps at least one admin."""
+    actor.require(Action.MANAGE_COMPANY)
+    if membership.company_id != company.pk:
+        raise not_found("member")
+
+    membership = Membership.objects.select_for_update().get(pk=membership.pk, company=company)
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        admins = Membership.objects.select_for_update().filter(company=company, role=Role.ADMIN)
+        if admins.count() <= 1:
+            raise invalid("role", "The company must keep at least one admin.", "last_admin")
+    membership.role = role
+    membership.full_clean()
+    membership.save(update_fields=["role"])
+    return membership

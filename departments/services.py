@@ -1,0 +1,102 @@
+"""Writes for departments and their leads and members."""
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from companies.models import Company, Membership
+from departments.models import Department, DepartmentMembership, DepartmentRole
+from okrhub.errors import invalid, not_found
+from okrhub.permissions import Action
+from okrhub.tenancy import Actor
+
+
+def _check_parent(*, company: Company, department: Department | None, parent: Department | None) -> None:
+    if parent is None:
+        return
+    if parent.company_id != company.pk:
+        raise not_found("department")
+    if department is None or department.pk is None:
+        return
+    parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
+    current: int | None = parent.pk
+    while current is not None:
+        if current == department.pk:
+            raise invalid(
+                "parent",
+                "A department cannot sit inside itself or one of its teams.",
+                "department_cycle",
+            )
+        current = parents.get(current)
+
+
+@transaction.atomic
+def department_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    name: str,
+    slug: str = "",
+    parent: Department | None = None,
+) -> Department:
+    """Create a department (admins only; ``actor=None`` is the system)."""
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    _check_parent(company=company, department=None, parent=parent)
+    department = Department(company=company, name=name, slug=slug or slugify(name)[:60], parent=parent)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *,
+    company: Company,
+    actor: Actor,
+    department: Department,
+    **changes,
+) -> Department:
+    actor.require(Action.MANAGE_COMPANY)
+    if department.company_id != company.pk:
+        raise not_found("department")
+    allowed = {"name", "slug", "parent"}
+    if set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    if "parent" in changes:
+        _check_parent(company=company, department=department, parent=changes["parent"])
+    for name, value in changes.items():
+        setattr(department, name, value)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_member_set(
+    *,
+    company: Company,
+    actor: Actor | None,
+    department: Department,
+    user,
+    role: str | None = DepartmentRole.MEMBER,
+) -> DepartmentMembership | None:
+    """Make ``user`` a lead or member of ``department``; ``role=None`` removes them."""
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    if department.company_id != company.pk:
+        raise not_found("department")
+    if not Membership.objects.filter(company=company, user=user).exists():
+        raise invalid("user", "Only members of the company can join its departments.")
+    if role is not None and role not in DepartmentRole.values:
+        raise invalid("role", f"Choose one of: {', '.join(DepartmentRole.values)}.")
+    if role is None:
+        DepartmentMembership.objects.filter(company=company, department=department, user=user).delete()
+        return None
+    membership, _ = DepartmentMembership.objects.get_or_create(
+        company=company, department=department, user=user, defaults={"role": role}
+    )
+    if membership.role != role:
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role"])
+    return membership

@@ -1,0 +1,131 @@
+"""Operator admin for OKRs: progress shown as people see it ("—" when unknown)."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from objectives.rollup import schedule_full_recompute
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+class ProgressMixin:
+    def save_related(self, request, form, formsets, change) -> None:
+        # Operator edits bypass the services; repair the progress caches after them.
+        super().save_related(request, form, formsets, change)
+        schedule_full_recompute(company_id=form.instance.company_id)
+
+    @admin.display(description="progress", ordering="progress")
+    def progress_display(self, obj) -> str:
+        if obj.progress is None:
+            return "—"
+        return format_html(
+            '<progress max="100" value="{}" style="width:6em"></progress> {}',
+            round(obj.progress * 100),
+            percent(obj.progress),
+        )
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = ["name", "company", "start_date", "end_date", "status"]
+    list_filter = ["status", "company"]
+    list_select_related = ["company"]
+    readonly_fields = ["closed_at"]
+
+
+class KeyResultInline(ProgressMixin, admin.TabularInline):
+    model = KeyResult
+    extra = 0
+    fields = ["title", "kind", "direction", "start_value", "target_value", "current_value", "unit",
+              "currency", "weight", "confidence", "progress_display"]  # fmt: skip
+    readonly_fields = ["current_value", "confidence", "progress_display"]
+    show_change_link = True
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(ProgressMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "company",
+        "cycle",
+        "department",
+        "parent",
+        "status",
+        "weight",
+        "progress_display",
+    ]
+    list_filter = ["status", "company", "cycle", "department"]
+    list_select_related = ["company", "cycle", "department", "parent"]
+    search_fields = ["title"]
+    raw_id_fields = ["parent", "owner"]
+    readonly_fields = ["progress_display", "final_score"]
+    inlines = [KeyResultInline]
+
+    def save_formset(self, request, form, formset, change):
+        for row in formset.save(commit=False):
+            row.company_id = form.instance.company_id
+            row.save()
+        for row in formset.deleted_objects:
+            row.delete()
+
+
+class CheckInInline(admin.TabularInline):
+    model = CheckIn
+    extra = 0
+    fields = ["created_at", "value", "confidence", "author", "note"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(KeyResult)
+class KeyResultAdmin(ProgressMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "objective",
+        "kind",
+        "current_value",
+        "target_value",
+        "confidence",
+        "progress_display",
+    ]
+    list_filter = ["kind", "confidence", "company"]
+    list_select_related = ["objective"]
+    search_fields = ["title"]
+    raw_id_fields = ["objective", "owner"]
+    readonly_fields = [
+        "current_value",
+        "confidence",
+        "last_checkin_at",
+        "progress_display",
+        "final_score",
+    ]
+    inlines = [CheckInInline]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    """Check-ins are append-only: operators can read them, never edit them."""
+
+    list_display = ["key_result", "value", "confidence", "author", "created_at"]
+    list_filter = ["confidence", "company"]
+    list_select_related = ["key_result", "author"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Dependency)
+class DependencyAdmin(admin.ModelAdmin):
+    list_display = ["from_objective", "to_objective", "note", "company"]
+    list_select_related = ["from_objective", "to_objective", "company"]
+    raw_id_fields = ["from_objective", "to_objective"]

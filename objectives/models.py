@@ -1,0 +1,252 @@
+"""Cycles, objectives, key results, check-ins and dependencies.
+
+Every row carries ``company`` and every index or unique constraint is led by
+it: the company is the isolation boundary and the distribution column.
+Stored ``progress`` columns are a cache of ``objectives.progress``; NULL means
+"unknown" (nothing measured yet), never zero.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
+WEIGHT_DIGITS = {"max_digits": 7, "decimal_places": 2}
+
+
+class CycleStatus(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class Cycle(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    name = models.CharField(max_length=80)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=8, choices=CycleStatus.choices, default=CycleStatus.PLANNING)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="cycle_name_per_company"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="cycle_dates_ordered"),
+            models.CheckConstraint(condition=Q(status__in=CycleStatus.values), name="cycle_status_valid"),
+        ]
+        indexes = [models.Index(fields=["company", "status", "start_date"], name="cycle_company_status")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CycleStatus.CLOSED
+
+
+class ObjectiveStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+    ARCHIVED = "archived", "Archived"
+
+
+#: Statuses whose objectives count in their parent's roll-up.
+COUNTED_STATUSES = (ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED)
+
+
+class Objective(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="objectives")
+    department = models.ForeignKey(
+        "departments.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="objectives",
+        help_text="Empty for a company-level objective.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5000)
+    status = models.CharField(max_length=8, choices=ObjectiveStatus.choices, default=ObjectiveStatus.DRAFT)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The objective this one ladders up to.",
+    )
+    weight = models.DecimalField(**WEIGHT_DIGITS, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))])
+    private = models.BooleanField(default=False)
+    progress = models.FloatField(null=True, blank=True, editable=False)
+    final_score = models.FloatField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="objective_weight_positive"),
+            models.CheckConstraint(condition=Q(status__in=ObjectiveStatus.values), name="objective_status_valid"),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="objective_not_own_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=1),
+                name="objective_progress_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "cycle", "department"], name="objective_company_cycle"),
+            models.Index(fields=["company", "parent"], name="objective_company_parent"),
+            models.Index(fields=["company", "owner"], name="objective_company_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_company_level(self) -> bool:
+        return self.department_id is None
+
+
+class KeyResultKind(models.TextChoices):
+    NUMBER = "number", "Number"
+    PERCENT = "percent", "Percent"
+    CURRENCY = "currency", "Currency"
+    MILESTONE = "milestone", "Milestone"
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", "Increase to target"
+    DECREASE = "decrease", "Decrease to target"
+    AT_LEAST = "at_least", "Stay at or above target"
+    AT_MOST = "at_most", "Stay at or below target"
+
+
+class Confidence(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
+class KeyResult(models.Model):
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=9, choices=KeyResultKind.choices, default=KeyResultKind.NUMBER)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INCREASE)
+    start_value = models.DecimalField(**VALUE_DIGITS, default=Decimal(0))
+    target_value = models.DecimalField(**VALUE_DIGITS)
+    current_value = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
+    unit = models.CharField(max_length=24, blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, for currency.")
+    weight = models.DecimalField(**WEIGHT_DIGITS, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))])
+    confidence = models.CharField(max_length=9, choices=Confidence.choices, blank=True)
+    last_checkin_at = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(null=True, blank=True, editable=False)
+    final_score = models.FloatField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="key_result_weight_positive"),
+            models.CheckConstraint(condition=Q(kind__in=KeyResultKind.values), name="key_result_kind_valid"),
+            models.CheckConstraint(condition=Q(direction__in=Direction.values), name="key_result_direction_valid"),
+            models.CheckConstraint(
+                condition=Q(confidence__in=[*Confidence.values, ""]),
+                name="key_result_confidence_valid",
+            ),
+            # Increase needs target above start, decrease below: start == target is invalid.
+            models.CheckConstraint(
+                condition=Q(direction=Direction.INCREASE, target_value__gt=F("start_value"))
+                | Q(direction=Direction.DECREASE, target_value__lt=F("start_value"))
+                | Q(direction__in=[Direction.AT_LEAST, Direction.AT_MOST]),
+                name="key_result_target_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=KeyResultKind.MILESTONE)
+                | Q(direction=Direction.INCREASE, start_value=0, target_value=1),
+                name="key_result_milestone_is_zero_to_one",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=KeyResultKind.CURRENCY, currency__regex=r"^[A-Z]{3}$")
+                | (~Q(kind=KeyResultKind.CURRENCY) & Q(currency="")),
+                name="key_result_currency_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=1),
+                name="key_result_progress_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "objective"], name="key_result_company_objective"),
+            models.Index(fields=["company", "owner"], name="key_result_company_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CheckIn(models.Model):
+    """Append-only: a correction is a new check-in, never an edit."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    value = models.DecimalField(**VALUE_DIGITS)
+    confidence = models.CharField(max_length=9, choices=Confidence.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(confidence__in=Confidence.values), name="checkin_confidence_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "key_result", "created_at"], name="checkin_company_kr_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} on {self.key_result_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Check-ins are append-only; record a new check-in instead.")
+        super().save(*args, **kwargs)
+
+
+class Dependency(models.Model):
+    """``from_objective`` depends on ``to_objective`` (usually across departments)."""
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    from_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependencies")
+    to_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependents")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "from_objective", "to_objective"], name="dependency_unique"),
+            models.CheckConstraint(condition=~Q(from_objective=F("to_objective")), name="dependency_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_objective_id} → {self.to_objective_id}"

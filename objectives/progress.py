@@ -1,0 +1,85 @@
+"""The progress maths of DESIGN §3, as pure functions with no database access.
+
+Progress is a float in [0, 1], or ``None`` when it is unknown. Unknown is never
+zero: an unmeasured key result or objective is left out of every mean.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+INCREASE = "increase"
+DECREASE = "decrease"
+AT_LEAST = "at_least"
+AT_MOST = "at_most"
+MILESTONE = "milestone"
+
+#: An item this far below expected pace is "behind pace".
+BEHIND_PACE_MARGIN = 0.15
+
+
+def clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def key_result_progress(
+    *,
+    kind: str,
+    direction: str,
+    start: Decimal,
+    target: Decimal,
+    current: Decimal | None,
+) -> float | None:
+    """Progress of one key result; ``None`` until it has a current value."""
+    if current is None:
+        return None
+    if kind == MILESTONE:
+        return 1.0 if current >= 1 else 0.0
+    if direction == AT_LEAST:
+        return 1.0 if current >= target else 0.0
+    if direction == AT_MOST:
+        return 1.0 if current <= target else 0.0
+    if direction not in (INCREASE, DECREASE):
+        raise ValueError(f"unknown direction {direction!r}")
+    if start == target:
+        raise ValueError("start and target must differ for increase/decrease")
+    # Decimal division keeps the ratio exact to 28 digits before one rounding to float.
+    return clamp(float((Decimal(current) - start) / (Decimal(target) - start)))
+
+
+@dataclass(frozen=True, slots=True)
+class Weighted:
+    """One contribution to a roll-up: a progress (or None = unknown) and its weight."""
+
+    progress: float | None
+    weight: float
+
+
+def weighted_progress(items: Iterable[Weighted]) -> float | None:
+    """Weighted mean of the known items; ``None`` when none is known.
+
+    ``math.fsum`` makes the result independent of the order of the items, so
+    an incremental roll-up and a full recompute agree to the last bit.
+    """
+    known = [(item.progress, item.weight) for item in items if item.progress is not None]
+    if not known:
+        return None
+    total_weight = math.fsum(weight for _, weight in known)
+    if total_weight <= 0:
+        return None
+    return clamp(math.fsum(progress * weight for progress, weight in known) / total_weight)
+
+
+def expected_progress(*, today: date, start: date, end: date) -> float:
+    """Share of the cycle elapsed on ``today``, in whole days, clamped to [0, 1]."""
+    span = (end - start).days
+    if span <= 0:
+        return 1.0 if today >= end else 0.0
+    return clamp((today - start).days / span)
+
+
+def is_behind_pace(progress: float | None, expected: float) -> bool:
+    """True when known progress is more than the margin below the expected pace."""
+    return progress is not None and progress < expected - BEHIND_PACE_MARGIN

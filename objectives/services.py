@@ -1,0 +1,725 @@
+"""Every write to cycles, objectives, key results, check-ins and dependencies.
+
+Each service takes the company and the acting :class:`~okrhub.tenancy.Actor`
+explicitly, checks the permission matrix, validates (``full_clean`` plus the
+rules the database cannot check) and writes in one transaction. Objects of
+another company are refused as not found. Writes that change progress inputs
+schedule the roll-up after commit.
+"""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from companies.models import Company, FocusMode, Membership
+from departments.models import Department
+from objectives import quality
+from objectives.models import (
+    VALUE_DIGITS,
+    CheckIn,
+    Confidence,
+    Cycle,
+    CycleStatus,
+    Dependency,
+    Direction,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.progress import key_result_progress
+from objectives.rollup import company_full_recompute, schedule_rollup
+from okrhub.errors import invalid, not_found
+from okrhub.permissions import Action
+from okrhub.tenancy import Actor
+
+MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
+
+
+def _same_company(company: Company, **objects: Model | None) -> None:
+    """Refuse, as not found, any object that belongs to another company."""
+    for name, obj in objects.items():
+        if obj is not None and obj.company_id != company.pk:
+            raise not_found(name.replace("_", " "))
+
+
+def _check_owner(company: Company, owner: Any) -> None:
+    if owner is not None and not Membership.objects.filter(company=company, user=owner).exists():
+        raise invalid("owner", "The owner must be a member of this company.", "owner")
+
+
+def _decimal(field: str, value: Any, *, required: bool = True) -> Decimal | None:
+    """Parse a value as a finite decimal that fits the value columns."""
+    if value is None or value == "":
+        if required:
+            raise invalid(field, "This value is required.", "required")
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise invalid(field, "Enter a number.", "invalid") from None
+    if not number.is_finite():
+        raise invalid(field, "Enter a finite number.", "invalid")
+    if abs(number) >= MAX_VALUE:
+        raise invalid(field, f"Enter a number smaller than {MAX_VALUE:,}.", "max_value")
+    return number
+
+
+def _refuse_closed_cycle(cycle: Cycle) -> None:
+    if cycle.status == CycleStatus.CLOSED:
+        raise invalid("cycle", "This cycle is closed; its OKRs are frozen.", "cycle_closed")
+
+
+def _enforce_focus(company: Company, hint: quality.Hint | None, hints: list[quality.Hint]) -> None:
+    if hint is None:
+        return
+    if company.focus_mode == FocusMode.BLOCK:
+        raise invalid(hint.field or "__all__", hint.message, hint.code)
+    hints.append(hint)
+
+
+# ---------------------------------------------------------------- cycles
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    status: str = CycleStatus.PLANNING,
+) -> Cycle:
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    if status == CycleStatus.CLOSED:
+        raise invalid("status", "A new cycle cannot start closed.", "invalid")
+    cycle = Cycle(company=company, name=name, start_date=start_date, end_date=end_date, status=status)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, company: Company, actor: Actor, cycle: Cycle, **changes: Any) -> Cycle:
+    actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    _refuse_closed_cycle(cycle)
+    allowed = {"name", "start_date", "end_date"}
+    if set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    for name, value in changes.items():
+        setattr(cycle, name, value)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_activate(*, company: Company, actor: Actor, cycle: Cycle) -> Cycle:
+    actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    if cycle.status != CycleStatus.PLANNING:
+        raise invalid("status", "Only a cycle in planning can be activated.", "invalid")
+    cycle.status = CycleStatus.ACTIVE
+    cycle.save(update_fields=["status"])
+    return cycle
+
+
+@transaction.atomic
+def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle:
+    """Close a cycle: freeze check-ins and store every final score.
+
+    The cycle row and then its key result rows are locked (in id order, as
+    check-ins lock them), so a concurrent check-in either commits before the
+    close and counts in the final scores, or waits and is then refused.
+    """
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    _refuse_closed_cycle(cycle)
+    list(
+        KeyResult.objects.select_for_update()
+        .filter(company=company, objective__cycle=cycle)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    cycle.status = CycleStatus.CLOSED
+    cycle.closed_at = timezone.now()
+    cycle.save(update_fields=["status", "closed_at"])
+    # Final scores come from a recomputation, not from a cache that may lag.
+    company_full_recompute(company=company)
+    objectives = Objective.objects.filter(company=company, cycle=cycle)
+    KeyResult.objects.filter(company=company, objective__cycle=cycle).update(final_score=_progress_ref())
+    objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
+    objectives.update(final_score=_progress_ref())
+    return cycle
+
+
+def _progress_ref():
+    from django.db.models import F
+
+    return F("progress")
+
+
+# ---------------------------------------------------------------- laddering
+
+
+def _validate_parent(
+    *,
+    company: Company,
+    cycle: Cycle,
+    department: Department | None,
+    parent: Objective | None,
+    objective_id: int | None = None,
+) -> None:
+    """Laddering rules the database cannot check.
+
+    The parent is in the same company, its cycle overlaps the child's, it is
+    a company-level objective or one of the same or an enclosing department,
+    and the link creates no loop.
+    """
+    if parent is None:
+        return
+    _same_company(company, parent=parent)
+    if objective_id is not None and parent.pk == objective_id:
+        raise invalid("parent", "An objective cannot ladder up to itself.", "parent_cycle")
+    if objective_id is not None:
+        parents = dict(Objective.objects.filter(company=company).values_list("id", "parent_id"))
+        current: int | None = parent.pk
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            if current == objective_id:
+                raise invalid(
+                    "parent",
+                    "This link would make the objective ladder up to itself.",
+                    "parent_cycle",
+                )
+            seen.add(current)
+            current = parents.get(current)
+    parent_cycle = parent.cycle if parent.cycle_id != cycle.pk else cycle
+    if parent_cycle.start_date > cycle.end_date or parent_cycle.end_date < cycle.start_date:
+        raise invalid(
+            "parent",
+            f"The parent's cycle ({parent_cycle}) does not overlap this objective's ({cycle}).",
+            "parent_cycle_window",
+        )
+    if parent.department_id is not None:
+        if department is None:
+            raise invalid(
+                "parent",
+                "A company-level objective can only ladder up to another company-level objective.",
+                "parent_department",
+            )
+        enclosing = _department_and_ancestors(company, department.pk)
+        if parent.department_id not in enclosing:
+            raise invalid(
+                "parent",
+                "A department objective ladders up to a company objective or to an objective "
+                "of its own or an enclosing department; link other departments as dependencies.",
+                "parent_department",
+            )
+
+
+def _department_and_ancestors(company: Company, department_id: int) -> set[int]:
+    parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
+    found: set[int] = set()
+    current: int | None = department_id
+    while current is not None and current not in found:
+        found.add(current)
+        current = parents.get(current)
+    return found
+
+
+# ---------------------------------------------------------------- objectives
+
+
+def _objective_count(company: Company, cycle: Cycle, department: Department | None, exclude: int | None) -> int:
+    qs = Objective.objects.filter(company=company, cycle=cycle, department=department).exclude(
+        status=ObjectiveStatus.ARCHIVED
+    )
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return qs.count()
+
+
+def _department_label(department: Department | None) -> str:
+    return f"objectives in {department.name}" if department else "company-level objectives"
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    cycle: Cycle,
+    title: str,
+    department: Department | None = None,
+    owner: Any = None,
+    parent: Objective | None = None,
+    description: str = "",
+    weight: Decimal | int | str = 1,
+    private: bool = False,
+    activate: bool = False,
+) -> Objective:
+    """Create an objective, as a draft unless ``activate`` (which needs manage rights).
+
+    Members draft objectives in their departments; leads, leaders (company
+    level) and admins may create them active. Focus limits warn or block
+    per company setting; ``objective.hints`` lists practice warnings.
+    """
+    _same_company(company, cycle=cycle, department=department)
+    if actor is not None:
+        actor.require(
+            Action.MANAGE_OBJECTIVE if activate else Action.DRAFT_OBJECTIVE,
+            department_id=department.pk if department else None,
+        )
+    _refuse_closed_cycle(cycle)
+    _check_owner(company, owner)
+    _validate_parent(company=company, cycle=cycle, department=department, parent=parent)
+    hints: list[quality.Hint] = []
+    _enforce_focus(
+        company,
+        quality.focus_hint(
+            what=_department_label(department),
+            count=_objective_count(company, cycle, department, None),
+            limit=company.max_objectives_per_department,
+        ),
+        hints,
+    )
+    hint = quality.missing_parent_hint(
+        department_id=department.pk if department else None, parent_id=parent.pk if parent else None
+    )
+    if hint:
+        hints.append(hint)
+    objective = Objective(
+        company=company,
+        cycle=cycle,
+        department=department,
+        owner=owner if owner is not None else (actor.user if actor else None),
+        parent=parent,
+        title=title,
+        description=description,
+        weight=_decimal("weight", weight),
+        private=private,
+        status=ObjectiveStatus.ACTIVE if activate else ObjectiveStatus.DRAFT,
+    )
+    objective.full_clean()
+    objective.save()
+    objective.hints = hints
+    return objective
+
+
+OBJECTIVE_EDITABLE = {"title", "description", "owner", "parent", "weight", "private", "department"}
+
+
+def _require_edit(actor: Actor | None, objective: Objective) -> None:
+    if actor is None:
+        return
+    draft = objective.status == ObjectiveStatus.DRAFT
+    actor.require(
+        Action.EDIT_DRAFT if draft else Action.MANAGE_OBJECTIVE,
+        department_id=objective.department_id,
+        owner_id=objective.owner_id,
+        is_draft=draft,
+    )
+
+
+@transaction.atomic
+def objective_update(*, company: Company, actor: Actor | None, objective: Objective, **changes: Any) -> Objective:
+    """Edit an objective. Re-parenting or re-weighting rolls up both old and new parents."""
+    _same_company(company, objective=objective)
+    unknown = set(changes) - OBJECTIVE_EDITABLE
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)}")
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
+    )
+    _require_edit(actor, objective)
+    _refuse_closed_cycle(objective.cycle)
+    old_parent_id, old_weight, old_department_id = (
+        objective.parent_id,
+        objective.weight,
+        objective.department_id,
+    )
+    if "department" in changes:
+        _same_company(company, department=changes["department"])
+        if actor is not None:
+            new_department = changes["department"]
+            _require_edit(
+                actor,
+                Objective(department=new_department, owner_id=objective.owner_id, status=objective.status),
+            )
+    if "owner" in changes:
+        _check_owner(company, changes["owner"])
+    if "weight" in changes:
+        changes["weight"] = _decimal("weight", changes["weight"])
+    for name, value in changes.items():
+        setattr(objective, name, value)
+    hints: list[quality.Hint] = []
+    if objective.parent_id != old_parent_id or objective.department_id != old_department_id:
+        _validate_parent(
+            company=company,
+            cycle=objective.cycle,
+            department=objective.department,
+            parent=objective.parent,
+            objective_id=objective.pk,
+        )
+    if objective.department_id != old_department_id:
+        _enforce_focus(
+            company,
+            quality.focus_hint(
+                what=_department_label(objective.department),
+                count=_objective_count(company, objective.cycle, objective.department, objective.pk),
+                limit=company.max_objectives_per_department,
+            ),
+            hints,
+        )
+    hint = quality.missing_parent_hint(department_id=objective.department_id, parent_id=objective.parent_id)
+    if hint:
+        hints.append(hint)
+    objective.full_clean()
+    objective.save()
+    if objective.parent_id != old_parent_id or objective.weight != old_weight:
+        schedule_rollup(company_id=company.pk, objective_id=old_parent_id)
+        if objective.parent_id != old_parent_id:
+            schedule_rollup(company_id=company.pk, objective_id=objective.parent_id)
+    objective.hints = hints
+    return objective
+
+
+#: status → statuses it may move to.
+OBJECTIVE_TRANSITIONS = {
+    ObjectiveStatus.DRAFT: {ObjectiveStatus.ACTIVE, ObjectiveStatus.ARCHIVED},
+    ObjectiveStatus.ACTIVE: {
+        ObjectiveStatus.CLOSED,
+        ObjectiveStatus.ARCHIVED,
+        ObjectiveStatus.DRAFT,
+    },
+    ObjectiveStatus.CLOSED: {ObjectiveStatus.ACTIVE, ObjectiveStatus.ARCHIVED},
+    ObjectiveStatus.ARCHIVED: {ObjectiveStatus.DRAFT},
+}
+
+
+@transaction.atomic
+def objective_set_status(*, company: Company, actor: Actor | None, objective: Objective, status: str) -> Objective:
+    """Activate, close, archive or reopen an objective (department lead, leader or admin).
+
+    Drafts and archived objectives never count in their parent's roll-up, so
+    the parent chain is recomputed after every transition.
+    """
+    _same_company(company, objective=objective)
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
+    )
+    if actor is not None:
+        actor.require(
+            Action.MANAGE_OBJECTIVE,
+            department_id=objective.department_id,
+            owner_id=objective.owner_id,
+        )
+    _refuse_closed_cycle(objective.cycle)
+    if status not in OBJECTIVE_TRANSITIONS.get(objective.status, set()):
+        raise invalid(
+            "status",
+            f"An objective cannot go from {objective.status} to {status}.",
+            "invalid_transition",
+        )
+    if status == ObjectiveStatus.ACTIVE and objective.status == ObjectiveStatus.DRAFT:
+        hint = quality.focus_hint(
+            what=_department_label(objective.department),
+            count=Objective.objects.filter(
+                company=company,
+                cycle_id=objective.cycle_id,
+                department_id=objective.department_id,
+                status__in=[ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED],
+            ).count(),
+            limit=company.max_objectives_per_department,
+        )
+        objective.hints = []
+        _enforce_focus(company, hint, objective.hints)
+    objective.status = status
+    objective.save(update_fields=["status", "updated_at"])
+    schedule_rollup(company_id=company.pk, objective_id=objective.parent_id)
+    return objective
+
+
+def objective_activate(*, company: Company, actor: Actor | None, objective: Objective) -> Objective:
+    return objective_set_status(company=company, actor=actor, objective=objective, status=ObjectiveStatus.ACTIVE)
+
+
+# ---------------------------------------------------------------- key results
+
+KEY_RESULT_EDITABLE = {
+    "title",
+    "kind",
+    "direction",
+    "start_value",
+    "target_value",
+    "unit",
+    "currency",
+    "weight",
+    "owner",
+}
+
+
+def _normalise_key_result(kr: KeyResult) -> None:
+    """Fill what a kind implies and check what the kind requires, field by field."""
+    if kr.kind == KeyResultKind.MILESTONE:
+        kr.direction, kr.start_value, kr.target_value = Direction.INCREASE, Decimal(0), Decimal(1)
+    if kr.kind == KeyResultKind.CURRENCY:
+        kr.currency = (kr.currency or "").upper()
+        if len(kr.currency) != 3 or not kr.currency.isalpha():
+            raise invalid("currency", "Give the ISO 4217 currency code, e.g. EUR.", "currency")
+    else:
+        kr.currency = ""
+    if kr.kind == KeyResultKind.PERCENT and kr.unit == "":
+        kr.unit = "%"
+    if kr.direction == Direction.INCREASE and not kr.target_value > kr.start_value:
+        raise invalid("target_value", "To increase, the target must be above the start value.", "target")
+    if kr.direction == Direction.DECREASE and not kr.target_value < kr.start_value:
+        raise invalid("target_value", "To decrease, the target must be below the start value.", "target")
+
+
+def _refresh_progress(kr: KeyResult) -> None:
+    kr.progress = key_result_progress(
+        kind=kr.kind,
+        direction=kr.direction,
+        start=kr.start_value,
+        target=kr.target_value,
+        current=kr.current_value,
+    )
+
+
+@transaction.atomic
+def key_result_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    objective: Objective,
+    title: str,
+    target_value: Any = None,
+    kind: str = KeyResultKind.NUMBER,
+    direction: str = Direction.INCREASE,
+    start_value: Any = 0,
+    current_value: Any = None,
+    unit: str = "",
+    currency: str = "",
+    weight: Any = 1,
+    owner: Any = None,
+) -> KeyResult:
+    """Add a measurable key result to an objective.
+
+    Every key result has a start and a target; activity-style titles get a
+    hint with a suggested outcome form; the per-objective focus limit warns
+    or blocks per company setting.
+    """
+    _same_company(company, objective=objective)
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
+    )
+    _require_edit(actor, objective)
+    _refuse_closed_cycle(objective.cycle)
+    _check_owner(company, owner)
+    if kind == KeyResultKind.MILESTONE and target_value is None:
+        target_value = 1
+    kr = KeyResult(
+        company=company,
+        objective=objective,
+        owner=owner if owner is not None else (objective.owner or (actor.user if actor else None)),
+        title=title,
+        kind=kind,
+        direction=direction,
+        start_value=_decimal("start_value", start_value),
+        target_value=_decimal("target_value", target_value),
+        current_value=_decimal("current_value", current_value, required=False),
+        unit=unit,
+        currency=currency,
+        weight=_decimal("weight", weight),
+    )
+    _normalise_key_result(kr)
+    kr.full_clean(exclude=["objective", "company"])
+    hints = quality.key_result_title_hints(title)
+    _enforce_focus(
+        company,
+        quality.focus_hint(
+            what="key results on this objective",
+            count=KeyResult.objects.filter(company=company, objective=objective).count(),
+            limit=company.max_key_results_per_objective,
+        ),
+        hints,
+    )
+    _refresh_progress(kr)
+    kr.save()
+    if kr.progress is not None:
+        schedule_rollup(company_id=company.pk, objective_id=objective.pk)
+    kr.hints = hints
+    return kr
+
+
+@transaction.atomic
+def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyResult, **changes: Any) -> KeyResult:
+    """Edit a key result's definition; its progress is recomputed from its current value."""
+    _same_company(company, key_result=key_result)
+    unknown = set(changes) - KEY_RESULT_EDITABLE
+    if unknown:
+        raise ValueError(f"cannot change {sorted(unknown)}")
+    kr = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .select_related("objective__cycle")
+        .get(pk=key_result.pk, company=company)
+    )
+    _require_edit(actor, kr.objective)
+    _refuse_closed_cycle(kr.objective.cycle)
+    if "owner" in changes:
+        _check_owner(company, changes["owner"])
+    for name in ("start_value", "target_value", "weight"):
+        if name in changes:
+            changes[name] = _decimal(name, changes[name])
+    old = (kr.progress, kr.weight)
+    for name, value in changes.items():
+        setattr(kr, name, value)
+    _normalise_key_result(kr)
+    kr.full_clean(exclude=["objective", "company"])
+    _refresh_progress(kr)
+    kr.save()
+    if (kr.progress, kr.weight) != old:
+        schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
+    kr.hints = quality.key_result_title_hints(kr.title)
+    return kr
+
+
+@transaction.atomic
+def key_result_delete(*, company: Company, actor: Actor | None, key_result: KeyResult) -> None:
+    _same_company(company, key_result=key_result)
+    kr = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .select_related("objective__cycle")
+        .get(pk=key_result.pk, company=company)
+    )
+    _require_edit(actor, kr.objective)
+    _refuse_closed_cycle(kr.objective.cycle)
+    objective_id = kr.objective_id
+    kr.delete()
+    schedule_rollup(company_id=company.pk, objective_id=objective_id)
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+@transaction.atomic
+def checkin_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    key_result: KeyResult,
+    value: Any,
+    confidence: str,
+    note: str = "",
+    recorded_at: datetime.datetime | None = None,
+) -> CheckIn:
+    """Record a check-in: append it and update its key result in one transaction.
+
+    The key result row is locked first, so concurrent check-ins serialise and
+    none is lost; the latest check-in (by time) sets the current value. The
+    objective chain is rolled up after commit. Closed cycles and closed or
+    archived objectives take no check-ins. ``recorded_at`` backdates a
+    check-in (imports, demo data); it cannot lie in the future.
+    """
+    _same_company(company, key_result=key_result)
+    number = _decimal("value", value)
+    if confidence not in Confidence.values:
+        raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
+    now = timezone.now()
+    if recorded_at is not None and recorded_at > now:
+        raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
+    kr = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .select_related("objective__cycle")
+        .get(pk=key_result.pk, company=company)
+    )
+    if actor is not None:
+        actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
+    _refuse_closed_cycle(kr.objective.cycle)
+    if kr.objective.status in (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED):
+        raise invalid(
+            "key_result",
+            f"The objective is {kr.objective.status}; it takes no check-ins.",
+            "objective_closed",
+        )
+    if kr.kind == KeyResultKind.MILESTONE and number not in (0, 1):
+        raise invalid("value", "A milestone is 1 (done) or 0 (not done).", "milestone")
+    checkin = CheckIn(
+        company=company,
+        key_result=kr,
+        author=actor.user if actor else None,
+        value=number,
+        confidence=confidence,
+        note=note,
+        created_at=recorded_at or now,
+    )
+    checkin.full_clean(exclude=["key_result", "company", "author"])
+    checkin.save(force_insert=True)
+    if kr.last_checkin_at is None or checkin.created_at >= kr.last_checkin_at:
+        kr.current_value = number
+        kr.confidence = confidence
+        kr.last_checkin_at = checkin.created_at
+        _refresh_progress(kr)
+        kr.save(
+            update_fields=[
+                "current_value",
+                "confidence",
+                "last_checkin_at",
+                "progress",
+                "updated_at",
+            ]
+        )
+        schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
+    return checkin
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+@transaction.atomic
+def dependency_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    from_objective: Objective,
+    to_objective: Objective,
+    note: str = "",
+) -> Dependency:
+    """Record that ``from_objective`` depends on ``to_objective`` (any department)."""
+    _same_company(company, from_objective=from_objective, to_objective=to_objective)
+    if actor is not None:
+        actor.require(
+            Action.MANAGE_DEPENDENCY,
+            department_id=from_objective.department_id,
+            owner_id=from_objective.owner_id,
+        )
+    if from_objective.pk == to_objective.pk:
+        raise invalid("to_objective", "An objective cannot depend on itself.", "self")
+    if Dependency.objects.filter(company=company, from_objective=from_objective, to_objective=to_objective).exists():
+        raise invalid("to_objective", "This dependency already exists.", "unique")
+    dependency = Dependency(company=company, from_objective=from_objective, to_objective=to_objective, note=note)
+    dependency.full_clean(exclude=["company", "from_objective", "to_objective"])
+    dependency.save()
+    return dependency
+
+
+@transaction.atomic
+def dependency_delete(*, company: Company, actor: Actor | None, dependency: Dependency) -> None:
+    _same_company(company, dependency=dependency)
+    if actor is not None:
+        source = dependency.from_objective
+        actor.require(Action.MANAGE_DEPENDENCY, department_id=source.department_id, owner_id=source.owner_id)
+    Dependency.objects.filter(company=company, pk=dependency.pk).delete()

@@ -1,0 +1,132 @@
+"""Who may do what: the role-by-action matrix of DESIGN §4, in one place.
+
+A cell is a rule evaluated against facts the caller has already loaded
+(membership role, department role, ownership), so a check never queries.
+
+- ``viewer`` reads;
+- ``member`` checks in on key results they own and drafts objectives in their
+  departments (and edits their own drafts);
+- department leads manage their department's OKRs;
+- ``leader`` manages company-level objectives and reads everything;
+- ``admin`` manages the company: settings, members, departments, cycles, keys.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from companies.models import Role
+from departments.models import DepartmentRole
+
+
+class Action(StrEnum):
+    READ = "read"  # read the company's non-private OKRs
+    READ_PRIVATE = "read_private"  # read a private objective
+    CHECK_IN = "check_in"  # record a check-in on a key result
+    DRAFT_OBJECTIVE = "draft_objective"  # create an objective as a draft
+    EDIT_DRAFT = "edit_draft"  # edit a draft objective (and its key results)
+    MANAGE_OBJECTIVE = "manage_objective"  # create active, edit, activate, close, archive; KRs
+    MANAGE_DEPENDENCY = "manage_dependency"  # link the objective to another it depends on
+    MANAGE_COMPANY = "manage_company"  # settings, members, departments, cycles, API keys
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What is known about the actor's relation to the target object.
+
+    ``department_role`` is the actor's role in the object's department (or in
+    one of its ancestor departments); ``company_level`` is true when the object
+    belongs to no department.
+    """
+
+    is_owner: bool = False
+    department_role: str | None = None
+    company_level: bool = False
+    is_draft: bool = False
+
+
+def _always(_: Facts) -> bool:
+    return True
+
+
+def _never(_: Facts) -> bool:
+    return False
+
+
+def _owner(f: Facts) -> bool:
+    return f.is_owner
+
+
+def _dept_lead(f: Facts) -> bool:
+    return f.department_role == DepartmentRole.LEAD
+
+
+def _dept_member(f: Facts) -> bool:
+    return f.department_role in (DepartmentRole.LEAD, DepartmentRole.MEMBER)
+
+
+def _any(*rules):
+    def rule(f: Facts) -> bool:
+        return any(r(f) for r in rules)
+
+    rule.__name__ = "_or_".join(r.__name__.strip("_") for r in rules)
+    return rule
+
+
+def _own_draft(f: Facts) -> bool:
+    return f.is_draft and f.is_owner
+
+
+def _company_level(f: Facts) -> bool:
+    return f.company_level
+
+
+A, L, M, V = Role.ADMIN, Role.LEADER, Role.MEMBER, Role.VIEWER
+
+MATRIX: Final = {
+    Action.READ: {A: _always, L: _always, M: _always, V: _always},
+    Action.READ_PRIVATE: {
+        A: _always,
+        L: _always,
+        M: _any(_owner, _dept_member),
+        V: _any(_owner, _dept_member),
+    },
+    Action.CHECK_IN: {
+        A: _always,
+        L: _any(_owner, _dept_lead, _company_level),
+        M: _any(_owner, _dept_lead),
+        V: _never,
+    },
+    Action.DRAFT_OBJECTIVE: {
+        A: _always,
+        L: _any(_company_level, _dept_member),
+        M: _dept_member,
+        V: _never,
+    },
+    Action.EDIT_DRAFT: {
+        A: _always,
+        L: _any(_company_level, _dept_lead, _own_draft),
+        M: _any(_dept_lead, _own_draft),
+        V: _never,
+    },
+    Action.MANAGE_OBJECTIVE: {
+        A: _always,
+        L: _any(_company_level, _dept_lead),
+        M: _dept_lead,
+        V: _never,
+    },
+    Action.MANAGE_DEPENDENCY: {
+        A: _always,
+        L: _any(_company_level, _dept_lead),
+        M: _dept_lead,
+        V: _never,
+    },
+    Action.MANAGE_COMPANY: {A: _always, L: _never, M: _never, V: _never},
+}
+
+
+def is_allowed(role: str, action: Action, facts: Facts | None = None) -> bool:
+    """Whether a member with ``role`` may perform ``action`` given ``facts``."""
+    rules = MATRIX[action]
+    rule = rules.get(role)
+    return rule is not None and rule(facts or Facts())

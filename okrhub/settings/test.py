@@ -1,0 +1,18 @@
+"""Tests: real PostgreSQL (and Redis where a test needs it), fast hashing."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DATABASES = {
+    "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/okrhub"),
+}
+REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests drive workers explicitly; the default is in-process execution.
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True

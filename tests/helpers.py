@@ -1,0 +1,42 @@
+"""Test helpers shared across apps."""
+
+from contextlib import contextmanager
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from companies.models import Company, Membership
+from departments.models import Department, DepartmentMembership
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+
+TENANT_MODELS = (
+    Company,
+    Membership,
+    Department,
+    DepartmentMembership,
+    Cycle,
+    Objective,
+    KeyResult,
+    CheckIn,
+    Dependency,
+)
+
+
+def db_state() -> dict[str, list[tuple]]:
+    """Every row of every tenant table, to compare before and after a refused write."""
+    return {model.__name__: sorted(model.objects.order_by("pk").values_list(), key=repr) for model in TENANT_MODELS}
+
+
+@contextmanager
+def refused(field: str, *, code: str | None = None, exc=ValidationError):
+    """Assert the block raises ``exc`` naming ``field`` and leaves the database as it was."""
+    before = db_state()
+    with pytest.raises(exc) as info:
+        yield info
+    if exc is ValidationError:
+        errors = info.value.message_dict if hasattr(info.value, "error_dict") else {}
+        assert field in errors, f"expected an error on {field!r}, got {errors or info.value}"
+        if code is not None:
+            codes = {e.code for e in info.value.error_dict[field]}
+            assert code in codes, f"expected code {code!r}, got {codes}"
+    assert db_state() == before, "a refused write changed the database"
