@@ -115,46 +115,127 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         activate=True,
     )
     sales = okr.objective_create(
-        company=company, actor=None, cycle=cycle, department=departments["Sales"], owner=person("sales.lead"),
-        parent=top, title="Close €5M in new business from target markets", activate=True,
-    )  # fmt: skip
+        company=company,
+        actor=None,
+        cycle=cycle,
+        department=departments["Sales"],
+        owner=person("sales.lead"),
+        parent=top,
+        title="Close €5M in new business from target markets",
+        activate=True,
+    )
     marketing = okr.objective_create(
-        company=company, actor=None, cycle=cycle, department=departments["Marketing"],
-        owner=person("marketing.lead"), parent=top,
-        title="Generate 1,000 qualified leads from Germany and France", activate=True,
-    )  # fmt: skip
+        company=company,
+        actor=None,
+        cycle=cycle,
+        department=departments["Marketing"],
+        owner=person("marketing.lead"),
+        parent=top,
+        title="Generate 1,000 qualified leads from Germany and France",
+        activate=True,
+    )
     product = okr.objective_create(
-        company=company, actor=None, cycle=cycle, department=departments["Product"], owner=person("product.lead"),
-        parent=top, title="Launch localized versions of the platform in French and German", activate=True,
-    )  # fmt: skip
+        company=company,
+        actor=None,
+        cycle=cycle,
+        department=departments["Product"],
+        owner=person("product.lead"),
+        parent=top,
+        title="Launch localized versions of the platform in French and German",
+        activate=True,
+    )
     okr.dependency_create(
-        company=company, actor=None, from_objective=marketing, to_objective=product,
+        company=company,
+        actor=None,
+        from_objective=marketing,
+        to_objective=product,
         note="Marketing's lead goal depends on Product's localisation.",
-    )  # fmt: skip
+    )
 
     def kr(objective, owner, title, kind, start_value, target_value, **extra):
         return okr.key_result_create(
-            company=company, actor=None, objective=objective, owner=person(owner), title=title, kind=kind,
-            start_value=start_value, target_value=target_value, **extra,
-        )  # fmt: skip
+            company=company,
+            actor=None,
+            objective=objective,
+            owner=person(owner),
+            title=title,
+            kind=kind,
+            start_value=start_value,
+            target_value=target_value,
+            **extra,
+        )
 
     plan = [
         # key result, final share of the way to target by today, confidence drift
-        (kr(top, "leader", "Grow annual recurring revenue from €20M to €25M", KeyResultKind.CURRENCY,
-            20_000_000, 25_000_000, currency="EUR"), 0.45, Confidence.ON_TRACK),
-        (kr(sales, "sales.lead", "Close €5M in new business from Germany and France", KeyResultKind.CURRENCY,
-            0, 5_000_000, currency="EUR"), 0.38, Confidence.AT_RISK),
-        (kr(sales, "sales.lead", "Raise win rate in target markets from 18% to 25%", KeyResultKind.PERCENT,
-            18, 25), 0.5, Confidence.ON_TRACK),
-        (kr(marketing, "member", "Generate 1,000 qualified leads from Germany and France",
-            KeyResultKind.NUMBER, 0, 1000, unit="leads"), 0.62, Confidence.ON_TRACK),
-        (kr(marketing, "marketing.lead", "Reduce cost per lead from €120 to €80", KeyResultKind.CURRENCY,
-            120, 80, direction="decrease", currency="EUR"), 0.3, Confidence.OFF_TRACK),
-        (kr(product, "product.lead", "French version live for all customers", KeyResultKind.MILESTONE,
-            0, 1), 1.0, Confidence.ON_TRACK),
-        (kr(product, "product.lead", "German version live for all customers", KeyResultKind.MILESTONE,
-            0, 1), 0.0, Confidence.AT_RISK),
-    ]  # fmt: skip
+        (
+            kr(
+                top,
+                "leader",
+                "Grow annual recurring revenue from €20M to €25M",
+                KeyResultKind.CURRENCY,
+                20_000_000,
+                25_000_000,
+                currency="EUR",
+            ),
+            0.45,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(
+                sales,
+                "sales.lead",
+                "Close €5M in new business from Germany and France",
+                KeyResultKind.CURRENCY,
+                0,
+                5_000_000,
+                currency="EUR",
+            ),
+            0.38,
+            Confidence.AT_RISK,
+        ),
+        (
+            kr(sales, "sales.lead", "Raise win rate in target markets from 18% to 25%", KeyResultKind.PERCENT, 18, 25),
+            0.5,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(
+                marketing,
+                "member",
+                "Generate 1,000 qualified leads from Germany and France",
+                KeyResultKind.NUMBER,
+                0,
+                1000,
+                unit="leads",
+            ),
+            0.62,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(
+                marketing,
+                "marketing.lead",
+                "Reduce cost per lead from €120 to €80",
+                KeyResultKind.CURRENCY,
+                120,
+                80,
+                direction="decrease",
+                currency="EUR",
+            ),
+            0.3,
+            Confidence.OFF_TRACK,
+        ),
+        (
+            kr(product, "product.lead", "French version live for all customers", KeyResultKind.MILESTONE, 0, 1),
+            1.0,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(product, "product.lead", "German version live for all customers", KeyResultKind.MILESTONE, 0, 1),
+            0.0,
+            Confidence.AT_RISK,
+        ),
+    ]
 
     owners = {user.pk: Actor.for_user(company, user) for user in users.values()}
     rng = random.Random(seed)
@@ -169,10 +250,13 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
                 span = key_result.target_value - key_result.start_value
                 noise = Decimal(str(round(rng.uniform(-0.03, 0.03), 3))) if week < weeks else 0
                 value = (key_result.start_value + span * Decimal(str(fraction)) + span * noise).quantize(Decimal(1))
-            recorded_at = min(now, timezone.make_aware(
-                datetime.datetime.combine(start + datetime.timedelta(weeks=week), datetime.time(10)),
-                company.tzinfo,
-            ))  # fmt: skip
+            recorded_at = min(
+                now,
+                timezone.make_aware(
+                    datetime.datetime.combine(start + datetime.timedelta(weeks=week), datetime.time(10)),
+                    company.tzinfo,
+                ),
+            )
             okr.checkin_create(
                 company=company,
                 actor=owners[key_result.owner_id],

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
@@ -41,11 +42,15 @@ class Company(models.Model):
         default=FocusMode.WARN,
         help_text="What happens when a focus limit is exceeded: warn, or refuse the write.",
     )
-    max_objectives_per_department = models.PositiveSmallIntegerField(default=3)
-    max_key_results_per_objective = models.PositiveSmallIntegerField(default=5)
+    max_objectives_per_department = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    max_key_results_per_objective = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
     checkin_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
     checkin_hour = models.PositiveSmallIntegerField(
-        default=9, help_text="Local hour (0-23) in the company's time zone."
+        default=9, validators=[MaxValueValidator(23)], help_text="Local hour (0-23) in the company's time zone."
     )
     rollup_child_objectives = models.BooleanField(
         default=True,

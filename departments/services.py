@@ -29,6 +29,14 @@ def _check_parent(*, company: Company, department: Department | None, parent: De
         current = parents.get(current)
 
 
+def _check_unique(*, company: Company, department: Department) -> None:
+    others = Department.objects.filter(company=company).exclude(pk=department.pk)
+    if others.filter(name=department.name).exists():
+        raise invalid("name", f"A department named “{department.name}” already exists.", "unique")
+    if department.slug and others.filter(slug=department.slug).exists():
+        raise invalid("slug", f"The address “{department.slug}” is taken by another department.", "unique")
+
+
 @transaction.atomic
 def department_create(
     *,
@@ -43,6 +51,7 @@ def department_create(
         actor.require(Action.MANAGE_COMPANY)
     _check_parent(company=company, department=None, parent=parent)
     department = Department(company=company, name=name, slug=slug or slugify(name)[:60], parent=parent)
+    _check_unique(company=company, department=department)
     department.full_clean()
     department.save()
     return department
@@ -66,6 +75,7 @@ def department_update(
         _check_parent(company=company, department=department, parent=changes["parent"])
     for name, value in changes.items():
         setattr(department, name, value)
+    _check_unique(company=company, department=department)
     department.full_clean()
     department.save()
     return department

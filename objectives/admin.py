@@ -39,8 +39,19 @@ class CycleAdmin(admin.ModelAdmin):
 class KeyResultInline(ProgressMixin, admin.TabularInline):
     model = KeyResult
     extra = 0
-    fields = ["title", "kind", "direction", "start_value", "target_value", "current_value", "unit",
-              "currency", "weight", "confidence", "progress_display"]  # fmt: skip
+    fields = [
+        "title",
+        "kind",
+        "direction",
+        "start_value",
+        "target_value",
+        "current_value",
+        "unit",
+        "currency",
+        "weight",
+        "confidence",
+        "progress_display",
+    ]
     readonly_fields = ["current_value", "confidence", "progress_display"]
     show_change_link = True
 

@@ -9,6 +9,7 @@ Stored ``progress`` columns are a cache of ``objectives.progress``; NULL means
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -43,6 +44,10 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": ValidationError("A cycle must end after it starts.", code="dates")})
 
     @property
     def is_closed(self) -> bool:

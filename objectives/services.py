@@ -99,6 +99,8 @@ def cycle_create(
         actor.require(Action.MANAGE_COMPANY)
     if status == CycleStatus.CLOSED:
         raise invalid("status", "A new cycle cannot start closed.", "invalid")
+    if Cycle.objects.filter(company=company, name=name).exists():
+        raise invalid("name", f"A cycle named “{name}” already exists.", "unique")
     cycle = Cycle(company=company, name=name, start_date=start_date, end_date=end_date, status=status)
     cycle.full_clean()
     cycle.save()
@@ -114,6 +116,8 @@ def cycle_update(*, company: Company, actor: Actor, cycle: Cycle, **changes: Any
     allowed = {"name", "start_date", "end_date"}
     if set(changes) - allowed:
         raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    if "name" in changes and Cycle.objects.filter(company=company, name=changes["name"]).exclude(pk=cycle.pk).exists():
+        raise invalid("name", f"A cycle named “{changes['name']}” already exists.", "unique")
     for name, value in changes.items():
         setattr(cycle, name, value)
     cycle.full_clean()
@@ -638,8 +642,7 @@ def checkin_create(
     number = _decimal("value", value)
     if confidence not in Confidence.values:
         raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
-    now = timezone.now()
-    if recorded_at is not None and recorded_at > now:
+    if recorded_at is not None and recorded_at > timezone.now():
         raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
@@ -657,6 +660,8 @@ def checkin_create(
         )
     if kr.kind == KeyResultKind.MILESTONE and number not in (0, 1):
         raise invalid("value", "A milestone is 1 (done) or 0 (not done).", "milestone")
+    # Timestamp after the lock: check-ins on one key result are ordered as they commit.
+    now = timezone.now()
     checkin = CheckIn(
         company=company,
         key_result=kr,

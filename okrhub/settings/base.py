@@ -120,7 +120,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="OKRHub <okrhub@localhost
 
 # Celery: an empty broker URL means "no broker", and tasks run in-process.
 _broker_url = env("CELERY_BROKER_URL", default="")
-CELERY_BROKER_URL = _broker_url or "memory://"
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not _broker_url
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

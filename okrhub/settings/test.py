@@ -1,7 +1,7 @@
 """Tests: real PostgreSQL (and Redis where a test needs it), fast hashing."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, env
 
 DATABASES = {
     "default": env.db("TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/okrhub"),
@@ -14,5 +14,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Tests drive workers explicitly; the default is in-process execution.
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
+
+# WhiteNoise expects STATIC_ROOT to exist even when tests serve nothing from it.
+(BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)

@@ -64,9 +64,12 @@ def test_seed_cascade_rolls_up(
     assert sales_objective.parent_id == company_objective.pk
     with django_capture_on_commit_callbacks(execute=True):
         okr.checkin_create(
-            company=team.company, actor=team.actor(team.member), key_result=revenue_kr, value=1_250_000,
+            company=team.company,
+            actor=team.actor(team.member),
+            key_result=revenue_kr,
+            value=1_250_000,
             confidence="on_track",
-        )  # fmt: skip
+        )
     revenue_kr.refresh_from_db()
     sales_objective.refresh_from_db()
     company_objective.refresh_from_db()
@@ -85,9 +88,15 @@ def test_key_result_progress_unknown_until_first_checkin(team, sales_objective, 
 def test_key_result_with_initial_value_has_progress(team, sales_objective, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         kr = okr.key_result_create(
-            company=team.company, actor=team.actor(team.lead), objective=sales_objective,
-            title="Raise win rate from 18% to 25%", kind="percent", start_value=18, target_value=25, current_value=21.5,
-        )  # fmt: skip
+            company=team.company,
+            actor=team.actor(team.lead),
+            objective=sales_objective,
+            title="Raise win rate from 18% to 25%",
+            kind="percent",
+            start_value=18,
+            target_value=25,
+            current_value=21.5,
+        )
     assert kr.progress == 0.5
     assert kr.unit == "%"
     sales_objective.refresh_from_db()
@@ -96,9 +105,13 @@ def test_key_result_with_initial_value_has_progress(team, sales_objective, djang
 
 def test_milestone_is_zero_to_one(team, sales_objective):
     kr = okr.key_result_create(
-        company=team.company, actor=team.actor(team.lead), objective=sales_objective,
-        title="French version live for all customers", kind="milestone", target_value=7,
-    )  # fmt: skip
+        company=team.company,
+        actor=team.actor(team.lead),
+        objective=sales_objective,
+        title="French version live for all customers",
+        kind="milestone",
+        target_value=7,
+    )
     assert (kr.start_value, kr.target_value, kr.direction) == (0, 1, "increase")
     with refused("value", code="milestone"):
         okr.checkin_create(company=team.company, actor=None, key_result=kr, value="0.5", confidence="on_track")
@@ -110,17 +123,26 @@ def test_milestone_is_zero_to_one(team, sales_objective):
 def test_start_equal_to_target_is_refused(team, sales_objective):
     with refused("target_value", code="target"):
         okr.key_result_create(
-            company=team.company, actor=None, objective=sales_objective, title="Keep NPS at 40",
-            start_value=40, target_value=40,
-        )  # fmt: skip
+            company=team.company,
+            actor=None,
+            objective=sales_objective,
+            title="Keep NPS at 40",
+            start_value=40,
+            target_value=40,
+        )
 
 
 def test_decrease_target_above_start_is_refused(team, sales_objective):
     with refused("target_value", code="target"):
         okr.key_result_create(
-            company=team.company, actor=None, objective=sales_objective, title="Cut churn from 5% to 8%",
-            direction="decrease", start_value=5, target_value=8,
-        )  # fmt: skip
+            company=team.company,
+            actor=None,
+            objective=sales_objective,
+            title="Cut churn from 5% to 8%",
+            direction="decrease",
+            start_value=5,
+            target_value=8,
+        )
 
 
 @pytest.mark.parametrize("bad", ["abc", "NaN", "Infinity", "1e40", ""])
@@ -138,17 +160,26 @@ def test_target_must_be_a_finite_number(team, sales_objective, bad):
 def test_unknown_kind_is_refused(team, sales_objective):
     with refused("kind"):
         okr.key_result_create(
-            company=team.company, actor=None, objective=sales_objective, title="Grow leads", kind="vibes",
+            company=team.company,
+            actor=None,
+            objective=sales_objective,
+            title="Grow leads",
+            kind="vibes",
             target_value=10,
-        )  # fmt: skip
+        )
 
 
 def test_currency_needs_iso_code(team, sales_objective):
     with refused("currency", code="currency"):
         okr.key_result_create(
-            company=team.company, actor=None, objective=sales_objective, title="Grow bookings", kind="currency",
-            currency="euro", target_value=10,
-        )  # fmt: skip
+            company=team.company,
+            actor=None,
+            objective=sales_objective,
+            title="Grow bookings",
+            kind="currency",
+            currency="euro",
+            target_value=10,
+        )
 
 
 def test_weight_must_be_positive(team, sales_objective):
@@ -176,17 +207,25 @@ def test_checkin_needs_valid_confidence(team, revenue_kr):
 def test_checkin_cannot_be_in_the_future(team, revenue_kr):
     with refused("recorded_at", code="future"):
         okr.checkin_create(
-            company=team.company, actor=None, key_result=revenue_kr, value=1, confidence="on_track",
+            company=team.company,
+            actor=None,
+            key_result=revenue_kr,
+            value=1,
+            confidence="on_track",
             recorded_at=timezone.now() + datetime.timedelta(days=1),
-        )  # fmt: skip
+        )
 
 
 def test_owner_must_be_a_member(team, other_team, sales_objective):
     with refused("owner"):
         okr.key_result_create(
-            company=team.company, actor=None, objective=sales_objective, title="Grow leads", target_value=10,
+            company=team.company,
+            actor=None,
+            objective=sales_objective,
+            title="Grow leads",
+            target_value=10,
             owner=other_team.member,
-        )  # fmt: skip
+        )
 
 
 # ------------------------------------------------------------------ laddering
@@ -201,9 +240,13 @@ def test_parent_must_overlap_in_time(team, company_objective):
     )
     with refused("parent", code="parent_cycle_window"):
         okr.objective_create(
-            company=team.company, actor=None, cycle=next_year, department=team.department,
-            parent=company_objective, title="Win Spain",
-        )  # fmt: skip
+            company=team.company,
+            actor=None,
+            cycle=next_year,
+            department=team.department,
+            parent=company_objective,
+            title="Win Spain",
+        )
 
 
 def test_parent_in_an_overlapping_annual_cycle_is_fine(team):
@@ -250,9 +293,13 @@ def test_department_cannot_ladder_to_a_sibling_department(team, sales_objective)
     marketing = DepartmentFactory(company=team.company, name="Marketing", slug="marketing")
     with refused("parent", code="parent_department"):
         okr.objective_create(
-            company=team.company, actor=None, cycle=team.cycle, department=marketing, parent=sales_objective,
+            company=team.company,
+            actor=None,
+            cycle=team.cycle,
+            department=marketing,
+            parent=sales_objective,
             title="Generate leads",
-        )  # fmt: skip
+        )
 
 
 def test_unaligned_department_objective_gets_a_hint(team):
@@ -285,9 +332,13 @@ def test_activity_key_result_is_flagged_with_a_suggestion(team, sales_objective)
 
 def test_outcome_key_result_is_not_flagged(team, sales_objective):
     kr = okr.key_result_create(
-        company=team.company, actor=None, objective=sales_objective, title="Improve CSAT from 72 to 85",
-        start_value=72, target_value=85,
-    )  # fmt: skip
+        company=team.company,
+        actor=None,
+        objective=sales_objective,
+        title="Improve CSAT from 72 to 85",
+        start_value=72,
+        target_value=85,
+    )
     assert kr.hints == []
 
 
@@ -337,9 +388,13 @@ def test_focus_limit_blocks_in_block_mode(team, sales_objective):
 
 def test_member_drafts_and_lead_activates(team, company_objective):
     draft = okr.objective_create(
-        company=team.company, actor=team.actor(team.member), cycle=team.cycle, department=team.department,
-        parent=company_objective, title="Open the Paris office",
-    )  # fmt: skip
+        company=team.company,
+        actor=team.actor(team.member),
+        cycle=team.cycle,
+        department=team.department,
+        parent=company_objective,
+        title="Open the Paris office",
+    )
     assert draft.status == ObjectiveStatus.DRAFT
     assert draft.owner == team.member
     # The drafter may keep editing the draft, but not activate it.
@@ -356,9 +411,13 @@ def test_member_drafts_and_lead_activates(team, company_objective):
 def test_member_cannot_create_active_objective(team):
     with refused("status", exc=PermissionDenied):
         okr.objective_create(
-            company=team.company, actor=team.actor(team.member), cycle=team.cycle, department=team.department,
-            title="Go live", activate=True,
-        )  # fmt: skip
+            company=team.company,
+            actor=team.actor(team.member),
+            cycle=team.cycle,
+            department=team.department,
+            title="Go live",
+            activate=True,
+        )
 
 
 def test_viewer_cannot_check_in(team, revenue_kr):
@@ -381,9 +440,13 @@ def test_member_checks_in_only_on_own_key_results(team, revenue_kr, sales_object
         confidence="on_track",
     )
     other = okr.key_result_create(
-        company=team.company, actor=None, objective=sales_objective, owner=team.lead, title="Grow NRR from 1 to 2",
+        company=team.company,
+        actor=None,
+        objective=sales_objective,
+        owner=team.lead,
+        title="Grow NRR from 1 to 2",
         target_value=2,
-    )  # fmt: skip
+    )
     with refused("value", exc=PermissionDenied):
         okr.checkin_create(
             company=team.company,
@@ -397,13 +460,21 @@ def test_member_checks_in_only_on_own_key_results(team, revenue_kr, sales_object
 def test_drafts_do_not_count_in_the_parent(team, company_objective, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         draft = okr.objective_create(
-            company=team.company, actor=None, cycle=team.cycle, department=team.department,
-            parent=company_objective, title="Draft",
-        )  # fmt: skip
+            company=team.company,
+            actor=None,
+            cycle=team.cycle,
+            department=team.department,
+            parent=company_objective,
+            title="Draft",
+        )
         okr.key_result_create(
-            company=team.company, actor=None, objective=draft, title="Grow from 0 to 10", target_value=10,
+            company=team.company,
+            actor=None,
+            objective=draft,
+            title="Grow from 0 to 10",
+            target_value=10,
             current_value=10,
-        )  # fmt: skip
+        )
     company_objective.refresh_from_db()
     assert company_objective.progress is None
     with django_capture_on_commit_callbacks(execute=True):
@@ -421,9 +492,13 @@ def test_drafts_do_not_count_in_the_parent(team, company_objective, django_captu
 
 def test_checkin_updates_key_result_in_the_same_transaction(team, revenue_kr):
     checkin = okr.checkin_create(
-        company=team.company, actor=team.actor(team.member), key_result=revenue_kr, value="2500000",
-        confidence="at_risk", note="Two deals slipped",
-    )  # fmt: skip
+        company=team.company,
+        actor=team.actor(team.member),
+        key_result=revenue_kr,
+        value="2500000",
+        confidence="at_risk",
+        note="Two deals slipped",
+    )
     kr = KeyResult.objects.get(pk=revenue_kr.pk)
     assert kr.current_value == Decimal(2_500_000)
     assert kr.confidence == "at_risk"
@@ -435,9 +510,13 @@ def test_checkin_updates_key_result_in_the_same_transaction(team, revenue_kr):
 def test_backdated_checkin_does_not_override_a_newer_one(team, revenue_kr):
     okr.checkin_create(company=team.company, actor=None, key_result=revenue_kr, value=3, confidence="on_track")
     okr.checkin_create(
-        company=team.company, actor=None, key_result=revenue_kr, value=1, confidence="off_track",
+        company=team.company,
+        actor=None,
+        key_result=revenue_kr,
+        value=1,
+        confidence="off_track",
         recorded_at=timezone.now() - datetime.timedelta(days=7),
-    )  # fmt: skip
+    )
     revenue_kr.refresh_from_db()
     assert revenue_kr.current_value == 3
     assert CheckIn.objects.filter(key_result=revenue_kr).count() == 2
@@ -488,19 +567,25 @@ def test_only_admins_close_cycles(team):
 
 
 def test_cycle_dates_must_be_ordered(team):
-    with refused("__all__"):
+    with refused("end_date", code="dates"):
         okr.cycle_create(
-            company=team.company, actor=None, name="Backwards", start_date=datetime.date(2027, 3, 31),
+            company=team.company,
+            actor=None,
+            name="Backwards",
+            start_date=datetime.date(2027, 3, 31),
             end_date=datetime.date(2027, 1, 1),
-        )  # fmt: skip
+        )
 
 
 def test_cycle_names_unique_in_company(team):
-    with refused("__all__"):
+    with refused("name", code="unique"):
         okr.cycle_create(
-            company=team.company, actor=None, name=team.cycle.name, start_date=datetime.date(2027, 1, 1),
+            company=team.company,
+            actor=None,
+            name=team.cycle.name,
+            start_date=datetime.date(2027, 1, 1),
             end_date=datetime.date(2027, 3, 31),
-        )  # fmt: skip
+        )
 
 
 # ------------------------------------------------------------------ dependencies
@@ -508,9 +593,12 @@ def test_cycle_names_unique_in_company(team):
 
 def test_dependency_rules(team, company_objective, sales_objective):
     dependency = okr.dependency_create(
-        company=team.company, actor=team.actor(team.lead), from_objective=sales_objective,
-        to_objective=company_objective, note="needs pricing",
-    )  # fmt: skip
+        company=team.company,
+        actor=team.actor(team.lead),
+        from_objective=sales_objective,
+        to_objective=company_objective,
+        note="needs pricing",
+    )
     assert dependency.note == "needs pricing"
     with refused("to_objective", code="unique"):
         okr.dependency_create(

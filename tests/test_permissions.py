@@ -1,0 +1,90 @@
+"""The permission matrix, tested as a table: every role, every action, the facts that matter."""
+
+import pytest
+
+from okrhub.permissions import MATRIX, Action, Facts, is_allowed
+
+OWNER = Facts(is_owner=True)
+OWN_DRAFT = Facts(is_owner=True, is_draft=True)
+LEAD = Facts(department_role="lead")
+DEPT_MEMBER = Facts(department_role="member")
+COMPANY_LEVEL = Facts(company_level=True)
+STRANGER = Facts()  # someone else's object in a department the actor is not in
+
+CONTEXTS = {
+    "owner": OWNER,
+    "own_draft": OWN_DRAFT,
+    "lead": LEAD,
+    "dept_member": DEPT_MEMBER,
+    "company_level": COMPANY_LEVEL,
+    "stranger": STRANGER,
+}
+
+# For each action and role: the contexts in which the action is allowed.
+EXPECTED = {
+    Action.READ: {
+        "admin": set(CONTEXTS),
+        "leader": set(CONTEXTS),
+        "member": set(CONTEXTS),
+        "viewer": set(CONTEXTS),
+    },
+    Action.READ_PRIVATE: {
+        "admin": set(CONTEXTS),
+        "leader": set(CONTEXTS),
+        "member": {"owner", "own_draft", "lead", "dept_member"},
+        "viewer": {"owner", "own_draft", "lead", "dept_member"},
+    },
+    Action.CHECK_IN: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level"},
+        "member": {"owner", "own_draft", "lead"},
+        "viewer": set(),
+    },
+    Action.DRAFT_OBJECTIVE: {
+        "admin": set(CONTEXTS),
+        "leader": {"lead", "dept_member", "company_level"},
+        "member": {"lead", "dept_member"},
+        "viewer": set(),
+    },
+    Action.EDIT_DRAFT: {
+        "admin": set(CONTEXTS),
+        "leader": {"own_draft", "lead", "company_level"},
+        "member": {"own_draft", "lead"},
+        "viewer": set(),
+    },
+    Action.MANAGE_OBJECTIVE: {
+        "admin": set(CONTEXTS),
+        "leader": {"lead", "company_level"},
+        "member": {"lead"},
+        "viewer": set(),
+    },
+    Action.MANAGE_DEPENDENCY: {
+        "admin": set(CONTEXTS),
+        "leader": {"lead", "company_level"},
+        "member": {"lead"},
+        "viewer": set(),
+    },
+    Action.MANAGE_COMPANY: {"admin": set(CONTEXTS), "leader": set(), "member": set(), "viewer": set()},
+}
+
+CASES = [
+    (action, role, context, context in allowed)
+    for action, by_role in EXPECTED.items()
+    for role, allowed in by_role.items()
+    for context in CONTEXTS
+]
+
+
+def test_table_covers_every_action_and_role():
+    assert set(EXPECTED) == set(Action) == set(MATRIX)
+    for action in Action:
+        assert set(EXPECTED[action]) == {"admin", "leader", "member", "viewer"} == set(MATRIX[action])
+
+
+@pytest.mark.parametrize(("action", "role", "context", "allowed"), CASES, ids=lambda v: str(v))
+def test_matrix(action, role, context, allowed):
+    assert is_allowed(role, action, CONTEXTS[context]) is allowed
+
+
+def test_unknown_role_is_refused_everything():
+    assert not any(is_allowed("intern", action, Facts(is_owner=True, company_level=True)) for action in Action)
