@@ -12,3 +12,11 @@ def percent(value: float | None) -> str:
 @register.filter
 def percent_int(value: float | None) -> int:
     return 0 if value is None else round(value * 100)
+
+
+@register.filter
+def confidence_label(value: str) -> str:
+    """'at_risk' → 'At risk', from the model's own choices."""
+    from objectives.models import Confidence
+
+    return Confidence(value).label if value in Confidence.values else ""
