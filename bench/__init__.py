@@ -1,0 +1,1 @@
+"""Benchmarks at large-company scale (see bench/README in the main README)."""
