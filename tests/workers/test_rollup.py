@@ -1,0 +1,84 @@
+"""The roll-up on a real Celery worker over the real Redis: exact, and coalesced in bursts."""
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from conftest import make_team
+from objectives import services as okr
+from objectives.models import CheckIn, Objective
+from objectives.rollup import company_full_recompute
+from tests.workers.helpers import cascade, rollup_pending, stale_rows
+from tests.workers.support import Worker, reset_redis, tasks_on_redis, wait_for
+
+BURST = 200
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reset_redis()
+        running = Worker("rollup")
+    yield running
+    running.stop()
+
+
+def settled(worker: Worker, company) -> bool:
+    """No roll-up left in Redis, every drain that started has finished, and nothing is stale."""
+    starts = worker.events("rollup.drain.start", company=company.pk)
+    ends = worker.events("rollup.drain", company=company.pk)
+    return not rollup_pending(company.pk) and len(starts) == len(ends) and not stale_rows(company)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_rolls_up_a_checkin_made_through_the_service(worker):
+    team = make_team("worker-rollup")
+    top, (objective,), (kr,) = cascade(team)
+    with tasks_on_redis():
+        okr.checkin_create(
+            company=team.company, actor=team.actor(team.member), key_result=kr, value=250, confidence="on_track"
+        )
+        # The web process only enqueued: the key result moved in the check-in's
+        # transaction, the objectives wait for the worker.
+        assert Objective.objects.get(pk=objective.pk).progress is None
+        wait_for(lambda: settled(worker, team.company), timeout=30, what="the worker's roll-up")
+
+    assert Objective.objects.get(pk=objective.pk).progress == 0.25
+    assert Objective.objects.get(pk=top.pk).progress == 0.25
+    assert stale_rows(team.company) == []
+    assert company_full_recompute(company=team.company) == 0
+    (drain,) = worker.events("rollup.drain", company=team.company.pk)
+    assert drain["objectives"] == "1"
+    assert worker.events("task.done", task="objectives.tasks.drain_rollups_task", id=drain["task_id"], state="SUCCESS")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
+    team = make_team("worker-burst")
+    _, objectives, krs = cascade(team, departments=4, key_results=5)
+    actor = team.actor(team.member)
+    started = time.monotonic()
+    with tasks_on_redis():
+        for n in range(BURST):
+            okr.checkin_create(
+                company=team.company,
+                actor=actor,
+                key_result=krs[n % len(krs)],
+                value=Decimal(n * 5 % 1000),
+                confidence="on_track",
+            )
+        burst_seconds = time.monotonic() - started
+        wait_for(lambda: settled(worker, team.company), timeout=60, what="the burst's roll-ups")
+
+    assert CheckIn.objects.filter(company=team.company).count() == BURST
+    drains = worker.events("rollup.drain", company=team.company.pk)
+    print(f"{BURST} check-ins in {burst_seconds:.2f}s → {len(drains)} recompute executions")
+    # One drain per coalescing window (1 s) the burst spans, plus one in flight at its end.
+    assert 1 <= len(drains) <= max(6, 2 * int(burst_seconds) + 3)
+    assert len(drains) < BURST // 20
+    assert sum(int(d["objectives"]) for d in drains) <= len(drains) * len(objectives)
+    # Nothing fell back to one task per check-in.
+    assert not worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task")
+    assert stale_rows(team.company) == []
+    assert company_full_recompute(company=team.company) == 0
