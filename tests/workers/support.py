@@ -11,6 +11,7 @@
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,9 @@ from django.db import connection
 from okrhub.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+#: A worker outlives a test run killed hard (SIGKILL, CI timeout) unless told to
+#: stop with it: setpriv (util-linux) makes the kernel send it SIGTERM then.
+ORPHAN_GUARD = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
 
 
 def test_database_url() -> str:
@@ -64,12 +68,14 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, inte
         time.sleep(interval)
 
 
-class Worker:
-    """One ``celery worker`` subprocess (its own process group, so it can be killed whole)."""
+class CeleryProcess:
+    """One ``celery`` subprocess (its own process group, so it can be killed whole)."""
 
-    def __init__(self, name: str, *, concurrency: int = 2, env: dict[str, str] | None = None):
+    ready_marker = ""
+
+    def __init__(self, name: str, arguments: list[str], *, env: dict[str, str] | None = None):
         self.name = name
-        self.log_path = Path(tempfile.mkstemp(prefix=f"okrhub-worker-{name}-", suffix=".log")[1])
+        self.log_path = Path(tempfile.mkstemp(prefix=f"okrhub-celery-{name}-", suffix=".log")[1])
         environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
@@ -82,21 +88,7 @@ class Worker:
         }
         with self.log_path.open("wb") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "okrhub",
-                    "worker",
-                    "--pool=prefork",
-                    f"--concurrency={concurrency}",
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    f"--hostname={name}-{os.getpid()}@%h",
-                ],
+                [*ORPHAN_GUARD, sys.executable, "-m", "celery", "-A", "okrhub", *arguments, "--loglevel=INFO"],
                 cwd=ROOT,
                 env=environment,
                 stdout=out,
@@ -104,14 +96,12 @@ class Worker:
                 start_new_session=True,
             )
         try:
-            wait_for(
-                lambda: "event=worker.ready" in self.log() or self.process.poll() is not None, timeout=60, what="worker"
-            )
+            wait_for(lambda: self.ready_marker in self.log() or self.process.poll() is not None, timeout=60, what=name)
         except AssertionError:
             self.stop()
             raise
         if self.process.poll() is not None:
-            raise RuntimeError(f"worker {name} exited at start-up:\n{self.log()}")
+            raise RuntimeError(f"{name} exited at start-up:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -148,6 +138,33 @@ class Worker:
             self.log_path.unlink(missing_ok=True)
 
 
+class Worker(CeleryProcess):
+    """``celery worker``: prefork pool, no gossip, mingle or heartbeat (nothing to wait for at start-up)."""
+
+    ready_marker = "event=worker.ready"
+
+    def __init__(self, name: str, *, concurrency: int = 2, env: dict[str, str] | None = None):
+        arguments = [
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            f"--hostname={name}-{os.getpid()}@%h",
+        ]
+        super().__init__(name, arguments, env=env)
+
+
+class Beat(CeleryProcess):
+    """``celery beat`` with its schedule file in a scratch directory."""
+
+    ready_marker = "beat: Starting"
+
+    def __init__(self, name: str, *, schedule_dir: Path, env: dict[str, str] | None = None):
+        super().__init__(name, ["beat", f"--schedule={schedule_dir / 'celerybeat-schedule'}"], env=env)
+
+
 @contextlib.contextmanager
 def tasks_on_redis() -> Iterator[None]:
     """Send tasks to the test Redis, as the web process does in production."""
@@ -173,6 +190,15 @@ def free_port() -> int:
 class _Collect:
     def __init__(self) -> None:
         self.envelopes: list = []
+        self.refuse: set[str] = set()  # mailboxes answered with a permanent 550
+        self.refused: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse:
+            self.refused.append(address)
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.envelopes.append(envelope)
