@@ -25,14 +25,16 @@ nothing. The crash windows:
   empty ``sent_at`` shows it);
 - dies after the hand-over, before ``sent_at`` is stamped: the email went out
   once; the claim still blocks any resend;
-- the mail server refuses or is unreachable: nothing was sent, so the claim
-  is deleted and the task retried with backoff, and the retry claims again.
+- the mail server is unreachable or refuses for now (4xx): nothing was
+  sent, so the claim is deleted and the task retried with backoff, and the
+  retry claims again; a permanent refusal (5xx) keeps the claim: no retry.
   (A server that accepts the message but whose reply is lost would make that
   retry a duplicate: the one case SMTP itself cannot tell apart.)
 """
 
 import datetime
 import logging
+import smtplib
 from collections import defaultdict
 from typing import Any
 
@@ -306,14 +308,39 @@ def _claim(*, company: Company, user_id: int, kind: str, period: datetime.date) 
         return None
 
 
-def _send_claimed(claim: PeriodicEmail, message: EmailMultiAlternatives) -> None:
-    """Hand the message over; release the claim if the mail server did not take it."""
+def _permanent(error: Exception) -> bool:
+    """A refusal the mail server will repeat (5xx: unknown mailbox, policy): retrying cannot help."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
+
+
+def _send_claimed(claim: PeriodicEmail, message: EmailMultiAlternatives) -> bool:
+    """Hand the message over and stamp the claim; True if the mail server took it.
+
+    If the server did not take it, the claim is released and the error raised
+    (the task retries), except for a permanent refusal: the claim is kept, so
+    the address is not tried again this period.
+    """
     try:
         message.send()
-    except Exception:
+    except Exception as error:
+        if _permanent(error):
+            log_event(
+                log,
+                "email.refused",
+                level=logging.WARNING,
+                company=claim.company_id,
+                user=claim.user_id,
+                kind=claim.kind,
+                period=claim.period,
+                error=type(error).__name__,
+            )
+            return False
         PeriodicEmail.objects.filter(pk=claim.pk, company_id=claim.company_id, sent_at__isnull=True).delete()
         raise
     PeriodicEmail.objects.filter(pk=claim.pk, company_id=claim.company_id).update(sent_at=timezone.now())
+    return True
 
 
 def _message(*, subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
@@ -349,7 +376,8 @@ def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.da
     }
     count = len(key_results)
     subject = f"{company.name}: time to check in on {count} key result{'s' if count != 1 else ''}"
-    _send_claimed(claim, _message(subject=subject, template="checkin_reminder", context=context, to=user.email))
+    if not _send_claimed(claim, _message(subject=subject, template="checkin_reminder", context=context, to=user.email)):
+        return False
     log_event(log, "reminder.sent", company=company.pk, user=user_id, period=period, key_results=count)
     return True
 
@@ -375,7 +403,10 @@ def send_weekly_digest(*, company: Company, user_id: int, period: datetime.date,
         return False
     context = {**digest, "user": membership.user, "url": company_url(company)}
     subject = f"{company.name}: your OKR week to {period:%d %b %Y}"
-    _send_claimed(claim, _message(subject=subject, template="digest", context=context, to=membership.user.email))
+    if not _send_claimed(
+        claim, _message(subject=subject, template="digest", context=context, to=membership.user.email)
+    ):
+        return False
     log_event(log, "digest.sent", company=company.pk, user=user_id, period=period)
     return True
 

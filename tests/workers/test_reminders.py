@@ -239,6 +239,19 @@ def test_a_refused_email_is_retried_and_sent_once(settings, smtp):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_mailbox_that_does_not_exist_is_not_retried(smtp):
+    team = reminder_world("bouncing", "UTC")
+    smtp.handler.refuse.add(team.member.email)
+    dispatch_checkin_emails_task(at(2026, 11, 16, 9, 1).isoformat())
+    dispatch_checkin_emails_task(at(2026, 11, 16, 9, 16).isoformat())
+    assert smtp.handler.refused == [team.member.email]  # once: the claim stays, no retry
+    claim = PeriodicEmail.objects.get(company=team.company, kind=EmailKind.CHECKIN_REMINDER)
+    assert claim.user_id == team.member.pk
+    assert claim.sent_at is None
+    assert len(by_kind(smtp)["digest"]) == 2  # the others still get theirs
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_unsubscribe_link_turns_reminders_off(client, smtp):
     team = reminder_world("unsubscribing", "UTC")
     dispatch_checkin_emails_task(at(2026, 11, 16, 9, 1).isoformat())
