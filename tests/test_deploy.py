@@ -37,11 +37,16 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://okrhub:secret@db.example.com:5432/okrhub",
     "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
     "EMAIL_URL": "smtp+tls://okrhub:secret@mail.example.com:587",
+    "OKRHUB_BASE_URL": "https://okr.example.com",
 }
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "EMAIL_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "EMAIL_", "OKRHUB_"))
+    }
     return subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -66,7 +71,9 @@ def test_check_deploy_is_clean_with_production_variables():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL"])
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "OKRHUB_BASE_URL"]
+)
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = manage("check", env=env)

@@ -4,6 +4,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from conftest import make_team
 from objectives import services as okr
@@ -74,9 +75,10 @@ def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
     assert CheckIn.objects.filter(company=team.company).count() == BURST
     drains = worker.events("rollup.drain", company=team.company.pk)
     print(f"{BURST} check-ins in {burst_seconds:.2f}s → {len(drains)} recompute executions")
-    # One drain per coalescing window (1 s) the burst spans, plus one in flight at its end.
-    assert 1 <= len(drains) <= max(6, 2 * int(burst_seconds) + 3)
-    assert len(drains) < BURST // 20
+    # At most one drain per coalescing window the burst spans, plus the one in flight at its end.
+    windows = burst_seconds / settings.OKRHUB_ROLLUP_COALESCE_SECONDS
+    assert 1 <= len(drains) <= windows + 2
+    assert len(drains) <= BURST // 10  # far below one per check-in, however slow the machine
     assert sum(int(d["objectives"]) for d in drains) <= len(drains) * len(objectives)
     # Nothing fell back to one task per check-in.
     assert not worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task")
