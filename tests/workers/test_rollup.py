@@ -11,7 +11,7 @@ from objectives import services as okr
 from objectives.models import CheckIn, Objective
 from objectives.rollup import company_full_recompute
 from tests.workers.helpers import cascade, rollup_pending, stale_rows
-from tests.workers.support import Worker, reset_redis, tasks_on_redis, wait_for
+from tests.workers.support import Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
 BURST = 200
 
@@ -59,6 +59,7 @@ def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
     team = make_team("worker-burst")
     _, objectives, krs = cascade(team, departments=4, key_results=5)
     actor = team.actor(team.member)
+    chain_tasks_before = len(worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task"))
     started = time.monotonic()
     with tasks_on_redis():
         for n in range(BURST):
@@ -81,6 +82,20 @@ def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
     assert len(drains) <= BURST // 10  # far below one per check-in, however slow the machine
     assert sum(int(d["objectives"]) for d in drains) <= len(drains) * len(objectives)
     # Nothing fell back to one task per check-in.
-    assert not worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task")
+    assert len(worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task")) == chain_tasks_before
     assert stale_rows(team.company) == []
     assert company_full_recompute(company=team.company) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkin_still_rolls_up_when_redis_for_coalescing_is_unreachable(worker, settings, caplog):
+    team = make_team("worker-fallback")
+    top, (objective,), (kr,) = cascade(team)
+    with tasks_on_redis():
+        settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # coalescing state unreachable; the broker is fine
+        okr.checkin_create(company=team.company, actor=None, key_result=kr, value=300, confidence="on_track")
+        wait_for(lambda: Objective.objects.get(pk=top.pk).progress == 0.3, timeout=30, what="the uncoalesced roll-up")
+    assert "event=rollup.mark_failed" in caplog.text
+    assert worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task", state="SUCCESS")
+    assert Objective.objects.get(pk=objective.pk).progress == 0.3
+    assert stale_rows(team.company) == []
