@@ -1,10 +1,12 @@
 """The roll-up on a real Celery worker over the real Redis: exact, and coalesced in bursts."""
 
+import threading
 import time
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from conftest import make_team
 from objectives import services as okr
@@ -14,6 +16,7 @@ from tests.workers.helpers import cascade, rollup_pending, stale_rows
 from tests.workers.support import Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
 BURST = 200
+THREADS = 4  # 200 is a multiple of 4 and of the 20 key results: thread t owns key results t, t+4, …
 
 
 @pytest.fixture(scope="module")
@@ -60,17 +63,33 @@ def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
     _, objectives, krs = cascade(team, departments=4, key_results=5)
     actor = team.actor(team.member)
     chain_tasks_before = len(worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task"))
-    started = time.monotonic()
+    errors: list[BaseException] = []
+
+    def check_in(thread: int) -> None:
+        # Each thread checks in on its own key results, as people do, all at once.
+        try:
+            for n in range(thread, BURST, THREADS):
+                okr.checkin_create(
+                    company=team.company,
+                    actor=actor,
+                    key_result=krs[n % len(krs)],
+                    value=Decimal(n * 5 % 1000),
+                    confidence="on_track",
+                )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
     with tasks_on_redis():
-        for n in range(BURST):
-            okr.checkin_create(
-                company=team.company,
-                actor=actor,
-                key_result=krs[n % len(krs)],
-                value=Decimal(n * 5 % 1000),
-                confidence="on_track",
-            )
+        threads = [threading.Thread(target=check_in, args=(t,)) for t in range(THREADS)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
         burst_seconds = time.monotonic() - started
+        assert errors == []
         wait_for(lambda: settled(worker, team.company), timeout=60, what="the burst's roll-ups")
 
     assert CheckIn.objects.filter(company=team.company).count() == BURST
