@@ -35,6 +35,36 @@ def settled(worker: Worker, company) -> bool:
     return not rollup_pending(company.pk) and len(starts) == len(ends) and not stale_rows(company)
 
 
+def burst(team, krs, count: int) -> float:
+    """``count`` check-ins from THREADS threads at once, each on its own key results; return the seconds taken."""
+    actor = team.actor(team.member)
+    errors: list[BaseException] = []
+
+    def check_in(thread: int) -> None:
+        try:
+            for n in range(thread, count, THREADS):
+                okr.checkin_create(
+                    company=team.company,
+                    actor=actor,
+                    key_result=krs[n % len(krs)],
+                    value=Decimal(n * 5 % 1000),
+                    confidence="on_track",
+                )
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check_in, args=(t,)) for t in range(THREADS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return time.monotonic() - started
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_rolls_up_a_checkin_made_through_the_service(worker):
     team = make_team("worker-rollup")
@@ -61,35 +91,9 @@ def test_worker_rolls_up_a_checkin_made_through_the_service(worker):
 def test_a_burst_of_checkins_is_rolled_up_by_a_handful_of_recomputes(worker):
     team = make_team("worker-burst")
     _, objectives, krs = cascade(team, departments=4, key_results=5)
-    actor = team.actor(team.member)
     chain_tasks_before = len(worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task"))
-    errors: list[BaseException] = []
-
-    def check_in(thread: int) -> None:
-        # Each thread checks in on its own key results, as people do, all at once.
-        try:
-            for n in range(thread, BURST, THREADS):
-                okr.checkin_create(
-                    company=team.company,
-                    actor=actor,
-                    key_result=krs[n % len(krs)],
-                    value=Decimal(n * 5 % 1000),
-                    confidence="on_track",
-                )
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
     with tasks_on_redis():
-        threads = [threading.Thread(target=check_in, args=(t,)) for t in range(THREADS)]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        burst_seconds = time.monotonic() - started
-        assert errors == []
+        burst_seconds = burst(team, krs, BURST)
         wait_for(lambda: settled(worker, team.company), timeout=60, what="the burst's roll-ups")
 
     assert CheckIn.objects.filter(company=team.company).count() == BURST
@@ -118,3 +122,17 @@ def test_a_checkin_still_rolls_up_when_redis_for_coalescing_is_unreachable(worke
     assert worker.events("task.done", task="objectives.tasks.rollup_objective_chain_task", state="SUCCESS")
     assert Objective.objects.get(pk=objective.pk).progress == 0.3
     assert stale_rows(team.company) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_drains_of_one_company_leave_no_stale_value(worker, settings):
+    # No coalescing window: drains start while others still run, on both pool processes.
+    settings.OKRHUB_ROLLUP_COALESCE_SECONDS = 0
+    team = make_team("worker-overlap")
+    _, _, krs = cascade(team, departments=4, key_results=5)
+    with tasks_on_redis():
+        burst(team, krs, 100)
+        wait_for(lambda: settled(worker, team.company), timeout=60, what="the overlapping drains")
+    assert len(worker.events("rollup.drain", company=team.company.pk)) > 1
+    assert stale_rows(team.company) == []
+    assert company_full_recompute(company=team.company) == 0
