@@ -117,7 +117,8 @@ def rollup_objectives(*, company: Company, objective_ids: Iterable[int]) -> int:
                     parents.add(parent_id)
         level = parents
     else:
-        log.error("roll-up of company %s climbed %d levels; a parent cycle?", company.pk, MAX_LADDER_DEPTH)
+        if level:
+            log.error("roll-up of company %s climbed %d levels; a parent cycle?", company.pk, MAX_LADDER_DEPTH)
     return changed
 
 
