@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
 from objectives.rollup import schedule_full_recompute
 
 
@@ -140,3 +140,17 @@ class DependencyAdmin(admin.ModelAdmin):
     list_display = ["from_objective", "to_objective", "note", "company"]
     list_select_related = ["from_objective", "to_objective", "company"]
     raw_id_fields = ["from_objective", "to_objective"]
+
+
+@admin.register(PeriodicEmail)
+class PeriodicEmailAdmin(admin.ModelAdmin):
+    """Who was reminded or sent a digest, per period; an empty "sent" is a claim whose send did not finish."""
+
+    list_display = ["period", "kind", "user", "company", "claimed_at", "sent_at"]
+    list_filter = ["kind", "period", "company"]
+    list_select_related = ["company", "user"]
+    search_fields = ["user__email"]
+    readonly_fields = ["company", "user", "kind", "period", "claimed_at", "sent_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

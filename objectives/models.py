@@ -255,3 +255,35 @@ class Dependency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_objective_id} → {self.to_objective_id}"
+
+
+class EmailKind(models.TextChoices):
+    CHECKIN_REMINDER = "reminder", "Check-in reminder"
+    DIGEST = "digest", "Weekly digest"
+
+
+class PeriodicEmail(models.Model):
+    """The claim on one email of one kind to one person for one check-in period.
+
+    The unique constraint is what makes reminders and digests at-most-once:
+    a sender inserts (and commits) this row before it sends, and a sender that
+    cannot insert it sends nothing. ``sent_at`` stays empty when the sender
+    died between the claim and the hand-over to the mail server (see
+    ``objectives.reminders``).
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=EmailKind.choices)
+    period = models.DateField(help_text="Local date of the company's check-in moment that ends the period.")
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "kind", "period", "user"], name="periodic_email_once"),
+            models.CheckConstraint(condition=Q(kind__in=EmailKind.values), name="periodic_email_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id} in period {self.period}"

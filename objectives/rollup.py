@@ -6,18 +6,21 @@
   recompute either sees our write or runs after us, so none leaves a stale value.
 - :func:`company_full_recompute` recomputes a company (or one cycle of it)
   from raw values and writes only rows whose value changed.
-- :func:`schedule_rollup` enqueues the chain recompute after the surrounding
-  transaction commits; with no broker, Celery runs it in-process.
+- :func:`schedule_rollup` asks for the chain recompute after the surrounding
+  transaction commits: with a broker, bursts coalesce per company
+  (``objectives.coalesce``); with no broker, Celery runs it in-process.
 """
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import transaction
 
 from companies.models import Company
 from objectives.models import COUNTED_STATUSES, KeyResult, Objective
 from objectives.progress import Weighted, key_result_progress, weighted_progress
+from okrhub.logs import log_event
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +29,9 @@ def schedule_rollup(*, company_id: int, objective_id: int | None) -> None:
     """Recompute ``objective_id`` and its ancestors once the current transaction commits."""
     if objective_id is None:
         return
-    from objectives.tasks import rollup_objective_chain_task
+    from objectives.coalesce import request_rollup
 
-    transaction.on_commit(lambda: rollup_objective_chain_task.delay(company_id, objective_id), robust=True)
+    transaction.on_commit(lambda: request_rollup(company_id=company_id, objective_id=objective_id), robust=True)
 
 
 def schedule_full_recompute(*, company_id: int) -> None:
@@ -55,32 +58,67 @@ def objective_inputs(*, company: Company, objective_id: int) -> list[Weighted]:
     return items
 
 
+def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, int | None]:
+    """Recompute one objective from its stored inputs, read after its row is locked.
+
+    Returns (whether the stored value changed, the parent id). A concurrent
+    recompute of the same row waits for our commit and then reads our inputs,
+    so the last writer always wrote from the latest inputs.
+    """
+    with transaction.atomic():
+        row = (
+            Objective.objects.select_for_update()
+            .filter(company=company, pk=objective_id)
+            .values("parent_id", "progress")
+            .first()
+        )
+        if row is None:
+            return False, None
+        progress = weighted_progress(objective_inputs(company=company, objective_id=objective_id))
+        if progress == row["progress"]:
+            return False, row["parent_id"]
+        Objective.objects.filter(company=company, pk=objective_id).update(progress=progress)
+        return True, row["parent_id"]
+
+
 def rollup_objective_chain(*, company: Company, objective_id: int) -> int:
     """Recompute ``objective_id`` then its ancestors; return how many rows changed.
 
     Climbing stops at the first objective whose value did not change: nothing
     above it can have moved because of this change.
     """
+    return rollup_objectives(company=company, objective_ids=[objective_id])
+
+
+#: Laddering is validated loop-free; this bounds the climb should a corrupt row slip in.
+MAX_LADDER_DEPTH = 100
+
+
+def rollup_objectives(*, company: Company, objective_ids: Iterable[int]) -> int:
+    """Recompute many objectives and their ancestors, level by level; return rows changed.
+
+    All the given objectives are recomputed first, then the parents of those
+    that changed, and so on: a parent shared by a burst of changed children is
+    recomputed once per level rather than once per child, always after the
+    children below it in this pass. Each row is recomputed after its lock
+    (:func:`recompute_objective`), so concurrent passes leave no stale value.
+    """
     changed = 0
-    seen: set[int] = set()
-    current: int | None = objective_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        with transaction.atomic():
-            row = (
-                Objective.objects.select_for_update()
-                .filter(company=company, pk=current)
-                .values("parent_id", "progress")
-                .first()
-            )
-            if row is None:
-                break
-            progress = weighted_progress(objective_inputs(company=company, objective_id=current))
-            if progress == row["progress"]:
-                break
-            Objective.objects.filter(company=company, pk=current).update(progress=progress)
-            changed += 1
-        current = row["parent_id"]
+    level = set(objective_ids)
+    for _ in range(MAX_LADDER_DEPTH):
+        if not level:
+            break
+        parents: set[int] = set()
+        for objective_id in sorted(level):
+            did_change, parent_id = recompute_objective(company=company, objective_id=objective_id)
+            if did_change:
+                changed += 1
+                if parent_id is not None:
+                    parents.add(parent_id)
+        level = parents
+    else:
+        if level:
+            log.error("roll-up of company %s climbed %d levels; a parent cycle?", company.pk, MAX_LADDER_DEPTH)
     return changed
 
 
@@ -142,13 +180,7 @@ def compute_company_progress(
     return kr_progress, progress
 
 
-def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> int:
-    """Recompute from scratch and write only changed rows; return how many changed.
-
-    Objectives ladder across cycles (an annual objective above quarterly ones),
-    so the whole company's tree is read; with ``cycle_id`` only that cycle's
-    rows are written.
-    """
+def _company_rows(company: Company) -> tuple[list[dict], list[dict]]:
     objectives = list(
         Objective.objects.filter(company=company).values("id", "parent_id", "status", "weight", "progress", "cycle_id")
     )
@@ -166,29 +198,70 @@ def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> 
             "objective__cycle_id",
         )
     )
+    return objectives, key_results
+
+
+def _drifted(
+    *, company: Company, cycle_id: int | None, objectives: list[dict], key_results: list[dict]
+) -> tuple[dict[int, float | None], dict[int, float | None]]:
+    """Rows (of ``cycle_id``, or all) whose stored progress differs from the recomputation."""
     kr_progress, objective_progress = compute_company_progress(
         objectives=objectives,
         key_results=key_results,
         rollup_children=company.rollup_child_objectives,
     )
-    changed_krs = [
-        KeyResult(pk=kr["id"], progress=kr_progress[kr["id"]])
+    krs = {
+        kr["id"]: kr_progress[kr["id"]]
         for kr in key_results
         if kr_progress[kr["id"]] != kr["progress"] and (cycle_id is None or kr["objective__cycle_id"] == cycle_id)
-    ]
-    changed_objectives = [
-        Objective(pk=o["id"], progress=objective_progress[o["id"]])
+    }
+    found = {
+        o["id"]: objective_progress[o["id"]]
         for o in objectives
         if objective_progress[o["id"]] != o["progress"] and (cycle_id is None or o["cycle_id"] == cycle_id)
-    ]
-    with transaction.atomic():
-        KeyResult.objects.bulk_update(changed_krs, ["progress"], batch_size=2000)
-        Objective.objects.bulk_update(changed_objectives, ["progress"], batch_size=2000)
-    changed = len(changed_krs) + len(changed_objectives)
-    log.info(
-        "full recompute of company %s%s: %d rows changed",
-        company.pk,
-        f" cycle {cycle_id}" if cycle_id else "",
-        changed,
-    )
+    }
+    return krs, found
+
+
+def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> int:
+    """Recompute from scratch and write only changed rows; return how many changed.
+
+    Objectives ladder across cycles (an annual objective above quarterly ones),
+    so the whole company's tree is read; with ``cycle_id`` only that cycle's
+    rows are written.
+
+    A first read takes no lock; after a drained queue it finds nothing to
+    change and the run ends there. Otherwise the drifted rows are locked (key
+    results, then objectives, each in id order), everything is read again
+    after the locks, and only locked rows are written from that second read.
+    A check-in or roll-up committed before the second read is included; one
+    committed after it enqueued its own roll-up, which recomputes after our
+    commit. Either way no stale value is left behind (writing the first,
+    unlocked read would overwrite a concurrent roll-up with older inputs).
+    """
+    objectives, key_results = _company_rows(company)
+    krs, found = _drifted(company=company, cycle_id=cycle_id, objectives=objectives, key_results=key_results)
+    changed = 0
+    if krs or found:
+        with transaction.atomic():
+            locked_krs = set(
+                KeyResult.objects.select_for_update()
+                .filter(company=company, pk__in=list(krs))
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            locked_objectives = set(
+                Objective.objects.select_for_update()
+                .filter(company=company, pk__in=list(found))
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            objectives, key_results = _company_rows(company)
+            krs, found = _drifted(company=company, cycle_id=cycle_id, objectives=objectives, key_results=key_results)
+            changed_krs = [KeyResult(pk=pk, progress=p) for pk, p in krs.items() if pk in locked_krs]
+            changed_objectives = [Objective(pk=pk, progress=p) for pk, p in found.items() if pk in locked_objectives]
+            KeyResult.objects.bulk_update(changed_krs, ["progress"], batch_size=2000)
+            Objective.objects.bulk_update(changed_objectives, ["progress"], batch_size=2000)
+        changed = len(changed_krs) + len(changed_objectives)
+    log_event(log, "rollup.full_recompute", company=company.pk, cycle=cycle_id or "all", changed=changed)
     return changed

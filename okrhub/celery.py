@@ -1,15 +1,66 @@
 """The Celery application.
 
 With no broker configured (the embedded default) tasks run in-process: the
-settings turn on ``task_always_eager`` so a demo needs no Redis.
+settings turn on ``task_always_eager`` so a demo needs no Redis. With Redis,
+run a worker and a beat next to the web processes (README, "Workers").
+
+Logging follows Django's ``LOGGING`` in workers too (Celery does not replace
+it), and every task execution leaves one structured line:
+``event=task.done task=… id=… state=… ms=…``.
 """
 
+import logging
+import logging.config
 import os
+import time
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrhub.settings.local")
 
 app = Celery("okrhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger("okrhub.tasks")
+_started: dict[str, float] = {}
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**_: object) -> None:
+    """Django has configured logging from settings.LOGGING; Celery leaves it alone."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.worker_ready.connect
+def _worker_ready(sender=None, **_: object) -> None:
+    from okrhub.logs import log_event
+
+    log_event(log, "worker.ready", hostname=getattr(sender, "hostname", ""), pid=os.getpid())
+
+
+@signals.task_prerun.connect
+def _task_started(task_id=None, **_: object) -> None:
+    if task_id:
+        _started[task_id] = time.monotonic()
+
+
+@signals.task_postrun.connect
+def _task_done(task_id=None, task=None, state=None, **_: object) -> None:
+    from okrhub.logs import log_event
+
+    started = _started.pop(task_id, None)
+    if task is None or task.request.is_eager:
+        return
+    log_event(
+        log,
+        "task.done",
+        level=logging.INFO if state == "SUCCESS" else logging.WARNING,
+        task=task.name,
+        id=task_id,
+        state=state,
+        retries=task.request.retries,
+        ms=round((time.monotonic() - started) * 1000) if started is not None else "",
+    )

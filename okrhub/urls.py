@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views as alignment_views
+from objectives import unsubscribe
+from okrhub.health import healthz
 
 urlpatterns = [
     path("", alignment_views.home, name="home"),
@@ -14,4 +16,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/<slug:company_slug>/", include("alignment.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="reminders-unsubscribe"),
 ]

@@ -149,3 +149,43 @@ LOGGING = {
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
     },
 }
+
+# Background work (issue 6). Redis serves both as the Celery broker and as the
+# store of the roll-up coalescing state (objectives/coalesce.py); REDIS_URL
+# defaults to the broker URL when that is Redis. Empty means "no Redis": the
+# roll-up then runs in-process, uncoalesced.
+REDIS_URL = env("REDIS_URL", default=_broker_url if _broker_url.startswith(("redis://", "rediss://")) else "")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task (acks_late) of a worker that vanished is handed to
+    # another worker after this many seconds. It must exceed the longest
+    # countdown plus CELERY_TASK_TIME_LIMIT, or a task still running elsewhere
+    # would be delivered twice; shorter means faster recovery after a crash.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+}
+# A worker that loses the broker connection cannot acknowledge what it runs:
+# stop those tasks, the broker redelivers them (they are idempotent).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_SEND_TASK_EVENTS = False
+CELERY_BEAT_SCHEDULE = {
+    # Reminders and digests: each company's cadence is checked every quarter of
+    # an hour, so a company's local check-in hour is met within 15 minutes.
+    "dispatch-checkin-emails": {
+        "task": "objectives.tasks.dispatch_checkin_emails_task",
+        "schedule": env.float("OKRHUB_DISPATCH_INTERVAL_SECONDS", default=15 * 60),
+    },
+    # The safety net under the incremental roll-up: recompute every active
+    # cycle from scratch; after a drained queue it changes nothing.
+    "full-recompute": {
+        "task": "objectives.tasks.full_recompute_all_companies_task",
+        "schedule": env.float("OKRHUB_FULL_RECOMPUTE_INTERVAL_SECONDS", default=60 * 60),
+    },
+}
+# Seconds a check-in's roll-up waits so that a burst in one company is
+# recomputed together (objectives/coalesce.py).
+OKRHUB_ROLLUP_COALESCE_SECONDS = env.float("OKRHUB_ROLLUP_COALESCE_SECONDS", default=1.0)
+# Absolute URL of the site, for links in emails (no trailing slash).
+OKRHUB_BASE_URL = env("OKRHUB_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Hours after a company's check-in moment during which its reminders and digest
+# may still go out (a beat that was down catches up within this window).
+OKRHUB_REMINDER_WINDOW_HOURS = env.int("OKRHUB_REMINDER_WINDOW_HOURS", default=6)

@@ -22,3 +22,11 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Required: links in emails must reach this site, not the development default.
+OKRHUB_BASE_URL = env("OKRHUB_BASE_URL").rstrip("/")
+# Required: base.py built MAILERS from it; the console backend is for development only.
+env.email_url("EMAIL_URL")
+
+# Load balancers and container healthchecks probe /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
