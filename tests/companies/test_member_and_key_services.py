@@ -57,8 +57,10 @@ def test_api_key_is_stored_hashed_and_verifies(team):
     key, secret = services.api_key_create(company=team.company, actor=team.actor(team.admin), name="CRM", scope="write")
     stored = CompanyAPIKey.objects.get(pk=key.pk)
     assert secret.startswith(stored.prefix + ".")
-    assert secret not in stored.hashed_key and secret.split(".", 1)[1] not in stored.pk
-    assert stored.is_valid(secret) and not stored.is_valid(secret + "x")
+    assert secret not in stored.hashed_key
+    assert secret.split(".", 1)[1] not in stored.pk
+    assert stored.is_valid(secret)
+    assert not stored.is_valid(secret + "x")
     assert (stored.company, stored.scope, stored.created_by) == (team.company, "write", team.admin)
 
 
@@ -82,7 +84,8 @@ def test_revoke_is_final_and_company_bound(team, other_team):
     with refused("key", exc=NotFound):
         services.api_key_revoke(company=other_team.company, actor=other_team.actor(other_team.admin), key=key)
     revoked = services.api_key_revoke(company=team.company, actor=team.actor(team.admin), key=key)
-    assert revoked.revoked and revoked.revoked_at is not None
+    assert revoked.revoked
+    assert revoked.revoked_at is not None
     again = services.api_key_revoke(company=team.company, actor=team.actor(team.admin), key=key)
     assert again.revoked_at == revoked.revoked_at
 
