@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/<slug:company_slug>/", include("alignment.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("okrhub.api_urls")),
 ]
