@@ -141,6 +141,11 @@ class ObjectiveStatusSerializer(serializers.Serializer):
 
 
 class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
+    confidence = serializers.ChoiceField(
+        choices=[*Confidence.choices, ("", "No check-in yet")],
+        read_only=True,
+        help_text="The latest check-in's confidence; empty before the first check-in.",
+    )
     behind_pace = serializers.SerializerMethodField()
 
     class Meta:
