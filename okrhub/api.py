@@ -48,7 +48,7 @@ from okrhub.api_defaults import (
     api_key_of,
     principal_id,
 )
-from okrhub.errors import not_found
+from okrhub.errors import NotFound, not_found
 from okrhub.permissions import API_KEY_ROLES
 from okrhub.tenancy import Actor, resolve_actor
 
@@ -148,9 +148,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return problem(
             status_code=400, code="validation_error", detail=_summary(errors), errors=errors, instance=instance
         )
-    if isinstance(exc, Http404 | exceptions.NotFound):
-        # One message for "missing" and "another company's": existence never leaks.
-        message = str(exc) if str(exc).startswith("No such") else "Not found."
+    if isinstance(exc, Http404):
+        # Services and views say "No such <thing>." for missing and for another
+        # company's objects alike, so existence never leaks; Django's own 404s
+        # may carry internals (model names), so they get a generic message.
+        message = str(exc) if isinstance(exc, NotFound) else "Not found."
         return problem(status_code=404, code="not_found", detail=message, instance=instance)
     if isinstance(exc, DjangoPermissionDenied):
         return problem(

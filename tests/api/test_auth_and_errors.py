@@ -196,3 +196,62 @@ def test_private_objectives_stay_hidden_from_keys_and_strangers(team, api, api_k
     assert_problem(api(key=api_key(team.company, "write")).get(url), 404)
     ids = [o["id"] for o in api(team.viewer).get(f"{BASE}/objectives/").json()["results"]]
     assert private.pk not in ids
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(team, api, monkeypatch):
+    from objectives import selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(selectors, "dependency_list", broken)
+    client = api(team.admin)
+    client.raise_request_exception = False
+    body = assert_problem(client.get(f"{BASE}/dependencies/"), 500, "server_error")
+    assert "hunter2" not in body["detail"]
+
+
+def test_an_invalid_cursor_is_a_404_problem(team, api):
+    body = assert_problem(api(team.admin).get(f"{BASE}/objectives/", {"cursor": "garbage"}), 404, "not_found")
+    assert body["detail"] == "Invalid cursor"
+
+
+def test_cursor_pages_cover_every_row_once(team, api):
+    from tests.factories import ObjectiveFactory
+
+    created = {ObjectiveFactory(company=team.company, cycle=team.cycle).pk for _ in range(7)}
+    client, seen, url = api(team.viewer), [], f"{BASE}/objectives/?page_size=3"
+    while url:
+        page = client.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert sorted(seen) == sorted(created)
+
+
+def test_filters_narrow_lists_and_bad_filter_values_are_400(team, api, other_team):
+    from tests.factories import ObjectiveFactory
+
+    company_level = ObjectiveFactory(company=team.company, cycle=team.cycle, progress=0.0)
+    sales = ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, progress=0.9)
+    ObjectiveFactory(company=other_team.company, cycle=other_team.cycle)  # never listed
+    client = api(team.viewer)
+
+    def ids(**params):
+        response = client.get(f"{BASE}/objectives/", params)
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids() == {company_level.pk, sales.pk}
+    assert ids(department=team.department.pk) == {sales.pk}
+    assert ids(company_level="true") == {company_level.pk}
+    # The fixture cycle runs through Q4 2026; whether it is behind depends on today, so compare to the maths.
+    from objectives.progress import expected_progress, is_behind_pace
+
+    expected = expected_progress(today=team.company.local_today(), start=team.cycle.start_date, end=team.cycle.end_date)
+    assert ids(behind_pace="true") == {o.pk for o in (company_level, sales) if is_behind_pace(o.progress, expected)}
+    assert ids(behind_pace="false") == {
+        o.pk for o in (company_level, sales) if not is_behind_pace(o.progress, expected)
+    }
+    assert ids(status="draft") == set()
+    body = assert_problem(client.get(f"{BASE}/objectives/", {"status": "sleeping", "cycle": "x"}), 400)
+    assert {e["field"] for e in body["errors"]} == {"status", "cycle"}
