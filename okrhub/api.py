@@ -377,5 +377,14 @@ class CompanyPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.model.objects.filter(company=self.context["company"])
 
 
+def refuse_unchangeable(data: Any, fields: dict[str, str]) -> None:
+    """400 for fields a PATCH may not change, rather than silently ignoring them."""
+    errors = {
+        name: [exceptions.ErrorDetail(message, code="read_only")] for name, message in fields.items() if name in data
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
 def only_given(data: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
     return {name: data[name] for name in names if name in data}

@@ -13,7 +13,7 @@ from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
-from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given
+from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from okrhub.errors import not_found
 
 # ---------------------------------------------------------------- cycles
@@ -61,6 +61,7 @@ class CycleDetailView(_OneCycle):
 
     @extend_schema(request=s.CycleInputSerializer, responses=s.CycleSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(request.data, {"status": "Change the status with …/activate/ or …/close/."})
         serializer = s.CycleInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, ["name", "start_date", "end_date"])
@@ -132,6 +133,13 @@ class ObjectiveDetailView(_OneObjective):
 
     @extend_schema(request=s.ObjectiveInputSerializer, responses=s.ObjectiveSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(
+            request.data,
+            {
+                "cycle": "An objective stays in its cycle; create a new one in the other cycle.",
+                "status": "Change the status with POST …/status/ or …/activate/.",
+            },
+        )
         serializer = s.ObjectiveInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, services.OBJECTIVE_EDITABLE)
@@ -214,6 +222,13 @@ class KeyResultDetailView(CompanyAPIView):
 
     @extend_schema(request=s.KeyResultInputSerializer, responses=s.KeyResultSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(
+            request.data,
+            {
+                "objective": "A key result stays on its objective.",
+                "current_value": "The current value changes only through check-ins.",
+            },
+        )
         serializer = s.KeyResultInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, services.KEY_RESULT_EDITABLE)

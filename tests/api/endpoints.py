@@ -131,7 +131,7 @@ OPS = [
         lambda w: f"cycles/{w.planning_cycle.pk}/",
         ADMIN,
         lambda w: {"name": "2027 first quarter"},
-        (("end_date", lambda w: {"end_date": "2026-01-01"}),),
+        (("end_date", lambda w: {"end_date": "2026-01-01"}), ("status", lambda w: {"status": "closed"})),
     ),
     Op("cycle_activate", "post", lambda w: f"cycles/{w.planning_cycle.pk}/activate/", ADMIN),
     Op("cycle_close", "post", lambda w: f"cycles/{w.team.cycle.pk}/close/", ADMIN),
@@ -179,6 +179,8 @@ OPS = [
         (
             ("parent", lambda w: {"parent": w.sales_objective.pk}),
             ("title", lambda w: {"title": "x" * 201}),
+            ("status", lambda w: {"status": "archived"}),
+            ("cycle", lambda w: {"cycle": w.planning_cycle.pk}),
         ),
     ),
     Op(
@@ -223,7 +225,11 @@ OPS = [
         lambda w: f"key-results/{w.kr.pk}/",
         MANAGE_SALES,
         lambda w: {"target_value": "200"},
-        (("weight", lambda w: {"weight": "-1"}), ("target_value", lambda w: {"target_value": "-5"})),
+        (
+            ("weight", lambda w: {"weight": "-1"}),
+            ("target_value", lambda w: {"target_value": "-5"}),
+            ("current_value", lambda w: {"current_value": "50"}),
+        ),
     ),
     Op("key_result_delete", "delete", lambda w: f"key-results/{w.kr.pk}/", MANAGE_SALES),
     # check-ins

@@ -77,3 +77,38 @@ def test_references_to_another_companys_rows_read_as_missing(world, other_world,
     assert theirs.json()["errors"][0]["message"].replace(str(world.team.cycle.pk), "N") == missing.json()["errors"][0][
         "message"
     ].replace("987654321", "N")
+
+
+LISTS = {
+    "members/": "companies.Membership",
+    "departments/": "departments.Department",
+    "cycles/": "objectives.Cycle",
+    "objectives/": "objectives.Objective",
+    "key-results/": "objectives.KeyResult",
+    "dependencies/": "objectives.Dependency",
+}
+
+
+@pytest.mark.parametrize("role", ["admin", "write_key"])
+def test_lists_and_the_tree_hold_only_the_companys_rows(world, other_world, as_role, role):
+    from django.apps import apps
+
+    client = as_role(world, role)
+    for path, label in LISTS.items():
+        rows = client.get(f"/api/v1/companies/{world.slug}/{path}?page_size=200").json()["results"]
+        model = apps.get_model(label)
+        ids = [row["id"] for row in rows]
+        assert ids, path
+        assert not model.objects.filter(pk__in=ids).exclude(company=world.team.company).exists(), path
+    checkins = client.get(f"/api/v1/companies/{world.slug}/key-results/{world.kr.pk}/check-ins/").json()["results"]
+    assert [row["id"] for row in checkins] == [world.checkin.pk]
+    tree = client.get(f"/api/v1/companies/{world.slug}/alignment/tree/", {"include_drafts": "true"}).json()
+    stack, seen = list(tree["roots"]), set()
+    while stack:
+        row = stack.pop()
+        seen.add(row["id"])
+        stack += row["children"]
+    expected = {world.company_objective.pk, world.sales_objective.pk, world.draft.pk}
+    assert seen == expected
+    gaps = client.get(f"/api/v1/companies/{world.slug}/alignment/gaps/").json()
+    assert {d["id"] for d in gaps["departments_without_objectives"]} == {world.ops.pk}
