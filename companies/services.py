@@ -1,12 +1,13 @@
 """Writes for companies, users and memberships."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from companies.models import APIKeyScope, Company, CompanyAPIKey, Membership, Role, User
+from companies.models import APIKeyScope, Company, CompanyAPIKey, IdempotencyRecord, Membership, Role, User
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
 from okrhub.tenancy import Actor
@@ -183,3 +184,16 @@ def api_key_revoke(*, company: Company, actor: Actor, key: CompanyAPIKey) -> Com
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked", "revoked_at"])
     return key
+
+
+#: How long an ``Idempotency-Key`` is remembered: retries come within minutes, not days.
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+def idempotency_records_purge_all_companies(*, older_than: timedelta = IDEMPOTENCY_RETENTION) -> int:
+    """Forget idempotency keys older than ``older_than``, in every company; return how many.
+
+    Meant for a periodic task; a key reused after this answers as a new request.
+    """
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

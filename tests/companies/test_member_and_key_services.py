@@ -94,3 +94,24 @@ def test_key_list_is_per_company(team, other_team):
     services.api_key_create(company=team.company, actor=team.actor(team.admin), name="ours")
     services.api_key_create(company=other_team.company, actor=other_team.actor(other_team.admin), name="theirs")
     assert [k.name for k in selectors.api_key_list(company=team.company)] == ["ours"]
+
+
+def test_old_idempotency_keys_are_forgotten(team, other_team):
+    import datetime
+
+    from django.utils import timezone
+
+    from companies.models import IdempotencyRecord
+
+    now = timezone.now()
+    for company, age in [(team.company, 25), (other_team.company, 30), (team.company, 1)]:
+        IdempotencyRecord.objects.create(
+            company=company,
+            key=f"k{age}",
+            fingerprint="f",
+            status_code=201,
+            response_body={},
+            created_at=now - datetime.timedelta(hours=age),
+        )
+    assert services.idempotency_records_purge_all_companies() == 2
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k1"]
