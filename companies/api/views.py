@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -137,7 +137,29 @@ class APIKeyListView(CompanyListAPIView):
         self.actor.require(Action.MANAGE_COMPANY)
         return self.list(request)
 
-    @extend_schema(request=s.APIKeyCreateSerializer, responses={201: s.APIKeyCreatedSerializer})
+    @extend_schema(
+        request=s.APIKeyCreateSerializer,
+        responses={201: s.APIKeyCreatedSerializer},
+        examples=[
+            OpenApiExample("CRM sync", request_only=True, value={"name": "CRM sync", "scope": "write"}),
+            OpenApiExample(
+                "Created (the secret, once)",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "prefix": "Xk3P9aQe",
+                    "name": "CRM sync",
+                    "scope": "write",
+                    "created": "2026-11-25T09:00:00Z",
+                    "created_by": 1,
+                    "last_used_at": None,
+                    "revoked": False,
+                    "revoked_at": None,
+                    "key": "Xk3P9aQe.9fJ2mV0rLq8sT1uW4yZ6bC3dE5gH7jK2",
+                },
+            ),
+        ],
+    )
     def post(self, request: Request, slug: str) -> Response:
         serializer = s.APIKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

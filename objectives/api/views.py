@@ -5,7 +5,7 @@ Thin views: a serializer validates the input, a service in
 selector in ``objectives.selectors`` reads what the actor may see.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -104,7 +104,23 @@ class ObjectiveListView(CompanyListAPIView):
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
 
-    @extend_schema(request=s.ObjectiveInputSerializer, responses={201: s.ObjectiveSerializer})
+    @extend_schema(
+        request=s.ObjectiveInputSerializer,
+        responses={201: s.ObjectiveSerializer},
+        examples=[
+            OpenApiExample(
+                "A department objective laddering up",
+                request_only=True,
+                value={
+                    "cycle": 3,
+                    "department": 7,
+                    "parent": 41,
+                    "title": "Generate 1,000 qualified leads from Germany and France",
+                    "status": "active",
+                },
+            )
+        ],
+    )
     def post(self, request: Request, slug: str) -> Response:
         serializer = s.ObjectiveInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -197,7 +213,29 @@ class KeyResultListView(CompanyListAPIView):
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
 
-    @extend_schema(request=s.KeyResultInputSerializer, responses={201: s.KeyResultSerializer})
+    @extend_schema(
+        request=s.KeyResultInputSerializer,
+        responses={201: s.KeyResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Currency key result",
+                request_only=True,
+                value={
+                    "objective": 42,
+                    "title": "Grow new-market revenue from €0 to €5,000,000",
+                    "kind": "currency",
+                    "currency": "EUR",
+                    "start_value": "0",
+                    "target_value": "5000000",
+                },
+            ),
+            OpenApiExample(
+                "Milestone",
+                request_only=True,
+                value={"objective": 44, "title": "French version live", "kind": "milestone"},
+            ),
+        ],
+    )
     def post(self, request: Request, slug: str) -> Response:
         serializer = s.KeyResultInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -268,7 +306,31 @@ class CheckInListView(CompanyListAPIView):
         self.key_result()
         return self.list(request)
 
-    @extend_schema(request=s.CheckInInputSerializer, responses={201: s.CheckInSerializer})
+    @extend_schema(
+        request=s.CheckInInputSerializer,
+        responses={201: s.CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Weekly check-in",
+                request_only=True,
+                value={"value": "2000000", "confidence": "on_track", "note": "Two deals closed in Lyon"},
+            ),
+            OpenApiExample(
+                "Recorded",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": 981,
+                    "key_result": 12,
+                    "author": None,
+                    "value": "2000000.0000",
+                    "confidence": "on_track",
+                    "note": "Two deals closed in Lyon",
+                    "created_at": "2026-11-25T09:00:00Z",
+                },
+            ),
+        ],
+    )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         kr = self.key_result()
         serializer = s.CheckInInputSerializer(data=request.data)
