@@ -112,3 +112,30 @@ def test_lists_and_the_tree_hold_only_the_companys_rows(world, other_world, as_r
     assert seen == expected
     gaps = client.get(f"/api/v1/companies/{world.slug}/alignment/gaps/").json()
     assert {d["id"] for d in gaps["departments_without_objectives"]} == {world.ops.pk}
+
+
+STATE_REFUSALS = [
+    ("post", lambda w: f"cycles/{w.team.cycle.pk}/activate/", {}, "status"),  # already active
+    ("post", lambda w: f"objectives/{w.sales_objective.pk}/activate/", {}, "status"),  # already active
+    ("delete", lambda w: f"objectives/{w.sales_objective.pk}/", None, "status"),  # active: archive it instead
+    ("delete", lambda w: f"objectives/{w.company_objective.pk}/", None, "status"),
+    ("patch", lambda w: f"members/{w.team.company.memberships.get(user=w.team.admin).pk}/", {"role": "viewer"}, "role"),
+    ("delete", lambda w: f"members/{w.team.company.memberships.get(user=w.team.admin).pk}/", None, "user"),
+    ("post", lambda w: f"key-results/{w.kr.pk}/check-ins/", {"value": "0.5", "confidence": "on_track"}, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), STATE_REFUSALS)
+def test_writes_refused_by_the_objects_state_change_nothing(world, as_role, method, path, body, field):
+    client = as_role(world, "admin")
+    url = f"/api/v1/companies/{world.slug}/{path(world)}"
+    if field is None:  # a check-in on a closed objective
+        from objectives.models import Objective
+
+        Objective.objects.filter(pk=world.sales_objective.pk).update(status="closed")
+        field = "key_result"
+    before = db_state()
+    response = getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+    assert response.status_code == 400, response.content
+    assert field in {error["field"] for error in response.json()["errors"]}
+    assert db_state() == before

@@ -122,3 +122,35 @@ def test_tree_of_300_objectives_has_all_of_them(team, api, django_assert_num_que
     assert body["count"] == 300
     [top] = [root for root in body["roots"] if root["title"] == "Top"]
     assert len(top["children"]) == 299
+
+
+def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
+    """Details, a check-in, an objective edit and a key result: none scales with the company's size."""
+    client = api(team.admin)
+
+    def measure() -> dict[str, int]:
+        objective = Objective.objects.filter(company=team.company, department=team.department).order_by("id").first()
+        kr = KeyResult.objects.filter(company=team.company).order_by("id").first()
+        counts = {}
+        for name, call in {
+            "objective": lambda: client.get(f"{BASE}/objectives/{objective.pk}/"),
+            "key_result": lambda: client.get(f"{BASE}/key-results/{kr.pk}/"),
+            "check_in": lambda: client.post(
+                f"{BASE}/key-results/{kr.pk}/check-ins/", {"value": "5", "confidence": "on_track"}
+            ),
+            "objective_edit": lambda: client.patch(f"{BASE}/objectives/{objective.pk}/", {"title": "Renamed"}),
+            "key_result_add": lambda: client.post(
+                f"{BASE}/key-results/", {"objective": objective.pk, "title": "Grow from 0 to 9", "target_value": "9"}
+            ),
+        }.items():
+            with CaptureQueriesContext(connection) as captured:
+                response = call()
+            assert response.status_code in (200, 201), response.content
+            counts[name] = len(captured)
+        return counts
+
+    grow(team, 3)
+    client.get("/api/v1/me/")
+    small = measure()
+    grow(team, 300)
+    assert measure() == small
