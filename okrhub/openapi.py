@@ -89,7 +89,7 @@ ERRORS: dict[int, tuple[str, dict]] = {
         _example(406, "Not Acceptable", "not_acceptable", "Could not satisfy the request Accept header."),
     ),
     415: (
-        "Send JSON (or form data).",
+        "Send JSON (`Content-Type: application/json`).",
         _example(
             415, "Unsupported Media Type", "unsupported_media_type", 'Unsupported media type "text/xml" in request.'
         ),
