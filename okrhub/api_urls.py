@@ -5,7 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from alignment.api import urls as alignment_urls
+from companies.api import urls as companies_urls
 from companies.api.views import MeView
+from departments.api import urls as departments_urls
+from objectives.api import urls as objectives_urls
 from okrhub.api import APIView
 from okrhub.errors import not_found
 
@@ -17,18 +21,15 @@ class NoSuchEndpoint(APIView):
     throttle_classes = []
     schema = None
 
-    def dispatch(self, request, *args, **kwargs):  # every method, including unknown ones
-        return super().dispatch(request, *args, **kwargs)
-
     def http_method_not_allowed(self, request: Request, *args, **kwargs) -> Response:
         raise not_found("endpoint")
 
 
 company_urls = [
-    *include("companies.api.urls")[0].urlpatterns,
-    *include("departments.api.urls")[0].urlpatterns,
-    *include("objectives.api.urls")[0].urlpatterns,
-    *include("alignment.api.urls")[0].urlpatterns,
+    *companies_urls.urlpatterns,
+    *departments_urls.urlpatterns,
+    *objectives_urls.urlpatterns,
+    *alignment_urls.urlpatterns,
 ]
 
 app_name = "api"
