@@ -15,6 +15,7 @@
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -166,7 +167,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if isinstance(exc, exceptions.Throttled):
-            headers["Retry-After"] = str(max(1, int(exc.wait or 1)))
+            headers["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         return problem(
