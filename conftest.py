@@ -79,3 +79,43 @@ def other_company(other_team: Team) -> Company:
 @pytest.fixture
 def today() -> datetime.date:
     return datetime.date(2026, 11, 15)
+
+
+@pytest.fixture
+def api(db):
+    """An API client factory: ``api(user)`` signs in with a session, ``api(key=secret)`` sends a key.
+
+    ``api()`` is anonymous. JSON is the default format.
+    """
+    from rest_framework.test import APIClient
+
+    def make(user: User | None = None, *, key: str | None = None) -> APIClient:
+        client = APIClient()
+        client.default_format = "json"
+        if user is not None:
+            client.force_login(user)
+        if key is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_key(db):
+    """``api_key(company, scope)`` → the secret of a new key of ``company`` (created by the system).
+
+    The key counts as just used, so requests in a test do not write
+    ``last_used_at`` and ``db_state()`` comparisons see only the API's writes.
+    """
+    from django.utils import timezone
+
+    from companies.models import CompanyAPIKey
+
+    def make(company: Company, scope: str = "write", name: str = "integration") -> str:
+        key = CompanyAPIKey(company=company, name=name, scope=scope, last_used_at=timezone.now())
+        secret = CompanyAPIKey.objects.assign_key(key)
+        key.save(force_insert=True)
+        return secret
+
+    return make

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
-from companies.models import Company, Membership, User
+from companies.models import Company, CompanyAPIKey, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -58,3 +60,22 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "company__name"]
     list_select_related = ["user", "company"]
     autocomplete_fields = ["user", "company"]
+
+
+# The library's own key model is installed with it but unused: keys here belong to a company.
+admin.site.unregister(APIKey)
+
+
+@admin.register(CompanyAPIKey)
+class CompanyAPIKeyAdmin(APIKeyModelAdmin):
+    """Operators can revoke a leaked key; the secret is shown once on creation, as in the API."""
+
+    list_display = ["prefix", "name", "company", "scope", "created", "last_used_at", "revoked"]
+    list_filter = ["scope", "revoked", "company"]
+    search_fields = ["name", "prefix", "company__name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["last_used_at", "revoked_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.readonly_fields)

@@ -4,10 +4,12 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 def validate_timezone(value: str) -> None:
@@ -161,3 +163,57 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.company} ({self.role})"
+
+
+class APIKeyScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Read and write"
+
+
+class CompanyAPIKey(AbstractAPIKey):
+    """An integration's key: belongs to one company, stored hashed, shown once.
+
+    The library keeps ``prefix`` (public, identifies the key) and a SHA-512
+    ``hashed_key``; the secret itself is never stored. ``scope`` maps onto a
+    role of the permission matrix (``okrhub.permissions.API_KEY_ROLES``).
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys", db_index=False)
+    scope = models.CharField(max_length=5, choices=APIKeyScope.choices, default=APIKeyScope.READ)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "company API key"
+        verbose_name_plural = "company API keys"
+        constraints = [
+            models.CheckConstraint(condition=Q(scope__in=APIKeyScope.values), name="api_key_scope_valid"),
+        ]
+        indexes = [models.Index(fields=["company", "revoked"], name="api_key_company_revoked")]
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an ``Idempotency-Key`` header.
+
+    Unique per (company, key): a concurrent retry blocks on the unique index
+    until the first request commits, then replays its stored response.
+    ``fingerprint`` hashes the caller, method, path and body, so the same key
+    reused for a different request is refused instead of replayed.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "key"], name="idempotency_key_per_company"),
+        ]
+        indexes = [models.Index(fields=["company", "created_at"], name="idempotency_company_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

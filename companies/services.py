@@ -1,11 +1,13 @@
 """Writes for companies, users and memberships."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from companies.models import Company, Membership, Role, User
+from companies.models import APIKeyScope, Company, CompanyAPIKey, IdempotencyRecord, Membership, Role, User
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
 from okrhub.tenancy import Actor
@@ -100,3 +102,98 @@ def membership_update_role(*, company: Company, actor: Actor, membership: Member
     membership.full_clean()
     membership.save(update_fields=["role"])
     return membership
+
+
+def _refuse_last_admin(company: Company, membership: Membership, field: str) -> None:
+    if membership.role != Role.ADMIN:
+        return
+    admins = list(
+        Membership.objects.select_for_update().filter(company=company, role=Role.ADMIN).values_list("pk", flat=True)
+    )
+    if admins == [membership.pk]:
+        raise invalid(field, "The company must keep at least one admin.", "last_admin")
+
+
+@transaction.atomic
+def membership_invite(
+    *, company: Company, actor: Actor | None, email: str, role: str = Role.MEMBER, full_name: str = ""
+) -> Membership:
+    """Add a person by email (admins only); someone with no login yet gets one without a password.
+
+    A person belongs to a company once: inviting a member again is refused on
+    ``email``. The invitee sets a password through the onboarding flow.
+    """
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = user_create(email=email, password=None, full_name=full_name)
+    elif Membership.objects.filter(company=company, user=user).exists():
+        raise invalid("email", f"{email} is already a member of this company.", "already_member")
+    return membership_create(company=company, actor=None, user=user, role=role)
+
+
+@transaction.atomic
+def membership_remove(*, company: Company, actor: Actor, membership: Membership) -> None:
+    """Remove a person from the company and its departments; the last admin stays.
+
+    Their objectives, key results and check-ins stay: the history belongs to
+    the company.
+    """
+    actor.require(Action.MANAGE_COMPANY)
+    if membership.company_id != company.pk:
+        raise not_found("member")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk, company=company)
+    _refuse_last_admin(company, membership, "user")
+    from departments.models import DepartmentMembership
+
+    DepartmentMembership.objects.filter(company=company, user_id=membership.user_id).delete()
+    membership.delete()
+
+
+# ---------------------------------------------------------------- API keys
+
+
+@transaction.atomic
+def api_key_create(
+    *, company: Company, actor: Actor, name: str, scope: str = APIKeyScope.READ
+) -> tuple[CompanyAPIKey, str]:
+    """Create an integration key (admins only) and return it with its secret.
+
+    The secret is returned here once and stored only as a hash; whoever
+    loses it creates a new key.
+    """
+    actor.require(Action.MANAGE_COMPANY)
+    key = CompanyAPIKey(company=company, name=name, scope=scope, created_by=actor.user)
+    secret = CompanyAPIKey.objects.assign_key(key)
+    key.full_clean()
+    key.save(force_insert=True)
+    return key, secret
+
+
+@transaction.atomic
+def api_key_revoke(*, company: Company, actor: Actor, key: CompanyAPIKey) -> CompanyAPIKey:
+    """Revoke a key for good (admins only); revoking twice changes nothing."""
+    actor.require(Action.MANAGE_COMPANY)
+    if key.company_id != company.pk:
+        raise not_found("API key")
+    key = CompanyAPIKey.objects.select_for_update().get(pk=key.pk, company=company)
+    if not key.revoked:
+        key.revoked = True
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked", "revoked_at"])
+    return key
+
+
+#: How long an ``Idempotency-Key`` is remembered: retries come within minutes, not days.
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+def idempotency_records_purge_all_companies(*, older_than: timedelta = IDEMPOTENCY_RETENTION) -> int:
+    """Forget idempotency keys older than ``older_than``, in every company; return how many.
+
+    Meant for a periodic task; a key reused after this answers as a new request.
+    """
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -456,6 +456,31 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
     return objective
 
 
+@transaction.atomic
+def objective_delete(*, company: Company, actor: Actor | None, objective: Objective) -> None:
+    """Delete a draft or archived objective with its key results and check-ins.
+
+    Active and closed objectives carry history: archive them instead. An
+    objective others ladder up to is refused until they are re-parented, so
+    no child is silently left unaligned.
+    """
+    _same_company(company, objective=objective)
+    objective = (
+        Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
+    )
+    if objective.status == ObjectiveStatus.ARCHIVED:
+        if actor is not None:
+            actor.require(Action.MANAGE_OBJECTIVE, department_id=objective.department_id, owner_id=objective.owner_id)
+    else:
+        _require_edit(actor, objective)
+    _refuse_closed_cycle(objective.cycle)
+    if objective.status not in (ObjectiveStatus.DRAFT, ObjectiveStatus.ARCHIVED):
+        raise invalid("status", "Only draft or archived objectives can be deleted; archive it first.", "not_deletable")
+    if Objective.objects.filter(company=company, parent_id=objective.pk).exists():
+        raise invalid("parent", "Other objectives ladder up to this one; re-parent them first.", "has_children")
+    objective.delete()
+
+
 def objective_activate(*, company: Company, actor: Actor | None, objective: Objective) -> Objective:
     return objective_set_status(company=company, actor=actor, objective=objective, status=ObjectiveStatus.ACTIVE)
 

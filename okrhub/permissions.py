@@ -9,6 +9,14 @@ A cell is a rule evaluated against facts the caller has already loaded
 - department leads manage their department's OKRs;
 - ``leader`` manages company-level objectives and reads everything;
 - ``admin`` manages the company: settings, members, departments, cycles, keys.
+
+API keys act through the same matrix (``API_KEY_ROLES``): a ``read`` key is a
+viewer with no department, so it reads every non-private objective and writes
+nothing; a ``write`` key is the ``integration`` role, which may do everything
+to the company's OKRs (objectives, key results, check-ins, dependencies) but
+never manages the company itself (settings, members, departments, cycles,
+keys) and never reads private objectives: a leaked key must not be able to
+mint new keys, promote people, or read what was hidden from the company.
 """
 
 from dataclasses import dataclass
@@ -81,47 +89,59 @@ def _company_level(f: Facts) -> bool:
     return f.company_level
 
 
-A, L, M, V = Role.ADMIN, Role.LEADER, Role.MEMBER, Role.VIEWER
+#: The role a ``write``-scoped API key acts with; it is no membership role.
+INTEGRATION: Final = "integration"
+
+A, L, M, V, K = Role.ADMIN, Role.LEADER, Role.MEMBER, Role.VIEWER, INTEGRATION
+
+#: API key scope → the matrix role the key acts with.
+API_KEY_ROLES: Final = {"read": V, "write": K}
 
 MATRIX: Final = {
-    Action.READ: {A: _always, L: _always, M: _always, V: _always},
+    Action.READ: {A: _always, L: _always, M: _always, V: _always, K: _always},
     Action.READ_PRIVATE: {
         A: _always,
         L: _always,
         M: _any(_owner, _dept_member),
         V: _any(_owner, _dept_member),
+        K: _never,
     },
     Action.CHECK_IN: {
         A: _always,
         L: _any(_owner, _dept_lead, _company_level),
         M: _any(_owner, _dept_lead),
         V: _never,
+        K: _always,
     },
     Action.DRAFT_OBJECTIVE: {
         A: _always,
         L: _any(_company_level, _dept_member),
         M: _dept_member,
         V: _never,
+        K: _always,
     },
     Action.EDIT_DRAFT: {
         A: _always,
         L: _any(_company_level, _dept_lead, _own_draft),
         M: _any(_dept_lead, _own_draft),
         V: _never,
+        K: _always,
     },
     Action.MANAGE_OBJECTIVE: {
         A: _always,
         L: _any(_company_level, _dept_lead),
         M: _dept_lead,
         V: _never,
+        K: _always,
     },
     Action.MANAGE_DEPENDENCY: {
         A: _always,
         L: _any(_company_level, _dept_lead),
         M: _dept_lead,
         V: _never,
+        K: _always,
     },
-    Action.MANAGE_COMPANY: {A: _always, L: _never, M: _never, V: _never},
+    Action.MANAGE_COMPANY: {A: _always, L: _never, M: _never, V: _never, K: _never},
 }
 
 

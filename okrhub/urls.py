@@ -18,4 +18,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="reminders-unsubscribe"),
+    path("api/v1/", include("okrhub.api_urls")),
 ]

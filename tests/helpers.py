@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 from django.core.exceptions import ValidationError
 
-from companies.models import Company, Membership
+from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Membership
 from departments.models import Department, DepartmentMembership
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
 
@@ -19,6 +19,8 @@ TENANT_MODELS = (
     KeyResult,
     CheckIn,
     Dependency,
+    CompanyAPIKey,
+    IdempotencyRecord,
 )
 
 

@@ -27,44 +27,57 @@ EXPECTED = {
         "leader": set(CONTEXTS),
         "member": set(CONTEXTS),
         "viewer": set(CONTEXTS),
+        "integration": set(CONTEXTS),
     },
     Action.READ_PRIVATE: {
         "admin": set(CONTEXTS),
         "leader": set(CONTEXTS),
         "member": {"owner", "own_draft", "lead", "dept_member"},
         "viewer": {"owner", "own_draft", "lead", "dept_member"},
+        "integration": set(),
     },
     Action.CHECK_IN: {
         "admin": set(CONTEXTS),
         "leader": {"owner", "own_draft", "lead", "company_level"},
         "member": {"owner", "own_draft", "lead"},
         "viewer": set(),
+        "integration": set(CONTEXTS),
     },
     Action.DRAFT_OBJECTIVE: {
         "admin": set(CONTEXTS),
         "leader": {"lead", "dept_member", "company_level"},
         "member": {"lead", "dept_member"},
         "viewer": set(),
+        "integration": set(CONTEXTS),
     },
     Action.EDIT_DRAFT: {
         "admin": set(CONTEXTS),
         "leader": {"own_draft", "lead", "company_level"},
         "member": {"own_draft", "lead"},
         "viewer": set(),
+        "integration": set(CONTEXTS),
     },
     Action.MANAGE_OBJECTIVE: {
         "admin": set(CONTEXTS),
         "leader": {"lead", "company_level"},
         "member": {"lead"},
         "viewer": set(),
+        "integration": set(CONTEXTS),
     },
     Action.MANAGE_DEPENDENCY: {
         "admin": set(CONTEXTS),
         "leader": {"lead", "company_level"},
         "member": {"lead"},
         "viewer": set(),
+        "integration": set(CONTEXTS),
     },
-    Action.MANAGE_COMPANY: {"admin": set(CONTEXTS), "leader": set(), "member": set(), "viewer": set()},
+    Action.MANAGE_COMPANY: {
+        "admin": set(CONTEXTS),
+        "leader": set(),
+        "member": set(),
+        "viewer": set(),
+        "integration": set(),
+    },
 }
 
 CASES = [
@@ -78,7 +91,7 @@ CASES = [
 def test_table_covers_every_action_and_role():
     assert set(EXPECTED) == set(Action) == set(MATRIX)
     for action in Action:
-        assert set(EXPECTED[action]) == {"admin", "leader", "member", "viewer"} == set(MATRIX[action])
+        assert set(EXPECTED[action]) == {"admin", "leader", "member", "viewer", "integration"} == set(MATRIX[action])
 
 
 @pytest.mark.parametrize(("action", "role", "context", "allowed"), CASES, ids=lambda v: str(v))
@@ -88,3 +101,16 @@ def test_matrix(action, role, context, allowed):
 
 def test_unknown_role_is_refused_everything():
     assert not any(is_allowed("intern", action, Facts(is_owner=True, company_level=True)) for action in Action)
+
+
+def test_api_key_scopes_map_onto_matrix_roles():
+    """A read key reads like a viewer; a write key manages OKRs but never the company."""
+    from okrhub.permissions import API_KEY_ROLES
+
+    assert set(API_KEY_ROLES) == {"read", "write"}
+    read, write = API_KEY_ROLES["read"], API_KEY_ROLES["write"]
+    assert [a for a in Action if is_allowed(read, a, STRANGER)] == [Action.READ]
+    assert {a for a in Action if is_allowed(write, a, STRANGER)} == set(Action) - {
+        Action.READ_PRIVATE,
+        Action.MANAGE_COMPANY,
+    }

@@ -28,6 +28,11 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "rest_framework",
+    "rest_framework_api_key",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "companies",
     "departments",
     "objectives",
@@ -189,3 +194,65 @@ OKRHUB_BASE_URL = env("OKRHUB_BASE_URL", default="http://127.0.0.1:8000").rstrip
 # Hours after a company's check-in moment during which its reminders and digest
 # may still go out (a beat that was down catches up within this window).
 OKRHUB_REMINDER_WINDOW_HOURS = env.int("OKRHUB_REMINDER_WINDOW_HOURS", default=6)
+
+# Cache: Redis when REDIS_URL is set (shared by every web process, so API
+# throttles hold across them), process-local memory otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "okrhub"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# REST API v1 (okrhub/api.py holds the shared plumbing).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "okrhub.api_defaults.CompanyAPIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["okrhub.api_defaults.IsPrincipal"],
+    "DEFAULT_RENDERER_CLASSES": ["okrhub.api_defaults.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "okrhub.api_defaults.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "okrhub.api_defaults.APIKeyRateThrottle",
+        "okrhub.api_defaults.UserRateThrottle",
+        "okrhub.api_defaults.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_THROTTLE_KEY", default="1200/min"),
+        "user": env("API_THROTTLE_USER", default="600/min"),
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+    },
+    "EXCEPTION_HANDLER": "okrhub.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "okrhub.openapi.OKRHubAutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OKRHub API",
+    "DESCRIPTION": (
+        "Objectives, key results, check-ins and the alignment tree of one company. "
+        "Authenticate with a company API key (`Authorization: Api-Key <prefix>.<secret>`) or a browser session. "
+        "Errors are RFC 9457 problem details (`application/problem+json`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ObjectiveStatusEnum": "objectives.models.ObjectiveStatus",
+        "CycleStatusEnum": "objectives.models.CycleStatus",
+        "ConfidenceEnum": "objectives.models.Confidence",
+        "RoleEnum": "companies.models.Role",
+        "DepartmentRoleEnum": "departments.models.DepartmentRole",
+    },
+}

@@ -1,5 +1,7 @@
 """Tests: real PostgreSQL (and Redis where a test needs it), fast hashing."""
 
+import uuid
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
@@ -19,3 +21,14 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 # WhiteNoise expects STATIC_ROOT to exist even when tests serve nothing from it.
 (BASE_DIR / "var" / "staticfiles").mkdir(parents=True, exist_ok=True)
+
+# API throttles count in the test Redis, like in production. Each run gets its
+# own key prefix: ids restart with every test database, and one run's counters
+# must not throttle the next.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"okrhub-test-{uuid.uuid4().hex[:12]}",
+    }
+}

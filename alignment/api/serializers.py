@@ -1,0 +1,96 @@
+"""Shapes of the alignment reads, for the schema; responses are rendered straight from rows."""
+
+from rest_framework import serializers
+
+from objectives.api.serializers import CycleSerializer
+
+
+class TreeQuerySerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(
+        required=False, min_value=1, help_text="Default: the active cycle, else the latest."
+    )
+    department = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only this department's objectives, with their ancestors for context."
+    )
+    include_drafts = serializers.BooleanField(required=False, default=False)
+
+
+class GapsQuerySerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(
+        required=False, min_value=1, help_text="Default: the active cycle, else the latest."
+    )
+
+
+class TreeKeyResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    objective_id = serializers.IntegerField()
+    owner_id = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    direction = serializers.CharField()
+    start_value = serializers.DecimalField(max_digits=20, decimal_places=4)
+    target_value = serializers.DecimalField(max_digits=20, decimal_places=4)
+    current_value = serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True)
+    unit = serializers.CharField(allow_blank=True)
+    currency = serializers.CharField(allow_blank=True)
+    weight = serializers.DecimalField(max_digits=7, decimal_places=2)
+    confidence = serializers.CharField(allow_blank=True)
+    progress = serializers.FloatField(allow_null=True)
+    last_checkin_at = serializers.DateTimeField(allow_null=True)
+    behind_pace = serializers.BooleanField()
+
+
+class TreeObjectiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    department_id = serializers.IntegerField(allow_null=True)
+    department_name = serializers.CharField(allow_null=True)
+    owner_id = serializers.IntegerField(allow_null=True)
+    owner_name = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    status = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=7, decimal_places=2)
+    private = serializers.BooleanField()
+    progress = serializers.FloatField(allow_null=True, help_text="Rolled-up progress 0-1; null = unknown, never 0.")
+    behind_pace = serializers.BooleanField()
+    at_risk = serializers.BooleanField(help_text="A key result's latest confidence is at risk.")
+    off_track = serializers.BooleanField(help_text="A key result's latest confidence is off track.")
+    unaligned = serializers.BooleanField(help_text="A department objective with no parent.")
+    counts_in_parent = serializers.BooleanField()
+    depends_on = serializers.ListField(child=serializers.IntegerField())
+    key_results = TreeKeyResultSerializer(many=True)
+
+
+# The tree nests to any depth: children are objectives again.
+TreeObjectiveSerializer._declared_fields["children"] = TreeObjectiveSerializer(many=True)
+
+
+class TreeSerializer(serializers.Serializer):
+    cycle = CycleSerializer()
+    today = serializers.DateField(help_text="In the company's time zone.")
+    expected_progress = serializers.FloatField()
+    count = serializers.IntegerField()
+    roots = TreeObjectiveSerializer(many=True)
+
+
+class GapObjectiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    department_id = serializers.IntegerField(allow_null=True)
+    department_name = serializers.CharField(allow_null=True)
+    parent_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    private = serializers.BooleanField()
+    owner_id = serializers.IntegerField(allow_null=True)
+
+
+class GapDepartmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class GapsSerializer(serializers.Serializer):
+    cycle = CycleSerializer()
+    unaligned_objectives = GapObjectiveSerializer(many=True)
+    unsupported_company_objectives = GapObjectiveSerializer(many=True)
+    departments_without_objectives = GapDepartmentSerializer(many=True)

@@ -1,0 +1,94 @@
+"""The alignment tree and gaps of a cycle, built from flat rows and rendered with orjson."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api import serializers as s
+from alignment.selectors import alignment_gaps, alignment_tree
+from departments.models import Department
+from objectives.api.serializers import CycleSerializer
+from objectives.models import Cycle, CycleStatus
+from okrhub.api import CompanyAPIView
+from okrhub.errors import not_found
+
+
+class _CycleRead(CompanyAPIView):
+    model = Cycle
+    pagination_class = None
+    filter_backends = []
+    query_serializer: type = s.TreeQuerySerializer
+
+    def query(self) -> dict[str, Any]:
+        serializer = self.query_serializer(data=self.request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def cycle(self, cycle_id: int | None) -> Cycle:
+        cycles = Cycle.objects.filter(company=self.company)
+        if cycle_id is not None:
+            cycle = cycles.filter(pk=cycle_id).first()
+        else:
+            cycle = (
+                cycles.filter(status=CycleStatus.ACTIVE).order_by("-start_date", "id").first()
+                or cycles.order_by("-start_date", "id").first()
+            )
+        if cycle is None:
+            raise not_found("cycle")
+        return cycle
+
+
+def _shape(row: dict[str, Any]) -> None:
+    row["department_name"] = row.pop("department__name", None)
+    full_name, email = row.pop("owner__full_name", None), row.pop("owner__email", None)
+    row["owner_name"] = full_name or email
+
+
+class TreeView(_CycleRead):
+    """A whole cycle's objectives as a tree, each with key results, progress, pace and flags.
+
+    Roots are company objectives and unaligned department objectives.
+    Private objectives the caller may not read are left out.
+    """
+
+    serializer_class = s.TreeSerializer
+
+    @extend_schema(parameters=[s.TreeQuerySerializer])
+    def get(self, request: Request, slug: str) -> Response:
+        query = self.query()
+        cycle = self.cycle(query.get("cycle"))
+        department_id = query.get("department")
+        if department_id is not None and not Department.objects.filter(company=self.company, pk=department_id).exists():
+            raise not_found("department")
+        tree = alignment_tree(
+            company=self.company,
+            actor=self.actor,
+            cycle=cycle,
+            department_id=department_id,
+            today=self.company.local_today(),
+            include_drafts=query["include_drafts"],
+        )
+        stack = list(tree["roots"])
+        while stack:
+            row = stack.pop()
+            _shape(row)
+            stack.extend(row["children"])
+        tree["cycle"] = CycleSerializer(cycle, context=self.get_serializer_context()).data
+        return Response(tree)
+
+
+class GapsView(_CycleRead):
+    """Where the cycle drifts from "no disconnected goals"."""
+
+    serializer_class = s.GapsSerializer
+    query_serializer = s.GapsQuerySerializer
+
+    @extend_schema(parameters=[s.GapsQuerySerializer])
+    def get(self, request: Request, slug: str) -> Response:
+        cycle = self.cycle(self.query().get("cycle"))
+        gaps = alignment_gaps(company=self.company, actor=self.actor, cycle=cycle)
+        for row in gaps["unaligned_objectives"] + gaps["unsupported_company_objectives"]:
+            row["department_name"] = row.pop("department__name", None)
+        return Response({"cycle": CycleSerializer(cycle, context=self.get_serializer_context()).data, **gaps})

@@ -1,0 +1,227 @@
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from companies.models import User
+from departments.models import Department
+from objectives.models import (
+    CheckIn,
+    Confidence,
+    Cycle,
+    CycleStatus,
+    Dependency,
+    Direction,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.progress import expected_progress, is_behind_pace
+from objectives.selectors import visible_objectives_q
+from okrhub.api import CompanyPrimaryKeyField
+
+VALUE = {"max_digits": 20, "decimal_places": 4}
+WEIGHT = {"max_digits": 7, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+def _members(users, context):
+    return users.filter(memberships__company=context["company"])
+
+
+def _visible_objectives(objectives, context):
+    return objectives.filter(company=context["company"]).filter(visible_objectives_q(actor=context["actor"]))
+
+
+def _expected(cycle: Cycle, context) -> float:
+    return expected_progress(today=context["today"], start=cycle.start_date, end=cycle.end_date)
+
+
+class HintSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+    suggestion = serializers.CharField(allow_null=True)
+
+
+class HintsMixin(serializers.Serializer):
+    hints = serializers.SerializerMethodField(help_text="OKR practice warnings from this write (empty on reads).")
+
+    @extend_schema_field(HintSerializer(many=True))
+    def get_hints(self, obj) -> list[dict]:
+        return [hint.as_dict() for hint in getattr(obj, "hints", [])]
+
+
+# ---------------------------------------------------------------- cycles
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    expected_progress = serializers.SerializerMethodField(help_text="Share of the cycle elapsed today (0-1).")
+
+    class Meta:
+        model = Cycle
+        fields = ["id", "name", "start_date", "end_date", "status", "closed_at", "expected_progress"]
+        read_only_fields = fields
+
+    def get_expected_progress(self, cycle: Cycle) -> float:
+        return _expected(cycle, self.context)
+
+
+class CycleInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    status = serializers.ChoiceField(
+        choices=[CycleStatus.PLANNING, CycleStatus.ACTIVE], default=CycleStatus.PLANNING, help_text="Create only."
+    )
+
+
+# ---------------------------------------------------------------- objectives
+
+
+class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
+    expected_progress = serializers.SerializerMethodField()
+    behind_pace = serializers.SerializerMethodField(
+        help_text="Known progress more than 0.15 below the cycle's expected pace."
+    )
+
+    class Meta:
+        model = Objective
+        fields = [
+            "id",
+            "cycle",
+            "department",
+            "owner",
+            "parent",
+            "title",
+            "description",
+            "status",
+            "weight",
+            "private",
+            "progress",
+            "final_score",
+            "expected_progress",
+            "behind_pace",
+            "created_at",
+            "updated_at",
+            "hints",
+        ]
+        read_only_fields = fields
+
+    def get_expected_progress(self, objective: Objective) -> float:
+        return _expected(objective.cycle, self.context)
+
+    def get_behind_pace(self, objective: Objective) -> bool:
+        return is_behind_pace(objective.progress, _expected(objective.cycle, self.context))
+
+
+class ObjectiveInputSerializer(serializers.Serializer):
+    cycle = CompanyPrimaryKeyField(model=Cycle, help_text="Create only.")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    department = CompanyPrimaryKeyField(model=Department, required=False, allow_null=True)
+    owner = CompanyPrimaryKeyField(model=User, filter_by=_members, required=False, allow_null=True)
+    parent = CompanyPrimaryKeyField(
+        model=Objective, filter_by=_visible_objectives, required=False, allow_null=True, help_text="Laddering."
+    )
+    weight = serializers.DecimalField(**WEIGHT, required=False)
+    private = serializers.BooleanField(required=False)
+    status = serializers.ChoiceField(
+        choices=[ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE],
+        default=ObjectiveStatus.DRAFT,
+        help_text="Create only: `active` needs the right to manage the department's objectives.",
+    )
+
+
+class ObjectiveStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ObjectiveStatus.choices)
+
+
+# ---------------------------------------------------------------- key results
+
+
+class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
+    confidence = serializers.ChoiceField(
+        choices=[*Confidence.choices, ("", "No check-in yet")],
+        read_only=True,
+        help_text="The latest check-in's confidence; empty before the first check-in.",
+    )
+    behind_pace = serializers.SerializerMethodField()
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "owner",
+            "title",
+            "kind",
+            "direction",
+            "start_value",
+            "target_value",
+            "current_value",
+            "unit",
+            "currency",
+            "weight",
+            "confidence",
+            "last_checkin_at",
+            "progress",
+            "final_score",
+            "behind_pace",
+            "created_at",
+            "updated_at",
+            "hints",
+        ]
+        read_only_fields = fields
+
+    def get_behind_pace(self, kr: KeyResult) -> bool:
+        return is_behind_pace(kr.progress, _expected(kr.objective.cycle, self.context))
+
+
+class KeyResultInputSerializer(serializers.Serializer):
+    objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives, help_text="Create only.")
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=KeyResultKind.choices, required=False)
+    direction = serializers.ChoiceField(choices=Direction.choices, required=False)
+    start_value = serializers.DecimalField(**VALUE, required=False)
+    target_value = serializers.DecimalField(**VALUE, required=False, help_text="Required except for milestones.")
+    current_value = serializers.DecimalField(**VALUE, required=False, allow_null=True, help_text="Create only.")
+    unit = serializers.CharField(max_length=24, required=False, allow_blank=True)
+    currency = serializers.CharField(max_length=3, required=False, allow_blank=True, help_text="ISO 4217, e.g. EUR.")
+    weight = serializers.DecimalField(**WEIGHT, required=False)
+    owner = CompanyPrimaryKeyField(model=User, filter_by=_members, required=False, allow_null=True)
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckIn
+        fields = ["id", "key_result", "author", "value", "confidence", "note", "created_at"]
+        read_only_fields = fields
+
+
+class CheckInInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(**VALUE)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    recorded_at = serializers.DateTimeField(
+        required=False, help_text="Backdate the check-in (imports); never in the future."
+    )
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+class DependencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dependency
+        fields = ["id", "from_objective", "to_objective", "note", "created_at"]
+        read_only_fields = fields
+
+
+class DependencyInputSerializer(serializers.Serializer):
+    from_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
+    to_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from objectives.api import views
+
+urlpatterns = [
+    path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
+    path("cycles/<int:pk>/", views.CycleDetailView.as_view(), name="cycle-detail"),
+    path("cycles/<int:pk>/activate/", views.CycleActivateView.as_view(), name="cycle-activate"),
+    path("cycles/<int:pk>/close/", views.CycleCloseView.as_view(), name="cycle-close"),
+    path("objectives/", views.ObjectiveListView.as_view(), name="objective-list"),
+    path("objectives/<int:pk>/", views.ObjectiveDetailView.as_view(), name="objective-detail"),
+    path("objectives/<int:pk>/status/", views.ObjectiveStatusView.as_view(), name="objective-status"),
+    path("objectives/<int:pk>/activate/", views.ObjectiveActivateView.as_view(), name="objective-activate"),
+    path("key-results/", views.KeyResultListView.as_view(), name="key-result-list"),
+    path("key-results/<int:pk>/", views.KeyResultDetailView.as_view(), name="key-result-detail"),
+    path("key-results/<int:pk>/check-ins/", views.CheckInListView.as_view(), name="checkin-list"),
+    path("dependencies/", views.DependencyListView.as_view(), name="dependency-list"),
+    path("dependencies/<int:pk>/", views.DependencyDetailView.as_view(), name="dependency-detail"),
+]

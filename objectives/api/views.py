@@ -1,0 +1,395 @@
+"""Cycles, objectives, key results, check-ins and dependencies over HTTP.
+
+Thin views: a serializer validates the input, a service in
+``objectives.services`` writes (the pages call the same services), a
+selector in ``objectives.selectors`` reads what the actor may see.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from objectives import selectors, services
+from objectives.api import filters
+from objectives.api import serializers as s
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
+from okrhub.errors import not_found
+
+# ---------------------------------------------------------------- cycles
+
+
+class CycleListView(CompanyListAPIView):
+    """Cycles ("2026 Q4"): everyone reads, admins create."""
+
+    idempotent_post = True
+    model = Cycle
+    serializer_class = s.CycleSerializer
+    ordering_fields = ["id", "start_date", "name"]
+    filterset_fields = ["status"]
+
+    def company_queryset(self):
+        return Cycle.objects.filter(company=self.company)
+
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
+
+    @extend_schema(request=s.CycleInputSerializer, responses={201: s.CycleSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        serializer = s.CycleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            cycle = services.cycle_create(company=self.company, actor=self.actor, **serializer.validated_data)
+            return self.render_one(cycle, status_code=201)
+
+        return self.idempotent(request, create)
+
+
+class _OneCycle(CompanyAPIView):
+    model = Cycle
+    object_name = "cycle"
+    serializer_class = s.CycleSerializer
+
+    def company_queryset(self):
+        return Cycle.objects.filter(company=self.company)
+
+
+class CycleDetailView(_OneCycle):
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self.retrieve(request)
+
+    @extend_schema(request=s.CycleInputSerializer, responses=s.CycleSerializer)
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(request.data, {"status": "Change the status with …/activate/ or …/close/."})
+        serializer = s.CycleInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = only_given(serializer.validated_data, ["name", "start_date", "end_date"])
+        return self.guarded_write(
+            request, lambda cycle: services.cycle_update(company=self.company, actor=self.actor, cycle=cycle, **changes)
+        )
+
+
+class CycleActivateView(_OneCycle):
+    @extend_schema(request=None, responses=s.CycleSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Start a cycle in planning."""
+        cycle = services.cycle_activate(company=self.company, actor=self.actor, cycle=self.get_object())
+        return self.render_one(cycle)
+
+
+class CycleCloseView(_OneCycle):
+    @extend_schema(request=None, responses=s.CycleSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Close a cycle: check-ins freeze and every final score is stored."""
+        cycle = services.cycle_close(company=self.company, actor=self.actor, cycle=self.get_object())
+        return self.render_one(cycle)
+
+
+# ---------------------------------------------------------------- objectives
+
+
+class ObjectiveListView(CompanyListAPIView):
+    """Objectives the caller may read, filtered; members draft, leads and leaders create active ones."""
+
+    idempotent_post = True
+    model = Objective
+    serializer_class = s.ObjectiveSerializer
+    filterset_class = filters.ObjectiveFilter
+    ordering_fields = ["id", "created_at", "updated_at", "title"]
+
+    def company_queryset(self):
+        return selectors.objective_list(company=self.company, actor=self.actor)
+
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
+
+    @extend_schema(
+        request=s.ObjectiveInputSerializer,
+        responses={201: s.ObjectiveSerializer},
+        examples=[
+            OpenApiExample(
+                "A department objective laddering up",
+                request_only=True,
+                value={
+                    "cycle": 3,
+                    "department": 7,
+                    "parent": 41,
+                    "title": "Generate 1,000 qualified leads from Germany and France",
+                    "status": "active",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        serializer = s.ObjectiveInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["activate"] = data.pop("status") == ObjectiveStatus.ACTIVE
+
+        def create() -> Response:
+            objective = services.objective_create(company=self.company, actor=self.actor, **data)
+            return self.render_one(objective, status_code=201)
+
+        return self.idempotent(request, create)
+
+
+class _OneObjective(CompanyAPIView):
+    model = Objective
+    object_name = "objective"
+    serializer_class = s.ObjectiveSerializer
+
+    def company_queryset(self):
+        return selectors.objective_list(company=self.company, actor=self.actor)
+
+
+class ObjectiveDetailView(_OneObjective):
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self.retrieve(request)
+
+    @extend_schema(request=s.ObjectiveInputSerializer, responses=s.ObjectiveSerializer)
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(
+            request.data,
+            {
+                "cycle": "An objective stays in its cycle; create a new one in the other cycle.",
+                "status": "Change the status with POST …/status/ or …/activate/.",
+            },
+        )
+        serializer = s.ObjectiveInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        changes = only_given(serializer.validated_data, services.OBJECTIVE_EDITABLE)
+        return self.guarded_write(
+            request,
+            lambda objective: services.objective_update(
+                company=self.company, actor=self.actor, objective=objective, **changes
+            ),
+        )
+
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        """Delete a draft or archived objective (archive active ones instead)."""
+        return self.guarded_write(
+            request,
+            lambda objective: services.objective_delete(company=self.company, actor=self.actor, objective=objective),
+        )
+
+
+class ObjectiveStatusView(_OneObjective):
+    @extend_schema(request=s.ObjectiveStatusSerializer, responses=s.ObjectiveSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Move an objective along draft → active → closed / archived (and back where allowed)."""
+        serializer = s.ObjectiveStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        objective = services.objective_set_status(
+            company=self.company,
+            actor=self.actor,
+            objective=self.get_object(),
+            status=serializer.validated_data["status"],
+        )
+        return self.render_one(objective)
+
+
+class ObjectiveActivateView(_OneObjective):
+    @extend_schema(request=None, responses=s.ObjectiveSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Activate a draft (department lead, leader for company level, or admin)."""
+        objective = services.objective_activate(company=self.company, actor=self.actor, objective=self.get_object())
+        return self.render_one(objective)
+
+
+# ---------------------------------------------------------------- key results
+
+
+class KeyResultListView(CompanyListAPIView):
+    idempotent_post = True
+    model = KeyResult
+    serializer_class = s.KeyResultSerializer
+    filterset_class = filters.KeyResultFilter
+    ordering_fields = ["id", "created_at", "updated_at", "title"]
+
+    def company_queryset(self):
+        return selectors.key_result_list(company=self.company, actor=self.actor)
+
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
+
+    @extend_schema(
+        request=s.KeyResultInputSerializer,
+        responses={201: s.KeyResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Currency key result",
+                request_only=True,
+                value={
+                    "objective": 42,
+                    "title": "Grow new-market revenue from €0 to €5,000,000",
+                    "kind": "currency",
+                    "currency": "EUR",
+                    "start_value": "0",
+                    "target_value": "5000000",
+                },
+            ),
+            OpenApiExample(
+                "Milestone",
+                request_only=True,
+                value={"objective": 44, "title": "French version live", "kind": "milestone"},
+            ),
+        ],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        serializer = s.KeyResultInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            kr = services.key_result_create(company=self.company, actor=self.actor, **serializer.validated_data)
+            return self.render_one(kr, status_code=201)
+
+        return self.idempotent(request, create)
+
+
+class KeyResultDetailView(CompanyAPIView):
+    model = KeyResult
+    object_name = "key result"
+    serializer_class = s.KeyResultSerializer
+
+    def company_queryset(self):
+        return selectors.key_result_list(company=self.company, actor=self.actor)
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self.retrieve(request)
+
+    @extend_schema(request=s.KeyResultInputSerializer, responses=s.KeyResultSerializer)
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        refuse_unchangeable(
+            request.data,
+            {
+                "objective": "A key result stays on its objective.",
+                "current_value": "The current value changes only through check-ins.",
+            },
+        )
+        serializer = s.KeyResultInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        changes = only_given(serializer.validated_data, services.KEY_RESULT_EDITABLE)
+        return self.guarded_write(
+            request,
+            lambda kr: services.key_result_update(company=self.company, actor=self.actor, key_result=kr, **changes),
+        )
+
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        return self.guarded_write(
+            request, lambda kr: services.key_result_delete(company=self.company, actor=self.actor, key_result=kr)
+        )
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+class CheckInListView(CompanyListAPIView):
+    """A key result's check-ins, oldest first; record a new one (idempotent with ``Idempotency-Key``)."""
+
+    idempotent_post = True
+    model = CheckIn
+    serializer_class = s.CheckInSerializer
+    filterset_class = filters.CheckInFilter
+    ordering_fields = ["id", "created_at"]
+
+    def key_result(self) -> KeyResult:
+        kr = selectors.key_result_list(company=self.company, actor=self.actor).filter(pk=self.kwargs["pk"]).first()
+        if kr is None:
+            raise not_found("key result")
+        return kr
+
+    def company_queryset(self):
+        return selectors.checkin_list(company=self.company, actor=self.actor, key_result_id=self.kwargs["pk"])
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        self.key_result()
+        return self.list(request)
+
+    @extend_schema(
+        request=s.CheckInInputSerializer,
+        responses={201: s.CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Weekly check-in",
+                request_only=True,
+                value={"value": "2000000", "confidence": "on_track", "note": "Two deals closed in Lyon"},
+            ),
+            OpenApiExample(
+                "Recorded",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "id": 981,
+                    "key_result": 12,
+                    "author": None,
+                    "value": "2000000.0000",
+                    "confidence": "on_track",
+                    "note": "Two deals closed in Lyon",
+                    "created_at": "2026-11-25T09:00:00Z",
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        kr = self.key_result()
+        serializer = s.CheckInInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            checkin = services.checkin_create(
+                company=self.company, actor=self.actor, key_result=kr, **serializer.validated_data
+            )
+            return self.render_one(checkin, status_code=201)
+
+        return self.idempotent(request, create)
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+class DependencyListView(CompanyListAPIView):
+    """Links between objectives (usually across departments): "ours depends on theirs"."""
+
+    idempotent_post = True
+    model = Dependency
+    serializer_class = s.DependencySerializer
+    filterset_class = filters.DependencyFilter
+    ordering_fields = ["id", "created_at"]
+
+    def company_queryset(self):
+        return selectors.dependency_list(company=self.company, actor=self.actor)
+
+    def get(self, request: Request, slug: str) -> Response:
+        return self.list(request)
+
+    @extend_schema(request=s.DependencyInputSerializer, responses={201: s.DependencySerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        serializer = s.DependencyInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            dependency = services.dependency_create(company=self.company, actor=self.actor, **serializer.validated_data)
+            return self.render_one(dependency, status_code=201)
+
+        return self.idempotent(request, create)
+
+
+class DependencyDetailView(CompanyAPIView):
+    model = Dependency
+    object_name = "dependency"
+    serializer_class = s.DependencySerializer
+
+    def company_queryset(self):
+        return selectors.dependency_list(company=self.company, actor=self.actor).select_related("from_objective")
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self.retrieve(request)
+
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        return self.guarded_write(
+            request,
+            lambda dependency: services.dependency_delete(
+                company=self.company, actor=self.actor, dependency=dependency
+            ),
+        )

@@ -1,0 +1,43 @@
+"""Routes of the REST API v1, mounted at ``/api/v1/``."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from alignment.api import urls as alignment_urls
+from companies.api import urls as companies_urls
+from companies.api.views import MeView
+from departments.api import urls as departments_urls
+from objectives.api import urls as objectives_urls
+from okrhub.api import APIView
+from okrhub.errors import not_found
+
+
+class NoSuchEndpoint(APIView):
+    """Anything else under /api/v1/ answers 404 as problem details, not an HTML page."""
+
+    permission_classes = []
+    throttle_classes = []
+    schema = None
+
+    def http_method_not_allowed(self, request: Request, *args, **kwargs) -> Response:
+        raise not_found("endpoint")
+
+
+company_urls = [
+    *companies_urls.urlpatterns,
+    *departments_urls.urlpatterns,
+    *objectives_urls.urlpatterns,
+    *alignment_urls.urlpatterns,
+]
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("me/", MeView.as_view(), name="me"),
+    path("companies/<slug:slug>/", include(company_urls)),
+    re_path(r"^.*$", NoSuchEndpoint.as_view(), name="not-found"),
+]

@@ -1,0 +1,173 @@
+"""OpenAPI description of what every operation shares: errors, concurrency headers.
+
+Every operation documents the problem-details responses it can give, with an
+example each, and the headers it honours (``If-Match``, ``If-None-Match``,
+``Idempotency-Key``), so clients and schemathesis see the whole contract.
+"""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "okrhub.api_defaults.CompanyAPIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A company API key: `Authorization: Api-Key <prefix>.<secret>`.",
+        }
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The input field at fault; null for the whole request.")
+    code = serializers.CharField(help_text="A stable code to branch on, e.g. `required`, `unique`, `last_admin`.")
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every 4xx and 5xx."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="A stable code for the kind of problem.")
+    detail = serializers.CharField()
+    instance = serializers.CharField(required=False)
+    errors = FieldErrorSerializer(many=True)
+
+
+def _example(status: int, title: str, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict:
+    return {
+        "type": "urn:okrhub:problem:validation-error" if code == "validation_error" else "about:blank",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": "/api/v1/companies/acme/objectives/",
+        "errors": errors or [],
+    }
+
+
+ERRORS: dict[int, tuple[str, dict]] = {
+    400: (
+        "Invalid input: each field error names the field, a code and a message. Nothing was changed.",
+        _example(
+            400,
+            "Bad Request",
+            "validation_error",
+            "Invalid input: title.",
+            [{"field": "title", "code": "required", "message": "This field is required."}],
+        ),
+    ),
+    401: (
+        "No valid credentials: send `Authorization: Api-Key <prefix>.<secret>` or sign in.",
+        _example(401, "Unauthorized", "authentication_failed", "Unknown, revoked or expired API key."),
+    ),
+    403: (
+        "Your role (or the key's scope) does not allow this, or the CSRF token is missing.",
+        _example(403, "Forbidden", "permission_denied", "Your role does not allow this (manage_company)."),
+    ),
+    404: (
+        "No such object in this company. Another company's objects answer exactly like missing ones.",
+        _example(404, "Not Found", "not_found", "No such objective."),
+    ),
+    405: (
+        "The method is not allowed here.",
+        _example(405, "Method Not Allowed", "method_not_allowed", 'Method "PUT" not allowed.'),
+    ),
+    406: (
+        "The API speaks JSON only.",
+        _example(406, "Not Acceptable", "not_acceptable", "Could not satisfy the request Accept header."),
+    ),
+    415: (
+        "Send JSON (`Content-Type: application/json`).",
+        _example(
+            415, "Unsupported Media Type", "unsupported_media_type", 'Unsupported media type "text/xml" in request.'
+        ),
+    ),
+    429: (
+        "Too many requests for this key or user; retry after the `Retry-After` seconds.",
+        _example(429, "Too Many Requests", "throttled", "Request was throttled. Expected available in 12 seconds."),
+    ),
+}
+PRECONDITION = (
+    "The `If-Match` ETag is stale: someone changed the object since you read it. Nothing was changed.",
+    _example(412, "Precondition Failed", "precondition_failed", "The object changed since you read it."),
+)
+IDEMPOTENCY = (
+    "The `Idempotency-Key` was already used with a different request body.",
+    _example(422, "Unprocessable Content", "idempotency_key_reused", "This Idempotency-Key was already used."),
+)
+
+
+class OKRHubAutoSchema(AutoSchema):
+    def _is_detail(self) -> bool:
+        return self.path.rstrip("/").endswith(("{id}", "{pk}", "{prefix}", "{user_id}"))
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self.method in ("PATCH", "PUT", "DELETE"):
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag you read; the write answers 412 if the object changed since.",
+                )
+            )
+        if self.method == "GET" and self._is_detail():
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="An ETag you hold; 304 with no body if it is still current.",
+                )
+            )
+        if self.method == "POST" and getattr(self.view, "idempotent_post", False):
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="Any unique string (e.g. a UUID). A retry with the same key and body replays the "
+                    "first response and stores nothing new; the same key with another body answers 422.",
+                )
+            )
+        return parameters
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        problem_ref = self.resolve_serializer(ProblemSerializer(), "response").ref
+        errors = dict(ERRORS)
+        if self.method in ("PATCH", "PUT", "DELETE"):
+            errors[412] = PRECONDITION
+        if self.method == "POST" and getattr(self.view, "idempotent_post", False):
+            errors[422] = IDEMPOTENCY
+        for status, (description, example) in errors.items():
+            responses.setdefault(
+                str(status),
+                {
+                    "description": description,
+                    "content": {
+                        "application/problem+json": {
+                            "schema": problem_ref,
+                            "examples": {example["code"]: {"value": example}},
+                        }
+                    },
+                },
+            )
+        if self.method == "GET" and self._is_detail():
+            responses.setdefault("304", {"description": "Not modified: your `If-None-Match` ETag is current."})
+        return responses

@@ -1,0 +1,156 @@
+"""Lists and the tree cost the same number of queries for 3 rows as for 300."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from companies.models import Membership
+from departments.models import Department
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from tests.factories import UserFactory
+
+BASE = "/api/v1/companies/acme"
+
+
+def grow(team, n: int) -> None:
+    """Add ``n`` of everything: objectives (half in Sales, laddering), key results, check-ins, ..."""
+    company, cycle = team.company, team.cycle
+    top = Objective.objects.create(company=company, cycle=cycle, title="Top", status="active", progress=0.5)
+    objectives = Objective.objects.bulk_create(
+        Objective(
+            company=company,
+            cycle=cycle,
+            department=team.department if i % 2 else None,
+            parent=top,
+            owner=team.lead,
+            title=f"Objective {i}",
+            status="active",
+            progress=i / n,
+            private=i % 7 == 1,  # from the first rows on: both sizes take the same paths
+        )
+        for i in range(n - 1)
+    )
+    krs = KeyResult.objects.bulk_create(
+        KeyResult(
+            company=company,
+            objective=objective,
+            owner=team.member,
+            title=f"Raise metric {i} from 0 to 100",
+            target_value=100,
+            current_value=i % 100,
+            progress=(i % 100) / 100,
+            confidence="at_risk",
+        )
+        for i, objective in enumerate([top, *objectives])
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(company=company, key_result=krs[0], value=i, confidence="on_track") for i in range(n)
+    )
+    Dependency.objects.bulk_create(
+        Dependency(company=company, from_objective=objective, to_objective=top) for objective in objectives[: n - 1]
+    )
+    Department.objects.bulk_create(
+        Department(company=company, name=f"Team {n}-{i}", slug=f"team-{n}-{i}") for i in range(n)
+    )
+    Cycle.objects.bulk_create(
+        Cycle(
+            company=company,
+            name=f"Cycle {n}-{i}",
+            start_date=f"{2000 + i % 20}-01-01",
+            end_date=f"{2000 + i % 20}-12-31",
+        )
+        for i in range(n)
+    )
+    users = UserFactory.create_batch(n) if n <= 3 else [UserFactory.build() for _ in range(n)]
+    if n > 3:
+        from companies.models import User
+
+        for user in users:
+            user.password = "!"
+        users = User.objects.bulk_create(users)
+    Membership.objects.bulk_create(Membership(company=company, user=user, role="viewer") for user in users)
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+ENDPOINTS = [
+    "objectives/?page_size=200",
+    "objectives/?page_size=200&behind_pace=true&status=active",
+    "key-results/?page_size=200&confidence=at_risk",
+    "key-results/?page_size=200&behind_pace=false",
+    "check-ins",
+    "dependencies/?page_size=200",
+    "departments/?page_size=200",
+    "cycles/?page_size=200",
+    "members/?page_size=200",
+    "alignment/tree/?include_drafts=true",
+    "alignment/gaps/",
+]
+
+
+@pytest.mark.parametrize("who", ["member", "key"])
+def test_lists_and_tree_cost_the_same_for_3_and_300_rows(team, api, api_key, who):
+    client = api(team.member) if who == "member" else api(key=api_key(team.company, "write"))
+
+    def url(endpoint: str) -> str:
+        if endpoint == "check-ins":
+            first_kr = KeyResult.objects.filter(company=team.company).order_by("id").first()
+            return f"{BASE}/key-results/{first_kr.pk}/check-ins/?page_size=200"
+        return f"{BASE}/{endpoint}"
+
+    grow(team, 3)
+    client.get("/api/v1/me/")  # the session's first request may write; measure steady state
+    small = {endpoint: queries(client, url(endpoint)) for endpoint in ENDPOINTS}
+    grow(team, 300)
+    large = {endpoint: queries(client, url(endpoint)) for endpoint in ENDPOINTS}
+    assert large == small
+    assert max(small.values()) <= 9, small
+
+
+def test_tree_of_300_objectives_has_all_of_them(team, api, django_assert_num_queries):
+    grow(team, 300)
+    client = api(team.admin)
+    client.get("/api/v1/me/")
+    # session, user, membership, department roles, cycle, objectives, key results, dependencies
+    with django_assert_num_queries(8):
+        body = client.get(f"{BASE}/alignment/tree/").json()
+    assert body["count"] == 300
+    [top] = [root for root in body["roots"] if root["title"] == "Top"]
+    assert len(top["children"]) == 299
+
+
+def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
+    """Details, a check-in, an objective edit and a key result: none scales with the company's size."""
+    client = api(team.admin)
+
+    def measure() -> dict[str, int]:
+        objective = Objective.objects.filter(company=team.company, department=team.department).order_by("id").first()
+        kr = KeyResult.objects.filter(company=team.company).order_by("id").first()
+        counts = {}
+        for name, call in {
+            "objective": lambda: client.get(f"{BASE}/objectives/{objective.pk}/"),
+            "key_result": lambda: client.get(f"{BASE}/key-results/{kr.pk}/"),
+            "check_in": lambda: client.post(
+                f"{BASE}/key-results/{kr.pk}/check-ins/", {"value": "5", "confidence": "on_track"}
+            ),
+            "objective_edit": lambda: client.patch(f"{BASE}/objectives/{objective.pk}/", {"title": "Renamed"}),
+            "key_result_add": lambda: client.post(
+                f"{BASE}/key-results/", {"objective": objective.pk, "title": "Grow from 0 to 9", "target_value": "9"}
+            ),
+        }.items():
+            with CaptureQueriesContext(connection) as captured:
+                response = call()
+            assert response.status_code in (200, 201), response.content
+            counts[name] = len(captured)
+        return counts
+
+    grow(team, 3)
+    client.get("/api/v1/me/")
+    small = measure()
+    grow(team, 300)
+    assert measure() == small
