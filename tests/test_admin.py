@@ -38,6 +38,8 @@ def test_every_model_has_a_working_admin(operator_client):
         changelist = operator_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         assert changelist.status_code == 200, opts.label
         first = model.objects.order_by("pk").first()
+        if first is None:
+            continue  # nothing of this kind in the demo (API keys, sent emails)
         change = operator_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]))
         assert change.status_code == 200, opts.label
 
