@@ -79,3 +79,16 @@ def other_company(other_team: Team) -> Company:
 @pytest.fixture
 def today() -> datetime.date:
     return datetime.date(2026, 11, 15)
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as ``user``; ``htmx=True`` makes every request look like htmx's."""
+    from django.test import Client
+
+    def make(user: User, *, htmx: bool = False) -> Client:
+        client = Client(headers={"HX-Request": "true"}) if htmx else Client()
+        client.force_login(user)
+        return client
+
+    return make
