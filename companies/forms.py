@@ -6,16 +6,17 @@ from django import forms
 
 from companies.models import Company, Role, User
 from departments.models import Department, DepartmentRole
+from okrhub.web import PageForm
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PageForm):
     full_name = forms.CharField(label="Your name", max_length=200, required=False)
     checkin_reminders = forms.BooleanField(label="Email me a reminder when my check-ins are due", required=False)
 
 
-class CompanySettingsForm(forms.Form):
+class CompanySettingsForm(PageForm):
     name = forms.CharField(label="Company name", max_length=200)
     timezone = forms.ChoiceField(label="Time zone", choices=[(tz, tz) for tz in TIMEZONES])
     focus_mode = forms.ChoiceField(
@@ -46,11 +47,11 @@ class CompanySettingsForm(forms.Form):
         return cls(data, initial=initial, prefix="settings")
 
 
-class MemberRoleForm(forms.Form):
+class MemberRoleForm(PageForm):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 
-class DepartmentForm(forms.Form):
+class DepartmentForm(PageForm):
     name = forms.CharField(label="Department name", max_length=120)
     parent = forms.ModelChoiceField(
         label="Inside department", queryset=Department.objects.none(), required=False, empty_label="— top level —"
@@ -61,7 +62,7 @@ class DepartmentForm(forms.Form):
         self.fields["parent"].queryset = Department.objects.filter(company=company).order_by("name")
 
 
-class DepartmentPersonForm(forms.Form):
+class DepartmentPersonForm(PageForm):
     department = forms.ModelChoiceField(label="Department", queryset=Department.objects.none())
     user = forms.ModelChoiceField(label="Person", queryset=User.objects.none())
     role = forms.ChoiceField(
@@ -77,7 +78,7 @@ class DepartmentPersonForm(forms.Form):
         self.fields["user"].label_from_instance = lambda u: u.full_name or u.email
 
 
-class CycleForm(forms.Form):
+class CycleForm(PageForm):
     name = forms.CharField(label="Name", max_length=80, help_text="e.g. 2027 Q1")
     start_date = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label="Ends", widget=forms.DateInput(attrs={"type": "date"}))

@@ -15,6 +15,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
 )
+from okrhub.web import PageForm
 
 
 def _value_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -43,7 +44,7 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
         return f"{obj.department.name if obj.department_id else 'Company'}: {obj.title}"
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(PageForm):
     value = _value_field("New value")
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)
     note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
@@ -61,7 +62,7 @@ class CheckInForm(forms.Form):
             self.fields["confidence"].initial = key_result.confidence
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveForm(PageForm):
     title = forms.CharField(
         label="Objective", max_length=200, help_text="Qualitative and inspiring: where you want to be."
     )
@@ -148,7 +149,7 @@ def parent_candidates(*, company: Company, cycle_id: int | None, department_id: 
     return qs
 
 
-class KeyResultForm(forms.Form):
+class KeyResultForm(PageForm):
     title = forms.CharField(
         label="Key result",
         max_length=200,
@@ -192,7 +193,7 @@ class KeyResultForm(forms.Form):
         return data
 
 
-class DependencyForm(forms.Form):
+class DependencyForm(PageForm):
     to_objective = ObjectiveChoiceField(label="Depends on", queryset=Objective.objects.none())
     note = forms.CharField(label="What for", required=False, max_length=500)
 

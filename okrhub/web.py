@@ -84,3 +84,11 @@ def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+class PageForm(forms.Form):
+    """A form for the pages: labels without Django's trailing colon (the layout sets them apart)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
