@@ -194,7 +194,7 @@ class KeyResultForm(PageForm):
 
 
 class DependencyForm(PageForm):
-    to_objective = ObjectiveChoiceField(label="Depends on", queryset=Objective.objects.none())
+    to_objective = ObjectiveChoiceField(label="Add an objective this one needs", queryset=Objective.objects.none())
     note = forms.CharField(label="What for", required=False, max_length=500)
 
     def __init__(self, *args, company: Company, objective: Objective, **kwargs):

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 
 from companies.models import Company
 from departments.models import Department
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.models import COUNTED_STATUSES, CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from objectives.progress import Weighted, expected_progress, is_behind_pace, key_result_progress, weighted_progress
 from okrhub.permissions import Action
 from okrhub.tenancy import Actor
@@ -71,6 +71,22 @@ def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Obje
         objective.my_key_results.append(kr)
         annotate_key_result(actor, kr, objective, expected)
     return list(objectives.values())
+
+
+def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
+    """The cycle's active company-level objectives, so everyone sees what their work ladders up to (one query)."""
+    expected = cycle_expected(company, cycle)
+    objectives = [
+        o
+        for o in Objective.objects.filter(
+            company=company, cycle=cycle, department__isnull=True, status__in=COUNTED_STATUSES
+        ).order_by("id")
+        if can_read(actor, o)
+    ]
+    for objective in objectives:
+        objective.expected = expected
+        objective.behind_pace = is_behind_pace(objective.progress, expected)
+    return objectives
 
 
 def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, department: Department) -> list[Objective]:

@@ -50,6 +50,9 @@ def my_key_results(request: HttpRequest) -> HttpResponse:
             "cycle": cycle,
             "objectives": objectives,
             "expected": pages.cycle_expected(request.company, cycle) if cycle else None,
+            "company_objectives": pages.company_objectives(company=request.company, actor=request.actor, cycle=cycle)
+            if cycle
+            else [],
         },
     )
 

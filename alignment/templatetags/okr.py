@@ -66,7 +66,7 @@ def status_label(value: str) -> str:
     return ObjectiveStatus(value).label if value in ObjectiveStatus.values else value
 
 
-TRANSITION_LABELS = {"active": "Activate", "closed": "Close", "archived": "Archive", "draft": "Back to draft"}
+TRANSITION_LABELS = {"active": "Activate", "closed": "Close objective", "archived": "Archive", "draft": "Back to draft"}
 
 
 @register.filter

@@ -24,6 +24,12 @@
     if (target) target.focus();
   });
 
+  // Destructive buttons ask first (their forms carry data-confirm); without JavaScript they just post.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  }, true);
+
   // Filters apply as soon as a choice changes (the Show button stays for keyboard and no-JS use).
   document.addEventListener("change", function (event) {
     var form = event.target.closest("form[data-autosubmit]");

@@ -507,8 +507,8 @@ def grow(team, n):
     [
         # Every page: session, user, membership, department roles, the header's company list (5).
         # The member is not a direct lead, so the permission check walks the department tree once (+1).
-        # my key results: + cycles, key results with their objectives
-        ("my_key_results", 8),
+        # my key results: + cycles, key results with their objectives, company objectives
+        ("my_key_results", 9),
         # departments: + cycles, departments, objective progress per department (no permission walk)
         ("departments", 8),
         # department: + department, cycles, objectives, key results (prefetch), department tree
