@@ -69,6 +69,7 @@ class DepartmentPersonForm(PageForm):
         label="Role in the department",
         choices=[*DepartmentRole.choices, ("", "Remove from department")],
         required=False,
+        initial=DepartmentRole.MEMBER,
     )
 
     def __init__(self, *args, company: Company, **kwargs):

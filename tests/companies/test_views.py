@@ -218,3 +218,11 @@ def test_settings_query_count_does_not_grow_with_data(team, client_for, django_a
     with django_assert_num_queries(12):
         response = client.get(settings_url(team))
     assert response.status_code == 200
+
+
+def test_server_error_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong on our side" in html
+    assert "<script" not in html
