@@ -542,3 +542,27 @@ def test_lead_of_a_parent_department_manages_its_teams(team, client_for):
     html = client_for(team.lead).get(url("department", team, "emea")).content.decode()
     assert "Activate<" in html
     assert client_for(team.lead).post(url("objective_status", team, draft.pk), {"status": "active"}).status_code == 302
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_form_page_query_counts_do_not_grow_with_data(team, cascade, client_for, django_assert_num_queries, size):
+    _, sales, _ = cascade
+    grow(team, size)
+    for i in range(size):
+        okr.objective_create(
+            company=team.company, actor=None, cycle=team.cycle, title=f"Company goal {i}", activate=True
+        )
+        DepartmentFactory(company=team.company)
+    client = client_for(team.lead)
+    # Common five (session, user, membership, department roles, header companies), then the department
+    # tree for the permission walk, the draftable departments (ids, exists), cycles, the initial
+    # department, the parent candidates' department tree, the focus-limit count and the selects' querysets
+    with django_assert_num_queries(17):
+        assert client.get(url("objective_create", team) + f"?department={team.department.pk}").status_code == 200
+    # Common five, objective, department tree (permission), departments, parent candidates (2),
+    # and the selects: department, owner
+    with django_assert_num_queries(11):
+        assert client.get(url("objective_edit", team, sales.pk)).status_code == 200
+    # Common five, objective, key-result count (focus hint), the owner select
+    with django_assert_num_queries(8):
+        assert client.get(url("key_result_create", team, sales.pk)).status_code == 200
