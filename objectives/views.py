@@ -64,6 +64,8 @@ def check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
     kr = KeyResult.objects.filter(company=company, pk=key_result_id).select_related("objective__department").first()
     if kr is None or not pages.can_read(actor, kr.objective):
         raise not_found("key result")
+    # Refuse before parsing, so a forged post from a viewer learns nothing from validation.
+    actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
     form = CheckInForm(request.POST, key_result=kr, prefix=f"kr{kr.pk}")
     if form.is_valid():
         try:

@@ -58,7 +58,7 @@ def test_employee_checks_in_and_sees_progress_roll_up(page, live_server, demo, s
 def test_leader_expands_the_tree_with_the_keyboard_and_filters_by_department(page, live_server, demo, sign_in, shoot):
     sign_in(page, "leader@demo.okrhub.test")
     page.goto(c(live_server, "alignment/"))
-    toggle = page.get_by_role("button", name=re.compile("Show 3 objectives under"))
+    toggle = page.get_by_role("button", name=re.compile("^3 objectives laddering up to Expand"))
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(page.get_by_role("link", name="Close €5M in new business from target markets")).to_have_count(0)
 
@@ -77,7 +77,7 @@ def test_leader_expands_the_tree_with_the_keyboard_and_filters_by_department(pag
 
     page.get_by_label("Department").select_option(label="Marketing")
     expect(page).to_have_url(re.compile(r"department=\d+"))
-    toggle = page.get_by_role("button", name=re.compile("Show 1 objective under"))
+    toggle = page.get_by_role("button", name=re.compile("^1 objective laddering up to Expand"))
     toggle.click()
     expect(page.get_by_role("link", name="Generate 1,000 qualified leads from Germany and France")).to_be_visible()
     expect(page.get_by_role("link", name="Close €5M in new business from target markets")).to_have_count(0)
@@ -191,7 +191,7 @@ def test_every_page_passes_axe_and_is_photographed(page, live_server, demo, sign
     page.goto(c(live_server))
     problems += _axe(page, "my key results (nothing owned)")
     page.goto(c(live_server, "alignment/"))
-    page.get_by_role("button", name=re.compile("Show 3 objectives")).click()
+    page.get_by_role("button", name=re.compile("^3 objectives laddering up")).click()
     expect(page.get_by_text("Depends on:")).to_be_visible()
     problems += _axe(page, "alignment tree, expanded")
     page.goto(f"{live_server.url}/accounts/profile/")

@@ -165,6 +165,8 @@ def test_viewer_sees_no_checkin_form_and_a_forged_post_is_refused(team, cascade,
     response = client.post(url("check_in", team, kr.pk), {f"kr{kr.pk}-value": "5", f"kr{kr.pk}-confidence": "on_track"})
     assert response.status_code == 403
     assert "do that here" in response.content.decode()
+    # Even a malformed forged post is refused as such, not validated.
+    assert client.post(url("check_in", team, kr.pk), {f"kr{kr.pk}-value": "x"}).status_code == 403
     assert not CheckIn.objects.exists()
 
 
