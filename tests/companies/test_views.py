@@ -226,3 +226,12 @@ def test_server_error_page_renders_without_a_request():
     html = render_to_string("500.html")
     assert "Something went wrong on our side" in html
     assert "<script" not in html
+
+
+def test_profile_and_sign_in_query_counts(team, client_for, django_assert_num_queries):
+    client = client_for(team.member)
+    # session, user, the header's companies
+    with django_assert_num_queries(3):
+        assert client.get(reverse("profile")).status_code == 200
+    with django_assert_num_queries(0):
+        assert Client().get(reverse("login")).status_code == 200
