@@ -70,5 +70,8 @@ TRANSITION_LABELS = {"active": "Activate", "closed": "Close objective", "archive
 
 
 @register.filter
-def transition_label(value: str) -> str:
+def transition_label(value: str, current: str = "") -> str:
+    """The button text for moving an objective to ``value`` (from ``current``: a closed one is reopened)."""
+    if value == "active" and current in ("closed", "archived"):
+        return "Reopen"
     return TRANSITION_LABELS.get(value, value)

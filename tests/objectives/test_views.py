@@ -568,3 +568,43 @@ def test_form_page_query_counts_do_not_grow_with_data(team, cascade, client_for,
     # Common five, objective, key-result count (focus hint), the owner select
     with django_assert_num_queries(8):
         assert client.get(url("key_result_create", team, sales.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("size", [1, 8])
+def test_checkin_query_count_does_not_grow_with_data(team, cascade, client_for, django_assert_num_queries, size):
+    _, _, kr = cascade
+    grow(team, size)
+    client = client_for(team.member, htmx=True)
+    data = {f"kr{kr.pk}-value": "100", f"kr{kr.pk}-confidence": "on_track"}
+    # Resolving the member (4), the key result and the permission walk, the service's savepoint, lock,
+    # insert and update, and the re-read for the row; constant whatever the company's size. (The roll-up
+    # runs on commit, outside the test transaction.)
+    with django_assert_num_queries(15):
+        assert client.post(url("check_in", team, kr.pk), data).status_code == 200
+
+
+def test_pages_have_no_inline_script_or_style(team, cascade, client_for):
+    """Ready for a strict Content-Security-Policy: scripts are files, styles live in the stylesheet."""
+    import re
+
+    _, sales, kr = cascade
+    client = client_for(team.admin)
+    paths = [
+        url("my_key_results", team),
+        url("departments", team),
+        url("department", team, "sales"),
+        url("objective", team, sales.pk),
+        url("objective_edit", team, sales.pk),
+        url("key_result", team, kr.pk),
+        url("key_result_edit", team, kr.pk),
+        reverse("alignment:tree", args=[team.company.slug]),
+        reverse("alignment:gaps", args=[team.company.slug]),
+        reverse("companies:settings", args=[team.company.slug]),
+        reverse("profile"),
+    ]
+    for path in paths:
+        html = client.get(path).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert " style=" not in html, path
+        assert "<style" not in html, path
+        assert re.search(r" on[a-z]+=", html) is None, path
