@@ -119,3 +119,16 @@ def api_key(db):
         return secret
 
     return make
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as ``user``; ``htmx=True`` makes every request look like htmx's."""
+    from django.test import Client
+
+    def make(user: User, *, htmx: bool = False) -> Client:
+        client = Client(headers={"HX-Request": "true"}) if htmx else Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -8,6 +8,8 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
+
 from companies.models import Company
 from departments.models import Department
 from objectives.models import (
@@ -191,3 +193,87 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
             if d["id"] not in departments_with_objectives
         ],
     }
+
+
+def alignment_branch(
+    *,
+    company: Company,
+    actor: Actor,
+    cycle: Cycle,
+    parent_id: int | None = None,
+    department_id: int | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """One level of the alignment tree, for pages that load children as a person expands them.
+
+    ``parent_id=None`` gives the roots (company objectives, and department
+    objectives whose parent is outside the cycle's active tree). Four queries
+    whatever the size: the cycle's skeleton (ids and links only), the level's
+    objectives, their key results, and their dependencies with titles.
+    With ``department_id``, only that department's objectives and their
+    ancestors are kept, as in :func:`alignment_tree`.
+    """
+    today = today or company.local_today()
+    expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
+    skeleton = visible_objectives(
+        actor=actor,
+        rows=list(
+            Objective.objects.filter(company=company, cycle=cycle)
+            .exclude(status__in=[ObjectiveStatus.DRAFT, ObjectiveStatus.ARCHIVED])
+            .values("id", "parent_id", "department_id", "private", "owner_id")
+        ),
+    )
+    parent_of = {row["id"]: row["parent_id"] for row in skeleton}
+    keep = set(parent_of)
+    if department_id is not None:
+        keep = set()
+        for row in skeleton:
+            if row["department_id"] == department_id:
+                current: int | None = row["id"]
+                while current is not None and current in parent_of and current not in keep:
+                    keep.add(current)
+                    current = parent_of[current]
+    child_count: dict[int, int] = defaultdict(int)
+    level: list[int] = []
+    for object_id in sorted(keep):
+        parent = parent_of[object_id]
+        if parent in keep:
+            child_count[parent] += 1
+        if (parent_id is None and parent not in keep) or (parent_id is not None and parent == parent_id):
+            level.append(object_id)
+    rows = list(Objective.objects.filter(company=company, id__in=level).order_by("id").values(*OBJECTIVE_FIELDS))
+    krs_by_objective: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if rows:
+        for kr in (
+            KeyResult.objects.filter(company=company, objective_id__in=level).order_by("id").values(*KEY_RESULT_FIELDS)
+        ):
+            kr["behind_pace"] = is_behind_pace(kr["progress"], expected)
+            krs_by_objective[kr["objective_id"]].append(kr)
+    depends_on: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    depended_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if rows:
+        visible, level_set = set(parent_of), set(level)
+        for dep in (
+            Dependency.objects.filter(company=company)
+            .filter(Q(from_objective_id__in=level) | Q(to_objective_id__in=level))
+            .values("from_objective_id", "to_objective_id", "from_objective__title", "to_objective__title", "note")
+        ):
+            if dep["from_objective_id"] in level_set and dep["to_objective_id"] in visible:
+                depends_on[dep["from_objective_id"]].append(
+                    {"id": dep["to_objective_id"], "title": dep["to_objective__title"], "note": dep["note"]}
+                )
+            if dep["to_objective_id"] in level_set and dep["from_objective_id"] in visible:
+                depended_by[dep["to_objective_id"]].append(
+                    {"id": dep["from_objective_id"], "title": dep["from_objective__title"], "note": dep["note"]}
+                )
+    for row in rows:
+        krs = krs_by_objective.get(row["id"], [])
+        row["key_results"] = krs
+        row["child_count"] = child_count.get(row["id"], 0)
+        row["depends_on"] = depends_on.get(row["id"], [])
+        row["depended_by"] = depended_by.get(row["id"], [])
+        row["behind_pace"] = is_behind_pace(row["progress"], expected)
+        row["at_risk"] = any(kr["confidence"] == Confidence.AT_RISK for kr in krs)
+        row["off_track"] = any(kr["confidence"] == Confidence.OFF_TRACK for kr in krs)
+        row["unaligned"] = row["department_id"] is not None and row["parent_id"] is None
+    return {"cycle": cycle, "expected_progress": expected, "today": today, "nodes": rows, "count": len(keep)}

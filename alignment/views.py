@@ -1,59 +1,96 @@
-"""The leaders' alignment tree, server-rendered from the tree selector."""
+"""The leaders' alignment tree (lazy, one level per request) and the alignment gaps report."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
 
-from alignment.selectors import alignment_tree
+from alignment.selectors import alignment_branch, alignment_gaps, visible_objectives
 from companies.models import Membership
 from departments.models import Department
-from objectives.models import Cycle, CycleStatus
+from objectives.models import Cycle, Objective
 from okrhub.errors import not_found
 from okrhub.tenancy import company_view
+from okrhub.web import choose_cycle, int_or_none
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A person's start page: their key results in their (first) company."""
     membership = (
         Membership.objects.filter(user=request.user).select_related("company").order_by("company__name").first()
     )
     if membership is None:
         return render(request, "alignment/no_company.html")
-    return redirect("alignment:tree", company_slug=membership.company.slug)
+    return redirect("objectives:my_key_results", company_slug=membership.company.slug)
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
-@company_view
-def tree(request: HttpRequest) -> HttpResponse:
+def _filters(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, list[dict], int | None]:
     company = request.company
     cycles = list(Cycle.objects.filter(company=company).order_by("-start_date"))
-    if not cycles:
-        return render(request, "alignment/tree.html", {"company": company, "cycles": [], "tree": None})
-    cycle_id = _int_or_none(request.GET.get("cycle"))
-    if cycle_id is not None:
-        cycle = next((c for c in cycles if c.pk == cycle_id), None)
-        if cycle is None:
-            raise not_found("cycle")
-    else:
-        cycle = next((c for c in cycles if c.status == CycleStatus.ACTIVE), cycles[0])
+    cycle = choose_cycle(request, cycles)
     departments = list(Department.objects.filter(company=company).order_by("name").values("id", "name"))
-    department_id = _int_or_none(request.GET.get("department"))
+    department_id = int_or_none(request.GET.get("department"))
     if department_id is not None and department_id not in {d["id"] for d in departments}:
         raise not_found("department")
-    data = alignment_tree(company=company, actor=request.actor, cycle=cycle, department_id=department_id)
+    return cycles, cycle, departments, department_id
+
+
+@require_GET
+@company_view
+def tree(request: HttpRequest) -> HttpResponse:
+    cycles, cycle, departments, department_id = _filters(request)
+    branch = (
+        alignment_branch(company=request.company, actor=request.actor, cycle=cycle, department_id=department_id)
+        if cycle
+        else None
+    )
+    context = {
+        "cycles": cycles,
+        "cycle": cycle,
+        "departments": departments,
+        "department_id": department_id,
+        "branch": branch,
+        "expected": branch["expected_progress"] if branch else None,
+        "query": request.GET.urlencode(),
+    }
+    if request.htmx and request.htmx.target == "tree-results":
+        return render(request, "alignment/tree.html#results", context)
+    return render(request, "alignment/tree.html", context)
+
+
+@require_GET
+@company_view
+def tree_children(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """The children of one node, for the disclosure button that expands it."""
+    cycles, cycle, _, department_id = _filters(request)
+    parent = (
+        Objective.objects.filter(company=request.company, pk=objective_id)
+        .values("cycle_id", "private", "department_id", "owner_id")
+        .first()
+    )
+    if parent is None or not visible_objectives(actor=request.actor, rows=[parent]):
+        raise not_found("objective")
+    cycle = next(c for c in cycles if c.pk == parent["cycle_id"])
+    branch = alignment_branch(
+        company=request.company, actor=request.actor, cycle=cycle, parent_id=objective_id, department_id=department_id
+    )
     return render(
         request,
-        "alignment/tree.html",
+        "alignment/tree.html#children",
         {
-            "company": company,
-            "cycles": cycles,
+            "nodes": branch["nodes"],
+            "expected": branch["expected_progress"],
+            "query": request.GET.urlencode(),
             "cycle": cycle,
-            "departments": departments,
-            "department_id": department_id,
-            "tree": data,
-            "role": request.actor.role,
         },
     )
+
+
+@require_GET
+@company_view
+def gaps(request: HttpRequest) -> HttpResponse:
+    cycles = list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
+    cycle = choose_cycle(request, cycles)
+    report = alignment_gaps(company=request.company, actor=request.actor, cycle=cycle) if cycle else None
+    return render(request, "alignment/gaps.html", {"cycles": cycles, "cycle": cycle, "report": report})

@@ -197,3 +197,14 @@ def idempotency_records_purge_all_companies(*, older_than: timedelta = IDEMPOTEN
     """
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str, checkin_reminders: bool) -> User:
+    """A person edits their own name and whether check-in reminders reach them."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.full_name = full_name.strip()
+    user.checkin_reminders = checkin_reminders
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name", "checkin_reminders"])
+    return user

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views as alignment_views
+from companies import views as company_views
 from objectives import unsubscribe
 from okrhub.health import healthz
 
@@ -14,7 +15,18 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("c/<slug:company_slug>/", include("alignment.urls")),
+    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/profile/", company_views.profile, name="profile"),
+    path("c/<slug:company_slug>/alignment/", include("alignment.urls")),
+    path("c/<slug:company_slug>/settings/", include("companies.urls")),
+    path("c/<slug:company_slug>/", include("objectives.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("reminders/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="reminders-unsubscribe"),

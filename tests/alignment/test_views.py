@@ -14,16 +14,6 @@ def tree_url(company, **params):
     return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
 
 
-@pytest.fixture
-def client_for():
-    def make(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
-
-
 def build_tree(team, n_departments: int, per_department: int = 2):
     top = ObjectiveFactory(company=team.company, cycle=team.cycle, title="Expand into new markets", progress=0.4)
     for d in range(n_departments):
@@ -42,19 +32,56 @@ def build_tree(team, n_departments: int, per_department: int = 2):
     return top
 
 
-def test_tree_shows_cascade_with_progress(team, client_for):
+def children_url(company, objective, **params):
+    url = reverse("alignment:tree_children", kwargs={"company_slug": company.slug, "objective_id": objective.pk})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+
+
+def test_tree_shows_roots_and_loads_children_on_expand(team, client_for):
     top = build_tree(team, 1)
     ObjectiveFactory(company=team.company, cycle=team.cycle, title="Secret draft", status=ObjectiveStatus.DRAFT)
-    response = client_for(team.viewer).get(tree_url(team.company))
+    client = client_for(team.viewer)
+    response = client.get(tree_url(team.company))
     assert response.status_code == 200
     html = response.content.decode()
     assert top.title in html
-    assert "Department 0 objective 1" in html
     assert "40%" in html
-    assert "at risk" in html.lower()
     assert "Secret draft" not in html
+    # Children are not in the page: a disclosure button loads them on expand.
+    assert "Department 0 objective 1" not in html
+    assert f'aria-controls="children-{top.pk}"' in html
+    assert 'aria-expanded="false"' in html
+    assert f'hx-get="{children_url(team.company, top)}?' in html
+    children = client.get(children_url(team.company, top), headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in children
+    assert "Department 0 objective 1" in children
+    assert "at risk" in children.lower()
     # Unknown progress is a dash, never 0%.
-    assert "—" in html
+    assert "—" in children
+
+
+def test_tree_marks_unaligned_behind_pace_and_shows_dependencies(team, client_for):
+    from objectives import services
+
+    loose = ObjectiveFactory(
+        company=team.company, cycle=team.cycle, department=team.department, title="Loose", progress=0.0
+    )
+    top = ObjectiveFactory(company=team.company, cycle=team.cycle, title="Top", progress=0.9)
+    services.dependency_create(company=team.company, actor=None, from_objective=loose, to_objective=top, note="")
+    html = client_for(team.member).get(tree_url(team.company)).content.decode()
+    assert "unaligned" in html
+    assert "behind pace" in html  # 0% in a cycle that is well under way (today is past the cycle's start)
+    assert "Depends on:" in html
+    assert "Needed by:" in html
+
+
+def test_children_of_a_hidden_or_foreign_objective_answer_404(team, other_team, client_for):
+    other_department = DepartmentFactory(company=team.company, name="Finance", slug="finance")
+    secret = ObjectiveFactory(company=team.company, cycle=team.cycle, department=other_department, private=True)
+    client = client_for(team.member)
+    assert client.get(children_url(team.company, secret)).status_code == 404
+    foreign = ObjectiveFactory(company=other_team.company, cycle=other_team.cycle)
+    assert client.get(children_url(team.company, foreign)).status_code == 404
 
 
 def test_anonymous_goes_to_login(team):
@@ -103,18 +130,47 @@ def test_department_filter_keeps_the_branch_in_context(team, client_for):
         title="Marketing objective",
         activate=True,
     )
-    html = client_for(team.member).get(tree_url(team.company, department=marketing.pk)).content.decode()
-    assert "Marketing objective" in html
+    client = client_for(team.member)
+    html = client.get(tree_url(team.company, department=marketing.pk)).content.decode()
     assert "Grow" in html
-    assert "Sales objective" not in html
+    assert "1 laddering up" in html  # Sales is filtered out
+    children = client.get(children_url(team.company, top, department=marketing.pk)).content.decode()
+    assert "Marketing objective" in children
+    assert "Sales objective" not in children
+    # The filter form swaps only the results for htmx.
+    partial = client.get(
+        tree_url(team.company, department=marketing.pk), headers={"HX-Request": "true", "HX-Target": "tree-results"}
+    ).content.decode()
+    assert partial.lstrip().startswith('<div id="tree-results"')
 
 
 @pytest.mark.parametrize("n_departments", [1, 12])
 def test_tree_query_count_does_not_grow_with_data(team, client_for, django_assert_num_queries, n_departments):
-    build_tree(team, n_departments)
+    top = build_tree(team, n_departments)
     client = client_for(team.member)
-    # session, user, membership, department roles, cycles, departments, objectives, key results, dependencies
-    with django_assert_num_queries(9):
+    # session, user, membership, department roles, header companies, cycles, departments,
+    # the cycle's skeleton, the level's objectives, key results, dependencies
+    with django_assert_num_queries(11):
         response = client.get(tree_url(team.company))
     assert response.status_code == 200
-    assert response.content.decode().count('class="node"') == 1 + 2 * n_departments
+    assert response.content.decode().count('class="node"') == 1
+    # Expanding a node: session, user, membership, department roles, cycles, departments, the parent,
+    # skeleton, the level's objectives, key results, dependencies (no page header)
+    with django_assert_num_queries(11):
+        response = client.get(children_url(team.company, top), headers={"HX-Request": "true"})
+    assert response.content.decode().count('class="node"') == 2 * n_departments
+
+
+@pytest.mark.parametrize("n_departments", [1, 12])
+def test_gaps_query_count_does_not_grow_with_data(team, client_for, django_assert_num_queries, n_departments):
+    build_tree(team, n_departments)
+    for _d in range(n_departments):
+        ObjectiveFactory(company=team.company, cycle=team.cycle, department=DepartmentFactory(company=team.company))
+    DepartmentFactory(company=team.company, name="Empty dept")
+    client = client_for(team.member)
+    # session, user, membership, department roles, header companies, cycles, objectives, supported ids, departments
+    with django_assert_num_queries(9):
+        response = client.get(reverse("alignment:gaps", args=[team.company.slug]))
+    html = response.content.decode()
+    assert "Empty dept" in html
+    assert 'Department objectives with no parent <span class="count">' + str(n_departments + 0) in html

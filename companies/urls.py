@@ -1,0 +1,14 @@
+from django.urls import path
+
+from companies import views
+
+app_name = "companies"
+
+urlpatterns = [
+    path("", views.settings_page, name="settings"),
+    path("members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("departments/", views.department_add, name="department_add"),
+    path("departments/people/", views.department_person, name="department_person"),
+    path("cycles/", views.cycle_add, name="cycle_add"),
+    path("cycles/<int:cycle_id>/<str:action>/", views.cycle_action, name="cycle_action"),
+]

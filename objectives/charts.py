@@ -1,0 +1,78 @@
+"""Actual versus expected progress over a cycle, as numbers an SVG template draws.
+
+Server-rendered so it needs no JavaScript, and labelled on the chart itself
+(axes, today, the latest value) so it reads without hovering.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 640, 240
+LEFT, RIGHT, TOP, BOTTOM = 44, 56, 16, 36
+
+
+@dataclass
+class Chart:
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+    actual_points: str = ""
+    dots: list[tuple[float, float]] = field(default_factory=list)
+    expected_line: tuple[float, float, float, float] = (0, 0, 0, 0)
+    today_x: float | None = None
+    last: tuple[float, float, str] | None = None
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_labels: list[tuple[float, str, str]] = field(default_factory=list)
+    summary: str = ""
+
+
+def progress_chart(
+    *,
+    history: list[tuple[datetime.datetime, float | None]],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+    tzinfo: datetime.tzinfo,
+    expected_now: float,
+) -> Chart:
+    chart = Chart()
+    span = max((end - start).days, 1)
+    plot_w = chart.plot_right - chart.plot_left
+    plot_h = chart.plot_bottom - chart.plot_top
+
+    def x_for(day: datetime.date | float) -> float:
+        days = day if isinstance(day, float) else (day - start).days
+        return round(chart.plot_left + plot_w * min(max(days / span, 0.0), 1.0), 1)
+
+    def y_for(value: float) -> float:
+        return round(chart.plot_bottom - plot_h * value, 1)
+
+    chart.expected_line = (x_for(start), y_for(0), x_for(end), y_for(1))
+    chart.y_ticks = [(y_for(v / 100), f"{v}%") for v in (0, 25, 50, 75, 100)]
+    chart.x_labels = [(x_for(start), start.strftime("%-d %b"), "start"), (x_for(end), end.strftime("%-d %b"), "end")]
+    if start < today < end:
+        chart.today_x = x_for(today)
+    points: list[tuple[float, float]] = []
+    for moment, value in history:
+        if value is None:
+            continue
+        local = moment.astimezone(tzinfo)
+        day = (local.date() - start).days + (local.hour * 60 + local.minute) / 1440
+        points.append((x_for(float(day)), y_for(value)))
+    chart.dots = points
+    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
+    known = [v for _, v in history if v is not None]
+    if points:
+        x, y = points[-1]
+        chart.last = (x, y, f"{round(known[-1] * 100)}%")
+    if known:
+        chart.summary = (
+            f"Progress {round(known[-1] * 100)}% after {len(known)} check-ins; "
+            f"expected by today {round(expected_now * 100)}%."
+        )
+    else:
+        chart.summary = f"No check-ins yet; expected by today {round(expected_now * 100)}%."
+    return chart

@@ -1,0 +1,208 @@
+"""Forms of the OKR pages. They parse and render; the services validate and write."""
+
+from django import forms
+from django.db.models import Q
+
+from companies.models import Company, User
+from departments.models import Department
+from objectives.models import (
+    VALUE_DIGITS,
+    Confidence,
+    Cycle,
+    CycleStatus,
+    Direction,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+)
+from okrhub.web import PageForm
+
+
+def _value_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        **VALUE_DIGITS,
+    )
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name if not obj.full_name else obj.full_name
+
+
+def company_members(company: Company):
+    return User.objects.filter(memberships__company=company).order_by("full_name", "email")
+
+
+class ObjectiveChoiceField(forms.ModelChoiceField):
+    """Objectives labelled with where they live, so a picker reads “Sales: Close €5M…”."""
+
+    def label_from_instance(self, obj: Objective) -> str:
+        return f"{obj.department.name if obj.department_id else 'Company'}: {obj.title}"
+
+
+class CheckInForm(PageForm):
+    value = _value_field("New value")
+    confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)
+    note = forms.CharField(label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, key_result=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if key_result is not None and key_result.kind == KeyResultKind.MILESTONE:
+            self.fields["value"] = forms.TypedChoiceField(
+                label="Status",
+                choices=[("0", "Not done"), ("1", "Done")],
+                coerce=int,
+                initial="1" if key_result.current_value == 1 else "0",
+            )
+        if key_result is not None and key_result.confidence:
+            self.fields["confidence"].initial = key_result.confidence
+
+
+class ObjectiveForm(PageForm):
+    title = forms.CharField(
+        label="Objective", max_length=200, help_text="Qualitative and inspiring: where you want to be."
+    )
+    description = forms.CharField(
+        label="Why it matters", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    cycle = forms.ModelChoiceField(label="Cycle", queryset=Cycle.objects.none(), empty_label=None)
+    department = forms.ModelChoiceField(
+        label="Department", queryset=Department.objects.none(), required=False, empty_label="Company-level"
+    )
+    parent = ObjectiveChoiceField(
+        label="Ladders up to",
+        queryset=Objective.objects.none(),
+        required=False,
+        empty_label="— nothing yet —",
+        help_text="The company objective (or parent-department objective) this one serves.",
+    )
+    owner = MemberChoiceField(label="Owner", queryset=User.objects.none(), required=False, empty_label="— me —")
+    weight = forms.DecimalField(
+        label="Weight in its parent",
+        initial=1,
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    private = forms.BooleanField(label="Private (only its department and leaders can read it)", required=False)
+
+    def __init__(self, *args, company: Company, departments, cycle: Cycle | None = None, objective=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.objective = objective
+        self.fields["cycle"].queryset = Cycle.objects.filter(company=company).exclude(status=CycleStatus.CLOSED)
+        self.fields["department"].queryset = departments
+        self.fields["owner"].queryset = company_members(company)
+        if objective is not None:
+            # The cycle of an existing objective is fixed (its key results are measured in it).
+            del self.fields["cycle"]
+        cycle_id = (
+            self._bound_id("cycle") or (cycle.pk if cycle else None) or (objective.cycle_id if objective else None)
+        )
+        department_id = self._bound_id("department")
+        if department_id is None and not self.is_bound:
+            initial = self.initial.get("department")
+            department_id = getattr(initial, "pk", initial)
+        self.fields["parent"].queryset = parent_candidates(
+            company=company,
+            cycle_id=cycle_id,
+            department_id=department_id,
+            exclude_id=objective.pk if objective else None,
+        )
+
+    def _bound_id(self, name: str) -> int | None:
+        if not self.is_bound or name not in self.fields:
+            return None
+        raw = self.data.get(self.add_prefix(name))
+        return int(raw) if raw and str(raw).isdigit() else None
+
+
+def parent_candidates(*, company: Company, cycle_id: int | None, department_id: int | None, exclude_id=None, query=""):
+    """Objectives a department objective may ladder up to (DESIGN §1): company ones and enclosing departments'."""
+    qs = (
+        Objective.objects.filter(company=company)
+        .exclude(status=ObjectiveStatus.ARCHIVED)
+        .select_related("department")
+        .order_by("department__name", "title")
+    )
+    if cycle_id is not None:
+        qs = qs.filter(cycle_id=cycle_id)
+    if department_id is None:
+        qs = qs.filter(department__isnull=True)
+    else:
+        parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
+        enclosing: list[int] = []
+        current: int | None = department_id
+        while current is not None and current not in enclosing:
+            enclosing.append(current)
+            current = parents.get(current)
+        qs = qs.filter(Q(department__isnull=True) | Q(department_id__in=enclosing))
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    if query:
+        qs = qs.filter(title__icontains=query)
+    return qs
+
+
+class KeyResultForm(PageForm):
+    title = forms.CharField(
+        label="Key result",
+        max_length=200,
+        help_text="A measurable outcome, e.g. “Raise NPS from 31 to 45”.",
+    )
+    kind = forms.ChoiceField(label="Kind", choices=KeyResultKind.choices, initial=KeyResultKind.NUMBER)
+    direction = forms.ChoiceField(label="Direction", choices=Direction.choices, initial=Direction.INCREASE)
+    start_value = _value_field("Start", help_text="Where it stands at the start of the cycle.")
+    target_value = _value_field("Target")
+    unit = forms.CharField(label="Unit", required=False, max_length=24, help_text="e.g. leads, days, NPS points.")
+    currency = forms.CharField(
+        label="Currency",
+        required=False,
+        max_length=3,
+        help_text="ISO code, for a currency key result (EUR, USD…).",
+    )
+    weight = forms.DecimalField(
+        label="Weight",
+        initial=1,
+        min_value=0.01,
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    owner = MemberChoiceField(
+        label="Owner", queryset=User.objects.none(), required=False, empty_label="— objective's owner —"
+    )
+
+    def __init__(self, *args, company: Company, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = company_members(company)
+        self.fields["start_value"].initial = 0
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == KeyResultKind.MILESTONE:
+            # A milestone is done or not done: 0 → 1, whatever was typed.
+            data["start_value"], data["target_value"], data["direction"] = 0, 1, Direction.INCREASE
+            self.errors.pop("start_value", None)
+            self.errors.pop("target_value", None)
+        return data
+
+
+class DependencyForm(PageForm):
+    to_objective = ObjectiveChoiceField(label="Add an objective this one needs", queryset=Objective.objects.none())
+    note = forms.CharField(label="What for", required=False, max_length=500)
+
+    def __init__(self, *args, company: Company, objective: Objective, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_objective"].queryset = (
+            Objective.objects.filter(company=company, cycle_id=objective.cycle_id)
+            .exclude(pk=objective.pk)
+            .exclude(status=ObjectiveStatus.ARCHIVED)
+            .select_related("department")
+            .order_by("department__name", "title")
+        )

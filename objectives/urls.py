@@ -1,0 +1,29 @@
+from django.urls import path
+
+from objectives import views
+
+app_name = "objectives"
+
+urlpatterns = [
+    path("", views.my_key_results, name="my_key_results"),
+    path("departments/", views.departments, name="departments"),
+    path("departments/<slug:department_slug>/", views.department, name="department"),
+    path("objectives/new/", views.objective_create, name="objective_create"),
+    path("objectives/parents/", views.parent_options, name="parent_options"),
+    path("objectives/hints/", views.objective_hints, name="objective_hints"),
+    path("objectives/<int:objective_id>/", views.objective_detail, name="objective"),
+    path("objectives/<int:objective_id>/edit/", views.objective_edit, name="objective_edit"),
+    path("objectives/<int:objective_id>/status/", views.objective_status, name="objective_status"),
+    path("objectives/<int:objective_id>/key-results/new/", views.key_result_create, name="key_result_create"),
+    path("objectives/<int:objective_id>/dependencies/", views.dependency_add, name="dependency_add"),
+    path(
+        "objectives/<int:objective_id>/dependencies/<int:dependency_id>/delete/",
+        views.dependency_remove,
+        name="dependency_remove",
+    ),
+    path("key-results/hints/", views.key_result_hints, name="key_result_hints"),
+    path("key-results/<int:key_result_id>/", views.key_result_detail, name="key_result"),
+    path("key-results/<int:key_result_id>/edit/", views.key_result_edit, name="key_result_edit"),
+    path("key-results/<int:key_result_id>/delete/", views.key_result_delete, name="key_result_delete"),
+    path("key-results/<int:key_result_id>/check-in/", views.check_in, name="check_in"),
+]

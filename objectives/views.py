@@ -1,0 +1,629 @@
+"""The OKR pages: my key results with inline check-ins, department OKRs, objective and key result detail.
+
+Every write goes through ``objectives.services``; forms only parse. Plain
+POSTs redirect (or re-render the page with errors); htmx requests get the
+fragment they target back, with 422 when the form has errors.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from departments.models import Department
+from objectives import page_selectors as pages
+from objectives import quality
+from objectives import services as okr
+from objectives.charts import progress_chart
+from objectives.forms import CheckInForm, DependencyForm, KeyResultForm, ObjectiveForm, parent_candidates
+from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from okrhub.errors import PermissionDenied, not_found
+from okrhub.permissions import Action
+from okrhub.tenancy import company_view
+from okrhub.web import add_service_errors, choose_cycle, int_or_none, redirect_after_post, render_invalid
+
+
+def _cycles(request: HttpRequest) -> list[Cycle]:
+    return list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
+
+
+# ---------------------------------------------------------------- my key results
+
+
+@require_GET
+@company_view
+def my_key_results(request: HttpRequest) -> HttpResponse:
+    cycles = _cycles(request)
+    cycle = choose_cycle(request, cycles)
+    objectives = pages.my_key_results(company=request.company, actor=request.actor, cycle=cycle) if cycle else []
+    for objective in objectives:
+        for kr in objective.my_key_results:
+            kr.form = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
+    return render(
+        request,
+        "objectives/my_key_results.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "objectives": objectives,
+            "expected": pages.cycle_expected(request.company, cycle) if cycle else None,
+            "company_objectives": pages.company_objectives(company=request.company, actor=request.actor, cycle=cycle)
+            if cycle
+            else [],
+        },
+    )
+
+
+@require_POST
+@company_view
+def check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
+    company, actor = request.company, request.actor
+    kr = KeyResult.objects.filter(company=company, pk=key_result_id).select_related("objective__department").first()
+    if kr is None or not pages.can_read(actor, kr.objective):
+        raise not_found("key result")
+    # Refuse before parsing, so a forged post from a viewer learns nothing from validation.
+    actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
+    form = CheckInForm(request.POST, key_result=kr, prefix=f"kr{kr.pk}")
+    if form.is_valid():
+        try:
+            okr.checkin_create(
+                company=company,
+                actor=actor,
+                key_result=kr,
+                value=form.cleaned_data["value"],
+                confidence=form.cleaned_data["confidence"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+    if not form.is_valid():
+        return _checkin_row(request, kr, form, status=422)
+    # The roll-up ran when the service's transaction committed: read progress again.
+    kr = KeyResult.objects.select_related("objective__department", "objective__cycle").get(pk=kr.pk, company=company)
+    if not request.htmx:
+        messages.success(request, f"Checked in on “{kr.title}”.")
+        return redirect(_safe_next(request) or reverse("objectives:my_key_results", args=[company.slug]))
+    return _checkin_row(request, kr, CheckInForm(key_result=kr, prefix=f"kr{kr.pk}"), just_checked_in=True)
+
+
+def _checkin_row(request, kr: KeyResult, form: CheckInForm, *, status: int = 200, just_checked_in: bool = False):
+    expected = pages.cycle_expected(request.company, kr.objective.cycle)
+    pages.annotate_key_result(request.actor, kr, kr.objective, expected)
+    kr.form = form
+    objective = kr.objective
+    objective.expected = expected
+    objective.behind_pace = pages.is_behind_pace(objective.progress, expected)
+    context = {"kr": kr, "objective": objective, "just_checked_in": just_checked_in, "oob": True}
+    if not request.htmx:
+        # Without JavaScript an invalid check-in re-renders the whole page with the errors in its row.
+        return _my_key_results_with(request, kr, form, status)
+    return render(request, "objectives/my_key_results.html#kr-row", context, status=status)
+
+
+def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: int) -> HttpResponse:
+    cycles = _cycles(request)
+    cycle = next((c for c in cycles if c.pk == failed.objective.cycle_id), None)
+    objectives = pages.my_key_results(company=request.company, actor=request.actor, cycle=cycle) if cycle else []
+    for objective in objectives:
+        for kr in objective.my_key_results:
+            kr.form = form if kr.pk == failed.pk else CheckInForm(key_result=kr, prefix=f"kr{kr.pk}")
+            kr.form_open = kr.pk == failed.pk
+    return render(
+        request,
+        "objectives/my_key_results.html",
+        {"cycles": cycles, "cycle": cycle, "objectives": objectives, "expected": None},
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- departments
+
+
+@require_GET
+@company_view
+def departments(request: HttpRequest) -> HttpResponse:
+    cycles = _cycles(request)
+    cycle = choose_cycle(request, cycles)
+    return render(
+        request,
+        "objectives/departments.html",
+        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
+    )
+
+
+def _department(request: HttpRequest, slug: str) -> Department:
+    department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
+    if department is None:
+        raise not_found("department")
+    return department
+
+
+@require_GET
+@company_view
+def department(request: HttpRequest, department_slug: str) -> HttpResponse:
+    dept = _department(request, department_slug)
+    cycles = _cycles(request)
+    cycle = choose_cycle(request, cycles)
+    actor = request.actor
+    objectives = (
+        pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
+    )
+    for objective in objectives:
+        draft = objective.status == ObjectiveStatus.DRAFT
+        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
+        objective.can_activate = (
+            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
+        )
+    limit = request.company.max_objectives_per_department
+    counted = sum(1 for o in objectives)
+    return render(
+        request,
+        "objectives/department.html",
+        {
+            "department": dept,
+            "cycles": cycles,
+            "cycle": cycle,
+            "objectives": objectives,
+            "can_draft": cycle is not None
+            and not cycle.is_closed
+            and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
+            "limit": limit,
+            "over_limit": counted > limit,
+        },
+    )
+
+
+# ---------------------------------------------------------------- objectives
+
+
+def _draftable_departments(request: HttpRequest):
+    """Departments the actor may draft in; admins and leaders see every department."""
+    actor = request.actor
+    qs = Department.objects.filter(company=request.company).order_by("name")
+    if actor.can(Action.DRAFT_OBJECTIVE, department_id=-1):
+        return qs
+    return qs.filter(
+        pk__in=[d for d in list(qs.values_list("pk", flat=True)) if actor.can(Action.DRAFT_OBJECTIVE, department_id=d)]
+    )
+
+
+def _objective_or_404(request: HttpRequest, objective_id: int) -> Objective:
+    objective = (
+        Objective.objects.filter(company=request.company, pk=objective_id)
+        .select_related("cycle", "department", "parent")
+        .first()
+    )
+    if objective is None or not pages.can_read(request.actor, objective):
+        raise not_found("objective")
+    return objective
+
+
+def _objective_back_url(request, objective: Objective) -> str:
+    return reverse("objectives:objective", args=[request.company.slug, objective.pk])
+
+
+@company_view
+def objective_create(request: HttpRequest) -> HttpResponse:
+    company, actor = request.company, request.actor
+    departments_qs = _draftable_departments(request)
+    can_company_level = actor.can(Action.DRAFT_OBJECTIVE)
+    if not departments_qs.exists() and not can_company_level:
+        raise PermissionDenied("Your role does not allow drafting objectives.")
+    cycles = _cycles(request)
+    cycle = choose_cycle(request, cycles)
+    initial_department = Department.objects.filter(
+        company=company, pk=int_or_none(request.GET.get("department")) or 0
+    ).first()
+    if request.method == "POST":
+        form = ObjectiveForm(request.POST, company=company, departments=departments_qs)
+        if not can_company_level:
+            form.fields["department"].required = True
+        if form.is_valid():
+            data = form.cleaned_data
+            activate = request.POST.get("intent") == "activate"
+            try:
+                objective = okr.objective_create(
+                    company=company,
+                    actor=actor,
+                    cycle=data["cycle"],
+                    title=data["title"],
+                    description=data["description"],
+                    department=data["department"],
+                    owner=data["owner"],
+                    parent=data["parent"],
+                    weight=data["weight"],
+                    private=data["private"],
+                    activate=activate,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                _flash_hints(request, objective, "Objective created" if activate else "Draft saved")
+                return redirect_after_post(request, _objective_back_url(request, objective))
+        return render_invalid(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+    form = ObjectiveForm(
+        company=company,
+        departments=departments_qs,
+        cycle=cycle,
+        initial={"department": initial_department, "cycle": cycle},
+    )
+    if not can_company_level:
+        form.fields["department"].required = True
+    return render(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+
+
+def _objective_form_context(request, form: ObjectiveForm, objective: Objective | None) -> dict:
+    department_id = (
+        form._bound_id("department") if form.is_bound else getattr(form.initial.get("department"), "pk", None)
+    )
+    if objective is not None and not form.is_bound:
+        department_id = objective.department_id
+    return {
+        "form": form,
+        "objective": objective,
+        "can_activate": objective is None
+        and request.actor.can(Action.MANAGE_OBJECTIVE, department_id=department_id if department_id else None),
+        "hints": _objective_hints(
+            request,
+            objective=objective,
+            department_id=department_id,
+            cycle_id=(form._bound_id("cycle") or getattr(form.initial.get("cycle"), "pk", None))
+            if objective is None
+            else objective.cycle_id,
+            parent_id=form._bound_id("parent") if form.is_bound else (objective.parent_id if objective else None),
+        ),
+    }
+
+
+def _flash_hints(request, obj, done: str) -> None:
+    messages.success(request, f"{done}.")
+    for hint in getattr(obj, "hints", []):
+        messages.warning(request, hint.message)
+
+
+@company_view
+def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+    company, actor = request.company, request.actor
+    objective = _objective_or_404(request, objective_id)
+    if not pages.can_edit_objective(actor, objective):
+        raise PermissionDenied("Your role does not allow editing this objective.")
+    departments_qs = Department.objects.filter(company=company).order_by("name")
+    if request.method == "POST":
+        form = ObjectiveForm(request.POST, company=company, departments=departments_qs, objective=objective)
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {k: data[k] for k in ("title", "description", "parent", "weight", "private", "department")}
+            changes["owner"] = data["owner"] or objective.owner
+            try:
+                objective = okr.objective_update(company=company, actor=actor, objective=objective, **changes)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                _flash_hints(request, objective, "Objective saved")
+                return redirect_after_post(request, _objective_back_url(request, objective))
+        return render_invalid(
+            request, "objectives/objective_form.html", _objective_form_context(request, form, objective)
+        )
+    form = ObjectiveForm(
+        company=company,
+        departments=departments_qs,
+        objective=objective,
+        initial={
+            "title": objective.title,
+            "description": objective.description,
+            "department": objective.department,
+            "parent": objective.parent,
+            "owner": objective.owner,
+            "weight": objective.weight,
+            "private": objective.private,
+        },
+    )
+    return render(request, "objectives/objective_form.html", _objective_form_context(request, form, objective))
+
+
+@require_POST
+@company_view
+def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Activate a draft, close, archive or reopen (plain POST; the buttons live on several pages)."""
+    objective = _objective_or_404(request, objective_id)
+    status = request.POST.get("status", "")
+    try:
+        objective = okr.objective_set_status(
+            company=request.company, actor=request.actor, objective=objective, status=status
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        label = {"active": "activated", "closed": "closed", "archived": "archived", "draft": "moved back to draft"}
+        _flash_hints(request, objective, f"“{objective.title}” {label.get(status, status)}")
+    return redirect(_safe_next(request) or _objective_back_url(request, objective))
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None
+
+
+@require_GET
+@company_view
+def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
+    data = pages.objective_detail(company=request.company, actor=request.actor, objective_id=objective_id)
+    if data is None:
+        raise not_found("objective")
+    objective, actor = data["objective"], request.actor
+    can_edit = pages.can_edit_objective(actor, objective) and not objective.cycle.is_closed
+    can_manage = (
+        actor.can(Action.MANAGE_OBJECTIVE, department_id=objective.department_id) and not objective.cycle.is_closed
+    )
+    can_link = (
+        actor.can(Action.MANAGE_DEPENDENCY, department_id=objective.department_id) and not objective.cycle.is_closed
+    )
+    data.update(
+        {
+            "can_edit": can_edit,
+            "can_manage": can_manage,
+            "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
+            "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
+            "chart": progress_chart(
+                history=data["history"],
+                start=objective.cycle.start_date,
+                end=objective.cycle.end_date,
+                today=request.company.local_today(),
+                tzinfo=request.company.tzinfo,
+                expected_now=data["expected"],
+            ),
+        }
+    )
+    return render(request, "objectives/objective_detail.html", data)
+
+
+@require_POST
+@company_view
+def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
+    objective = _objective_or_404(request, objective_id)
+    form = DependencyForm(request.POST, company=request.company, objective=objective)
+    if form.is_valid():
+        try:
+            okr.dependency_create(
+                company=request.company,
+                actor=request.actor,
+                from_objective=objective,
+                to_objective=form.cleaned_data["to_objective"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Dependency recorded.")
+            return redirect(_objective_back_url(request, objective))
+    request.actor.require(Action.MANAGE_DEPENDENCY, department_id=objective.department_id)
+    for field, errors in form.errors.items():
+        for message in errors:
+            messages.error(request, message if field == "__all__" else f"{form.fields[field].label}: {message}")
+    return redirect(_objective_back_url(request, objective))
+
+
+@require_POST
+@company_view
+def dependency_remove(request: HttpRequest, objective_id: int, dependency_id: int) -> HttpResponse:
+    objective = _objective_or_404(request, objective_id)
+    dependency = (
+        Dependency.objects.filter(company=request.company, pk=dependency_id, from_objective=objective)
+        .select_related("from_objective")
+        .first()
+    )
+    if dependency is None:
+        raise not_found("dependency")
+    okr.dependency_delete(company=request.company, actor=request.actor, dependency=dependency)
+    messages.success(request, "Dependency removed.")
+    return redirect(_objective_back_url(request, objective))
+
+
+# ---------------------------------------------------------------- key results
+
+
+def _key_result_or_404(request: HttpRequest, key_result_id: int) -> KeyResult:
+    kr = (
+        KeyResult.objects.filter(company=request.company, pk=key_result_id)
+        .select_related("objective__cycle", "objective__department")
+        .first()
+    )
+    if kr is None or not pages.can_read(request.actor, kr.objective):
+        raise not_found("key result")
+    return kr
+
+
+def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyResult | None) -> HttpResponse:
+    company, actor = request.company, request.actor
+    if not pages.can_edit_objective(actor, objective):
+        raise PermissionDenied("Your role does not allow editing this objective.")
+    if request.method == "POST":
+        form = KeyResultForm(request.POST, company=company)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if kr is None:
+                    kr = okr.key_result_create(company=company, actor=actor, objective=objective, **data)
+                    done = "Key result added"
+                else:
+                    data["owner"] = data["owner"] or kr.owner
+                    kr = okr.key_result_update(company=company, actor=actor, key_result=kr, **data)
+                    done = "Key result saved"
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                _flash_hints(request, kr, done)
+                return redirect_after_post(request, _objective_back_url(request, objective))
+        context = _key_result_form_context(request, form, objective, kr)
+        return render_invalid(request, "objectives/key_result_form.html", context)
+    initial = {}
+    if kr is not None:
+        initial = {
+            name: getattr(kr, name)
+            for name in (
+                "title",
+                "kind",
+                "direction",
+                "start_value",
+                "target_value",
+                "unit",
+                "currency",
+                "weight",
+                "owner",
+            )
+        }
+    form = KeyResultForm(company=company, initial=initial)
+    return render(request, "objectives/key_result_form.html", _key_result_form_context(request, form, objective, kr))
+
+
+def _key_result_form_context(request, form, objective, kr) -> dict:
+    title = form.data.get("title", "") if form.is_bound else (kr.title if kr else "")
+    return {
+        "form": form,
+        "objective": objective,
+        "key_result": kr,
+        "hints": _key_result_hints(request, objective, title, kr),
+    }
+
+
+@company_view
+def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
+    return _key_result_form_view(request, _objective_or_404(request, objective_id), None)
+
+
+@company_view
+def key_result_edit(request: HttpRequest, key_result_id: int) -> HttpResponse:
+    kr = _key_result_or_404(request, key_result_id)
+    return _key_result_form_view(request, kr.objective, kr)
+
+
+@require_POST
+@company_view
+def key_result_delete(request: HttpRequest, key_result_id: int) -> HttpResponse:
+    kr = _key_result_or_404(request, key_result_id)
+    try:
+        okr.key_result_delete(company=request.company, actor=request.actor, key_result=kr)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Key result “{kr.title}” deleted.")
+    return redirect(_objective_back_url(request, kr.objective))
+
+
+@require_GET
+@company_view
+def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
+    data = pages.key_result_detail(company=request.company, actor=request.actor, key_result_id=key_result_id)
+    if data is None:
+        raise not_found("key result")
+    kr, objective = data["key_result"], data["objective"]
+    data["chart"] = progress_chart(
+        history=data["history"],
+        start=objective.cycle.start_date,
+        end=objective.cycle.end_date,
+        today=request.company.local_today(),
+        tzinfo=request.company.tzinfo,
+        expected_now=kr.expected,
+    )
+    data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
+    data["can_edit"] = not objective.cycle.is_closed and pages.can_edit_objective(request.actor, objective)
+    return render(request, "objectives/key_result_detail.html", data)
+
+
+# ---------------------------------------------------------------- live hints and the parent picker
+
+
+def _key_result_hints(request, objective: Objective | None, title: str, kr: KeyResult | None) -> list[dict]:
+    hints = [h.as_dict() for h in quality.key_result_title_hints(title)] if title.strip() else []
+    if objective is not None and kr is None:
+        count = KeyResult.objects.filter(company=request.company, objective=objective).count()
+        hint = quality.focus_hint(
+            what="key results on this objective", count=count, limit=request.company.max_key_results_per_objective
+        )
+        if hint:
+            hints.append({**hint.as_dict(), "blocks": request.company.focus_mode == "block"})
+    return hints
+
+
+def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) -> list[dict]:
+    hints = []
+    company = request.company
+    if cycle_id and (objective is None or objective.department_id != department_id):
+        count = (
+            Objective.objects.filter(company=company, cycle_id=cycle_id, department_id=department_id)
+            .exclude(status=ObjectiveStatus.ARCHIVED)
+            .exclude(pk=objective.pk if objective else None)
+            .count()
+        )
+        what = "objectives in this department" if department_id else "company-level objectives"
+        hint = quality.focus_hint(what=what, count=count, limit=company.max_objectives_per_department)
+        if hint:
+            hints.append({**hint.as_dict(), "blocks": company.focus_mode == "block"})
+    hint = quality.missing_parent_hint(department_id=department_id, parent_id=parent_id)
+    if hint:
+        hints.append(hint.as_dict())
+    return hints
+
+
+@require_GET
+@company_view
+def key_result_hints(request: HttpRequest) -> HttpResponse:
+    objective = None
+    objective_id = int_or_none(request.GET.get("objective"))
+    if objective_id is not None:
+        objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
+    kr_id = int_or_none(request.GET.get("key_result"))
+    kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
+    hints = _key_result_hints(request, objective, request.GET.get("title", ""), kr)
+    return render(request, "objectives/key_result_form.html#hints", {"hints": hints})
+
+
+@require_GET
+@company_view
+def objective_hints(request: HttpRequest) -> HttpResponse:
+    objective_id = int_or_none(request.GET.get("objective"))
+    objective = Objective.objects.filter(company=request.company, pk=objective_id).first() if objective_id else None
+    department_id = int_or_none(request.GET.get("department"))
+    if department_id and not Department.objects.filter(company=request.company, pk=department_id).exists():
+        raise not_found("department")
+    hints = _objective_hints(
+        request,
+        objective=objective,
+        department_id=department_id,
+        cycle_id=int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None),
+        parent_id=int_or_none(request.GET.get("parent")),
+    )
+    return render(request, "objectives/objective_form.html#hints", {"hints": hints})
+
+
+@require_GET
+@company_view
+def parent_options(request: HttpRequest) -> HttpResponse:
+    """The parent picker's options for a search, keeping the current choice selectable."""
+    company = request.company
+    objective_id = int_or_none(request.GET.get("objective"))
+    objective = Objective.objects.filter(company=company, pk=objective_id).first() if objective_id else None
+    cycle_id = int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None)
+    selected = int_or_none(request.GET.get("parent"))
+    options = parent_candidates(
+        company=company,
+        cycle_id=cycle_id,
+        department_id=int_or_none(request.GET.get("department")),
+        exclude_id=objective_id,
+        query=request.GET.get("parent_search", "").strip(),
+    )
+    if selected:
+        options = options | parent_candidates(
+            company=company, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
+        ).filter(Q(pk=selected))
+    options = [o for o in options.distinct()[:50] if pages.can_read(request.actor, o)]
+    return render(request, "objectives/objective_form.html#parent-options", {"options": options, "selected": selected})

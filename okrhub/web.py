@@ -1,0 +1,94 @@
+"""Shared plumbing for the HTML pages: service errors on forms, htmx responses, cycle choice.
+
+Services raise Django's ``ValidationError`` naming the field at fault; a page
+shows each message next to its field, and a message about a field the form
+does not have (``cycle``, ``key_result``…) above the form.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django_htmx.http import HttpResponseClientRedirect
+
+from objectives.models import Cycle, CycleStatus
+from okrhub.errors import not_found
+
+#: Status of a form re-rendered with errors (htmx swaps it: see static/js/okrhub.js).
+UNPROCESSABLE = 422
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Attach a service's ``ValidationError`` to ``form``, field by field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, errors)
+
+
+def render_invalid(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    target: str | None = None,
+    swap: str = "outerHTML",
+) -> HttpResponse:
+    """Re-render a form with its errors: the fragment for htmx, the page otherwise.
+
+    ``template`` names the fragment (``page.html#partial``); a plain POST gets
+    the whole page (``page.html``) so it works without JavaScript.
+    """
+    if request.htmx:
+        response = render(request, template, context, status=UNPROCESSABLE)
+        if target:
+            response["HX-Retarget"] = target
+            response["HX-Reswap"] = swap
+        return response
+    return render(request, template.split("#", 1)[0], context, status=UNPROCESSABLE)
+
+
+def int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
+    """The cycle a page shows by default: the active one running today, else the latest active, else the latest."""
+    cycles = list(cycles)
+    active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
+    for cycle in active:
+        if cycle.start_date <= today <= cycle.end_date:
+            return cycle
+    if active:
+        return active[0]
+    return cycles[0] if cycles else None
+
+
+def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
+    """The ``?cycle=`` of the request among the company's cycles (404 if foreign), or the current one."""
+    cycle_id = int_or_none(request.GET.get("cycle"))
+    if cycle_id is not None:
+        cycle = next((c for c in cycles if c.pk == cycle_id), None)
+        if cycle is None:
+            raise not_found("cycle")
+        return cycle
+    return current_cycle(cycles, request.company.local_today())
+
+
+def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+    """Post/redirect/get for plain forms; a full-page client redirect for htmx (so flash messages show)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+class PageForm(forms.Form):
+    """A form for the pages: labels without Django's trailing colon (the layout sets them apart)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
