@@ -110,3 +110,24 @@ def department_member_set(
         membership.full_clean()
         membership.save(update_fields=["role"])
     return membership
+
+
+@transaction.atomic
+def department_delete(*, company: Company, actor: Actor, department: Department) -> None:
+    """Delete an empty department (admins only).
+
+    A department with objectives (in any cycle) or with teams inside it is
+    refused: its history and its teams would otherwise lose their place.
+    """
+    actor.require(Action.MANAGE_COMPANY)
+    if department.company_id != company.pk:
+        raise not_found("department")
+    department = Department.objects.select_for_update().get(pk=department.pk, company=company)
+    if Department.objects.filter(company=company, parent=department).exists():
+        raise invalid("parent", "Teams sit inside this department; move or delete them first.", "has_teams")
+    from objectives.models import Objective
+
+    if Objective.objects.filter(company=company, department=department).exists():
+        raise invalid("department", "This department has objectives; it cannot be deleted.", "has_objectives")
+    DepartmentMembership.objects.filter(company=company, department=department).delete()
+    department.delete()

@@ -6,6 +6,7 @@ from companies import selectors, services
 from companies.api import serializers as s
 from companies.models import Company, CompanyAPIKey, Membership
 from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
+from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
 
 
@@ -182,8 +183,6 @@ class APIKeyDetailView(CompanyAPIView):
             queryset = queryset.select_for_update(of=("self",))
         key = queryset.filter(prefix=self.kwargs["prefix"]).first()
         if key is None:
-            from okrhub.errors import not_found
-
             raise not_found(self.object_name)
         return key
 

@@ -64,6 +64,14 @@ class DepartmentDetailView(CompanyAPIView):
             ),
         )
 
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        """Delete an empty department (no objectives, no teams inside)."""
+        self.actor.require(Action.MANAGE_COMPANY)
+        return self.guarded_write(
+            request,
+            lambda d: services.department_delete(company=self.company, actor=self.actor, department=d),
+        )
+
 
 class DepartmentMemberListView(CompanyListAPIView):
     """A department's leads and members; admins add, change and remove them."""

@@ -94,6 +94,7 @@ OPS = [
         lambda w: {"name": "Ops"},
         (("parent", lambda w: {"parent": w.ops.pk}), ("slug", lambda w: {"slug": "not a slug"})),
     ),
+    Op("department_delete", "delete", lambda w: f"departments/{w.ops.pk}/", ADMIN),
     Op("department_members", "get", lambda w: f"departments/{w.team.department.pk}/members/", ALL),
     Op(
         "department_member_set",

@@ -121,6 +121,7 @@ STATE_REFUSALS = [
     ("delete", lambda w: f"objectives/{w.company_objective.pk}/", None, "status"),
     ("patch", lambda w: f"members/{w.team.company.memberships.get(user=w.team.admin).pk}/", {"role": "viewer"}, "role"),
     ("delete", lambda w: f"members/{w.team.company.memberships.get(user=w.team.admin).pk}/", None, "user"),
+    ("delete", lambda w: f"departments/{w.team.department.pk}/", None, "department"),  # has objectives
     ("post", lambda w: f"key-results/{w.kr.pk}/check-ins/", {"value": "0.5", "confidence": "on_track"}, None),
 ]
 
