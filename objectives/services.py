@@ -19,6 +19,7 @@ from companies.models import Company, FocusMode, Membership
 from departments.models import Department
 from objectives import quality
 from objectives.models import (
+    COUNTED_STATUSES,
     VALUE_DIGITS,
     CheckIn,
     Confidence,
@@ -246,13 +247,37 @@ def _department_and_ancestors(company: Company, department_id: int) -> set[int]:
 # ---------------------------------------------------------------- objectives
 
 
-def _objective_count(company: Company, cycle: Cycle, department: Department | None, exclude: int | None) -> int:
-    qs = Objective.objects.filter(company=company, cycle=cycle, department=department).exclude(
-        status=ObjectiveStatus.ARCHIVED
+def _focus_check(
+    company: Company,
+    *,
+    cycle_id: int,
+    department: Department | None,
+    exclude: int | None,
+    enforce: bool,
+    hints: list[quality.Hint],
+) -> None:
+    """The objectives-per-department focus limit, one rule for every write.
+
+    Only committed objectives count (active or closed): drafts are proposals,
+    and co-creation means a department may propose more than it runs. A
+    write that would make one more committed objective (creating one active,
+    activating a draft, moving an active one between departments) is
+    enforced per company mode; drafting past the limit only earns a hint.
+    """
+    counted = Objective.objects.filter(
+        company=company, cycle_id=cycle_id, department=department, status__in=COUNTED_STATUSES
     )
     if exclude is not None:
-        qs = qs.exclude(pk=exclude)
-    return qs.count()
+        counted = counted.exclude(pk=exclude)
+    hint = quality.focus_hint(
+        what=_department_label(department),
+        count=counted.count(),
+        limit=company.max_objectives_per_department,
+    )
+    if enforce:
+        _enforce_focus(company, hint, hints)
+    elif hint is not None:
+        hints.append(hint)
 
 
 def _department_label(department: Department | None) -> str:
@@ -290,15 +315,7 @@ def objective_create(
     _check_owner(company, owner)
     _validate_parent(company=company, cycle=cycle, department=department, parent=parent)
     hints: list[quality.Hint] = []
-    _enforce_focus(
-        company,
-        quality.focus_hint(
-            what=_department_label(department),
-            count=_objective_count(company, cycle, department, None),
-            limit=company.max_objectives_per_department,
-        ),
-        hints,
-    )
+    _focus_check(company, cycle_id=cycle.pk, department=department, exclude=None, enforce=activate, hints=hints)
     hint = quality.missing_parent_hint(
         department_id=department.pk if department else None, parent_id=parent.pk if parent else None
     )
@@ -378,14 +395,13 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
             objective_id=objective.pk,
         )
     if objective.department_id != old_department_id:
-        _enforce_focus(
+        _focus_check(
             company,
-            quality.focus_hint(
-                what=_department_label(objective.department),
-                count=_objective_count(company, objective.cycle, objective.department, objective.pk),
-                limit=company.max_objectives_per_department,
-            ),
-            hints,
+            cycle_id=objective.cycle_id,
+            department=objective.department,
+            exclude=objective.pk,
+            enforce=objective.status in COUNTED_STATUSES,
+            hints=hints,
         )
     hint = quality.missing_parent_hint(department_id=objective.department_id, parent_id=objective.parent_id)
     if hint:
@@ -438,18 +454,15 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
             "invalid_transition",
         )
     if status == ObjectiveStatus.ACTIVE and objective.status == ObjectiveStatus.DRAFT:
-        hint = quality.focus_hint(
-            what=_department_label(objective.department),
-            count=Objective.objects.filter(
-                company=company,
-                cycle_id=objective.cycle_id,
-                department_id=objective.department_id,
-                status__in=[ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED],
-            ).count(),
-            limit=company.max_objectives_per_department,
-        )
         objective.hints = []
-        _enforce_focus(company, hint, objective.hints)
+        _focus_check(
+            company,
+            cycle_id=objective.cycle_id,
+            department=objective.department,
+            exclude=objective.pk,
+            enforce=True,
+            hints=objective.hints,
+        )
     objective.status = status
     objective.save(update_fields=["status", "updated_at"])
     schedule_rollup(company_id=company.pk, objective_id=objective.parent_id)
@@ -664,18 +677,19 @@ def checkin_create(
     check-in (imports, demo data); it cannot lie in the future.
     """
     _same_company(company, key_result=key_result)
-    number = _decimal("value", value)
-    if confidence not in Confidence.values:
-        raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
-    if recorded_at is not None and recorded_at > timezone.now():
-        raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
         .select_related("objective__cycle")
         .get(pk=key_result.pk, company=company)
     )
+    # Permission before validation: a refused caller learns nothing about the input rules.
     if actor is not None:
         actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
+    number = _decimal("value", value)
+    if confidence not in Confidence.values:
+        raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
+    if recorded_at is not None and recorded_at > timezone.now():
+        raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
     _refuse_closed_cycle(kr.objective.cycle)
     if kr.objective.status in (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED):
         raise invalid(

@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The safety net under the incremental roll-up: recompute every active
     # cycle from scratch; after a drained queue it changes nothing.
+    # API idempotency keys are replayed for a day, then forgotten.
+    "purge-idempotency-records": {
+        "task": "companies.tasks.purge_idempotency_records_task",
+        "schedule": 60 * 60,
+    },
     "full-recompute": {
         "task": "objectives.tasks.full_recompute_all_companies_task",
         "schedule": env.float("OKRHUB_FULL_RECOMPUTE_INTERVAL_SECONDS", default=60 * 60),

@@ -352,6 +352,7 @@ def test_focus_limit_warns_by_default(team):
             cycle=team.cycle,
             department=team.department,
             title=f"Objective {n}",
+            activate=True,
         )
         assert "focus_limit" not in [h.code for h in objective.hints]
     third = okr.objective_create(
@@ -360,9 +361,45 @@ def test_focus_limit_warns_by_default(team):
         cycle=team.cycle,
         department=team.department,
         title="One too many",
+        activate=True,
     )
     assert "focus_limit" in [h.code for h in third.hints]
     assert Objective.objects.filter(department=team.department).count() == 3
+
+
+def test_focus_limit_counts_committed_objectives_not_drafts(team):
+    """Drafting past the limit is co-creation (a hint); activating past it is what block mode refuses."""
+    team.company.max_objectives_per_department = 1
+    team.company.focus_mode = FocusMode.BLOCK
+    team.company.save()
+    okr.objective_create(
+        company=team.company,
+        actor=None,
+        cycle=team.cycle,
+        department=team.department,
+        title="Running",
+        activate=True,
+    )
+    draft = okr.objective_create(
+        company=team.company,
+        actor=team.actor(team.member),
+        cycle=team.cycle,
+        department=team.department,
+        title="Proposal",
+    )
+    assert draft.status == ObjectiveStatus.DRAFT
+    assert "focus_limit" in [h.code for h in draft.hints]
+    with refused("__all__", code="focus_limit"):
+        okr.objective_activate(company=team.company, actor=team.actor(team.lead), objective=draft)
+    with refused("__all__", code="focus_limit"):
+        okr.objective_create(
+            company=team.company,
+            actor=None,
+            cycle=team.cycle,
+            department=team.department,
+            title="Another",
+            activate=True,
+        )
 
 
 def test_focus_limit_blocks_in_block_mode(team, sales_objective):
@@ -417,6 +454,13 @@ def test_member_cannot_create_active_objective(team):
             department=team.department,
             title="Go live",
             activate=True,
+        )
+
+
+def test_refused_caller_gets_permission_denied_even_for_bad_input(team, revenue_kr):
+    with refused("value", exc=PermissionDenied):
+        okr.checkin_create(
+            company=team.company, actor=team.actor(team.viewer), key_result=revenue_kr, value="NaN", confidence="??"
         )
 
 
