@@ -223,6 +223,18 @@ def _drifted(
     return krs, found
 
 
+def progress_drift(
+    *, company: Company, cycle_id: int | None = None
+) -> tuple[dict[int, float | None], dict[int, float | None]]:
+    """Key results and objectives whose stored progress differs from a recomputation (no writes).
+
+    Returns ``(key results, objectives)``, each mapping id → the recomputed
+    value. Empty on a consistent database: the invariant of DESIGN §3.
+    """
+    objectives, key_results = _company_rows(company)
+    return _drifted(company=company, cycle_id=cycle_id, objectives=objectives, key_results=key_results)
+
+
 def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> int:
     """Recompute from scratch and write only changed rows; return how many changed.
 
@@ -239,8 +251,7 @@ def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> 
     commit. Either way no stale value is left behind (writing the first,
     unlocked read would overwrite a concurrent roll-up with older inputs).
     """
-    objectives, key_results = _company_rows(company)
-    krs, found = _drifted(company=company, cycle_id=cycle_id, objectives=objectives, key_results=key_results)
+    krs, found = progress_drift(company=company, cycle_id=cycle_id)
     changed = 0
     if krs or found:
         with transaction.atomic():

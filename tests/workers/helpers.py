@@ -7,8 +7,7 @@ import redis
 from conftest import Team
 from objectives import coalesce
 from objectives import services as okr
-from objectives.models import KeyResult, Objective
-from objectives.rollup import compute_company_progress
+from objectives.rollup import progress_drift
 from tests.workers.support import broker_url
 
 
@@ -45,36 +44,10 @@ def cascade(team: Team, *, departments: int = 1, key_results: int = 1):
 def stale_rows(company) -> list[str]:
     """Rows whose stored progress differs from a recomputation from scratch (no writes)."""
     company.refresh_from_db()
-    objectives = list(
-        Objective.objects.filter(company=company).values("id", "parent_id", "status", "weight", "progress")
-    )
-    key_results = list(
-        KeyResult.objects.filter(company=company).values(
-            "id",
-            "objective_id",
-            "kind",
-            "direction",
-            "start_value",
-            "target_value",
-            "current_value",
-            "weight",
-            "progress",
-        )
-    )
-    kr_progress, objective_progress = compute_company_progress(
-        objectives=objectives, key_results=key_results, rollup_children=company.rollup_child_objectives
-    )
-    stale = [
-        f"kr {k['id']}: {k['progress']} != {kr_progress[k['id']]}"
-        for k in key_results
-        if k["progress"] != kr_progress[k["id"]]
+    key_results, objectives = progress_drift(company=company)
+    return [f"kr {pk}: should be {value}" for pk, value in key_results.items()] + [
+        f"objective {pk}: should be {value}" for pk, value in objectives.items()
     ]
-    stale += [
-        f"objective {o['id']}: {o['progress']} != {objective_progress[o['id']]}"
-        for o in objectives
-        if o["progress"] != objective_progress[o["id"]]
-    ]
-    return stale
 
 
 def rollup_pending(company_id: int) -> bool:
