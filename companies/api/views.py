@@ -70,7 +70,7 @@ class CompanySettingsView(CompanyAPIView):
 
 
 class MemberListView(CompanyListAPIView):
-    """Members of the company; admins invite people by email."""
+    """Members of the company; admins invite people by email (they join when they accept)."""
 
     idempotent_post = True
     model = Membership
@@ -83,14 +83,19 @@ class MemberListView(CompanyListAPIView):
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
 
-    @extend_schema(request=s.MemberInviteSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(
+        request=s.MemberInviteSerializer,
+        responses={201: s.InvitationSerializer},
+        description="Invite a person by email: creates a pending invitation and emails its link. "
+        "They become a member (with the role and departments given) when they accept it.",
+    )
     def post(self, request: Request, slug: str) -> Response:
         serializer = s.MemberInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         def create() -> Response:
-            membership = services.membership_invite(company=self.company, actor=self.actor, **serializer.validated_data)
-            return self.render_one(membership, status_code=201)
+            invitation = services.invitation_create(company=self.company, actor=self.actor, **serializer.validated_data)
+            return self.render_one(invitation, status_code=201, serializer_class=s.InvitationSerializer)
 
         return self.idempotent(request, create)
 
@@ -118,9 +123,12 @@ class MemberDetailView(CompanyAPIView):
         )
 
     def delete(self, request: Request, slug: str, pk: int) -> Response:
-        return self.guarded_write(
-            request, lambda m: services.membership_remove(company=self.company, actor=self.actor, membership=m)
-        )
+        """Remove the member; what they own passes to the admin removing them (the pages let one choose)."""
+
+        def remove(membership: Membership) -> None:
+            services.membership_remove(company=self.company, actor=self.actor, membership=membership)
+
+        return self.guarded_write(request, remove)
 
 
 class APIKeyListView(CompanyListAPIView):
