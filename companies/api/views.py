@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from companies import selectors, services
 from companies.api import serializers as s
-from companies.models import Company, CompanyAPIKey, Membership
+from companies.models import Company, CompanyAPIKey, Invitation, Membership
 from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
@@ -129,6 +129,60 @@ class MemberDetailView(CompanyAPIView):
             services.membership_remove(company=self.company, actor=self.actor, membership=membership)
 
         return self.guarded_write(request, remove)
+
+
+class InvitationListView(CompanyListAPIView):
+    """Pending invitations (admins): neither accepted nor revoked; expired ones until replaced. Invite via members/."""
+
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+    ordering_fields = ["id", "created_at"]
+    ordering = ["-created_at"]
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    def get(self, request: Request, slug: str) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        return self.list(request)
+
+
+class InvitationDetailView(CompanyAPIView):
+    object_name = "invitation"
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        return self.retrieve(request)
+
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        """Revoke the invitation: its link is refused from now on."""
+        self.actor.require(Action.MANAGE_COMPANY)
+
+        def revoke(invitation: Invitation) -> None:
+            services.invitation_revoke(company=self.company, actor=self.actor, invitation=invitation)
+
+        return self.guarded_write(request, revoke)
+
+
+class InvitationResendView(CompanyAPIView):
+    object_name = "invitation"
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    @extend_schema(request=None, responses=s.InvitationSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Email the invitation again with a new link valid for 7 more days; earlier links stop working."""
+        self.actor.require(Action.MANAGE_COMPANY)
+        invitation = services.invitation_resend(company=self.company, actor=self.actor, invitation=self.get_object())
+        return self.render_one(invitation)
 
 
 class APIKeyListView(CompanyListAPIView):
