@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -230,6 +231,8 @@ def signup(
     if company_slug and Company.objects.filter(slug=company_slug).exists():
         raise invalid("slug", "This address is taken; choose another.", "unique")
     if User.objects.filter(email=email).exists():
+        # Hash anyway, so the known address costs the same time as a new one.
+        make_password(password)
         send_account_exists(email)
         return None
     user.set_password(password)

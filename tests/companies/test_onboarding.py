@@ -588,3 +588,27 @@ def test_new_pages_have_no_inline_script_or_style(team, client_for, django_captu
 def test_token_helper_round_trips(team, django_capture_on_commit_callbacks):
     invitation, link = invite(team, capture=django_capture_on_commit_callbacks)
     assert link == reverse("invitation_accept", args=[invitation_token(invitation)])
+
+
+def test_api_removal_hands_what_the_member_owns_to_the_removing_admin(team, api):
+    objective = ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, owner=team.member)
+    membership = Membership.objects.get(company=team.company, user=team.member)
+    response = api(team.admin).delete(f"/api/v1/companies/{team.company.slug}/members/{membership.pk}/")
+    assert response.status_code == 204
+    assert Objective.objects.get(pk=objective.pk).owner == team.admin
+
+
+def test_api_resend_voids_the_old_link_and_revoke_refuses_the_new_one(team, api, django_capture_on_commit_callbacks):
+    invitation, old_link = invite(team, capture=django_capture_on_commit_callbacks)
+    client = api(team.admin)
+    base = f"/api/v1/companies/{team.company.slug}/invitations/{invitation.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"{base}resend/").status_code == 200
+    new_link = link_in(mail.outbox[-1], "/invitations/")
+    assert Client().get(old_link).status_code == 404
+    assert client.delete(base).status_code == 204
+    response = Client().get(new_link)
+    assert response.status_code == 410
+    assert "withdrawn" in response.content.decode()
+    listed = client.get(f"/api/v1/companies/{team.company.slug}/invitations/").json()["results"]
+    assert listed == []
