@@ -20,6 +20,12 @@ def emailed_path(pattern: str) -> str:
     return re.search(rf"https?://[^/\s]+({pattern}\S+)", mail.outbox[-1].body).group(1)
 
 
+def secret_value_absent(page, key_name: str) -> bool:
+    """The settings page lists the key by name and prefix, never with its secret."""
+    expect(page.locator("#api-keys table")).to_contain_text(key_name)
+    return page.locator("#api-key-secret").count() == 0 and ".sha512$" not in page.content()
+
+
 def assert_accessible(page) -> None:
     violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert violations == [], violations
@@ -92,6 +98,24 @@ def test_a_new_team_signs_up_loads_the_example_and_brings_a_colleague_in(
         expect(colleague.get_by_role("heading", name="This invitation was already used")).to_be_visible()
     finally:
         context.close()
+
+    # The admin creates an API key (the secret shown once) and revokes it.
+    page.goto(f"{live_server.url}/c/fjord-analytics/settings/#api-keys")
+    keys = page.locator("#api-keys")
+    keys.get_by_label("Key name").fill("CRM sync")
+    keys.get_by_label("Scope").select_option("write")
+    keys.get_by_role("button", name="Create key").click()
+    secret = page.get_by_label("Your new read and write key")
+    expect(secret).to_have_value(re.compile(r"^\w{8}\.\w+$"))
+    expect(page.get_by_text("it is shown only this once")).to_be_visible()
+    assert_accessible(page)
+    shoot(page, "api-key-created")
+    page.get_by_role("link", name="Back to settings").click()
+    assert secret_value_absent(page, "CRM sync")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#api-keys").get_by_role("button", name="Revoke key CRM sync").click()
+    expect(page.locator("#api-keys table")).to_contain_text("revoked")
+    assert_accessible(page)
 
     company = Company.objects.get(slug="fjord-analytics")
     roles = dict(Membership.objects.filter(company=company).values_list("user__email", "role"))
