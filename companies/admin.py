@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from companies.models import Company, CompanyAPIKey, Membership, User
+from companies.models import Company, CompanyAPIKey, Invitation, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -43,7 +43,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_staff", "is_active"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["full_name", "checkin_reminders"]}),
+        ("Profile", {"fields": ["full_name", "checkin_reminders", "email_verified"]}),
         (
             "Operator access",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -60,6 +60,18 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "company__name"]
     list_select_related = ["user", "company"]
     autocomplete_fields = ["user", "company"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Operators see who was invited where; the link itself lives only in the email."""
+
+    list_display = ["email", "company", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "company"]
+    search_fields = ["email", "company__name"]
+    list_select_related = ["company"]
+    autocomplete_fields = ["company"]
+    readonly_fields = ["nonce", "invited_by", "accepted_by", "accepted_at", "sent_at", "created_at"]
 
 
 # The library's own key model is installed with it but unused: keys here belong to a company.

@@ -6,6 +6,7 @@ the same code paths as real use.
 
 import datetime
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,9 +16,11 @@ from django.utils import timezone
 from companies import services as company_services
 from companies.models import Company, Role, User
 from departments import services as department_services
-from departments.models import DepartmentRole
+from departments.models import Department, DepartmentRole
 from objectives import services as okr
-from objectives.models import Confidence, CycleStatus, KeyResultKind
+from objectives.models import Confidence, Cycle, CycleStatus, KeyResultKind, Objective
+from okrhub.errors import invalid
+from okrhub.permissions import Action
 from okrhub.tenancy import Actor
 
 DEMO_SLUG = "demo"
@@ -92,9 +95,6 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
             )
         users[email] = user
 
-    def person(prefix: str) -> User:
-        return users[f"{prefix}@demo.okrhub.test"]
-
     today = company.local_today()
     name, start, end = current_quarter(today)
     cycle = okr.cycle_create(
@@ -105,6 +105,36 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         end_date=end,
         status=CycleStatus.ACTIVE,
     )
+    _load_cascade(
+        company=company,
+        cycle=cycle,
+        departments=departments,
+        person=lambda prefix: users[f"{prefix}@demo.okrhub.test"],
+        seed=seed,
+    )
+    return Demo(company, users, created=True)
+
+
+#: The example cascade's departments (DESIGN §1).
+CASCADE_DEPARTMENTS = ("Sales", "Marketing", "Product")
+
+
+def _load_cascade(
+    *,
+    company: Company,
+    cycle: Cycle,
+    departments: dict[str, Department],
+    person: Callable[[str], User],
+    seed: int,
+) -> None:
+    """Build DESIGN §1's cascade, with weeks of check-ins, into ``cycle``.
+
+    ``person`` maps a demo role ("leader", "sales.lead", …) to the user who
+    owns that part of the cascade: the demo has a person per role, a real
+    company's example gives everything to whoever loaded it.
+    """
+    start = cycle.start_date
+    today = company.local_today()
     top = okr.objective_create(
         company=company,
         actor=None,
@@ -237,7 +267,13 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         ),
     ]
 
-    owners = {user.pk: Actor.for_user(company, user) for user in users.values()}
+    owners: dict[int, Actor] = {}
+
+    def owner_actor(key_result) -> Actor:
+        if key_result.owner_id not in owners:
+            owners[key_result.owner_id] = Actor.for_user(company, key_result.owner)
+        return owners[key_result.owner_id]
+
     rng = random.Random(seed)
     now = timezone.now()
     weeks = max(1, (today - start).days // 7)
@@ -259,11 +295,53 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
             )
             okr.checkin_create(
                 company=company,
-                actor=owners[key_result.owner_id],
+                actor=owner_actor(key_result),
                 key_result=key_result,
                 value=value,
                 confidence=confidence if week > weeks // 2 else Confidence.ON_TRACK,
                 note=rng.choice(["", "Steady week.", "Two big deals slipped.", "Campaign launched.", ""]),
                 recorded_at=recorded_at,
             )
-    return Demo(company, users, created=True)
+
+
+def first_cycle(company: Company) -> Cycle:
+    """The company's cycle running today, else a new active cycle for the current quarter."""
+    today = company.local_today()
+    cycle = (
+        Cycle.objects.filter(company=company, start_date__lte=today, end_date__gte=today)
+        .exclude(status=CycleStatus.CLOSED)
+        .order_by("-status", "start_date")
+        .first()
+    )
+    if cycle is not None:
+        if cycle.status == CycleStatus.PLANNING:
+            cycle = okr.cycle_activate(company=company, actor=None, cycle=cycle)
+        return cycle
+    name, start, end = current_quarter(today)
+    if Cycle.objects.filter(company=company, name=name).exists():
+        name = f"{name} (example)"
+    return okr.cycle_create(
+        company=company, actor=None, name=name, start_date=start, end_date=end, status=CycleStatus.ACTIVE
+    )
+
+
+@transaction.atomic
+def load_example_cascade(*, company: Company, actor: Actor) -> Cycle:
+    """Load the example cascade into an empty company (admins only); its loader owns all of it.
+
+    Refused once the company has objectives: the example is a starting
+    template, not something to mix into real OKRs. Departments named like the
+    example's are reused. Everything loaded is ordinary data, editable after.
+    """
+    actor.require(Action.MANAGE_COMPANY)
+    Company.objects.select_for_update().get(pk=company.pk)
+    if Objective.objects.filter(company=company).exists():
+        raise invalid("company", "The example loads only into a company with no objectives yet.", "not_empty")
+    existing = {d.name: d for d in Department.objects.filter(company=company, name__in=CASCADE_DEPARTMENTS)}
+    departments = {
+        name: existing.get(name) or department_services.department_create(company=company, actor=None, name=name)
+        for name in CASCADE_DEPARTMENTS
+    }
+    cycle = first_cycle(company)
+    _load_cascade(company=company, cycle=cycle, departments=departments, person=lambda _: actor.user, seed=7)
+    return cycle

@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 
-from companies.models import Company, Role, User
+from companies.models import APIKeyScope, Company, Role, User
 from departments.models import Department, DepartmentRole
 from okrhub.web import PageForm
 
@@ -86,3 +86,82 @@ class CycleForm(PageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="cycle", **kwargs)
+
+
+class SignupForm(PageForm):
+    full_name = forms.CharField(
+        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Work email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+    company_name = forms.CharField(
+        label="Company name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"})
+    )
+    company_slug = forms.SlugField(
+        label="Company address",
+        max_length=60,
+        required=False,
+        help_text="Your pages live under /c/<address>/. Leave empty to make one from the company name.",
+    )
+    timezone = forms.ChoiceField(label="Company time zone", choices=[(tz, tz) for tz in TIMEZONES], initial="UTC")
+
+
+class InvitationForm(PageForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.MEMBER)
+    departments = forms.ModelMultipleChoiceField(
+        label="Departments (as member)",
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, company: Company, departments=None, **kwargs):
+        super().__init__(*args, prefix="invite", **kwargs)
+        self.fields["departments"].queryset = Department.objects.filter(company=company).order_by("name")
+        if departments is not None:
+            # The page has the departments already: render from them without another query.
+            self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
+
+
+class AcceptInvitationForm(PageForm):
+    full_name = forms.CharField(
+        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not only digits, not a common password.",
+    )
+
+
+class ReassignForm(PageForm):
+    """Who takes over the objectives and key results of someone leaving."""
+
+    reassign_to = forms.ModelChoiceField(label="Give their objectives and key results to", queryset=User.objects.none())
+
+    def __init__(self, *args, company: Company, leaving: User, label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reassign_to"]
+        field.queryset = (
+            User.objects.filter(memberships__company=company).exclude(pk=leaving.pk).order_by("full_name", "email")
+        )
+        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email
+        if label:
+            field.label = label
+
+
+class APIKeyForm(PageForm):
+    name = forms.CharField(label="Key name", max_length=50, help_text="What uses it, e.g. “CRM sync”.")
+    scope = forms.ChoiceField(label="Scope", choices=APIKeyScope.choices, initial=APIKeyScope.READ)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="key", **kwargs)

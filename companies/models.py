@@ -1,5 +1,6 @@
 """Tenants (companies), people and their memberships."""
 
+import datetime
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -123,6 +124,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Operator access to the admin.")
     checkin_reminders = models.BooleanField(default=True, help_text="Receive check-in reminder emails.")
+    email_verified = models.BooleanField(
+        default=True,
+        help_text="False only for a self sign-up until its confirmation link is opened; "
+        "accounts made by invitation or by an operator count as verified.",
+    )
     date_joined = models.DateTimeField(default=dj_timezone.now)
 
     objects = UserManager()
@@ -163,6 +169,61 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.company} ({self.role})"
+
+
+#: How long an invitation link stays valid; a resend starts the period again.
+INVITATION_LIFETIME = datetime.timedelta(days=7)
+
+
+def invitation_expiry() -> datetime.datetime:
+    return dj_timezone.now() + INVITATION_LIFETIME
+
+
+class Invitation(models.Model):
+    """An admin's invitation of an email address into the company, with a role.
+
+    The link in the email signs (id, nonce); a resend draws a new nonce, which
+    invalidates earlier links. At most one invitation per address is pending
+    (neither accepted nor revoked) in a company. ``department_ids`` holds the
+    departments the invitee joins as a member; ids deleted meanwhile are
+    skipped on acceptance (a JSON list keeps companies free of a migration
+    dependency on departments).
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations", db_index=False)
+    email = models.EmailField()
+    role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
+    department_ids = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_pending_unique_per_company",
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invitation_role_valid"),
+        ]
+        indexes = [models.Index(fields=["company", "created_at"], name="invitation_company_created")]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.company} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= dj_timezone.now()
 
 
 class APIKeyScope(models.TextChoices):

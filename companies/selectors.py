@@ -1,8 +1,8 @@
-"""Reads of company members and API keys, each from one query."""
+"""Reads of company members, invitations and API keys, each from one query."""
 
 from django.db.models import QuerySet
 
-from companies.models import Company, CompanyAPIKey, Membership
+from companies.models import Company, CompanyAPIKey, Invitation, Membership
 
 
 def member_list(*, company: Company) -> QuerySet[Membership]:
@@ -15,3 +15,32 @@ def api_key_list(*, company: Company, include_revoked: bool = True) -> QuerySet[
     if not include_revoked:
         keys = keys.filter(revoked=False)
     return keys.order_by("-created", "prefix")
+
+
+def invitation_list(*, company: Company, pending_only: bool = True) -> QuerySet[Invitation]:
+    """The company's invitations, newest first: by default those neither accepted nor revoked (expired included)."""
+    invitations = Invitation.objects.filter(company=company).select_related("invited_by")
+    if pending_only:
+        invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return invitations.order_by("-created_at", "-pk")
+
+
+def first_run_state(*, company: Company) -> dict:
+    """How far an admin is in building the first cascade (two queries), for the empty company's home.
+
+    ``objectives`` counts every objective; ``company_objective`` is the first
+    company-level one; ``department`` the first department; ``laddered``
+    whether a department objective already has a parent.
+    """
+    from django.db.models import Count, Min, Q
+
+    from departments.models import Department
+    from objectives.models import Objective
+
+    counts = Objective.objects.filter(company=company).aggregate(
+        objectives=Count("id"),
+        company_objective=Min("id", filter=Q(department__isnull=True)),
+        laddered=Count("id", filter=Q(department__isnull=False, parent__isnull=False)),
+    )
+    department = Department.objects.filter(company=company).order_by("name").values("id", "name", "slug").first()
+    return {**counts, "department": department}

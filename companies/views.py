@@ -15,15 +15,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from companies import services as company_services
+from companies.demo import load_example_cascade
 from companies.forms import (
+    APIKeyForm,
     CompanySettingsForm,
     CycleForm,
     DepartmentForm,
     DepartmentPersonForm,
+    InvitationForm,
     MemberRoleForm,
     ProfileForm,
+    ReassignForm,
 )
-from companies.models import Membership
+from companies.models import CompanyAPIKey, Invitation, Membership
+from companies.selectors import api_key_list, invitation_list
 from departments import services as department_services
 from departments.models import Department, DepartmentMembership
 from objectives import services as okr
@@ -36,6 +41,7 @@ from okrhub.web import add_service_errors
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    """A person's name and reminder choice; their companies (each with a way to leave) come from the header's list."""
     user = request.user
     if request.method == "POST":
         form = ProfileForm(request.POST)
@@ -75,6 +81,10 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
     for department in departments:
         department.people = people.get(department.pk, [])
     return {
+        "invitation_form": forms.get("invitation_form") or InvitationForm(company=company, departments=departments),
+        "invitations": list(invitation_list(company=company)),
+        "api_keys": list(api_key_list(company=company)),
+        "api_key_form": forms.get("api_key_form") or APIKeyForm(),
         "settings_form": forms.get("settings_form") or CompanySettingsForm.for_company(company),
         "memberships": [(m, MemberRoleForm(initial={"role": m.role}, prefix=f"m{m.pk}")) for m in memberships],
         "departments": departments,
@@ -206,3 +216,169 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
         done = "activated" if action == "activate" else "closed; its final scores are stored"
         messages.success(request, f"Cycle “{cycle.name}” {done}.")
     return redirect(_settings_url(request, "cycles"))
+
+
+# ---------------------------------------------------------------- invitations
+
+
+@require_POST
+@company_view
+def invitation_add(request: HttpRequest) -> HttpResponse:
+    request.actor.require(Action.MANAGE_COMPANY)
+    form = InvitationForm(request.POST, company=request.company)
+    if form.is_valid():
+        try:
+            invitation = company_services.invitation_create(
+                company=request.company, actor=request.actor, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect(_settings_url(request, "invitations"))
+    return render(request, "companies/settings.html", _settings_context(request, invitation_form=form), status=422)
+
+
+@require_POST
+@company_view
+def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> HttpResponse:
+    request.actor.require(Action.MANAGE_COMPANY)
+    invitation = Invitation.objects.filter(company=request.company, pk=invitation_id).first()
+    services = {"resend": company_services.invitation_resend, "revoke": company_services.invitation_revoke}
+    if invitation is None or action not in services:
+        raise not_found("invitation")
+    try:
+        services[action](company=request.company, actor=request.actor, invitation=invitation)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        done = "sent again with a new link" if action == "resend" else "withdrawn"
+        messages.success(request, f"Invitation of {invitation.email} {done}.")
+    return redirect(_settings_url(request, "invitations"))
+
+
+# ---------------------------------------------------------------- API keys
+
+
+@require_POST
+@company_view
+def api_key_add(request: HttpRequest) -> HttpResponse:
+    """Create a key and show its secret on this response only: it is stored hashed, never shown again."""
+    request.actor.require(Action.MANAGE_COMPANY)
+    form = APIKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            key, secret = company_services.api_key_create(
+                company=request.company, actor=request.actor, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            response = render(request, "companies/api_key_created.html", {"key": key, "secret": secret}, status=201)
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "companies/settings.html", _settings_context(request, api_key_form=form), status=422)
+
+
+@require_POST
+@company_view
+def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+    request.actor.require(Action.MANAGE_COMPANY)
+    key = CompanyAPIKey.objects.filter(company=request.company, prefix=prefix).first()
+    if key is None:
+        raise not_found("API key")
+    company_services.api_key_revoke(company=request.company, actor=request.actor, key=key)
+    messages.success(request, f"Key “{key.name}” ({key.prefix}) revoked: requests with it are refused from now on.")
+    return redirect(_settings_url(request, "api-keys"))
+
+
+# ---------------------------------------------------------------- removal and leaving
+
+
+@company_view
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Confirm a removal and choose who takes over the person's objectives and key results."""
+    request.actor.require(Action.MANAGE_COMPANY)
+    membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
+    if membership is None:
+        raise not_found("member")
+    form = ReassignForm(
+        request.POST if request.method == "POST" else None,
+        company=request.company,
+        leaving=membership.user,
+        initial={"reassign_to": request.user.pk},
+    )
+    context = {
+        "membership": membership,
+        "form": form,
+        "owned": okr.owned_count(company=request.company, user_id=membership.user_id),
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = company_services.membership_remove(
+                company=request.company,
+                actor=request.actor,
+                membership=membership,
+                reassign_to=form.cleaned_data["reassign_to"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            new_owner = form.cleaned_data["reassign_to"]
+            messages.success(
+                request,
+                f"{membership.user.email} removed; {moved} objective{'s' if moved != 1 else ''} and key results "
+                f"now belong to {new_owner.display_name}.",
+            )
+            return redirect(_settings_url(request, "members"))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "companies/member_remove.html", context, status=status)
+
+
+@company_view
+def leave(request: HttpRequest) -> HttpResponse:
+    """A person leaves the company, handing what they own to a member they choose."""
+    owned = okr.owned_count(company=request.company, user_id=request.user.pk)
+    form = ReassignForm(
+        request.POST if request.method == "POST" else None, company=request.company, leaving=request.user
+    )
+    form.fields["reassign_to"].required = bool(owned)
+    is_last_admin = (
+        request.actor.is_admin
+        and not Membership.objects.filter(company=request.company, role="admin").exclude(user=request.user).exists()
+    )
+    context = {"form": form, "owned": owned, "is_last_admin": is_last_admin}
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_services.membership_leave(
+                company=request.company, actor=request.actor, reassign_to=form.cleaned_data["reassign_to"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"You left {request.company.name}.")
+            return redirect("home")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "companies/leave.html", context, status=status)
+
+
+# ---------------------------------------------------------------- first run
+
+
+@require_POST
+@company_view
+def example_load(request: HttpRequest) -> HttpResponse:
+    """Load DESIGN §1's cascade into this (empty) company, for its admin to edit or delete."""
+    try:
+        cycle = load_example_cascade(company=request.company, actor=request.actor)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("objectives:my_key_results", company_slug=request.company.slug)
+    messages.success(
+        request,
+        f"The example cascade is loaded into {cycle.name}: you own all of it. "
+        "Edit it, or archive what you do not need.",
+    )
+    return redirect("alignment:tree", company_slug=request.company.slug)

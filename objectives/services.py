@@ -767,3 +767,29 @@ def dependency_delete(*, company: Company, actor: Actor | None, dependency: Depe
         source = dependency.from_objective
         actor.require(Action.MANAGE_DEPENDENCY, department_id=source.department_id, owner_id=source.owner_id)
     Dependency.objects.filter(company=company, pk=dependency.pk).delete()
+
+
+# ---------------------------------------------------------------- people leaving
+
+
+def owned_count(*, company: Company, user_id: int) -> int:
+    """How many objectives and key results ``user_id`` owns in ``company``."""
+    return (
+        Objective.objects.filter(company=company, owner_id=user_id).count()
+        + KeyResult.objects.filter(company=company, owner_id=user_id).count()
+    )
+
+
+@transaction.atomic
+def owner_reassign(*, company: Company, from_user_id: int, to_user: Any) -> int:
+    """Give everything ``from_user_id`` owns in ``company`` to ``to_user`` (a system step of removal).
+
+    Called by the membership services once they have checked the actor and
+    that ``to_user`` is a member; ownership does not affect progress, so
+    nothing is recomputed. Returns how many objectives and key results moved.
+    """
+    _check_owner(company, to_user)
+    now = timezone.now()
+    moved = Objective.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
+    moved += KeyResult.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
+    return moved

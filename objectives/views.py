@@ -53,8 +53,19 @@ def my_key_results(request: HttpRequest) -> HttpResponse:
             "company_objectives": pages.company_objectives(company=request.company, actor=request.actor, cycle=cycle)
             if cycle
             else [],
+            "first_run": _first_run(request),
         },
     )
+
+
+def _first_run(request: HttpRequest) -> dict | None:
+    """The getting-started panel, for admins, until a department objective ladders up to another."""
+    if not request.actor.is_admin:
+        return None
+    from companies.selectors import first_run_state
+
+    state = first_run_state(company=request.company)
+    return None if state["laddered"] else state
 
 
 @require_POST

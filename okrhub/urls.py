@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views as alignment_views
+from companies import account_views
 from companies import views as company_views
 from objectives import unsubscribe
 from okrhub.health import healthz
@@ -24,6 +25,13 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/profile/", company_views.profile, name="profile"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/signup/sent/", account_views.signup_sent, name="signup_sent"),
+    path("accounts/verify/resend/", account_views.verify_email_resend, name="verify_email_resend"),
+    path("accounts/verify/<str:token>/", account_views.verify_email, name="verify_email"),
+    path("invitations/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
+    path("c/<slug:company_slug>/leave/", company_views.leave, name="leave_company"),
+    path("c/<slug:company_slug>/start/example/", company_views.example_load, name="example_load"),
     path("c/<slug:company_slug>/alignment/", include("alignment.urls")),
     path("c/<slug:company_slug>/settings/", include("companies.urls")),
     path("c/<slug:company_slug>/", include("objectives.urls")),

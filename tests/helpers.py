@@ -5,7 +5,7 @@ from contextlib import contextmanager
 import pytest
 from django.core.exceptions import ValidationError
 
-from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Membership
+from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Invitation, Membership
 from departments.models import Department, DepartmentMembership
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
 
@@ -21,6 +21,7 @@ TENANT_MODELS = (
     Dependency,
     CompanyAPIKey,
     IdempotencyRecord,
+    Invitation,
 )
 
 

@@ -27,7 +27,19 @@ def user_companies(user):
     """The companies a person belongs to, for the switcher (one query, only where the header asks)."""
     from companies.models import Membership
 
-    return list(Membership.objects.filter(user=user).select_related("company").order_by("company__name"))
+    cached = getattr(user, "_okr_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("company").order_by("company__name"))
+        user._okr_memberships = cached
+    return cached
+
+
+@register.simple_tag
+def open_signup() -> bool:
+    """Whether the operator lets anyone create a company (``OKRHUB_OPEN_SIGNUP``)."""
+    from django.conf import settings
+
+    return settings.OKRHUB_OPEN_SIGNUP
 
 
 def _number(value) -> str:

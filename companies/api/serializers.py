@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from companies.models import APIKeyScope, Company, CompanyAPIKey, Membership, Role, User
+from companies.models import APIKeyScope, Company, CompanyAPIKey, Invitation, Membership, Role, User
 from companies.services import SETTINGS_FIELDS
 
 
@@ -29,7 +29,25 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MemberInviteSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
-    full_name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    departments = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Ids of departments the invitee joins as a member on accepting.",
+    )
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """A pending invitation; the person becomes a member when they accept the emailed link."""
+
+    departments = serializers.ListField(source="department_ids", child=serializers.IntegerField(), read_only=True)
+    invited_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "departments", "invited_by", "created_at", "expires_at"]
+        read_only_fields = fields
 
 
 class MemberRoleSerializer(serializers.Serializer):

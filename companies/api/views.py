@@ -4,7 +4,7 @@ from rest_framework.response import Response
 
 from companies import selectors, services
 from companies.api import serializers as s
-from companies.models import Company, CompanyAPIKey, Membership
+from companies.models import Company, CompanyAPIKey, Invitation, Membership
 from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
@@ -70,7 +70,7 @@ class CompanySettingsView(CompanyAPIView):
 
 
 class MemberListView(CompanyListAPIView):
-    """Members of the company; admins invite people by email."""
+    """Members of the company; admins invite people by email (they join when they accept)."""
 
     idempotent_post = True
     model = Membership
@@ -83,14 +83,19 @@ class MemberListView(CompanyListAPIView):
     def get(self, request: Request, slug: str) -> Response:
         return self.list(request)
 
-    @extend_schema(request=s.MemberInviteSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(
+        request=s.MemberInviteSerializer,
+        responses={201: s.InvitationSerializer},
+        description="Invite a person by email: creates a pending invitation and emails its link. "
+        "They become a member (with the role and departments given) when they accept it.",
+    )
     def post(self, request: Request, slug: str) -> Response:
         serializer = s.MemberInviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
 
         def create() -> Response:
-            membership = services.membership_invite(company=self.company, actor=self.actor, **serializer.validated_data)
-            return self.render_one(membership, status_code=201)
+            invitation = services.invitation_create(company=self.company, actor=self.actor, **serializer.validated_data)
+            return self.render_one(invitation, status_code=201, serializer_class=s.InvitationSerializer)
 
         return self.idempotent(request, create)
 
@@ -118,9 +123,66 @@ class MemberDetailView(CompanyAPIView):
         )
 
     def delete(self, request: Request, slug: str, pk: int) -> Response:
-        return self.guarded_write(
-            request, lambda m: services.membership_remove(company=self.company, actor=self.actor, membership=m)
-        )
+        """Remove the member; what they own passes to the admin removing them (the pages let one choose)."""
+
+        def remove(membership: Membership) -> None:
+            services.membership_remove(company=self.company, actor=self.actor, membership=membership)
+
+        return self.guarded_write(request, remove)
+
+
+class InvitationListView(CompanyListAPIView):
+    """Pending invitations (admins): neither accepted nor revoked; expired ones until replaced. Invite via members/."""
+
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+    ordering_fields = ["id", "created_at"]
+    ordering = ["-created_at"]
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    def get(self, request: Request, slug: str) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        return self.list(request)
+
+
+class InvitationDetailView(CompanyAPIView):
+    object_name = "invitation"
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        return self.retrieve(request)
+
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        """Revoke the invitation: its link is refused from now on."""
+        self.actor.require(Action.MANAGE_COMPANY)
+
+        def revoke(invitation: Invitation) -> None:
+            services.invitation_revoke(company=self.company, actor=self.actor, invitation=invitation)
+
+        return self.guarded_write(request, revoke)
+
+
+class InvitationResendView(CompanyAPIView):
+    object_name = "invitation"
+    model = Invitation
+    serializer_class = s.InvitationSerializer
+
+    def company_queryset(self):
+        return selectors.invitation_list(company=self.company)
+
+    @extend_schema(request=None, responses=s.InvitationSerializer)
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        """Email the invitation again with a new link valid for 7 more days; earlier links stop working."""
+        self.actor.require(Action.MANAGE_COMPANY)
+        invitation = services.invitation_resend(company=self.company, actor=self.actor, invitation=self.get_object())
+        return self.render_one(invitation)
 
 
 class APIKeyListView(CompanyListAPIView):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from companies.models import CompanyAPIKey, Membership
+from companies.models import CompanyAPIKey, Invitation, Membership
 from conftest import Team, make_team
 from departments.models import Department
 from objectives.models import CheckIn, Cycle, CycleStatus, Dependency, KeyResult, Objective, ObjectiveStatus
@@ -27,6 +27,7 @@ class World:
     ops: Department
     extra: Membership
     admin_key: CompanyAPIKey
+    invitation: Invitation
     secrets: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -77,6 +78,9 @@ def build_world(team: Team) -> World:
     ops = DepartmentFactory(company=company, name="Operations", slug="ops")
     extra = MembershipFactory(company=company, role="member", user=UserFactory(email=f"extra@{company.slug}.test"))
     admin_key, _ = _key(company, "read")
+    invitation = Invitation.objects.create(
+        company=company, email=f"invited@{company.slug}.test", role="viewer", invited_by=team.admin, nonce="first"
+    )
     world = World(
         team=team,
         company_objective=company_objective,
@@ -89,6 +93,7 @@ def build_world(team: Team) -> World:
         ops=ops,
         extra=extra,
         admin_key=admin_key,
+        invitation=invitation,
     )
     world.secrets["read_key"] = _key(company, "read")[1]
     world.secrets["write_key"] = _key(company, "write")[1]

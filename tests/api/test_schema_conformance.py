@@ -50,6 +50,7 @@ def _path_parameters(world, path: str) -> dict:
     """Point ids at real rows, so requests reach more than the 404 branch."""
     ids = {
         "/members/": world.extra.pk,
+        "/invitations/": world.invitation.pk,
         "/departments/": world.ops.pk,
         "/cycles/": world.planning_cycle.pk,
         "/objectives/": world.draft.pk,

@@ -1,35 +1,12 @@
-"""Member invitation and removal, and API key services."""
+"""Member removal and API key services (invitations: test_onboarding.py)."""
 
 import pytest
 
 from companies import selectors, services
-from companies.models import CompanyAPIKey, Membership, User
+from companies.models import CompanyAPIKey, Membership
 from departments.models import DepartmentMembership
 from okrhub.errors import NotFound, PermissionDenied
 from tests.helpers import refused
-
-
-def test_invite_creates_a_login_without_password_and_a_membership(team):
-    membership = services.membership_invite(
-        company=team.company, actor=team.actor(team.admin), email="New.Person@Example.TEST", role="leader"
-    )
-    assert (membership.user.email, membership.role) == ("new.person@example.test", "leader")
-    assert not membership.user.has_usable_password()
-
-
-def test_invite_adds_an_existing_user_of_another_company(team, other_team):
-    membership = services.membership_invite(
-        company=team.company, actor=team.actor(team.admin), email=other_team.viewer.email
-    )
-    assert membership.user == other_team.viewer
-    assert User.objects.filter(email=other_team.viewer.email).count() == 1
-
-
-def test_invite_refuses_a_member_twice_and_non_admins(team):
-    with refused("email", code="already_member"):
-        services.membership_invite(company=team.company, actor=team.actor(team.admin), email=team.viewer.email)
-    with refused("email", exc=PermissionDenied):
-        services.membership_invite(company=team.company, actor=team.actor(team.leader), email="x@example.test")
 
 
 def test_remove_drops_department_roles_and_keeps_the_last_admin(team):
