@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -236,7 +236,14 @@ def signup(
         send_account_exists(email)
         return None
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # A concurrent sign-up took the address between the check and the insert:
+        # answer exactly as for a known address.
+        send_account_exists(email)
+        return None
     company = company_create(name=company.name, creator=user, slug=company_slug, timezone=timezone)
     from companies.demo import current_quarter
     from objectives import services as okr
