@@ -4,7 +4,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from companies.models import Company, CompanyAPIKey, Membership, User
-from okrhub.admin_tenancy import TenantAdminMixin, is_installation_operator
+from okrhub.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 
 
 class MembershipInline(TenantAdminMixin, admin.TabularInline):
@@ -81,6 +81,8 @@ class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
 
 # The library's own key model is installed with it but unused: keys here belong to a company.
 admin.site.unregister(APIKey)
+# Sign-in attempts (django-axes, registered before this app) name people of every company.
+restrict_app_to_superusers(admin.site, "axes")
 
 
 @admin.register(CompanyAPIKey)

@@ -77,3 +77,39 @@ class TenantAdminMixin:
             else:
                 field.queryset = tenant_filter(db_field.related_model, field.queryset, request)
         return field
+
+
+class InstallationOnlyAdminMixin:
+    """For installation-wide records (sign-in attempts of every company's people): superusers only.
+
+    The queryset is empty too, so views that look the row up before checking
+    permissions (the admin's history page) answer as for a missing row.
+    """
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        return queryset if is_installation_operator(request) else queryset.none()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_installation_operator(request) and super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_installation_operator(request) and super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_installation_operator(request) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_installation_operator(request) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_installation_operator(request) and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+
+def restrict_app_to_superusers(site: Any, app_label: str) -> None:
+    """Re-register a third-party app's admins (django-axes) so company operators cannot see them."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label == app_label and not isinstance(model_admin, InstallationOnlyAdminMixin):
+            site.unregister(model)
+            restricted = type(type(model_admin).__name__, (InstallationOnlyAdminMixin, type(model_admin)), {})
+            site.register(model, restricted)

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
@@ -181,7 +182,14 @@ ADMIN_MODELS = {
     "objectives/dependency": lambda side: side.world.dependency.pk,
     "objectives/periodicemail": lambda side: PeriodicEmail.objects.get(company=side.company).pk,
     "auth/group": lambda side: MISSING_ID,
+    "axes/accessattempt": lambda side: _sign_in_record(AccessAttempt, side),
+    "axes/accesslog": lambda side: _sign_in_record(AccessLog, side),
+    "axes/accessfailurelog": lambda side: _sign_in_record(AccessFailureLog, side),
 }
+
+
+def _sign_in_record(model, side: Side) -> int:
+    return model.objects.filter(username=side.world.team.admin.email).latest("pk").pk
 
 
 def _admin_object_id(route: str, side: Side, missing: bool):
@@ -211,6 +219,11 @@ def _seed(slug: str, *, secret: bool) -> Side:
         CompanyAPIKey.objects.filter(company=company).update(name="ACME-SECRET key")
         department_slug = DepartmentFactory(company=company, name="ACME-SECRET Legal", slug="acme-legal").slug
         world.team.company.refresh_from_db()
+    email = world.team.admin.email
+    common = {"user_agent": "test", "ip_address": "198.51.100.7", "username": email, "http_accept": "*/*"}
+    AccessAttempt.objects.create(**common, path_info="/accounts/login/", failures_since_start=1)
+    AccessLog.objects.create(**common, path_info="/accounts/login/")
+    AccessFailureLog.objects.create(**common, path_info="/accounts/login/")
     PeriodicEmail.objects.create(
         company=company, user=world.team.member, kind="reminder", period=datetime.date(2026, 11, 16)
     )
@@ -371,7 +384,8 @@ def test_b_operator_admin_lists_only_b(sides):
     acme, globex = sides
     operator = _signed_in(globex.world.team.admin)
     for model_route in ADMIN_MODELS:
-        if model_route.startswith("auth/"):
+        if model_route.startswith(("auth/", "axes/")):
+            assert operator.get(f"/admin/{model_route}/").status_code == 403, model_route
             continue
         response = operator.get(f"/admin/{model_route}/")
         assert response.status_code == 200, model_route

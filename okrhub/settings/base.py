@@ -203,6 +203,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # In-process (eager) tasks would log every execution at INFO.
         "celery.app.trace": {"level": env("CELERY_TRACE_LOG_LEVEL", default="WARNING")},
+        # django-axes reports every sign-in at INFO; failures and lockouts come at WARNING.
+        "axes": {"level": env("AXES_LOG_LEVEL", default="WARNING")},
     },
 }
 
