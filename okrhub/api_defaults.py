@@ -145,7 +145,39 @@ class LimitedJSONParser(JSONParser):
         body = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(body) > limit:
             raise too_large
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        if (path := _unstorable_text(data)) is not None:
+            raise exceptions.ValidationError(
+                {path or "body": ["Text may not contain NUL characters or unpaired surrogates (not valid UTF-8)."]}
+            )
+        return data
+
+
+def _unstorable_text(data: Any, path: str = "") -> str | None:
+    """The path of the first string PostgreSQL cannot store (NUL, lone surrogates), or None.
+
+    JSON's ``\\u0000`` and ``\\ud800`` escapes parse into such strings; left in,
+    they fail deep in the database driver or the renderer (a 500), or are
+    echoed back in an error message that cannot be encoded.
+    """
+    if isinstance(data, str):
+        return path if _bad_text(data) else None
+    if isinstance(data, dict):
+        if any(_bad_text(str(key)) for key in data):
+            return path or "body"
+        items = [(f"{path}.{key}" if path else str(key), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{path}[{index}]", value) for index, value in enumerate(data)]
+    else:
+        return None
+    for child_path, value in items:
+        if (found := _unstorable_text(value, child_path)) is not None:
+            return found
+    return None
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
 
 
 # ---------------------------------------------------------------- rendering
