@@ -19,6 +19,7 @@ from objectives import quality
 from objectives import services as okr
 from objectives.charts import progress_chart
 from objectives.forms import CheckInForm, DependencyForm, KeyResultForm, ObjectiveForm, parent_candidates
+from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
@@ -372,6 +373,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
             "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
+            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,
@@ -536,6 +538,7 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
     data["can_edit"] = not objective.cycle.is_closed and pages.can_edit_objective(request.actor, objective)
+    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk)
     return render(request, "objectives/key_result_detail.html", data)
 
 

@@ -250,6 +250,9 @@ class CompanyAPIView(APIView):
         self.actor = resolve_api_actor(request, kwargs["slug"])
         self.company = self.actor.company
         request.actor = self.actor
+        if (key := api_key_of(request)) is not None:
+            # The audit history names the key behind a change (objectives/history.py).
+            request._request.okrhub_api_key_prefix = key.prefix
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

@@ -225,3 +225,39 @@ class DependencyInputSerializer(serializers.Serializer):
     from_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     to_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# ---------------------------------------------------------------- audit history (documentation of the shape)
+
+
+class HistoryPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+# "from" is a Python keyword, so this one is built with type().
+HistoryChangeSerializer = type(
+    "HistoryChangeSerializer",
+    (serializers.Serializer,),
+    {
+        "field": serializers.CharField(),
+        "from": serializers.JSONField(allow_null=True, help_text="The value before; null when created."),
+        "to": serializers.JSONField(allow_null=True),
+    },
+)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    by = HistoryPersonSerializer(
+        allow_null=True, help_text="The person who made the change; null for a key or the system."
+    )
+    via = serializers.ChoiceField(choices=["person", "api_key", "system"])
+    api_key = serializers.CharField(allow_null=True, help_text="The prefix of the API key that made the change.")
+    changes = HistoryChangeSerializer(many=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    results = HistoryEntrySerializer(many=True, help_text="Newest first; at most 100 entries.")

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
+from objectives.history import object_history
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from okrhub.errors import not_found
@@ -393,3 +394,30 @@ class DependencyDetailView(CompanyAPIView):
                 company=self.company, actor=self.actor, dependency=dependency
             ),
         )
+
+
+# ---------------------------------------------------------------- audit history
+
+
+class _History:
+    """Who changed the object, when, from what to what (objectives/history.py); readable by whoever reads it."""
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        instance = self.get_object()  # 404 for another company's object or one the caller may not read
+        entries = object_history(company=self.company, model=self.model, object_id=instance.pk)
+        return Response({"results": entries})
+
+
+@extend_schema(responses=s.HistorySerializer, summary="An objective's audit history")
+class ObjectiveHistoryView(_History, _OneObjective):
+    serializer_class = s.HistorySerializer
+
+
+@extend_schema(responses=s.HistorySerializer, summary="A key result's audit history")
+class KeyResultHistoryView(_History, CompanyAPIView):
+    model = KeyResult
+    object_name = "key result"
+    serializer_class = s.HistorySerializer
+
+    def company_queryset(self):
+        return selectors.key_result_list(company=self.company, actor=self.actor)
