@@ -261,3 +261,34 @@ class HistoryEntrySerializer(serializers.Serializer):
 
 class HistorySerializer(serializers.Serializer):
     results = HistoryEntrySerializer(many=True, help_text="Newest first; at most 100 entries.")
+
+
+# ---------------------------------------------------------------- export and import
+
+
+class ImportInputSerializer(serializers.Serializer):
+    csv = serializers.CharField(
+        trim_whitespace=False,
+        max_length=512 * 1024,
+        help_text="The CSV file's text. Columns: type, ref, title, description, cycle, department, parent, "
+        "objective, owner, activate, weight, kind, direction, start, target, unit, currency.",
+    )
+    dry_run = serializers.BooleanField(default=True, help_text="Check every row and change nothing (the default).")
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row in the file; the header is row 1.")
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportCreatedSerializer(serializers.Serializer):
+    objectives = serializers.IntegerField()
+    key_results = serializers.IntegerField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="True when the rows were created (not a dry run, no errors).")
+    created = ImportCreatedSerializer(help_text="What the file creates (or created, when applied).")
+    errors = ImportRowErrorSerializer(many=True)

@@ -17,5 +17,8 @@ urlpatterns = [
     path("key-results/<int:pk>/history/", views.KeyResultHistoryView.as_view(), name="key-result-history"),
     path("key-results/<int:pk>/check-ins/", views.CheckInListView.as_view(), name="checkin-list"),
     path("dependencies/", views.DependencyListView.as_view(), name="dependency-list"),
+    path("export/", views.ExportView.as_view(), name="export"),
+    path("export/csv/", views.ExportCSVView.as_view(), name="export-csv"),
+    path("import/", views.ImportView.as_view(), name="import"),
     path("dependencies/<int:pk>/", views.DependencyDetailView.as_view(), name="dependency-detail"),
 ]
