@@ -167,6 +167,20 @@ def _page_forms(w):
         ),
         "department_add": (f"/c/{slug}/settings/departments/", {"name": "Legal"}),
         "profile": ("/accounts/profile/", {"full_name": "Ann", "checkin_reminders": "on"}),
+        "company_settings": (
+            f"/c/{slug}/settings/",
+            {
+                "settings-name": "Acme",
+                "settings-timezone": "Europe/Berlin",
+                "settings-focus_mode": "warn",
+                "settings-max_objectives_per_department": "3",
+                "settings-max_key_results_per_objective": "5",
+                "settings-checkin_weekday": "0",
+                "settings-checkin_hour": "9",
+                "settings-rollup_child_objectives": "on",
+            },
+        ),
+        "member_role": (f"/c/{slug}/settings/members/{w.extra.pk}/role/", {f"m{w.extra.pk}-role": "leader"}),
     }
 
 
@@ -175,6 +189,8 @@ form_text = st.one_of(
     st.text(alphabet=st.characters(categories=["Cc", "Co", "Zl"]), min_size=1, max_size=30),
     st.text(min_size=201, max_size=3000).filter(lambda s: "\x00" not in s),
 )
+
+ROLES = {"admin", "leader", "member", "viewer"}
 
 PAGE_FORMS = [
     "objective_create",
@@ -186,6 +202,8 @@ PAGE_FORMS = [
     "cycle_add",
     "department_add",
     "profile",
+    "company_settings",
+    "member_role",
 ]
 
 
@@ -204,6 +222,8 @@ def test_page_forms_refuse_hostile_fields_cleanly(form, world, client_for):
             if response.status_code in (400, 422):
                 assert db_state() == before
                 assert "error" in response.content.decode().lower()
+            elif form == "member_role" and value not in ROLES:  # refused with a message after a redirect
+                assert db_state() == before
 
         _in_savepoint(check)
 
