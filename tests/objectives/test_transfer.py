@@ -5,6 +5,7 @@ import json
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from objectives.models import KeyResult, Objective
@@ -136,4 +137,27 @@ def test_import_command_dry_runs_by_default(worlds, tmp_path, capsys):
         call_command("import_okrs", "acme", str(bad), "--commit")
     assert db_state() == before
     call_command("import_okrs", "acme", str(good), "--commit", "--as", "admin@acme.test")
+    assert Objective.objects.filter(company=acme.team.company, title="Win Sweden").exists()
+
+
+def test_import_page_checks_then_imports(worlds, client_for):
+    acme, _ = worlds
+    url = f"/c/{acme.slug}/import/"
+    admin = client_for(acme.team.admin)
+    assert admin.get(url).status_code == 200
+    assert client_for(acme.team.viewer).get(url).status_code == 403
+    before = db_state()
+    checked = admin.post(url, {"csv_text": GOOD_CSV, "intent": "check"})
+    assert checked.status_code == 200
+    html = checked.content.decode()
+    assert "it would import 2 objectives" in html
+    assert 'value="import"' in html
+    assert db_state() == before
+    bad = admin.post(url, {"csv_text": BAD_CSV, "intent": "import"})
+    assert bad.status_code == 422
+    assert "Row 4, cycle" in bad.content.decode()
+    assert db_state() == before
+    upload = SimpleUploadedFile("okrs.csv", GOOD_CSV.encode(), content_type="text/csv")
+    done = admin.post(url, {"csv_file": upload, "intent": "import"})
+    assert done.status_code == 302
     assert Objective.objects.filter(company=acme.team.company, title="Win Sweden").exists()
