@@ -4,16 +4,17 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
 from companies.models import Company, CompanyAPIKey, Invitation, Membership, User
+from okrhub.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TenantAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "focus_mode", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -34,9 +35,13 @@ class CompanyAdmin(admin.ModelAdmin):
         ("Check-in cadence", {"fields": ["checkin_weekday", "checkin_hour"]}),
     ]
 
+    def has_add_permission(self, request) -> bool:
+        # New tenants come from sign-up or an installation operator, not from a company's operator.
+        return is_installation_operator(request) and super().has_add_permission(request)
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TenantAdminMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -52,9 +57,21 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    # A company operator (staff, not superuser) may look people of its companies
+    # up but never change them: a person can belong to several companies, and
+    # changing their password or flags would reach into the others.
+    def has_add_permission(self, request) -> bool:
+        return is_installation_operator(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_installation_operator(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return is_installation_operator(request) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role", "company"]
     search_fields = ["user__email", "company__name"]
@@ -63,7 +80,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Operators see who was invited where; the link itself lives only in the email."""
 
     list_display = ["email", "company", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
@@ -76,10 +93,12 @@ class InvitationAdmin(admin.ModelAdmin):
 
 # The library's own key model is installed with it but unused: keys here belong to a company.
 admin.site.unregister(APIKey)
+# Sign-in attempts (django-axes, registered before this app) name people of every company.
+restrict_app_to_superusers(admin.site, "axes")
 
 
 @admin.register(CompanyAPIKey)
-class CompanyAPIKeyAdmin(APIKeyModelAdmin):
+class CompanyAPIKeyAdmin(TenantAdminMixin, APIKeyModelAdmin):
     """Operators can revoke a leaked key; the secret is shown once on creation, as in the API."""
 
     list_display = ["prefix", "name", "company", "scope", "created", "last_used_at", "revoked"]

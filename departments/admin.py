@@ -1,9 +1,10 @@
 from django.contrib import admin
 
 from departments.models import Department, DepartmentMembership
+from okrhub.admin_tenancy import TenantAdminMixin
 
 
-class DepartmentMembershipInline(admin.TabularInline):
+class DepartmentMembershipInline(TenantAdminMixin, admin.TabularInline):
     model = DepartmentMembership
     extra = 0
     fields = ["user", "role"]
@@ -11,7 +12,7 @@ class DepartmentMembershipInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["name", "company", "parent"]
     list_filter = ["company"]
     search_fields = ["name"]

@@ -50,7 +50,14 @@ def department_create(
     if actor is not None:
         actor.require(Action.MANAGE_COMPANY)
     _check_parent(company=company, department=None, parent=parent)
+    if not slug and name.strip() and not slugify(name):
+        # The slug is made from the name here; the caller sent a name, so the error names it.
+        raise invalid("name", "Use a name with letters or digits, or send a slug.", "invalid")
     department = Department(company=company, name=name, slug=slug or slugify(name)[:60], parent=parent)
+    if not slug and Department.objects.filter(company=company, slug=department.slug).exists():
+        raise invalid(
+            "name", f"A department with a similar name (address “{department.slug}”) already exists.", "unique"
+        )
     _check_unique(company=company, department=department)
     department.full_clean()
     department.save()

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
 from objectives.rollup import schedule_full_recompute
+from okrhub.admin_tenancy import TenantAdminMixin
 
 
 def percent(value: float | None) -> str:
@@ -29,14 +30,14 @@ class ProgressMixin:
 
 
 @admin.register(Cycle)
-class CycleAdmin(admin.ModelAdmin):
+class CycleAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["name", "company", "start_date", "end_date", "status"]
     list_filter = ["status", "company"]
     list_select_related = ["company"]
     readonly_fields = ["closed_at"]
 
 
-class KeyResultInline(ProgressMixin, admin.TabularInline):
+class KeyResultInline(TenantAdminMixin, ProgressMixin, admin.TabularInline):
     model = KeyResult
     extra = 0
     fields = [
@@ -57,7 +58,7 @@ class KeyResultInline(ProgressMixin, admin.TabularInline):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(ProgressMixin, admin.ModelAdmin):
+class ObjectiveAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "company",
@@ -83,7 +84,7 @@ class ObjectiveAdmin(ProgressMixin, admin.ModelAdmin):
             row.delete()
 
 
-class CheckInInline(admin.TabularInline):
+class CheckInInline(TenantAdminMixin, admin.TabularInline):
     model = CheckIn
     extra = 0
     fields = ["created_at", "value", "confidence", "author", "note"]
@@ -96,7 +97,7 @@ class CheckInInline(admin.TabularInline):
 
 
 @admin.register(KeyResult)
-class KeyResultAdmin(ProgressMixin, admin.ModelAdmin):
+class KeyResultAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "objective",
@@ -121,7 +122,7 @@ class KeyResultAdmin(ProgressMixin, admin.ModelAdmin):
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
+class CheckInAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Check-ins are append-only: operators can read them, never edit them."""
 
     list_display = ["key_result", "value", "confidence", "author", "created_at"]
@@ -136,14 +137,14 @@ class CheckInAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dependency)
-class DependencyAdmin(admin.ModelAdmin):
+class DependencyAdmin(TenantAdminMixin, admin.ModelAdmin):
     list_display = ["from_objective", "to_objective", "note", "company"]
     list_select_related = ["from_objective", "to_objective", "company"]
     raw_id_fields = ["from_objective", "to_objective"]
 
 
 @admin.register(PeriodicEmail)
-class PeriodicEmailAdmin(admin.ModelAdmin):
+class PeriodicEmailAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Who was reminded or sent a digest, per period; an empty "sent" is a claim whose send did not finish."""
 
     list_display = ["period", "kind", "user", "company", "claimed_at", "sent_at"]

@@ -206,3 +206,30 @@ class DependencyForm(PageForm):
             .select_related("department")
             .order_by("department__name", "title")
         )
+
+
+class ImportForm(PageForm):
+    """A CSV of objectives and key results, uploaded or pasted (objectives/transfer.py reads it)."""
+
+    csv_file = forms.FileField(label="CSV file", required=False)
+    csv_text = forms.CharField(
+        label="…or paste the CSV",
+        required=False,
+        max_length=512 * 1024,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("csv_file")
+        if upload is not None:
+            if upload.size > 512 * 1024:
+                raise forms.ValidationError({"csv_file": "Use a file under 512 KB."})
+            try:
+                data["csv_text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError({"csv_file": "Save the file as UTF-8 CSV."}) from None
+        if not data.get("csv_text", "").strip():
+            raise forms.ValidationError({"csv_text": "Upload a CSV file or paste its text."})
+        return data

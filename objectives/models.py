@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
 WEIGHT_DIGITS = {"max_digits": 7, "decimal_places": 2}
@@ -97,6 +98,10 @@ class Objective(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Audit trail (objectives/history.py): every save through the services, with who and how.
+    # Cached progress and final scores are derived, not edited, so they are left out.
+    history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at"])
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -166,6 +171,10 @@ class KeyResult(models.Model):
     final_score = models.FloatField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Audit trail (objectives/history.py): every save through the services, with who and how.
+    # Cached progress and final scores are derived, not edited, so they are left out.
+    history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at"])
 
     class Meta:
         ordering = ["id"]
@@ -287,3 +296,7 @@ class PeriodicEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id} in period {self.period}"
+
+
+# Registers the audit history's signal receiver (the app has no AppConfig module).
+from objectives import history as _history  # noqa: E402, F401

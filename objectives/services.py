@@ -682,6 +682,10 @@ def checkin_create(
         .select_related("objective__cycle")
         .get(pk=key_result.pk, company=company)
     )
+    # Re-read the objective and cycle in a statement of its own, after the lock: when this
+    # check-in waited for a concurrent cycle close, PostgreSQL re-reads only the locked key
+    # result row, and the joined cycle above may still say "active".
+    kr.objective = Objective.objects.select_related("cycle").get(pk=kr.objective_id, company=company)
     # Permission before validation: a refused caller learns nothing about the input rules.
     if actor is not None:
         actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)

@@ -21,6 +21,7 @@ urlpatterns = [
         views.dependency_remove,
         name="dependency_remove",
     ),
+    path("import/", views.okr_import, name="import"),
     path("key-results/hints/", views.key_result_hints, name="key_result_hints"),
     path("key-results/<int:key_result_id>/", views.key_result_detail, name="key_result"),
     path("key-results/<int:key_result_id>/edit/", views.key_result_edit, name="key_result_edit"),

@@ -18,8 +18,17 @@ from objectives import page_selectors as pages
 from objectives import quality
 from objectives import services as okr
 from objectives.charts import progress_chart
-from objectives.forms import CheckInForm, DependencyForm, KeyResultForm, ObjectiveForm, parent_candidates
+from objectives.forms import (
+    CheckInForm,
+    DependencyForm,
+    ImportForm,
+    KeyResultForm,
+    ObjectiveForm,
+    parent_candidates,
+)
+from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
 from okrhub.tenancy import company_view
@@ -383,6 +392,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
             "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
+            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,
@@ -547,6 +557,7 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
     data["can_edit"] = not objective.cycle.is_closed and pages.can_edit_objective(request.actor, objective)
+    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk)
     return render(request, "objectives/key_result_detail.html", data)
 
 
@@ -638,3 +649,34 @@ def parent_options(request: HttpRequest) -> HttpResponse:
         ).filter(Q(pk=selected))
     options = [o for o in options.distinct()[:50] if pages.can_read(request.actor, o)]
     return render(request, "objectives/objective_form.html#parent-options", {"options": options, "selected": selected})
+
+
+# ---------------------------------------------------------------- CSV import
+
+
+@company_view
+def okr_import(request: HttpRequest) -> HttpResponse:
+    """Check a CSV of objectives and key results (nothing changes), then import it (admins)."""
+    request.actor.require(Action.MANAGE_COMPANY)
+    result = None
+    form = ImportForm()
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            text = form.cleaned_data["csv_text"]
+            commit = request.POST.get("intent") == "import"
+            result = okrs_import_csv(company=request.company, actor=request.actor, text=text, dry_run=not commit)
+            if result.applied:
+                messages.success(
+                    request, f"Imported {result.objectives} objectives and {result.key_results} key results."
+                )
+                return redirect("objectives:departments", company_slug=request.company.slug)
+            # Show what was read, so the checked text is what a confirmation imports.
+            form = ImportForm(initial={"csv_text": text})
+    refused = request.method == "POST" and (result is None or bool(result.errors))
+    return render(
+        request,
+        "objectives/import.html",
+        {"form": form, "result": result, "columns": IMPORT_COLUMNS, "help": IMPORT_HELP},
+        status=422 if refused else 200,
+    )

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 from django.core import signals
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -149,6 +149,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return problem(
             status_code=400, code="validation_error", detail=_summary(errors), errors=errors, instance=instance
         )
+    if isinstance(exc, RequestDataTooBig):
+        return problem(status_code=413, code="request_too_large", detail=str(exc), instance=instance)
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body…
+        return problem(status_code=400, code="bad_request", detail="The request could not be read.", instance=instance)
     if isinstance(exc, Http404):
         # Services and views say "No such <thing>." for missing and for another
         # company's objects alike, so existence never leaks; Django's own 404s
@@ -246,6 +250,9 @@ class CompanyAPIView(APIView):
         self.actor = resolve_api_actor(request, kwargs["slug"])
         self.company = self.actor.company
         request.actor = self.actor
+        if (key := api_key_of(request)) is not None:
+            # The audit history names the key behind a change (objectives/history.py).
+            request._request.okrhub_api_key_prefix = key.prefix
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()

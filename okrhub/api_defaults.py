@@ -5,17 +5,20 @@ Kept apart from ``okrhub.api`` because DRF imports its default classes while
 ``rest_framework.views`` and ``rest_framework.generics`` are being imported.
 """
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.encoding import force_str
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -113,6 +116,68 @@ class AnonRateThrottle(_RateThrottle):
         if api_key_of(request) is not None or (request.user and request.user.is_authenticated):
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# ---------------------------------------------------------------- parsing
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON bodies up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes; larger ones answer 413.
+
+    DRF reads the body as a stream, past the limit Django applies to forms,
+    so the limit is applied here: by the declared length first, then while
+    reading (a body sent without a length, or lying about it).
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        too_large = RequestTooLarge(f"The request body is larger than {limit:,} bytes.")
+        if limit is not None and declared and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        body = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(body) > limit:
+            raise too_large
+        data = super().parse(io.BytesIO(body), media_type, parser_context)
+        if (path := _unstorable_text(data)) is not None:
+            raise exceptions.ValidationError(
+                {path or "body": ["Text may not contain NUL characters or unpaired surrogates (not valid UTF-8)."]}
+            )
+        return data
+
+
+def _unstorable_text(data: Any, path: str = "") -> str | None:
+    """The path of the first string PostgreSQL cannot store (NUL, lone surrogates), or None.
+
+    JSON's ``\\u0000`` and ``\\ud800`` escapes parse into such strings; left in,
+    they fail deep in the database driver or the renderer (a 500), or are
+    echoed back in an error message that cannot be encoded.
+    """
+    if isinstance(data, str):
+        return path if _bad_text(data) else None
+    if isinstance(data, dict):
+        if any(_bad_text(str(key)) for key in data):
+            return path or "body"
+        items = [(f"{path}.{key}" if path else str(key), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [(f"{path}[{index}]", value) for index, value in enumerate(data)]
+    else:
+        return None
+    for child_path, value in items:
+        if (found := _unstorable_text(value, child_path)) is not None:
+            return found
+    return None
+
+
+def _bad_text(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
 
 
 # ---------------------------------------------------------------- rendering

@@ -225,3 +225,70 @@ class DependencyInputSerializer(serializers.Serializer):
     from_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     to_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# ---------------------------------------------------------------- audit history (documentation of the shape)
+
+
+class HistoryPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+# "from" is a Python keyword, so this one is built with type().
+HistoryChangeSerializer = type(
+    "HistoryChangeSerializer",
+    (serializers.Serializer,),
+    {
+        "field": serializers.CharField(),
+        "from": serializers.JSONField(allow_null=True, help_text="The value before; null when created."),
+        "to": serializers.JSONField(allow_null=True),
+    },
+)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    by = HistoryPersonSerializer(
+        allow_null=True, help_text="The person who made the change; null for a key or the system."
+    )
+    via = serializers.ChoiceField(choices=["person", "api_key", "system"])
+    api_key = serializers.CharField(allow_null=True, help_text="The prefix of the API key that made the change.")
+    changes = HistoryChangeSerializer(many=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    results = HistoryEntrySerializer(many=True, help_text="Newest first; at most 100 entries.")
+
+
+# ---------------------------------------------------------------- export and import
+
+
+class ImportInputSerializer(serializers.Serializer):
+    csv = serializers.CharField(
+        trim_whitespace=False,
+        max_length=512 * 1024,
+        help_text="The CSV file's text. Columns: type, ref, title, description, cycle, department, parent, "
+        "objective, owner, activate, weight, kind, direction, start, target, unit, currency.",
+    )
+    dry_run = serializers.BooleanField(default=True, help_text="Check every row and change nothing (the default).")
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row in the file; the header is row 1.")
+    field = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class ImportCreatedSerializer(serializers.Serializer):
+    objectives = serializers.IntegerField()
+    key_results = serializers.IntegerField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="True when the rows were created (not a dry run, no errors).")
+    created = ImportCreatedSerializer(help_text="What the file creates (or created, when applied).")
+    errors = ImportRowErrorSerializer(many=True)

@@ -5,16 +5,22 @@ Thin views: a serializer validates the input, a service in
 selector in ``objectives.selectors`` reads what the actor may see.
 """
 
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
+from objectives.history import object_history
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
 from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from okrhub.errors import not_found
+from okrhub.permissions import Action
 
 # ---------------------------------------------------------------- cycles
 
@@ -393,3 +399,85 @@ class DependencyDetailView(CompanyAPIView):
                 company=self.company, actor=self.actor, dependency=dependency
             ),
         )
+
+
+# ---------------------------------------------------------------- audit history
+
+
+class _History:
+    """Who changed the object, when, from what to what (objectives/history.py); readable by whoever reads it."""
+
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        instance = self.get_object()  # 404 for another company's object or one the caller may not read
+        entries = object_history(company=self.company, model=self.model, object_id=instance.pk)
+        return Response({"results": entries})
+
+
+@extend_schema(responses=s.HistorySerializer, summary="An objective's audit history")
+class ObjectiveHistoryView(_History, _OneObjective):
+    serializer_class = s.HistorySerializer
+
+
+@extend_schema(responses=s.HistorySerializer, summary="A key result's audit history")
+class KeyResultHistoryView(_History, CompanyAPIView):
+    model = KeyResult
+    object_name = "key result"
+    serializer_class = s.HistorySerializer
+
+    def company_queryset(self):
+        return selectors.key_result_list(company=self.company, actor=self.actor)
+
+
+# ---------------------------------------------------------------- export and import
+
+
+class _CompanyLevel(CompanyAPIView):
+    model = Objective
+    pagination_class = None
+    filter_backends = []
+
+    def company_queryset(self):
+        return Objective.objects.filter(company=self.company)
+
+
+class ExportView(_CompanyLevel):
+    """The company's whole OKR data as JSON (admins): departments, cycles, objectives, key results, check-ins…"""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Export the company's OKR data (JSON)")
+    def get(self, request: Request, slug: str) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        return Response(company_export(company=self.company))
+
+
+class ExportCSVView(_CompanyLevel):
+    """The same export as a zip of CSV files, one per table (admins)."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="Export as CSV files (zip)")
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        self.actor.require(Action.MANAGE_COMPANY)
+        response = HttpResponse(company_export_csv_zip(company=self.company), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="okrhub-{self.company.slug}.zip"'
+        return response
+
+
+class ImportView(_CompanyLevel):
+    """Create objectives and key results from CSV (admins); a dry run (the default) changes nothing.
+
+    Rows go through the same services as the pages; the import is all or
+    nothing: one bad row and nothing is created. Errors name the row and column.
+    """
+
+    @extend_schema(request=s.ImportInputSerializer, responses={200: s.ImportResultSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        self.actor.require(Action.MANAGE_COMPANY)
+        data = s.ImportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = okrs_import_csv(
+            company=self.company,
+            actor=self.actor,
+            text=data.validated_data["csv"],
+            dry_run=data.validated_data["dry_run"],
+        )
+        if result.errors:
+            raise ValidationError({f"rows[{e['row']}].{e['field'] or 'row'}": [e["message"]] for e in result.errors})
+        return Response(result.as_dict())

@@ -57,7 +57,7 @@ def test_a_new_team_signs_up_loads_the_example_and_brings_a_colleague_in(
 
     # First run: three ways to start; load the example cascade.
     expect(page.get_by_role("heading", name="Get Fjord Analytics started")).to_be_visible()
-    expect(page.get_by_text("Not available yet")).to_be_visible()
+    expect(page.get_by_role("link", name="Import from CSV")).to_be_visible()
     assert_accessible(page)
     shoot(page, "first-run")
     page.get_by_role("button", name="Load the example cascade").click()

@@ -515,10 +515,11 @@ def grow(team, n):
         ("departments", 8),
         # department: + department, cycles, objectives, key results (prefetch), department tree
         ("department", 10),
-        # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree
-        ("objective", 12),
-        # key result: + key result, check-ins, department tree
-        ("key_result", 8),
+        # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree,
+        # its change history (with the people who made the changes)
+        ("objective", 13),
+        # key result: + key result, check-ins, department tree, change history
+        ("key_result", 9),
     ],
 )
 def test_page_query_counts_do_not_grow_with_data(
@@ -577,9 +578,10 @@ def test_checkin_query_count_does_not_grow_with_data(team, cascade, client_for, 
     client = client_for(team.member, htmx=True)
     data = {f"kr{kr.pk}-value": "100", f"kr{kr.pk}-confidence": "on_track"}
     # Resolving the member (4), the key result and the permission walk, the service's savepoint, lock,
-    # insert and update, and the re-read for the row; constant whatever the company's size. (The roll-up
-    # runs on commit, outside the test transaction.)
-    with django_assert_num_queries(15):
+    # the fresh read of objective and cycle after the lock, insert and update, the key result's audit
+    # history row, and the re-read for the row; constant whatever the company's size. (The roll-up runs
+    # on commit, outside the test transaction.)
+    with django_assert_num_queries(17):
         assert client.post(url("check_in", team, kr.pk), data).status_code == 200
 
 

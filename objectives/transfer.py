@@ -1,0 +1,302 @@
+"""A company's whole OKR data out (JSON, CSV) and objectives and key results in (CSV).
+
+Export is a read of one company, every row named by the company (private
+objectives included: only admins export). Import goes through the same
+services as the pages and the API, row by row inside one transaction: a dry
+run always rolls back; a real run rolls back unless every row succeeded, so
+nothing changes until a clean file is confirmed. Errors name the row (as
+numbered in the file, the header being row 1) and the column.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from companies.models import Company, Membership
+from departments.models import Department
+from objectives import services
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from okrhub.errors import NotFound, PermissionDenied
+from okrhub.tenancy import Actor
+
+EXPORT_VERSION = 1
+
+#: What each exported table holds, column by column (also the CSV header).
+TABLES: dict[str, tuple[type, list[str]]] = {
+    "departments": (Department, ["id", "name", "slug", "parent_id"]),
+    "cycles": (Cycle, ["id", "name", "start_date", "end_date", "status", "closed_at"]),
+    "objectives": (
+        Objective,
+        [
+            "id",
+            "cycle_id",
+            "department_id",
+            "owner__email",
+            "parent_id",
+            "title",
+            "description",
+            "status",
+            "weight",
+            "private",
+            "progress",
+            "final_score",
+        ],
+    ),
+    "key_results": (
+        KeyResult,
+        [
+            "id",
+            "objective_id",
+            "owner__email",
+            "title",
+            "kind",
+            "direction",
+            "start_value",
+            "target_value",
+            "current_value",
+            "unit",
+            "currency",
+            "weight",
+            "confidence",
+            "progress",
+            "final_score",
+        ],
+    ),
+    "check_ins": (CheckIn, ["id", "key_result_id", "author__email", "value", "confidence", "note", "created_at"]),
+    "dependencies": (Dependency, ["id", "from_objective_id", "to_objective_id", "note"]),
+    "members": (Membership, ["user__email", "user__full_name", "role"]),
+}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def company_export(*, company: Company) -> dict[str, Any]:
+    """Every OKR row of one company as plain data (one query per table)."""
+    data: dict[str, Any] = {
+        "version": EXPORT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "company": {
+            "name": company.name,
+            "slug": company.slug,
+            "timezone": str(company.timezone),
+            "focus_mode": company.focus_mode,
+            "max_objectives_per_department": company.max_objectives_per_department,
+            "max_key_results_per_objective": company.max_key_results_per_objective,
+            "checkin_weekday": company.checkin_weekday,
+            "checkin_hour": company.checkin_hour,
+            "rollup_child_objectives": company.rollup_child_objectives,
+        },
+    }
+    for table, (model, columns) in TABLES.items():
+        rows = model.objects.filter(company=company).order_by(*(["id"] if "id" in columns else ["user__email"]))
+        data[table] = [
+            {column.replace("__", "_"): _plain(value) for column, value in zip(columns, row, strict=True)}
+            for row in rows.values_list(*columns)
+        ]
+    return data
+
+
+def company_export_csv_zip(*, company: Company) -> bytes:
+    """The export as a zip of one CSV file per table."""
+    data = company_export(company=company)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for table, (_, columns) in TABLES.items():
+            text = io.StringIO()
+            writer = csv.writer(text)
+            header = [column.replace("__", "_") for column in columns]
+            writer.writerow(header)
+            for row in data[table]:
+                writer.writerow(["" if row[name] is None else row[name] for name in header])
+            archive.writestr(f"{table}.csv", text.getvalue())
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- import
+
+IMPORT_COLUMNS = [
+    "type",
+    "ref",
+    "title",
+    "description",
+    "cycle",
+    "department",
+    "parent",
+    "objective",
+    "owner",
+    "activate",
+    "weight",
+    "kind",
+    "direction",
+    "start",
+    "target",
+    "unit",
+    "currency",
+]
+IMPORT_HELP = (
+    "One row per objective (type=objective) or key result (type=key_result). Objectives: title, cycle "
+    "(its name), department (slug, empty for company level), parent and ref (a parent is the ref of an "
+    "objective row above, or #<id> of an existing objective), owner (email), activate (yes/no), weight. "
+    "Key results: objective (a ref or #<id>), title, kind, direction, start, target, unit, currency, "
+    "owner, weight."
+)
+MAX_IMPORT_ROWS = 2000
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    applied: bool = False
+    objectives: int = 0
+    key_results: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "applied": self.applied,
+            "created": {"objectives": self.objectives, "key_results": self.key_results},
+            "errors": self.errors,
+        }
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+def okrs_import_csv(*, company: Company, actor: Actor | None, text: str, dry_run: bool = True) -> ImportResult:
+    """Create the file's objectives and key results through the services; all or nothing."""
+    result = ImportResult(dry_run=dry_run)
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"type", "title"} - set(reader.fieldnames or [])
+    if missing:
+        result.errors.append({"row": 1, "field": sorted(missing)[0], "message": "The header lacks this column."})
+        return result
+    unknown = sorted(set(reader.fieldnames or []) - set(IMPORT_COLUMNS))
+    if unknown:
+        result.errors.append({"row": 1, "field": unknown[0], "message": "Unknown column."})
+        return result
+    rows = list(reader)
+    if len(rows) > MAX_IMPORT_ROWS:
+        result.errors.append({"row": 1, "field": None, "message": f"At most {MAX_IMPORT_ROWS} rows per file."})
+        return result
+    cycles = {c.name: c for c in Cycle.objects.filter(company=company)}
+    departments = {d.slug: d for d in Department.objects.filter(company=company)}
+    members = {m.user.email.lower(): m.user for m in Membership.objects.filter(company=company).select_related("user")}
+    refs: dict[str, Objective] = {}
+    with transaction.atomic():
+        for number, row in enumerate(rows, start=2):
+            row = {key: (value or "").strip() for key, value in row.items() if key is not None}
+            try:
+                with transaction.atomic():
+                    _import_row(company, actor, row, cycles, departments, members, refs, result)
+            except _RowError as error:
+                result.errors.append({"row": number, "field": error.column, "message": error.message})
+            except (NotFound, PermissionDenied) as error:
+                result.errors.append({"row": number, "field": None, "message": str(error)})
+            except ValidationError as error:
+                for name, messages in _messages(error):
+                    result.errors.append({"row": number, "field": _column(name), "message": messages})
+        result.applied = not dry_run and not result.errors
+        if not result.applied:
+            transaction.set_rollback(True)
+    return result
+
+
+def _messages(error: ValidationError) -> list[tuple[str | None, str]]:
+    if hasattr(error, "error_dict"):
+        return [(name, message) for name, errors in error.message_dict.items() for message in errors]
+    return [(None, message) for message in error.messages]
+
+
+_SERVICE_TO_COLUMN = {"start_value": "start", "target_value": "target", "__all__": None}
+
+
+def _column(name: str | None) -> str | None:
+    return _SERVICE_TO_COLUMN.get(name, name) if name else None
+
+
+def _objective_ref(value: str, refs: dict[str, Objective], company: Company, column: str) -> Objective | None:
+    if not value:
+        return None
+    if value.startswith("#"):
+        objective = Objective.objects.filter(company=company, pk=value[1:]).first() if value[1:].isdigit() else None
+        if objective is None:
+            raise _RowError(column, f"No objective {value} in this company.")
+        return objective
+    if value not in refs:
+        raise _RowError(column, f"No objective row above has ref “{value}”.")
+    return refs[value]
+
+
+def _owner(value: str, members: dict[str, Any]):
+    if not value:
+        return None
+    if value.lower() not in members:
+        raise _RowError("owner", f"{value} is not a member of this company.")
+    return members[value.lower()]
+
+
+def _import_row(company, actor, row, cycles, departments, members, refs, result) -> None:
+    kind = row.get("type", "").lower()
+    if kind == "objective":
+        if row.get("cycle", "") not in cycles:
+            raise _RowError("cycle", f"No cycle named “{row.get('cycle', '')}”.")
+        department = None
+        if row.get("department"):
+            department = departments.get(row["department"])
+            if department is None:
+                raise _RowError("department", f"No department “{row['department']}”.")
+        if row.get("ref") and row["ref"] in refs:
+            raise _RowError("ref", f"The ref “{row['ref']}” is used by an earlier row.")
+        objective = services.objective_create(
+            company=company,
+            actor=actor,
+            cycle=cycles[row["cycle"]],
+            department=department,
+            title=row.get("title", ""),
+            description=row.get("description", ""),
+            parent=_objective_ref(row.get("parent", ""), refs, company, "parent"),
+            owner=_owner(row.get("owner", ""), members),
+            weight=row.get("weight") or 1,
+            activate=row.get("activate", "").lower() in ("yes", "true", "1", ObjectiveStatus.ACTIVE),
+        )
+        if row.get("ref"):
+            refs[row["ref"]] = objective
+        result.objectives += 1
+    elif kind == "key_result":
+        objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
+        if objective is None:
+            raise _RowError("objective", "Name the objective: the ref of a row above or #<id>.")
+        services.key_result_create(
+            company=company,
+            actor=actor,
+            objective=objective,
+            title=row.get("title", ""),
+            kind=row.get("kind") or "number",
+            direction=row.get("direction") or "increase",
+            start_value=row.get("start") or 0,
+            target_value=row.get("target") or None,
+            unit=row.get("unit", ""),
+            currency=row.get("currency", ""),
+            weight=row.get("weight") or 1,
+            owner=_owner(row.get("owner", ""), members),
+        )
+        result.key_results += 1
+    else:
+        raise _RowError("type", "Use objective or key_result.")
