@@ -39,7 +39,8 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT array_agg(dp.to_objective_id ORDER BY dp.to_objective_id) AS ids
     FROM objectives_dependency dp
-    WHERE dp.company_id = o.company_id AND dp.from_objective_id = o.id
+    JOIN objectives_objective t ON t.company_id = dp.company_id AND t.id = dp.to_objective_id
+    WHERE dp.company_id = o.company_id AND dp.from_objective_id = o.id AND NOT t.private
 ) dep ON true
 WHERE o.company_id = %(company)s AND o.cycle_id = %(cycle)s
   AND o.status IN ('active', 'closed') AND NOT o.private
@@ -61,7 +62,6 @@ def floor_tree(
     rows = conn.execute(
         FLOOR_SQL, {"company": company_id, "cycle": cycle_id, "behind": expected - BEHIND_PACE_MARGIN}
     ).fetchall()
-    visible = {row[0] for row in rows}
     nodes: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
     for (
@@ -95,7 +95,7 @@ def floor_tree(
             "progress": progress,
             "key_results": orjson.loads(key_results) if key_results else [],
             "children": [],
-            "depends_on": [to_id for to_id in depends_on if to_id in visible] if depends_on else [],
+            "depends_on": depends_on or [],
             "behind_pace": progress is not None and progress < expected - BEHIND_PACE_MARGIN,
             "at_risk": at_risk,
             "off_track": off_track,
