@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -12,6 +14,29 @@ def percent(value: float | None) -> str:
 @register.filter
 def percent_int(value: float | None) -> int:
     return 0 if value is None else round(value * 100)
+
+
+@register.simple_tag
+def progress_bar(value: float | None, expected: float | None = None, tone: str = "") -> SafeString:
+    """A progress bar with the expected-pace mark and the percent as text.
+
+    A tag rather than an included template, built with plain string
+    formatting (numbers, and escaped text): the alignment tree draws one per
+    objective and key result, and an include per bar cost most of the page's
+    render time at a few hundred nodes.
+    """
+    fill = (
+        f'<rect class="bar-fill{" " + escape(tone) if tone else ""}" width="{percent_int(value)}" height="10"/>'
+        if value is not None
+        else ""
+    )
+    mark = percent_int(expected) if expected is not None else None
+    pace = f'<line class="bar-pace" x1="{mark}" x2="{mark}" y1="0" y2="10"/>' if mark is not None else ""
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped above
+        '<span class="progress"><svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"'
+        f' focusable="false"><rect class="bar-track" width="100" height="10"/>{fill}{pace}</svg>'
+        f'<span class="value">{percent(value)}</span></span>'
+    )
 
 
 @register.filter
