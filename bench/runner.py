@@ -81,8 +81,8 @@ class Servers:
                  "--workers", "2", "--timeout", "120", "--log-level", "warning"]
             )  # fmt: skip
             self._start(
-                [str(bin_dir / "celery"), "-A", "okrhub", "--quiet", "worker", "--concurrency", "1", "--loglevel", "WARNING",
-                 "--without-gossip", "--without-mingle", "--without-heartbeat"]
+                [str(bin_dir / "celery"), "-A", "okrhub", "--quiet", "worker", "--concurrency", "1",
+                 "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
             )  # fmt: skip
             self._wait_until_ready(gunicorn)
         except BaseException:
