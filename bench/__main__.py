@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-scale", type=float, default=0.01, help="second size for query-count equality")
     parser.add_argument("--requests", type=int, default=30, help="repetitions per latency figure")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of the concurrent check-in load")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1 = sync workers, as deployed)"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse the data of the last run at this scale")
     parser.add_argument(
         "--database-url",

@@ -56,8 +56,9 @@ class Servers:
     ended it.
     """
 
-    def __init__(self, *, port: int) -> None:
+    def __init__(self, *, port: int, threads: int = 1) -> None:
         self.port = port
+        self.threads = threads
         self.base_url = f"http://127.0.0.1:{port}"
         self.env = dict(os.environ)  # bench/__main__.py set the shared configuration
         self.processes: list[subprocess.Popen] = []
@@ -78,7 +79,7 @@ class Servers:
         try:
             gunicorn = self._start(
                 [str(bin_dir / "gunicorn"), "okrhub.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", "2", "--timeout", "120", "--log-level", "warning"]
+                 "--workers", "2", "--threads", str(self.threads), "--timeout", "120", "--log-level", "warning"]
             )  # fmt: skip
             self._start(
                 [str(bin_dir / "celery"), "-A", "okrhub", "--quiet", "worker", "--concurrency", "1",
@@ -154,7 +155,7 @@ def run(args) -> int:
 
     # A SIGTERM (CI timeout, kill) unwinds like Ctrl-C, so the servers are stopped on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    results = measure.run_all(args, servers_factory=lambda: Servers(port=args.port))
+    results = measure.run_all(args, servers_factory=lambda: Servers(port=args.port, threads=args.threads))
     results["machine"] = machine()
     path = write_results(results)
     print()
