@@ -189,7 +189,8 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
 
         # Objectives: company level, then divisions laddering to them, then teams to their division.
         company_count = max(2, sizes.objectives // 500)
-        per_department = (sizes.objectives - company_count) // sizes.departments
+        # Every department gets its share and the first ones one more, so the total is exactly the size asked.
+        per_department, remainder = divmod(sizes.objectives - company_count, sizes.departments)
         first_objective = _next_ids(cursor, "objectives_objective", sizes.objectives)
         objectives: list[dict] = []
         by_department: dict[int, list[int]] = {}
@@ -199,9 +200,9 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
             next_id += 1
         company_ids = [o["id"] for o in objectives]
         ordered = department_ids[:divisions] + department_ids[divisions:]
-        for did in ordered:
+        for position, did in enumerate(ordered):
             parent_department = department_parent[did]
-            for _ in range(per_department):
+            for _ in range(per_department + (1 if position < remainder else 0)):
                 if next_id >= first_objective + sizes.objectives:
                     break
                 if parent_department is None:
