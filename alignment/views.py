@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from alignment.selectors import alignment_branch, alignment_gaps, visible_objectives
@@ -25,6 +26,17 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("objectives:my_key_results", company_slug=membership.company.slug)
 
 
+def _link_nodes(request: HttpRequest, nodes: list[dict]) -> None:
+    """Each node's detail and expand URLs, from one reverse() each rather than two per node in the template."""
+    slug = request.company.slug
+    detail = reverse("objectives:objective", kwargs={"company_slug": slug, "objective_id": 0}).removesuffix("0/")
+    children = reverse("alignment:tree_children", kwargs={"company_slug": slug, "objective_id": 0})
+    children_prefix, children_suffix = children.split("/0/", 1)
+    for node in nodes:
+        node["url"] = f"{detail}{node['id']}/"
+        node["children_url"] = f"{children_prefix}/{node['id']}/{children_suffix}"
+
+
 def _filters(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, list[dict], int | None]:
     company = request.company
     cycles = list(Cycle.objects.filter(company=company).order_by("-start_date"))
@@ -45,6 +57,8 @@ def tree(request: HttpRequest) -> HttpResponse:
         if cycle
         else None
     )
+    if branch:
+        _link_nodes(request, branch["nodes"])
     context = {
         "cycles": cycles,
         "cycle": cycle,
@@ -75,6 +89,7 @@ def tree_children(request: HttpRequest, objective_id: int) -> HttpResponse:
     branch = alignment_branch(
         company=request.company, actor=request.actor, cycle=cycle, parent_id=objective_id, department_id=department_id
     )
+    _link_nodes(request, branch["nodes"])
     return render(
         request,
         "alignment/tree.html#children",

@@ -68,6 +68,9 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",
+            "objectives_periodicemail",
+            "companies_companyapikey",
+            "companies_idempotencyrecord",
         ):
             cursor.execute(f"DELETE FROM {table} WHERE company_id = %s", [company.pk])
         cursor.execute("UPDATE objectives_objective SET parent_id = NULL WHERE company_id = %s", [company.pk])
@@ -186,7 +189,8 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
 
         # Objectives: company level, then divisions laddering to them, then teams to their division.
         company_count = max(2, sizes.objectives // 500)
-        per_department = (sizes.objectives - company_count) // sizes.departments
+        # Every department gets its share and the first ones one more, so the total is exactly the size asked.
+        per_department, remainder = divmod(sizes.objectives - company_count, sizes.departments)
         first_objective = _next_ids(cursor, "objectives_objective", sizes.objectives)
         objectives: list[dict] = []
         by_department: dict[int, list[int]] = {}
@@ -196,9 +200,9 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
             next_id += 1
         company_ids = [o["id"] for o in objectives]
         ordered = department_ids[:divisions] + department_ids[divisions:]
-        for did in ordered:
+        for position, did in enumerate(ordered):
             parent_department = department_parent[did]
-            for _ in range(per_department):
+            for _ in range(per_department + (1 if position < remainder else 0)):
                 if next_id >= first_objective + sizes.objectives:
                     break
                 if parent_department is None:
@@ -213,6 +217,19 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
         for o in objectives:
             o["status"] = "draft" if rng.random() < 0.02 else "active"
             o["weight"] = Decimal(1)
+            # A few private objectives, so every read exercises the privacy filter.
+            o["private"] = o["department_id"] is not None and rng.random() < 0.01
+        # Cross-team dependencies on about one objective in twenty.
+        department_objectives = [o["id"] for o in objectives if o["department_id"] is not None]
+        dependencies = sorted(
+            {
+                (from_id, to_id)
+                for from_id in department_objectives
+                if rng.random() < 0.05
+                for to_id in [rng.choice(department_objectives)]
+                if to_id != from_id
+            }
+        )
 
         # Key results and check-ins.
         key_results: list[dict] = []
@@ -292,7 +309,7 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
                     o["status"],
                     None,
                     o["weight"],
-                    False,
+                    o["private"],
                     objective_progress[o["id"]],
                     now,
                     now,
@@ -357,6 +374,13 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
             "objectives_checkin",
             ("id", "company_id", "key_result_id", "author_id", "value", "confidence", "note", "created_at"),
             checkins,
+        )
+        first_dependency = _next_ids(cursor, "objectives_dependency", len(dependencies))
+        _copy(
+            cursor,
+            "objectives_dependency",
+            ("id", "company_id", "from_objective_id", "to_objective_id", "note", "created_at"),
+            ((first_dependency + n, cid, from_id, to_id, "", now) for n, (from_id, to_id) in enumerate(dependencies)),
         )
         cursor.execute("ANALYZE")
 

@@ -714,7 +714,10 @@ def checkin_create(
         note=note,
         created_at=recorded_at or now,
     )
-    checkin.full_clean(exclude=["key_result", "company", "author"])
+    # Field checks only: Django validates a CheckConstraint with a query of its own (three round trips
+    # with its savepoint), and the one constraint here, a valid confidence, was checked above and is
+    # enforced by the database anyway. Check-ins are the hot write path.
+    checkin.full_clean(exclude=["key_result", "company", "author"], validate_constraints=False)
     checkin.save(force_insert=True)
     if kr.last_checkin_at is None or checkin.created_at >= kr.last_checkin_at:
         kr.current_value = number

@@ -40,12 +40,6 @@ class _CycleRead(CompanyAPIView):
         return cycle
 
 
-def _shape(row: dict[str, Any]) -> None:
-    row["department_name"] = row.pop("department__name", None)
-    full_name, email = row.pop("owner__full_name", None), row.pop("owner__email", None)
-    row["owner_name"] = full_name or email
-
-
 class TreeView(_CycleRead):
     """A whole cycle's objectives as a tree, each with key results, progress, pace and flags.
 
@@ -70,11 +64,6 @@ class TreeView(_CycleRead):
             today=self.company.local_today(),
             include_drafts=query["include_drafts"],
         )
-        stack = list(tree["roots"])
-        while stack:
-            row = stack.pop()
-            _shape(row)
-            stack.extend(row["children"])
         tree["cycle"] = CycleSerializer(cycle, context=self.get_serializer_context()).data
         return Response(tree)
 

@@ -91,6 +91,21 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+
+
+def without_jit(database: dict) -> dict:
+    """Turn PostgreSQL's JIT off for the app's connections (unless DATABASE_URL sets ``options``).
+
+    JIT pays off for long analytic queries; for ours it only adds compile
+    time. The alignment tree's query at 10,000 objectives crossed the JIT
+    cost thresholds and spent ~790 ms compiling a plan that runs in ~100 ms.
+    """
+    if database["ENGINE"].endswith("postgresql"):
+        database.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    return database
+
+
+without_jit(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "companies.User"

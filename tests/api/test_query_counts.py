@@ -116,12 +116,34 @@ def test_tree_of_300_objectives_has_all_of_them(team, api, django_assert_num_que
     grow(team, 300)
     client = api(team.admin)
     client.get("/api/v1/me/")
-    # session, user, membership, department roles, cycle, objectives, key results, dependencies
-    with django_assert_num_queries(8):
+    # session, user, membership, department roles, cycle, the tree (objectives, key results, dependencies)
+    with django_assert_num_queries(6):
         body = client.get(f"{BASE}/alignment/tree/").json()
     assert body["count"] == 300
     [top] = [root for root in body["roots"] if root["title"] == "Top"]
     assert len(top["children"]) == 299
+    assert all(len(child["key_results"]) == 1 for child in top["children"])
+    assert all(child["depends_on"] == [top["id"]] for child in top["children"])
+
+
+@pytest.mark.parametrize("n", [3, 300])
+def test_tree_for_a_key_takes_three_queries_at_any_size(team, api, api_key, django_assert_num_queries, n):
+    grow(team, n)
+    client = api(key=api_key(team.company, "read"))
+    # the key (with its company), the cycle, the tree
+    with django_assert_num_queries(3):
+        body = client.get(f"{BASE}/alignment/tree/", {"include_drafts": "true"}).json()
+    # A key never sees private objectives, nor their ids in anyone's dependencies.
+    private = set(Objective.objects.filter(company=team.company, private=True).values_list("id", flat=True))
+    stack, seen = list(body["roots"]), set()
+    while stack:
+        node = stack.pop()
+        seen.add(node["id"])
+        assert not private & set(node["depends_on"])
+        stack += node["children"]
+    assert private
+    assert not private & seen
+    assert body["count"] == len(seen) == n - len(private)
 
 
 def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
