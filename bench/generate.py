@@ -130,10 +130,11 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
                 "is_active",
                 "is_staff",
                 "checkin_reminders",
+                "email_verified",
                 "date_joined",
             ),
             (
-                (uid, password, False, email, f"Bench Person {n}", True, False, True, now)
+                (uid, password, False, email, f"Bench Person {n}", True, False, True, True, now)
                 for n, (uid, email) in enumerate(zip(user_ids, emails, strict=True))
             ),
         )

@@ -55,6 +55,11 @@ GLOBAL_ROUTES = {
     "accounts/reset/<uidb64>/<token>/",
     "accounts/reset/done/",
     "accounts/profile/",
+    "accounts/signup/",
+    "accounts/signup/sent/",
+    "accounts/verify/resend/",
+    "accounts/verify/<str:token>/",
+    "invitations/<str:token>/",
     "healthz",
     "reminders/unsubscribe/<str:token>/",
     "api/v1/schema/",
@@ -72,6 +77,7 @@ PK_OWNERS = {
     "dependencies": "dependency",
     "departments": "department",
     "members": "membership",
+    "invitations": "invitation",
 }
 
 
@@ -93,6 +99,7 @@ class Side:
             "dependency": w.dependency.pk,
             "department": w.team.department.pk,
             "membership": w.extra.pk,
+            "invitation": w.invitation.pk,
         }
 
 
@@ -135,11 +142,12 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "key_result_id": objects["key_result"],
             "dependency_id": objects["dependency"],
             "membership_id": objects["membership"],
+            "invitation_id": objects["invitation"],
             "cycle_id": objects["cycle"],
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
             "prefix": "NoSuchKey" if missing else side.world.admin_key.prefix,
-            "action": "activate",
+            "action": "resend" if "invitations/" in route else "activate",
             "uidb64": "MQ",
             "token": "not-a-valid-token",
             "object_id": _admin_object_id(route, side, missing),
@@ -174,6 +182,7 @@ ADMIN_MODELS = {
     "companies/user": lambda side: side.world.team.admin.pk,
     "companies/membership": lambda side: side.world.extra.pk,
     "companies/companyapikey": lambda side: side.world.admin_key.pk,
+    "companies/invitation": lambda side: side.world.invitation.pk,
     "departments/department": lambda side: side.world.team.department.pk,
     "objectives/cycle": lambda side: side.world.planning_cycle.pk,
     "objectives/objective": lambda side: side.world.sales_objective.pk,
