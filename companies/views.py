@@ -5,6 +5,9 @@ departments, cycles); each section's form posts to its own URL and comes back
 to the page, with errors shown next to the fields of the form that failed.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -137,22 +140,43 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     return redirect(_settings_url(request, "members"))
 
 
+def _settings_form_post(
+    request: HttpRequest,
+    form: Any,
+    form_name: str,
+    write: Callable[..., Any],
+    done: Callable[[Any], HttpResponse],
+) -> HttpResponse:
+    """One settings form's POST: validate, call its service, then ``done`` or the page again with errors (422)."""
+    if form.is_valid():
+        try:
+            result = write(company=request.company, actor=request.actor, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return done(result)
+    return render(request, "companies/settings.html", _settings_context(request, **{form_name: form}), status=422)
+
+
+def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
+    def done(result: Any) -> HttpResponse:
+        messages.success(request, message(result))
+        return redirect(_settings_url(request, section))
+
+    return done
+
+
 @require_POST
 @company_view
 def department_add(request: HttpRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
-    form = DepartmentForm(request.POST, company=request.company)
-    if form.is_valid():
-        try:
-            department = department_services.department_create(
-                company=request.company, actor=request.actor, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Department “{department.name}” created.")
-            return redirect(_settings_url(request, "departments"))
-    return render(request, "companies/settings.html", _settings_context(request, department_form=form), status=422)
+    return _settings_form_post(
+        request,
+        DepartmentForm(request.POST, company=request.company),
+        "department_form",
+        department_services.department_create,
+        _created(request, "departments", lambda department: f"Department “{department.name}” created."),
+    )
 
 
 @require_POST
@@ -187,16 +211,13 @@ def department_person(request: HttpRequest) -> HttpResponse:
 @company_view
 def cycle_add(request: HttpRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
-    form = CycleForm(request.POST)
-    if form.is_valid():
-        try:
-            cycle = okr.cycle_create(company=request.company, actor=request.actor, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Cycle “{cycle.name}” created in planning.")
-            return redirect(_settings_url(request, "cycles"))
-    return render(request, "companies/settings.html", _settings_context(request, cycle_form=form), status=422)
+    return _settings_form_post(
+        request,
+        CycleForm(request.POST),
+        "cycle_form",
+        okr.cycle_create,
+        _created(request, "cycles", lambda cycle: f"Cycle “{cycle.name}” created in planning."),
+    )
 
 
 @require_POST
@@ -225,18 +246,13 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
 @company_view
 def invitation_add(request: HttpRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
-    form = InvitationForm(request.POST, company=request.company)
-    if form.is_valid():
-        try:
-            invitation = company_services.invitation_create(
-                company=request.company, actor=request.actor, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
-            return redirect(_settings_url(request, "invitations"))
-    return render(request, "companies/settings.html", _settings_context(request, invitation_form=form), status=422)
+    return _settings_form_post(
+        request,
+        InvitationForm(request.POST, company=request.company),
+        "invitation_form",
+        company_services.invitation_create,
+        _created(request, "invitations", lambda invitation: f"Invitation sent to {invitation.email}."),
+    )
 
 
 @require_POST
@@ -266,19 +282,16 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
 def api_key_add(request: HttpRequest) -> HttpResponse:
     """Create a key and show its secret on this response only: it is stored hashed, never shown again."""
     request.actor.require(Action.MANAGE_COMPANY)
-    form = APIKeyForm(request.POST)
-    if form.is_valid():
-        try:
-            key, secret = company_services.api_key_create(
-                company=request.company, actor=request.actor, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            response = render(request, "companies/api_key_created.html", {"key": key, "secret": secret}, status=201)
-            response["Cache-Control"] = "no-store"
-            return response
-    return render(request, "companies/settings.html", _settings_context(request, api_key_form=form), status=422)
+
+    def show_secret_once(created: tuple[CompanyAPIKey, str]) -> HttpResponse:
+        key, secret = created
+        response = render(request, "companies/api_key_created.html", {"key": key, "secret": secret}, status=201)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return _settings_form_post(
+        request, APIKeyForm(request.POST), "api_key_form", company_services.api_key_create, show_secret_once
+    )
 
 
 @require_POST
