@@ -99,6 +99,62 @@ ORDER BY o.id, kr.id
 """
 
 
+def tree_rows(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple]:
+    """The rows of :data:`TREE_SQL`: one raw query on PostgreSQL, three ORM queries elsewhere.
+
+    The embedded default runs on SQLite, which has neither ``::text`` casts,
+    ``array_agg … FILTER`` nor ``= ANY``; :func:`tree_rows_portable` yields the
+    very same tuples (a test compares both on PostgreSQL).
+    """
+    if connection.vendor != "postgresql":
+        return tree_rows_portable(company=company, cycle=cycle, statuses=statuses)
+    with connection.cursor() as cursor:
+        cursor.execute(TREE_SQL, {"company": company.pk, "cycle": cycle.pk, "statuses": statuses})
+        return cursor.fetchall()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple]:
+    """:data:`TREE_SQL`'s rows from the ORM, for databases other than PostgreSQL."""
+    objectives = list(
+        Objective.objects.filter(company=company, cycle=cycle, status__in=statuses)
+        .order_by("id")
+        .values_list(
+            "id", "parent_id", "department_id", "department__name", "owner_id", "owner__full_name",
+            "owner__email", "title", "status", "weight", "private", "progress",
+        )
+    )  # fmt: skip
+    depends: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
+    for from_id, to_id, to_private in (
+        Dependency.objects.filter(company=company, from_objective__cycle=cycle, from_objective__status__in=statuses)
+        .order_by("from_objective_id", "to_objective_id")
+        .values_list("from_objective_id", "to_objective_id", "to_objective__private")
+    ):
+        depends[from_id][1 if to_private else 0].append(to_id)
+    key_results: dict[int, list[tuple]] = defaultdict(list)
+    for kr in (
+        KeyResult.objects.filter(company=company, objective__cycle=cycle, objective__status__in=statuses)
+        .order_by("id")
+        .values_list(
+            "objective_id", "id", "title", "kind", "direction", "start_value", "target_value", "current_value",
+            "unit", "currency", "weight", "confidence", "progress", "last_checkin_at", "owner_id",
+        )
+    ):  # fmt: skip
+        key_results[kr[0]].append(
+            (*kr[1:5], _text(kr[5]), _text(kr[6]), _text(kr[7]), kr[8], kr[9], _text(kr[10]), *kr[11:])
+        )
+    rows: list[tuple] = []
+    no_key_result = (None,) * 14
+    for objective in objectives:
+        public, private = depends.get(objective[0], ([], []))
+        head = (*objective[:9], _text(objective[9]), *objective[10:], public or None, private or None)
+        rows.extend((*head, *kr) for kr in key_results.get(objective[0]) or [no_key_result])
+    return rows
+
+
 def alignment_tree(
     *,
     company: Company,
@@ -129,9 +185,7 @@ def alignment_tree(
     if include_drafts:
         statuses.append(ObjectiveStatus.DRAFT)
     sees_all_private = actor.can(Action.READ_PRIVATE)
-    with connection.cursor() as cursor:
-        cursor.execute(TREE_SQL, {"company": company.pk, "cycle": cycle.pk, "statuses": statuses})
-        rows = cursor.fetchall()
+    rows = tree_rows(company=company, cycle=cycle, statuses=statuses)
 
     nodes: dict[int, dict[str, Any]] = {}
     hidden: set[int] = set()
