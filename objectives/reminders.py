@@ -41,7 +41,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -243,13 +243,13 @@ def weekly_digest(
     }
     # Progress at the start of the week: from the last check-in before it (one query).
     before: dict[int, Any] = {}
-    for kr_id, value in (
-        CheckIn.objects.filter(company=company, key_result_id__in=list(key_results), created_at__lt=since)
-        .order_by("key_result_id", "-created_at", "-id")
-        .distinct("key_result_id")
-        .values_list("key_result_id", "value")
-    ):
-        before[kr_id] = value
+    earlier = CheckIn.objects.filter(
+        company=company, key_result_id__in=list(key_results), created_at__lt=since
+    ).order_by("key_result_id", "-created_at", "-id")
+    if connection.vendor == "postgresql":
+        earlier = earlier.distinct("key_result_id")  # DISTINCT ON; elsewhere the first row per key result wins
+    for kr_id, value in earlier.values_list("key_result_id", "value"):
+        before.setdefault(kr_id, value)
     checked_in = set(
         CheckIn.objects.filter(
             company=company, key_result_id__in=list(key_results), created_at__gte=since, created_at__lt=until
