@@ -166,6 +166,32 @@ def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) 
     return done
 
 
+def _settings_action(
+    request: HttpRequest,
+    kind: str,
+    target: Any,
+    action: str,
+    actions: dict[str, tuple[Callable[..., Any], str]],
+    section: str,
+    label: str,
+) -> HttpResponse:
+    """A settings row's button (activate a cycle, revoke an invitation…): call its service, flash, go back.
+
+    A missing row (or one of another company) and an unknown action are the same 404.
+    """
+    if target is None or action not in actions:
+        raise not_found(kind)
+    service, done = actions[action]
+    try:
+        service(company=request.company, actor=request.actor, **{kind: target})
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{label} {done}.")
+    return redirect(_settings_url(request, section))
+
+
 @require_POST
 @company_view
 def department_add(request: HttpRequest) -> HttpResponse:
@@ -225,18 +251,11 @@ def cycle_add(request: HttpRequest) -> HttpResponse:
 def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
-    services = {"activate": okr.cycle_activate, "close": okr.cycle_close}
-    if cycle is None or action not in services:
-        raise not_found("cycle")
-    try:
-        cycle = services[action](company=request.company, actor=request.actor, cycle=cycle)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        done = "activated" if action == "activate" else "closed; its final scores are stored"
-        messages.success(request, f"Cycle “{cycle.name}” {done}.")
-    return redirect(_settings_url(request, "cycles"))
+    actions = {
+        "activate": (okr.cycle_activate, "activated"),
+        "close": (okr.cycle_close, "closed; its final scores are stored"),
+    }
+    return _settings_action(request, "cycle", cycle, action, actions, "cycles", f"Cycle “{getattr(cycle, 'name', '')}”")
 
 
 # ---------------------------------------------------------------- invitations
@@ -260,18 +279,12 @@ def invitation_add(request: HttpRequest) -> HttpResponse:
 def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     invitation = Invitation.objects.filter(company=request.company, pk=invitation_id).first()
-    services = {"resend": company_services.invitation_resend, "revoke": company_services.invitation_revoke}
-    if invitation is None or action not in services:
-        raise not_found("invitation")
-    try:
-        services[action](company=request.company, actor=request.actor, invitation=invitation)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        done = "sent again with a new link" if action == "resend" else "withdrawn"
-        messages.success(request, f"Invitation of {invitation.email} {done}.")
-    return redirect(_settings_url(request, "invitations"))
+    actions = {
+        "resend": (company_services.invitation_resend, "sent again with a new link"),
+        "revoke": (company_services.invitation_revoke, "withdrawn"),
+    }
+    label = f"Invitation of {getattr(invitation, 'email', '')}"
+    return _settings_action(request, "invitation", invitation, action, actions, "invitations", label)
 
 
 # ---------------------------------------------------------------- API keys
