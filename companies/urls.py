@@ -9,7 +9,6 @@ urlpatterns = [
     path("members/<int:membership_id>/role/", views.member_role, name="member_role"),
     path("departments/", views.department_add, name="department_add"),
     path("departments/people/", views.department_person, name="department_person"),
-    path("members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path("invitations/", views.invitation_add, name="invitation_add"),
     path("invitations/<int:invitation_id>/<str:action>/", views.invitation_action, name="invitation_action"),
     path("api-keys/", views.api_key_add, name="api_key_add"),

@@ -7,10 +7,10 @@ from rest_framework.response import Response
 
 from alignment.api import urls as alignment_urls
 from companies.api import urls as companies_urls
+from companies.api.base import APIView
 from companies.api.views import MeView
 from departments.api import urls as departments_urls
 from objectives.api import urls as objectives_urls
-from okrhub.api import APIView
 from okrhub.errors import not_found
 
 

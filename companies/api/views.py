@@ -4,8 +4,8 @@ from rest_framework.response import Response
 
 from companies import selectors, services
 from companies.api import serializers as s
+from companies.api.base import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from companies.models import Company, CompanyAPIKey, Invitation, Membership
-from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
 

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from objectives.reminders import user_for_unsubscribe_token
+from notifications.reminders import user_for_unsubscribe_token
 
 
 @csrf_exempt

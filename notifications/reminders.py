@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from alignment.selectors import alignment_gaps, alignment_tree
 from companies.models import Company, Membership, Role, User
+from companies.tenancy import Actor
 from objectives.models import (
     CheckIn,
     Confidence,
@@ -61,7 +62,6 @@ from objectives.models import (
 )
 from objectives.progress import key_result_progress
 from okrhub.logs import log_event
-from okrhub.tenancy import Actor
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""Pages outside any company: sign-up, email confirmation, accepting an invitation.
+"""Joining and leaving: sign-up, email confirmation, accepting an invitation (pages outside any
+company), removing a member or leaving a company, and loading the first-run example cascade.
 
 The sign-up answers the same whether or not the address already has an
 account (the known address gets an email instead of a second account), so
@@ -16,10 +17,16 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from companies import services
-from companies.forms import AcceptInvitationForm, SignupForm
-from okrhub.errors import PermissionDenied
+from companies.forms import AcceptInvitationForm, ReassignForm, SignupForm
+from companies.models import Membership
+from companies.tenancy import company_view
+from companies.views import _settings_url
+from objectives import services as okr
+from okrhub.errors import PermissionDenied, not_found
+from okrhub.permissions import Action
 from okrhub.web import add_service_errors
+from onboarding import services
+from onboarding.demo import load_example_cascade
 
 #: Refused links: gone for good (expired, used, revoked) or never valid.
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}
@@ -138,3 +145,94 @@ def _refused(request: HttpRequest, refused: "services.InvitationRefused") -> Htt
         {"message": str(refused), "reason": refused.reason},
         status=REFUSAL_STATUS[refused.reason],
     )
+
+
+# ---------------------------------------------------------------- removal and leaving
+
+
+@company_view
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Confirm a removal and choose who takes over the person's objectives and key results."""
+    request.actor.require(Action.MANAGE_COMPANY)
+    membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
+    if membership is None:
+        raise not_found("member")
+    form = ReassignForm(
+        request.POST if request.method == "POST" else None,
+        company=request.company,
+        leaving=membership.user,
+        initial={"reassign_to": request.user.pk},
+    )
+    context = {
+        "membership": membership,
+        "form": form,
+        "owned": okr.owned_count(company=request.company, user_id=membership.user_id),
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = services.membership_remove(
+                company=request.company,
+                actor=request.actor,
+                membership=membership,
+                reassign_to=form.cleaned_data["reassign_to"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            new_owner = form.cleaned_data["reassign_to"]
+            messages.success(
+                request,
+                f"{membership.user.email} removed; {moved} objective{'s' if moved != 1 else ''} and key results "
+                f"now belong to {new_owner.display_name}.",
+            )
+            return redirect(_settings_url(request, "members"))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "companies/member_remove.html", context, status=status)
+
+
+@company_view
+def leave(request: HttpRequest) -> HttpResponse:
+    """A person leaves the company, handing what they own to a member they choose."""
+    owned = okr.owned_count(company=request.company, user_id=request.user.pk)
+    form = ReassignForm(
+        request.POST if request.method == "POST" else None, company=request.company, leaving=request.user
+    )
+    form.fields["reassign_to"].required = bool(owned)
+    is_last_admin = (
+        request.actor.is_admin
+        and not Membership.objects.filter(company=request.company, role="admin").exclude(user=request.user).exists()
+    )
+    context = {"form": form, "owned": owned, "is_last_admin": is_last_admin}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_leave(
+                company=request.company, actor=request.actor, reassign_to=form.cleaned_data["reassign_to"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"You left {request.company.name}.")
+            return redirect("home")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "companies/leave.html", context, status=status)
+
+
+# ---------------------------------------------------------------- first run
+
+
+@require_POST
+@company_view
+def example_load(request: HttpRequest) -> HttpResponse:
+    """Load DESIGN §1's cascade into this (empty) company, for its admin to edit or delete."""
+    try:
+        cycle = load_example_cascade(company=request.company, actor=request.actor)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("objectives:my_key_results", company_slug=request.company.slug)
+    messages.success(
+        request,
+        f"The example cascade is loaded into {cycle.name}: you own all of it. "
+        "Edit it, or archive what you do not need.",
+    )
+    return redirect("alignment:tree", company_slug=request.company.slug)
