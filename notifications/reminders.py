@@ -344,8 +344,8 @@ def _send_claimed(claim: PeriodicEmail, message: EmailMultiAlternatives) -> bool
 
 
 def _message(*, subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
-    text = render_to_string(f"objectives/emails/{template}.txt", context)
-    html = render_to_string(f"objectives/emails/{template}.html", context)
+    text = render_to_string(f"notifications/emails/{template}.txt", context)
+    html = render_to_string(f"notifications/emails/{template}.html", context)
     unsubscribe = context.get("unsubscribe_url")
     headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers if unsubscribe else None)

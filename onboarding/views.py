@@ -36,7 +36,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 @never_cache
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.OKRHUB_OPEN_SIGNUP:
-        return render(request, "companies/signup_closed.html", status=403)
+        return render(request, "onboarding/signup_closed.html", status=403)
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
@@ -53,7 +53,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     timezone=data["timezone"],
                 )
             except PermissionDenied:
-                return render(request, "companies/signup_closed.html", status=403)
+                return render(request, "onboarding/signup_closed.html", status=403)
             except ValidationError as error:
                 error_dict = getattr(error, "error_dict", None)
                 if error_dict and "slug" in error_dict:
@@ -64,12 +64,12 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 request.session["signup_email"] = data["email"]
                 return redirect("signup_sent")
-        return render(request, "companies/signup.html", {"form": form}, status=422)
-    return render(request, "companies/signup.html", {"form": SignupForm()})
+        return render(request, "onboarding/signup.html", {"form": form}, status=422)
+    return render(request, "onboarding/signup.html", {"form": SignupForm()})
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:
-    return render(request, "companies/signup_sent.html", {"email": request.session.get("signup_email", "")})
+    return render(request, "onboarding/signup_sent.html", {"email": request.session.get("signup_email", "")})
 
 
 @never_cache
@@ -77,7 +77,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
         user = services.email_verify(token=token)
     except ValidationError as error:
-        return render(request, "companies/verify_failed.html", {"message": error.messages[0]}, status=400)
+        return render(request, "onboarding/verify_failed.html", {"message": error.messages[0]}, status=400)
     messages.success(request, f"Thank you: {user.email} is confirmed. You can now invite your colleagues.")
     if request.user.is_authenticated and request.user.pk == user.pk:
         return redirect("home")
@@ -110,13 +110,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     form = AcceptInvitationForm(data) if user is None and not has_account else None
     context = {"invitation": invitation, "form": form, "has_account": has_account, "token": token}
     if request.method != "POST":
-        return render(request, "companies/invitation.html", context)
+        return render(request, "onboarding/invitation.html", context)
     if user is not None and user.email != invitation.email:
-        return render(request, "companies/invitation.html", context, status=403)
+        return render(request, "onboarding/invitation.html", context, status=403)
     if has_account and user is None:
         return redirect(f"{reverse('login')}?next={request.path}")
     if form is not None and not form.is_valid():
-        return render(request, "companies/invitation.html", context, status=422)
+        return render(request, "onboarding/invitation.html", context, status=422)
     try:
         invitation, membership = services.invitation_accept(
             token=token,
@@ -131,7 +131,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             form = AcceptInvitationForm(request.POST)
             form.is_valid()
         add_service_errors(form, error)
-        return render(request, "companies/invitation.html", {**context, "form": form}, status=422)
+        return render(request, "onboarding/invitation.html", {**context, "form": form}, status=422)
     if user is None:
         login(request, membership.user, backend=MODEL_BACKEND)
     messages.success(request, f"Welcome to {invitation.company.name}.")
@@ -141,7 +141,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 def _refused(request: HttpRequest, refused: "services.InvitationRefused") -> HttpResponse:
     return render(
         request,
-        "companies/invitation_refused.html",
+        "onboarding/invitation_refused.html",
         {"message": str(refused), "reason": refused.reason},
         status=REFUSAL_STATUS[refused.reason],
     )
@@ -187,7 +187,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
             )
             return redirect(_settings_url(request, "members"))
     status = 422 if request.method == "POST" else 200
-    return render(request, "companies/member_remove.html", context, status=status)
+    return render(request, "onboarding/member_remove.html", context, status=status)
 
 
 @company_view
@@ -214,7 +214,7 @@ def leave(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"You left {request.company.name}.")
             return redirect("home")
     status = 422 if request.method == "POST" else 200
-    return render(request, "companies/leave.html", context, status=status)
+    return render(request, "onboarding/leave.html", context, status=status)
 
 
 # ---------------------------------------------------------------- first run

@@ -122,14 +122,6 @@ class MemberDetailView(CompanyAPIView):
             ),
         )
 
-    def delete(self, request: Request, slug: str, pk: int) -> Response:
-        """Remove the member; what they own passes to the admin removing them (the pages let one choose)."""
-
-        def remove(membership: Membership) -> None:
-            services.membership_remove(company=self.company, actor=self.actor, membership=membership)
-
-        return self.guarded_write(request, remove)
-
 
 class InvitationListView(CompanyListAPIView):
     """Pending invitations (admins): neither accepted nor revoked; expired ones until replaced. Invite via members/."""

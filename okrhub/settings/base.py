@@ -284,7 +284,7 @@ CACHES = {
     )
 }
 
-# REST API v1 (okrhub/api.py holds the shared plumbing).
+# REST API v1 (companies/api/base.py holds the shared plumbing).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "companies.api.defaults.CompanyAPIKeyAuthentication",
