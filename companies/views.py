@@ -22,8 +22,6 @@ from companies.forms import (
     APIKeyForm,
     CompanySettingsForm,
     CycleForm,
-    DepartmentForm,
-    DepartmentPersonForm,
     InvitationForm,
     MemberRoleForm,
     ProfileForm,
@@ -31,7 +29,7 @@ from companies.forms import (
 from companies.models import CompanyAPIKey, Invitation, Membership
 from companies.selectors import api_key_list, invitation_list
 from companies.tenancy import company_view
-from departments import services as department_services
+from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department, DepartmentMembership
 from objectives import services as okr
 from objectives.models import Cycle
@@ -188,47 +186,6 @@ def _settings_action(
     else:
         messages.success(request, f"{label} {done}.")
     return redirect(_settings_url(request, section))
-
-
-@require_POST
-@company_view
-def department_add(request: HttpRequest) -> HttpResponse:
-    request.actor.require(Action.MANAGE_COMPANY)
-    return _settings_form_post(
-        request,
-        DepartmentForm(request.POST, company=request.company),
-        "department_form",
-        department_services.department_create,
-        _created(request, "departments", lambda department: f"Department “{department.name}” created."),
-    )
-
-
-@require_POST
-@company_view
-def department_person(request: HttpRequest) -> HttpResponse:
-    request.actor.require(Action.MANAGE_COMPANY)
-    form = DepartmentPersonForm(request.POST, company=request.company)
-    if form.is_valid():
-        department = form.cleaned_data["department"]
-        try:
-            department_services.department_member_set(
-                company=request.company,
-                actor=request.actor,
-                department=department,
-                user=form.cleaned_data["user"],
-                role=form.cleaned_data["role"] or None,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{department.name} updated.")
-            return redirect(_settings_url(request, "departments"))
-    return render(
-        request,
-        "companies/settings.html",
-        _settings_context(request, person_form=form),
-        status=422,
-    )
 
 
 @require_POST

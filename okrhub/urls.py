@@ -5,13 +5,16 @@ from django.urls import include, path
 from alignment import views as alignment_views
 from companies import urls as company_urls
 from companies import views as company_views
+from departments import views as department_views
 from notifications import views as notification_views
 from okrhub.health import healthz
 from onboarding import views as onboarding_views
 
-#: The settings pages, with the member removal (an onboarding page) under the same names.
+#: The settings pages, with their department forms and the member removal (an onboarding page) under the same names.
 company_settings_urls = [
     *company_urls.urlpatterns,
+    path("departments/", department_views.department_add, name="department_add"),
+    path("departments/people/", department_views.department_person, name="department_person"),
     path("members/<int:membership_id>/remove/", onboarding_views.member_remove, name="member_remove"),
 ]
 

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from companies.forms import AcceptInvitationForm, ReassignForm, SignupForm
 from companies.models import Membership
 from companies.tenancy import company_view
 from companies.views import _settings_url
@@ -27,6 +26,7 @@ from okrhub.permissions import Action
 from okrhub.web import add_service_errors
 from onboarding import services
 from onboarding.demo import load_example_cascade
+from onboarding.forms import AcceptInvitationForm, ReassignForm, SignupForm
 
 #: Refused links: gone for good (expired, used, revoked) or never valid.
 REFUSAL_STATUS = {"invalid": 404, "expired": 410, "used": 410, "revoked": 410}
