@@ -1,6 +1,6 @@
 """Every write to cycles, objectives, key results, check-ins and dependencies.
 
-Each service takes the company and the acting :class:`~okrhub.tenancy.Actor`
+Each service takes the company and the acting :class:`~companies.tenancy.Actor`
 explicitly, checks the permission matrix, validates (``full_clean`` plus the
 rules the database cannot check) and writes in one transaction. Objects of
 another company are refused as not found. Writes that change progress inputs
@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from companies.models import Company, FocusMode, Membership
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives import quality
 from objectives.models import (
@@ -36,7 +37,6 @@ from objectives.progress import key_result_progress
 from objectives.rollup import company_full_recompute, schedule_rollup
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
 

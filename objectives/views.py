@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from companies.tenancy import company_view
 from departments.models import Department
-from objectives import page_selectors as pages
 from objectives import quality
+from objectives import selectors as pages
 from objectives import services as okr
 from objectives.charts import progress_chart
 from objectives.forms import (
@@ -28,11 +29,11 @@ from objectives.forms import (
 )
 from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.selectors import choose_cycle
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
-from okrhub.web import add_service_errors, choose_cycle, int_or_none, redirect_after_post, render_invalid
+from okrhub.web import add_service_errors, int_or_none, redirect_after_post, render_invalid
 
 
 def _cycles(request: HttpRequest) -> list[Cycle]:
@@ -71,9 +72,7 @@ def _first_run(request: HttpRequest) -> dict | None:
     """The getting-started panel, for admins, until a department objective ladders up to another."""
     if not request.actor.is_admin:
         return None
-    from companies.selectors import first_run_state
-
-    state = first_run_state(company=request.company)
+    state = pages.first_run_state(company=request.company)
     return None if state["laddered"] else state
 
 
@@ -136,63 +135,6 @@ def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: 
         "objectives/my_key_results.html",
         {"cycles": cycles, "cycle": cycle, "objectives": objectives, "expected": None},
         status=status,
-    )
-
-
-# ---------------------------------------------------------------- departments
-
-
-@require_GET
-@company_view
-def departments(request: HttpRequest) -> HttpResponse:
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    return render(
-        request,
-        "objectives/departments.html",
-        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
-    )
-
-
-def _department(request: HttpRequest, slug: str) -> Department:
-    department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
-    if department is None:
-        raise not_found("department")
-    return department
-
-
-@require_GET
-@company_view
-def department(request: HttpRequest, department_slug: str) -> HttpResponse:
-    dept = _department(request, department_slug)
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    actor = request.actor
-    objectives = (
-        pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
-    )
-    for objective in objectives:
-        draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
-        objective.can_activate = (
-            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
-        )
-    limit = request.company.max_objectives_per_department
-    counted = sum(1 for o in objectives)
-    return render(
-        request,
-        "objectives/department.html",
-        {
-            "department": dept,
-            "cycles": cycles,
-            "cycle": cycle,
-            "objectives": objectives,
-            "can_draft": cycle is not None
-            and not cycle.is_closed
-            and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
-            "limit": limit,
-            "over_limit": counted > limit,
-        },
     )
 
 
@@ -670,7 +612,7 @@ def okr_import(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Imported {result.objectives} objectives and {result.key_results} key results."
                 )
-                return redirect("objectives:departments", company_slug=request.company.slug)
+                return redirect("departments:departments", company_slug=request.company.slug)
             # Show what was read, so the checked text is what a confirmation imports.
             form = ImportForm(initial={"csv_text": text})
     refused = request.method == "POST" and (result is None or bool(result.errors))

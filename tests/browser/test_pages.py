@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from companies.demo import DEMO_SLUG
 from objectives.models import KeyResult, Objective, ObjectiveStatus
+from onboarding.demo import DEMO_SLUG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,8 @@ from tests.factories import DepartmentFactory, DepartmentMembershipFactory, KeyR
 
 
 def url(name, team, *args):
-    return reverse(f"objectives:{name}", args=[team.company.slug, *args])
+    namespace = "departments" if name in ("departments", "department") else "objectives"
+    return reverse(f"{namespace}:{name}", args=[team.company.slug, *args])
 
 
 @pytest.fixture
