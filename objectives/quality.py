@@ -693,12 +693,16 @@ def classify_key_result(title: str, *, kind: str | None = None, unit: str | None
     return Assessment(True, reason, _suggestion(shape))
 
 
-def key_result_title_hints(title: str, *, kind: str | None = None, unit: str | None = None) -> list[Hint]:
+def key_result_title_hints(
+    title: str, *, kind: str | None = None, unit: str | None = None, field: str = "title"
+) -> list[Hint]:
     """Flag activity-style key results ("Send out 3 surveys", "Launch 5 campaigns").
 
     A key result should name a change in a measurable outcome ("Improve CSAT
     from 72 to 85"). :func:`classify_key_result` judges the title's shape; an
     activity gets a hint explaining why, with an outcome-style suggestion.
+    ``field`` names what the hint is about: the title on a key-result form,
+    ``key_results`` when an objective is activated.
     """
     assessment = classify_key_result(title, kind=kind, unit=unit)
     if not assessment.is_activity:
@@ -706,7 +710,7 @@ def key_result_title_hints(title: str, *, kind: str | None = None, unit: str | N
     return [
         Hint(
             code="activity_key_result",
-            field="title",
+            field=field,
             message=(
                 f"“{title.strip()}” describes an activity (an output), not the outcome it should cause: "
                 f"{assessment.reason}. Key results measure results: what changes for customers or the "
