@@ -8,6 +8,7 @@ without numbers, in every unit (counts, %, currency, time).
 
 import pytest
 
+from objectives import quality
 from objectives.quality import classify_key_result, key_result_title_hints
 
 ACTIVITIES = [
@@ -345,6 +346,15 @@ def test_the_issues_activity_examples_are_flagged_with_a_tailored_suggestion(tit
     assert hint.field == "title"
     assert f"“{title}” describes an activity" in hint.message
     assert hint.suggestion == suggestion
+
+
+def test_every_suggestion_is_itself_an_outcome():
+    """Taking the suggestion must make the hint go away."""
+    suggestions = {suggestion for _, suggestion in quality._OUTCOME_FOR_WORK}
+    suggestions |= set(quality._OUTCOME_FOR_METRIC.values()) | {quality._GENERIC_SUGGESTION}
+    suggestions |= {classify_key_result(title).suggestion for title in ACTIVITIES + HELD_OUT_ACTIVITIES}
+    for suggestion in suggestions:
+        assert not classify_key_result(suggestion).is_activity, suggestion
 
 
 def test_counted_work_is_named_in_the_reason():
