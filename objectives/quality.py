@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass
 #    tied to a metric word or a duration, e.g. "Deliver 99.9% uptime",
 #    "Have an eNPS of 40 or higher"); a number right after the verb counts
 #    work items ("Hire 3 SDRs", "Interview 20 customers") and so does
-#    "100% of <work items>". Otherwise it is work or a deliverable: activity.
+#    "100% of <work items>"; such a count decides even when a level follows
+#    ("Launch 5 campaigns that lift conversion by 10%" still counts campaigns).
+#    Otherwise it is work or a deliverable: activity.
 # 2. Change verb first ("increase", "grow", "reduce"…): an outcome, unless what
 #    grows is a count of work items ("Increase the number of blog posts…").
 # 3. Anything else: an outcome when it states a measurable level or names a
@@ -31,6 +33,11 @@ from dataclasses import asdict, dataclass
 # The key result's kind adds evidence: a currency amount is a result; a
 # milestone with a work title is an output, and the reason says so. A unit
 # that names work items ("calls", "posts") counts work like a number does.
+#
+# The suggestion comes from the work counted ("5 campaigns" → qualified leads),
+# else a metric the title already names ("weekly churn reviews" → churn), else
+# what the verb makes ("Build the data warehouse" → its adoption), else a
+# generic "Increase <the metric…> from X to Y". Every suggestion passes the check.
 
 WORK_VERBS = frozenset(
     [
