@@ -454,7 +454,12 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
             "invalid_transition",
         )
     if status == ObjectiveStatus.ACTIVE and objective.status == ObjectiveStatus.DRAFT:
-        objective.hints = []
+        # Going live is the last chance to reword activity-style key results: repeat their hints.
+        objective.hints = [
+            hint
+            for kr in KeyResult.objects.filter(company=company, objective=objective).order_by("pk")
+            for hint in quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit, field="key_results")
+        ]
         _focus_check(
             company,
             cycle_id=objective.cycle_id,
@@ -589,7 +594,7 @@ def key_result_create(
     )
     _normalise_key_result(kr)
     kr.full_clean(exclude=["objective", "company"])
-    hints = quality.key_result_title_hints(title)
+    hints = quality.key_result_title_hints(title, kind=kind, unit=kr.unit)
     _enforce_focus(
         company,
         quality.focus_hint(
@@ -635,7 +640,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
     kr.save()
     if (kr.progress, kr.weight) != old:
         schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
-    kr.hints = quality.key_result_title_hints(kr.title)
+    kr.hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
     return kr
 
 

@@ -243,7 +243,8 @@ def _objective_form_context(request, form: ObjectiveForm, objective: Objective |
 def _flash_hints(request, obj, done: str) -> None:
     messages.success(request, f"{done}.")
     for hint in getattr(obj, "hints", []):
-        messages.warning(request, hint.message)
+        suggestion = f" Try an outcome instead: “{hint.suggestion}”." if hint.suggestion else ""
+        messages.warning(request, hint.message + suggestion)
 
 
 @company_view
@@ -408,6 +409,14 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if request.method == "POST" and "use_suggestion" in request.POST:
+        # "Use this suggestion": show the form again with the suggested title, saving nothing.
+        fields = KeyResultForm.base_fields
+        initial = {name: request.POST[name] for name in fields if name in request.POST}
+        initial["title"] = request.POST["use_suggestion"][: fields["title"].max_length]
+        form = KeyResultForm(company=company, initial=initial)
+        context = _key_result_form_context(request, form, objective, kr) | {"focus_title": True}
+        return render(request, "objectives/key_result_form.html", context)
     if request.method == "POST":
         form = KeyResultForm(request.POST, company=company)
         if form.is_valid():
@@ -443,17 +452,22 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
                 "owner",
             )
         }
+    if request.GET.get("title", "").strip():  # "Use this suggestion" from a page that shows the saved hint
+        initial["title"] = request.GET["title"].strip()[: KeyResultForm.base_fields["title"].max_length]
     form = KeyResultForm(company=company, initial=initial)
     return render(request, "objectives/key_result_form.html", _key_result_form_context(request, form, objective, kr))
 
 
 def _key_result_form_context(request, form, objective, kr) -> dict:
-    title = form.data.get("title", "") if form.is_bound else (kr.title if kr else "")
+    source = form.data if form.is_bound else form.initial
     return {
         "form": form,
         "objective": objective,
         "key_result": kr,
-        "hints": _key_result_hints(request, objective, title, kr),
+        "offer_fill": True,
+        "hints": _key_result_hints(
+            request, objective, source.get("title") or "", kr, kind=source.get("kind"), unit=source.get("unit")
+        ),
     }
 
 
@@ -506,8 +520,10 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- live hints and the parent picker
 
 
-def _key_result_hints(request, objective: Objective | None, title: str, kr: KeyResult | None) -> list[dict]:
-    hints = [h.as_dict() for h in quality.key_result_title_hints(title)] if title.strip() else []
+def _key_result_hints(
+    request, objective: Objective | None, title: str, kr: KeyResult | None, *, kind=None, unit=None
+) -> list[dict]:
+    hints = [h.as_dict() for h in quality.key_result_title_hints(title, kind=kind, unit=unit)]
     if objective is not None and kr is None:
         count = KeyResult.objects.filter(company=request.company, objective=objective).count()
         hint = quality.focus_hint(
@@ -547,8 +563,10 @@ def key_result_hints(request: HttpRequest) -> HttpResponse:
         objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
     kr_id = int_or_none(request.GET.get("key_result"))
     kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
-    hints = _key_result_hints(request, objective, request.GET.get("title", ""), kr)
-    return render(request, "objectives/key_result_form.html#hints", {"hints": hints})
+    hints = _key_result_hints(
+        request, objective, request.GET.get("title", ""), kr, kind=request.GET.get("kind"), unit=request.GET.get("unit")
+    )
+    return render(request, "objectives/key_result_form.html#hints", {"hints": hints, "offer_fill": True})
 
 
 @require_GET

@@ -6,10 +6,12 @@ from django import forms, template
 from django.conf import settings
 from django.forms import BoundField
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from companies.models import Membership
+from objectives import quality
 from objectives.models import Confidence, ObjectiveStatus
 
 register = template.Library()
@@ -161,3 +163,19 @@ def transition_label(value: str, current: str = "") -> str:
     if value == "active" and current in ("closed", "archived"):
         return "Reopen"
     return TRANSITION_LABELS.get(value, value)
+
+
+@register.inclusion_tag("components/hints.html", takes_context=True)
+def outcome_hint(context, kr, can_edit: bool = False) -> dict:
+    """The outcome check's hint on a saved key result, for as long as its title reads as an activity.
+
+    People who may edit get "Use this suggestion": the edit form with the suggested title filled in.
+    """
+    hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
+    fill_url = None
+    if hints and can_edit:
+        fill_url = reverse(
+            "objectives:key_result_edit",
+            kwargs={"company_slug": context["request"].company.slug, "key_result_id": kr.pk},
+        )
+    return {"hints": hints, "fill_url": fill_url}
