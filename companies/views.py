@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -38,12 +38,12 @@ from objectives import services as okr
 from objectives.models import Cycle
 from okrhub.errors import not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
+from okrhub.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from okrhub.web import add_service_errors
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """A person's name and reminder choice; their companies (each with a way to leave) come from the header's list."""
     user = request.user
     if request.method == "POST":
@@ -61,12 +61,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "companies/profile.html", {"form": form})
 
 
-def _settings_url(request: HttpRequest, anchor: str = "") -> str:
+def _settings_url(request: TenantRequest, anchor: str = "") -> str:
     url = reverse("companies:settings", args=[request.company.slug])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _settings_context(request: HttpRequest, **forms) -> dict:
+def _settings_context(request: TenantRequest, **forms) -> dict:
     company = request.company
     memberships = list(Membership.objects.filter(company=company).select_related("user").order_by("user__email"))
     departments = list(
@@ -99,7 +99,7 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
 
 
 @company_view
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     if request.method == "POST":
         form = CompanySettingsForm.for_company(request.company, request.POST)
@@ -119,7 +119,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
     if membership is None:
@@ -141,7 +141,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _settings_form_post(
-    request: HttpRequest,
+    request: TenantRequest,
     form: Any,
     form_name: str,
     write: Callable[..., Any],
@@ -158,7 +158,7 @@ def _settings_form_post(
     return render(request, "companies/settings.html", _settings_context(request, **{form_name: form}), status=422)
 
 
-def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
+def _created(request: TenantRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
     def done(result: Any) -> HttpResponse:
         messages.success(request, message(result))
         return redirect(_settings_url(request, section))
@@ -167,7 +167,7 @@ def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) 
 
 
 def _settings_action(
-    request: HttpRequest,
+    request: TenantRequest,
     kind: str,
     target: Any,
     action: str,
@@ -194,7 +194,7 @@ def _settings_action(
 
 @require_POST
 @company_view
-def department_add(request: HttpRequest) -> HttpResponse:
+def department_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -207,7 +207,7 @@ def department_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def department_person(request: HttpRequest) -> HttpResponse:
+def department_person(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     form = DepartmentPersonForm(request.POST, company=request.company)
     if form.is_valid():
@@ -235,7 +235,7 @@ def department_person(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def cycle_add(request: HttpRequest) -> HttpResponse:
+def cycle_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -248,7 +248,7 @@ def cycle_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
+def cycle_action(request: TenantRequest, cycle_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
     actions = {
@@ -263,7 +263,7 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
 
 @require_POST
 @company_view
-def invitation_add(request: HttpRequest) -> HttpResponse:
+def invitation_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -276,7 +276,7 @@ def invitation_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> HttpResponse:
+def invitation_action(request: TenantRequest, invitation_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     invitation = Invitation.objects.filter(company=request.company, pk=invitation_id).first()
     actions = {
@@ -292,7 +292,7 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
 
 @require_POST
 @company_view
-def api_key_add(request: HttpRequest) -> HttpResponse:
+def api_key_add(request: TenantRequest) -> HttpResponse:
     """Create a key and show its secret on this response only: it is stored hashed, never shown again."""
     request.actor.require(Action.MANAGE_COMPANY)
 
@@ -309,7 +309,7 @@ def api_key_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+def api_key_revoke(request: TenantRequest, prefix: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     key = CompanyAPIKey.objects.filter(company=request.company, prefix=prefix).first()
     if key is None:
@@ -323,7 +323,7 @@ def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
 
 
 @company_view
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: TenantRequest, membership_id: int) -> HttpResponse:
     """Confirm a removal and choose who takes over the person's objectives and key results."""
     request.actor.require(Action.MANAGE_COMPANY)
     membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
@@ -363,7 +363,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @company_view
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: TenantRequest) -> HttpResponse:
     """A person leaves the company, handing what they own to a member they choose."""
     owned = okr.owned_count(company=request.company, user_id=request.user.pk)
     form = ReassignForm(
@@ -394,7 +394,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def example_load(request: HttpRequest) -> HttpResponse:
+def example_load(request: TenantRequest) -> HttpResponse:
     """Load DESIGN §1's cascade into this (empty) company, for its admin to edit or delete."""
     try:
         cycle = load_example_cascade(company=request.company, actor=request.actor)

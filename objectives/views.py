@@ -8,7 +8,7 @@ fragment they target back, with 422 when the form has errors.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -31,11 +31,11 @@ from objectives.models import Cycle, Dependency, KeyResult, Objective, Objective
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
+from okrhub.tenancy import TenantRequest, company_view
 from okrhub.web import add_service_errors, choose_cycle, int_or_none, redirect_after_post, render_invalid
 
 
-def _cycles(request: HttpRequest) -> list[Cycle]:
+def _cycles(request: TenantRequest) -> list[Cycle]:
     return list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
 
 
@@ -44,7 +44,7 @@ def _cycles(request: HttpRequest) -> list[Cycle]:
 
 @require_GET
 @company_view
-def my_key_results(request: HttpRequest) -> HttpResponse:
+def my_key_results(request: TenantRequest) -> HttpResponse:
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
     objectives = pages.my_key_results(company=request.company, actor=request.actor, cycle=cycle) if cycle else []
@@ -67,7 +67,7 @@ def my_key_results(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _first_run(request: HttpRequest) -> dict | None:
+def _first_run(request: TenantRequest) -> dict | None:
     """The getting-started panel, for admins, until a department objective ladders up to another."""
     if not request.actor.is_admin:
         return None
@@ -79,7 +79,7 @@ def _first_run(request: HttpRequest) -> dict | None:
 
 @require_POST
 @company_view
-def check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
     company, actor = request.company, request.actor
     kr = KeyResult.objects.filter(company=company, pk=key_result_id).select_related("objective__department").first()
     if kr is None or not pages.can_read(actor, kr.objective):
@@ -144,7 +144,7 @@ def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: 
 
 @require_GET
 @company_view
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: TenantRequest) -> HttpResponse:
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
     return render(
@@ -154,7 +154,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _department(request: HttpRequest, slug: str) -> Department:
+def _department(request: TenantRequest, slug: str) -> Department:
     department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
     if department is None:
         raise not_found("department")
@@ -163,7 +163,7 @@ def _department(request: HttpRequest, slug: str) -> Department:
 
 @require_GET
 @company_view
-def department(request: HttpRequest, department_slug: str) -> HttpResponse:
+def department(request: TenantRequest, department_slug: str) -> HttpResponse:
     dept = _department(request, department_slug)
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
@@ -199,7 +199,7 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
 # ---------------------------------------------------------------- objectives
 
 
-def _draftable_departments(request: HttpRequest):
+def _draftable_departments(request: TenantRequest):
     """Departments the actor may draft in; admins and leaders see every department."""
     actor = request.actor
     qs = Department.objects.filter(company=request.company).order_by("name")
@@ -210,7 +210,7 @@ def _draftable_departments(request: HttpRequest):
     )
 
 
-def _objective_or_404(request: HttpRequest, objective_id: int) -> Objective:
+def _objective_or_404(request: TenantRequest, objective_id: int) -> Objective:
     objective = (
         Objective.objects.filter(company=request.company, pk=objective_id)
         .select_related("cycle", "department", "parent")
@@ -226,7 +226,7 @@ def _objective_back_url(request, objective: Objective) -> str:
 
 
 @company_view
-def objective_create(request: HttpRequest) -> HttpResponse:
+def objective_create(request: TenantRequest) -> HttpResponse:
     company, actor = request.company, request.actor
     departments_qs = _draftable_departments(request)
     can_company_level = actor.can(Action.DRAFT_OBJECTIVE)
@@ -305,7 +305,7 @@ def _flash_hints(request, obj, done: str) -> None:
 
 
 @company_view
-def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
     company, actor = request.company, request.actor
     objective = _objective_or_404(request, objective_id)
     if not pages.can_edit_objective(actor, objective):
@@ -346,7 +346,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_POST
 @company_view
-def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_status(request: TenantRequest, objective_id: int) -> HttpResponse:
     """Activate a draft, close, archive or reopen (plain POST; the buttons live on several pages)."""
     objective = _objective_or_404(request, objective_id)
     status = request.POST.get("status", "")
@@ -363,7 +363,7 @@ def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
     return redirect(_safe_next(request) or _objective_back_url(request, objective))
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def _safe_next(request: TenantRequest) -> str | None:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next") or ""
@@ -374,7 +374,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 @require_GET
 @company_view
-def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
     data = pages.objective_detail(company=request.company, actor=request.actor, objective_id=objective_id)
     if data is None:
         raise not_found("objective")
@@ -408,7 +408,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_POST
 @company_view
-def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
+def dependency_add(request: TenantRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     form = DependencyForm(request.POST, company=request.company, objective=objective)
     if form.is_valid():
@@ -434,7 +434,7 @@ def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_POST
 @company_view
-def dependency_remove(request: HttpRequest, objective_id: int, dependency_id: int) -> HttpResponse:
+def dependency_remove(request: TenantRequest, objective_id: int, dependency_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     dependency = (
         Dependency.objects.filter(company=request.company, pk=dependency_id, from_objective=objective)
@@ -451,7 +451,7 @@ def dependency_remove(request: HttpRequest, objective_id: int, dependency_id: in
 # ---------------------------------------------------------------- key results
 
 
-def _key_result_or_404(request: HttpRequest, key_result_id: int) -> KeyResult:
+def _key_result_or_404(request: TenantRequest, key_result_id: int) -> KeyResult:
     kr = (
         KeyResult.objects.filter(company=request.company, pk=key_result_id)
         .select_related("objective__cycle", "objective__department")
@@ -462,7 +462,7 @@ def _key_result_or_404(request: HttpRequest, key_result_id: int) -> KeyResult:
     return kr
 
 
-def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyResult | None) -> HttpResponse:
+def _key_result_form_view(request: TenantRequest, objective: Objective, kr: KeyResult | None) -> HttpResponse:
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
@@ -516,19 +516,19 @@ def _key_result_form_context(request, form, objective, kr) -> dict:
 
 
 @company_view
-def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
+def key_result_create(request: TenantRequest, objective_id: int) -> HttpResponse:
     return _key_result_form_view(request, _objective_or_404(request, objective_id), None)
 
 
 @company_view
-def key_result_edit(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_edit(request: TenantRequest, key_result_id: int) -> HttpResponse:
     kr = _key_result_or_404(request, key_result_id)
     return _key_result_form_view(request, kr.objective, kr)
 
 
 @require_POST
 @company_view
-def key_result_delete(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_delete(request: TenantRequest, key_result_id: int) -> HttpResponse:
     kr = _key_result_or_404(request, key_result_id)
     try:
         okr.key_result_delete(company=request.company, actor=request.actor, key_result=kr)
@@ -542,7 +542,7 @@ def key_result_delete(request: HttpRequest, key_result_id: int) -> HttpResponse:
 
 @require_GET
 @company_view
-def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_detail(request: TenantRequest, key_result_id: int) -> HttpResponse:
     data = pages.key_result_detail(company=request.company, actor=request.actor, key_result_id=key_result_id)
     if data is None:
         raise not_found("key result")
@@ -598,7 +598,7 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
 
 @require_GET
 @company_view
-def key_result_hints(request: HttpRequest) -> HttpResponse:
+def key_result_hints(request: TenantRequest) -> HttpResponse:
     objective = None
     objective_id = int_or_none(request.GET.get("objective"))
     if objective_id is not None:
@@ -611,7 +611,7 @@ def key_result_hints(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_view
-def objective_hints(request: HttpRequest) -> HttpResponse:
+def objective_hints(request: TenantRequest) -> HttpResponse:
     objective_id = int_or_none(request.GET.get("objective"))
     objective = Objective.objects.filter(company=request.company, pk=objective_id).first() if objective_id else None
     department_id = int_or_none(request.GET.get("department"))
@@ -629,7 +629,7 @@ def objective_hints(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_view
-def parent_options(request: HttpRequest) -> HttpResponse:
+def parent_options(request: TenantRequest) -> HttpResponse:
     """The parent picker's options for a search, keeping the current choice selectable."""
     company = request.company
     objective_id = int_or_none(request.GET.get("objective"))
@@ -655,7 +655,7 @@ def parent_options(request: HttpRequest) -> HttpResponse:
 
 
 @company_view
-def okr_import(request: HttpRequest) -> HttpResponse:
+def okr_import(request: TenantRequest) -> HttpResponse:
     """Check a CSV of objectives and key results (nothing changes), then import it (admins)."""
     request.actor.require(Action.MANAGE_COMPANY)
     result = None

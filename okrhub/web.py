@@ -10,12 +10,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
 
 from objectives.models import Cycle, CycleStatus
 from okrhub.errors import not_found
+from okrhub.tenancy import HtmxRequest, TenantRequest
 
 #: Status of a form re-rendered with errors (htmx swaps it: see static/js/okrhub.js).
 UNPROCESSABLE = 422
@@ -31,7 +32,7 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def render_invalid(
-    request: HttpRequest,
+    request: HtmxRequest,
     template: str,
     context: dict[str, Any],
     *,
@@ -68,7 +69,7 @@ def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
     return cycles[0] if cycles else None
 
 
-def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
+def choose_cycle(request: TenantRequest, cycles: list[Cycle]) -> Cycle | None:
     """The ``?cycle=`` of the request among the company's cycles (404 if foreign), or the current one."""
     cycle_id = int_or_none(request.GET.get("cycle"))
     if cycle_id is not None:
@@ -79,7 +80,7 @@ def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
     return current_cycle(cycles, request.company.local_today())
 
 
-def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+def redirect_after_post(request: HtmxRequest, url: str) -> HttpResponse:
     """Post/redirect/get for plain forms; a full-page client redirect for htmx (so flash messages show)."""
     if request.htmx:
         return HttpResponseClientRedirect(url)
