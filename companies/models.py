@@ -90,7 +90,7 @@ class Company(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
-    def local_today(self):
+    def local_today(self) -> datetime.date:
         return dj_timezone.localdate(timezone=self.tzinfo)
 
 

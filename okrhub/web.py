@@ -5,6 +5,7 @@ shows each message next to its field, and a message about a field the form
 does not have (``cycle``, ``key_result``…) above the form.
 """
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -57,7 +58,7 @@ def int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
+def current_cycle(cycles: Iterable[Cycle], today: datetime.date) -> Cycle | None:
     """The cycle a page shows by default: the active one running today, else the latest active, else the latest."""
     cycles = list(cycles)
     active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
