@@ -1,5 +1,7 @@
 """Reads of company members, invitations and API keys, each from one query."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from companies.models import Company, CompanyAPIKey, Invitation, Membership
@@ -25,7 +27,7 @@ def invitation_list(*, company: Company, pending_only: bool = True) -> QuerySet[
     return invitations.order_by("-created_at", "-pk")
 
 
-def first_run_state(*, company: Company) -> dict:
+def first_run_state(*, company: Company) -> dict[str, Any]:
     """How far an admin is in building the first cascade (two queries), for the empty company's home.
 
     ``objectives`` counts every objective; ``company_objective`` is the first

@@ -583,7 +583,7 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
         count = (
             Objective.objects.filter(company=company, cycle_id=cycle_id, department_id=department_id)
             .exclude(status=ObjectiveStatus.ARCHIVED)
-            .exclude(pk=objective.pk if objective else None)
+            .exclude(pk=objective.pk if objective else None)  # type: ignore[misc]  # pk=None excludes nothing
             .count()
         )
         what = "objectives in this department" if department_id else "company-level objectives"
