@@ -8,7 +8,7 @@ query; the page's levels (:func:`alignment_branch`) from a few flat
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Q
@@ -312,7 +312,7 @@ def alignment_tree(
     }
 
 
-def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str, list[Mapping[str, Any]]]:
+def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str, list[dict[str, Any]]]:
     """DESIGN §1 "no disconnected goals", from three queries.
 
     - department objectives with no parent;
@@ -321,20 +321,24 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
     """
     rows = visible_objectives(
         actor=actor,
-        rows=list(
-            Objective.objects.filter(company=company, cycle=cycle)
-            .exclude(status=ObjectiveStatus.ARCHIVED)
-            .order_by("id")
-            .values(
-                "id",
-                "title",
-                "department_id",
-                "department__name",
-                "parent_id",
-                "status",
-                "private",
-                "owner_id",
-            )
+        # Plain dicts: the API renames a column in them (alignment/api/views.py).
+        rows=cast(
+            list[dict[str, Any]],
+            list(
+                Objective.objects.filter(company=company, cycle=cycle)
+                .exclude(status=ObjectiveStatus.ARCHIVED)
+                .order_by("id")
+                .values(
+                    "id",
+                    "title",
+                    "department_id",
+                    "department__name",
+                    "parent_id",
+                    "status",
+                    "private",
+                    "owner_id",
+                )
+            ),
         ),
     )
     supported = set(

@@ -1,5 +1,8 @@
 """The leaders' alignment tree (lazy, one level per request) and the alignment gaps report."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -37,7 +40,7 @@ def _link_nodes(request: TenantRequest, nodes: list[dict]) -> None:
         node["children_url"] = f"{children_prefix}/{node['id']}/{children_suffix}"
 
 
-def _filters(request: TenantRequest) -> tuple[list[Cycle], Cycle | None, list[dict], int | None]:
+def _filters(request: TenantRequest) -> tuple[list[Cycle], Cycle | None, Sequence[Mapping[str, Any]], int | None]:
     company = request.company
     cycles = list(Cycle.objects.filter(company=company).order_by("-start_date"))
     cycle = choose_cycle(request, cycles)

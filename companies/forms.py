@@ -1,6 +1,7 @@
 """Forms of the profile and company settings pages. Services validate and write."""
 
 import zoneinfo
+from typing import cast
 
 from django import forms
 
@@ -59,7 +60,8 @@ class DepartmentForm(PageForm):
 
     def __init__(self, *args, company: Company, **kwargs):
         super().__init__(*args, prefix="department", **kwargs)
-        self.fields["parent"].queryset = Department.objects.filter(company=company).order_by("name")
+        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent.queryset = Department.objects.filter(company=company).order_by("name")
 
 
 class DepartmentPersonForm(PageForm):
@@ -74,9 +76,11 @@ class DepartmentPersonForm(PageForm):
 
     def __init__(self, *args, company: Company, **kwargs):
         super().__init__(*args, prefix="person", **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(company=company).order_by("name")
-        self.fields["user"].queryset = User.objects.filter(memberships__company=company).order_by("full_name", "email")
-        self.fields["user"].label_from_instance = lambda u: u.full_name or u.email
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = Department.objects.filter(company=company).order_by("name")
+        user = cast(forms.ModelChoiceField, self.fields["user"])
+        user.queryset = User.objects.filter(memberships__company=company).order_by("full_name", "email")
+        user.label_from_instance = lambda u: u.full_name or u.email  # type: ignore[method-assign, assignment]  # per instance
 
 
 class CycleForm(PageForm):
@@ -125,10 +129,11 @@ class InvitationForm(PageForm):
 
     def __init__(self, *args, company: Company, departments=None, **kwargs):
         super().__init__(*args, prefix="invite", **kwargs)
-        self.fields["departments"].queryset = Department.objects.filter(company=company).order_by("name")
+        field = cast(forms.ModelMultipleChoiceField, self.fields["departments"])
+        field.queryset = Department.objects.filter(company=company).order_by("name")
         if departments is not None:
             # The page has the departments already: render from them without another query.
-            self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
+            field.choices = [(d.pk, d.name) for d in departments]
 
 
 class AcceptInvitationForm(PageForm):
@@ -150,11 +155,11 @@ class ReassignForm(PageForm):
 
     def __init__(self, *args, company: Company, leaving: User, label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["reassign_to"]
+        field = cast(forms.ModelChoiceField, self.fields["reassign_to"])
         field.queryset = (
             User.objects.filter(memberships__company=company).exclude(pk=leaving.pk).order_by("full_name", "email")
         )
-        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email
+        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email  # type: ignore[method-assign, assignment]
         if label:
             field.label = label
 

@@ -78,7 +78,7 @@ def _settings_context(request: TenantRequest, **forms) -> dict:
         )
         .order_by("name")
     )
-    people = {}
+    people: dict[int, list[DepartmentMembership]] = {}
     for dm in DepartmentMembership.objects.filter(company=company).select_related("user").order_by("user__email"):
         people.setdefault(dm.department_id, []).append(dm)
     for department in departments:

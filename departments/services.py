@@ -1,6 +1,6 @@
 """Writes for departments and their leads and members."""
 
-from typing import Any
+from typing import Any, overload
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -90,6 +90,14 @@ def department_update(
     return department
 
 
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: str = ...
+) -> DepartmentMembership: ...
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: None
+) -> None: ...
 @transaction.atomic
 def department_member_set(
     *,

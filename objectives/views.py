@@ -28,6 +28,7 @@ from objectives.forms import (
 )
 from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.progress import is_behind_pace
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
@@ -115,7 +116,7 @@ def _checkin_row(request, kr: KeyResult, form: CheckInForm, *, status: int = 200
     kr.form = form
     objective = kr.objective
     objective.expected = expected
-    objective.behind_pace = pages.is_behind_pace(objective.progress, expected)
+    objective.behind_pace = is_behind_pace(objective.progress, expected)
     context = {"kr": kr, "objective": objective, "just_checked_in": just_checked_in, "oob": True}
     if not request.htmx:
         # Without JavaScript an invalid check-in re-renders the whole page with the errors in its row.
@@ -171,11 +172,12 @@ def department(request: TenantRequest, department_slug: str) -> HttpResponse:
     objectives = (
         pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
     )
+    cycle_closed = cycle is not None and cycle.is_closed
     for objective in objectives:
         draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
+        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle_closed
         objective.can_activate = (
-            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
+            draft and not cycle_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )
     limit = request.company.max_objectives_per_department
     counted = sum(1 for o in objectives)
@@ -428,7 +430,7 @@ def dependency_add(request: TenantRequest, objective_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_DEPENDENCY, department_id=objective.department_id)
     for field, errors in form.errors.items():
         for message in errors:
-            messages.error(request, message if field == "__all__" else f"{form.fields[field].label}: {message}")
+            messages.error(request, str(message) if field == "__all__" else f"{form.fields[field].label}: {message}")
     return redirect(_objective_back_url(request, objective))
 
 

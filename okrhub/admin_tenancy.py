@@ -54,7 +54,8 @@ def tenant_filter(model: type[Model], queryset: QuerySet[Any], request: HttpRequ
 class TenantAdminMixin:
     """Mix into every ModelAdmin and inline of a tenant-owned (or tenant-linked) model."""
 
-    model: type[Model]
+    model: Any  # the model class, set by ModelAdmin (type[Model], or narrower in a library's admin)
+
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return tenant_filter(self.model, super().get_queryset(request), request)  # type: ignore[misc]
