@@ -56,7 +56,6 @@ class TenantAdminMixin:
 
     model: Any  # the model class, set by ModelAdmin (type[Model], or narrower in a library's admin)
 
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return tenant_filter(self.model, super().get_queryset(request), request)  # type: ignore[misc]
 
