@@ -5,6 +5,8 @@ account (the known address gets an email instead of a second account), so
 the page never tells a stranger who uses OKRHub.
 """
 
+from typing import TypeGuard
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,7 +20,9 @@ from django.views.decorators.http import require_POST
 
 from companies import services
 from companies.forms import AcceptInvitationForm, SignupForm
+from companies.models import User
 from okrhub.errors import PermissionDenied
+from okrhub.tenancy import AuthenticatedRequest
 from okrhub.web import add_service_errors
 
 #: Refused links: gone for good (expired, used, revoked) or never valid.
@@ -80,14 +84,15 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def verify_email_resend(request: HttpRequest) -> HttpResponse:
+def verify_email_resend(request: AuthenticatedRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
     messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
-    return redirect(request.POST.get("next") if _local(request.POST.get("next")) else "home")
+    next_url = request.POST.get("next")
+    return redirect(next_url if _local(next_url) else "home")
 
 
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+def _local(url: str | None) -> TypeGuard[str]:
+    return url is not None and url.startswith("/") and not url.startswith("//")
 
 
 @never_cache
@@ -98,7 +103,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except services.InvitationRefused as refused:
         return _refused(request, refused)
     user = request.user if request.user.is_authenticated else None
-    has_account = user is not None or services.User.objects.filter(email=invitation.email).exists()
+    has_account = user is not None or User.objects.filter(email=invitation.email).exists()
     data = request.POST if request.method == "POST" else None
     form = AcceptInvitationForm(data) if user is None and not has_account else None
     context = {"invitation": invitation, "form": form, "has_account": has_account, "token": token}

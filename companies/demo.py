@@ -74,7 +74,7 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         return Demo(existing, users, created=False)
 
     company = company_services.company_create(name="Northwind (demo)", slug=slug, timezone="Europe/Berlin")
-    users: dict[str, User] = {}
+    users = {}
     departments = {}
     for name in ("Sales", "Marketing", "Product"):
         departments[name] = department_services.department_create(company=company, actor=None, name=name)
