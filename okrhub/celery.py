@@ -16,6 +16,9 @@ import time
 from typing import Any
 
 from celery import Celery, signals
+from django.conf import settings
+
+from okrhub.logs import log_event
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrhub.settings.local")
 
@@ -30,15 +33,11 @@ _started: dict[str, float] = {}
 @signals.setup_logging.connect
 def _keep_django_logging(**_: object) -> None:
     """Django has configured logging from settings.LOGGING; Celery leaves it alone."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 
 @signals.worker_ready.connect
 def _worker_ready(sender: Any = None, **_: object) -> None:
-    from okrhub.logs import log_event
-
     log_event(log, "worker.ready", hostname=getattr(sender, "hostname", ""), pid=os.getpid())
 
 
@@ -50,8 +49,6 @@ def _task_started(task_id: str | None = None, **_: object) -> None:
 
 @signals.task_postrun.connect
 def _task_done(task_id: Any = None, task: Any = None, state: str | None = None, **_: object) -> None:
-    from okrhub.logs import log_event
-
     started = _started.pop(task_id, None)
     if task is None or task.request.is_eager:
         return

@@ -4,6 +4,7 @@ from typing import NotRequired, TypedDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department
 from objectives.models import (
@@ -20,7 +21,6 @@ from objectives.models import (
 )
 from objectives.progress import expected_progress, is_behind_pace
 from objectives.selectors import visible_objectives_q
-from okrhub.api import CompanyPrimaryKeyField
 
 
 class _DecimalOptions(TypedDict):

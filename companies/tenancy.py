@@ -13,12 +13,12 @@ from typing import Any, Concatenate, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django_htmx.middleware import HtmxDetails
 
 from companies.models import Company, Membership, Role, User
-from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action, Facts, is_allowed
+from okrhub.roles import DepartmentRole
+from okrhub.web import HtmxRequest
 
 _ROLE_STRENGTH: dict[str | None, int] = {DepartmentRole.MEMBER: 1, DepartmentRole.LEAD: 2}
 
@@ -40,10 +40,11 @@ class Actor:
 
     @classmethod
     def for_membership(cls, membership: Membership) -> "Actor":
+        # Departments sit a layer above companies: read their rows through the reverse relations.
         roles = dict(
-            DepartmentMembership.objects.filter(
-                company_id=membership.company_id, user_id=membership.user_id
-            ).values_list("department_id", "role")
+            membership.company.departmentmembership_set.filter(user_id=membership.user_id).values_list(
+                "department_id", "role"
+            )
         )
         return cls(
             company=membership.company,
@@ -69,9 +70,7 @@ class Actor:
 
     def _parents(self) -> dict[int, int | None]:
         if self._department_parents is None:
-            self._department_parents = dict(
-                Department.objects.filter(company=self.company).values_list("id", "parent_id")
-            )
+            self._department_parents = dict(self.company.department_set.values_list("id", "parent_id"))
         return self._department_parents
 
     def department_role(self, department_id: int | None) -> str | None:
@@ -134,12 +133,6 @@ def resolve_actor(*, user: Any, company_slug: str) -> Actor:
     except Membership.DoesNotExist:
         raise not_found("company") from None
     return Actor.for_membership(membership)
-
-
-class HtmxRequest(HttpRequest):
-    """A request through ``django_htmx``'s middleware: ``request.htmx`` says whether htmx sent it."""
-
-    htmx: HtmxDetails
 
 
 class AuthenticatedRequest(HtmxRequest):
