@@ -26,15 +26,18 @@ def is_installation_operator(request: HttpRequest) -> bool:
 
 def operated_company_ids(request: HttpRequest) -> list[int]:
     """Ids of the companies a non-superuser staff account may operate (cached per request)."""
+    if request.user.pk is None:  # not signed in: operates nothing
+        return []
     if not hasattr(request, _CACHE_ATTRIBUTE):
         ids = list(
             Membership.objects.filter(user_id=request.user.pk, role=Role.ADMIN).values_list("company_id", flat=True)
         )
         setattr(request, _CACHE_ATTRIBUTE, ids)
-    return getattr(request, _CACHE_ATTRIBUTE)
+    cached: list[int] = getattr(request, _CACHE_ATTRIBUTE)
+    return cached
 
 
-def tenant_filter(model: type[Model], queryset: QuerySet, request: HttpRequest) -> QuerySet:
+def tenant_filter(model: type[Model], queryset: QuerySet[Any], request: HttpRequest) -> QuerySet[Any]:
     """Restrict ``queryset`` of ``model`` to the operated companies (no-op for superusers)."""
     if is_installation_operator(request):
         return queryset
@@ -51,7 +54,9 @@ def tenant_filter(model: type[Model], queryset: QuerySet, request: HttpRequest) 
 class TenantAdminMixin:
     """Mix into every ModelAdmin and inline of a tenant-owned (or tenant-linked) model."""
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    model: Any  # the model class, set by ModelAdmin (type[Model], or narrower in a library's admin)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return tenant_filter(self.model, super().get_queryset(request), request)  # type: ignore[misc]
 
     def get_list_filter(self, request: HttpRequest) -> Any:
@@ -59,7 +64,7 @@ class TenantAdminMixin:
         filters = super().get_list_filter(request)  # type: ignore[misc]
         if is_installation_operator(request):
             return filters
-        related = {f.name for f in self.model._meta.get_fields() if isinstance(f, ForeignKey)}  # type: ignore[attr-defined]
+        related = {f.name for f in self.model._meta.get_fields() if isinstance(f, ForeignKey)}
         return [(name, RelatedOnlyFieldListFilter) if name in related else name for name in filters]
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -86,8 +91,8 @@ class InstallationOnlyAdminMixin:
     permissions (the admin's history page) answer as for a missing row.
     """
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)  # type: ignore[misc]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = super().get_queryset(request)  # type: ignore[misc]
         return queryset if is_installation_operator(request) else queryset.none()
 
     def has_module_permission(self, request: HttpRequest) -> bool:

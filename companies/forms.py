@@ -1,6 +1,7 @@
 """Forms of the profile and company settings pages. Services validate and write."""
 
 import zoneinfo
+from typing import cast
 
 from django import forms
 
@@ -72,10 +73,11 @@ class InvitationForm(PageForm):
 
     def __init__(self, *args, company: Company, departments=None, **kwargs):
         super().__init__(*args, prefix="invite", **kwargs)
-        self.fields["departments"].queryset = Department.objects.filter(company=company).order_by("name")
+        field = cast(forms.ModelMultipleChoiceField, self.fields["departments"])
+        field.queryset = Department.objects.filter(company=company).order_by("name")
         if departments is not None:
             # The page has the departments already: render from them without another query.
-            self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
+            field.choices = [(d.pk, d.name) for d in departments]
 
 
 class APIKeyForm(PageForm):

@@ -9,17 +9,18 @@ Services receive the actor and the company explicitly.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
-from companies.models import Company, Membership, Role
+from companies.models import Company, Membership, Role, User
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action, Facts, is_allowed
 from okrhub.roles import DepartmentRole
+from okrhub.web import HtmxRequest
 
-_ROLE_STRENGTH = {DepartmentRole.MEMBER: 1, DepartmentRole.LEAD: 2}
+_ROLE_STRENGTH: dict[str | None, int] = {DepartmentRole.MEMBER: 1, DepartmentRole.LEAD: 2}
 
 
 @dataclass
@@ -134,11 +135,27 @@ def resolve_actor(*, user: Any, company_slug: str) -> Actor:
     return Actor.for_membership(membership)
 
 
-def company_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+class AuthenticatedRequest(HtmxRequest):
+    """A request of a signed-in user (behind ``login_required``)."""
+
+    user: User
+
+
+class TenantRequest(AuthenticatedRequest):
+    """A request to a page under ``/c/<company_slug>/`` once :func:`company_view` has resolved it.
+
+    ``company`` is the URL's company and ``actor`` the signed-in member acting in it.
+    """
+
+    company: Company
+    actor: Actor
+
+
+def company_view(view: Callable[Concatenate[TenantRequest, ...], HttpResponse]) -> Callable[..., HttpResponse]:
     """Decorator for HTML views under ``/c/<company_slug>/``.
 
     Anonymous callers go to the login page; everyone else gets
-    ``request.actor`` and ``request.company`` or a 404.
+    ``request.actor`` and ``request.company`` (a :class:`TenantRequest`) or a 404.
     """
 
     @wraps(view)
@@ -146,8 +163,9 @@ def company_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         actor = resolve_actor(user=request.user, company_slug=company_slug)
-        request.actor = actor  # type: ignore[attr-defined]
-        request.company = actor.company  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        tenant_request = cast(TenantRequest, request)
+        tenant_request.actor = actor
+        tenant_request.company = actor.company
+        return view(tenant_request, *args, **kwargs)
 
     return wrapper

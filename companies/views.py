@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -28,7 +28,7 @@ from companies.forms import (
 )
 from companies.models import CompanyAPIKey, Invitation, Membership
 from companies.selectors import api_key_list, invitation_list
-from companies.tenancy import company_view
+from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department, DepartmentMembership
 from objectives import services as okr
@@ -39,7 +39,7 @@ from okrhub.web import add_service_errors
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """A person's name and reminder choice; their companies (each with a way to leave) come from the header's list."""
     user = request.user
     if request.method == "POST":
@@ -57,12 +57,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "companies/profile.html", {"form": form})
 
 
-def _settings_url(request: HttpRequest, anchor: str = "") -> str:
+def _settings_url(request: TenantRequest, anchor: str = "") -> str:
     url = reverse("companies:settings", args=[request.company.slug])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _settings_context(request: HttpRequest, **forms) -> dict:
+def _settings_context(request: TenantRequest, **forms) -> dict:
     company = request.company
     memberships = list(Membership.objects.filter(company=company).select_related("user").order_by("user__email"))
     departments = list(
@@ -74,7 +74,7 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
         )
         .order_by("name")
     )
-    people = {}
+    people: dict[int, list[DepartmentMembership]] = {}
     for dm in DepartmentMembership.objects.filter(company=company).select_related("user").order_by("user__email"):
         people.setdefault(dm.department_id, []).append(dm)
     for department in departments:
@@ -95,7 +95,7 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
 
 
 @company_view
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     if request.method == "POST":
         form = CompanySettingsForm.for_company(request.company, request.POST)
@@ -115,7 +115,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
     if membership is None:
@@ -137,7 +137,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _settings_form_post(
-    request: HttpRequest,
+    request: TenantRequest,
     form: Any,
     form_name: str,
     write: Callable[..., Any],
@@ -154,7 +154,7 @@ def _settings_form_post(
     return render(request, "companies/settings.html", _settings_context(request, **{form_name: form}), status=422)
 
 
-def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
+def _created(request: TenantRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
     def done(result: Any) -> HttpResponse:
         messages.success(request, message(result))
         return redirect(_settings_url(request, section))
@@ -163,7 +163,7 @@ def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) 
 
 
 def _settings_action(
-    request: HttpRequest,
+    request: TenantRequest,
     kind: str,
     target: Any,
     action: str,
@@ -190,7 +190,7 @@ def _settings_action(
 
 @require_POST
 @company_view
-def cycle_add(request: HttpRequest) -> HttpResponse:
+def cycle_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -203,7 +203,7 @@ def cycle_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
+def cycle_action(request: TenantRequest, cycle_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
     actions = {
@@ -218,7 +218,7 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
 
 @require_POST
 @company_view
-def invitation_add(request: HttpRequest) -> HttpResponse:
+def invitation_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -231,7 +231,7 @@ def invitation_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> HttpResponse:
+def invitation_action(request: TenantRequest, invitation_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     invitation = Invitation.objects.filter(company=request.company, pk=invitation_id).first()
     actions = {
@@ -247,7 +247,7 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
 
 @require_POST
 @company_view
-def api_key_add(request: HttpRequest) -> HttpResponse:
+def api_key_add(request: TenantRequest) -> HttpResponse:
     """Create a key and show its secret on this response only: it is stored hashed, never shown again."""
     request.actor.require(Action.MANAGE_COMPANY)
 
@@ -264,7 +264,7 @@ def api_key_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+def api_key_revoke(request: TenantRequest, prefix: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     key = CompanyAPIKey.objects.filter(company=request.company, prefix=prefix).first()
     if key is None:

@@ -1,5 +1,7 @@
 """The department forms of the company settings page: add a department, place a person in one."""
 
+from typing import cast
+
 from django import forms
 
 from companies.models import Company, User
@@ -15,7 +17,8 @@ class DepartmentForm(PageForm):
 
     def __init__(self, *args, company: Company, **kwargs):
         super().__init__(*args, prefix="department", **kwargs)
-        self.fields["parent"].queryset = Department.objects.filter(company=company).order_by("name")
+        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent.queryset = Department.objects.filter(company=company).order_by("name")
 
 
 class DepartmentPersonForm(PageForm):
@@ -30,6 +33,8 @@ class DepartmentPersonForm(PageForm):
 
     def __init__(self, *args, company: Company, **kwargs):
         super().__init__(*args, prefix="person", **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(company=company).order_by("name")
-        self.fields["user"].queryset = User.objects.filter(memberships__company=company).order_by("full_name", "email")
-        self.fields["user"].label_from_instance = lambda u: u.full_name or u.email
+        department = cast(forms.ModelChoiceField, self.fields["department"])
+        department.queryset = Department.objects.filter(company=company).order_by("name")
+        user = cast(forms.ModelChoiceField, self.fields["user"])
+        user.queryset = User.objects.filter(memberships__company=company).order_by("full_name", "email")
+        user.label_from_instance = lambda u: u.full_name or u.email  # type: ignore[method-assign, assignment]  # per instance

@@ -13,6 +13,8 @@ class Department(models.Model):
     slug = models.SlugField(max_length=60)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
 
+    people: list["DepartmentMembership"]  # not a column: the settings page attaches the department's people
+
     class Meta:
         ordering = ["name"]
         constraints = [

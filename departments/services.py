@@ -1,9 +1,11 @@
 """Writes for departments and their leads and members."""
 
+from typing import Any, overload
+
 from django.db import transaction
 from django.utils.text import slugify
 
-from companies.models import Company, Membership
+from companies.models import Company, Membership, User
 from companies.tenancy import Actor
 from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import invalid, not_found
@@ -70,7 +72,7 @@ def department_update(
     company: Company,
     actor: Actor,
     department: Department,
-    **changes,
+    **changes: Any,
 ) -> Department:
     actor.require(Action.MANAGE_COMPANY)
     if department.company_id != company.pk:
@@ -88,13 +90,21 @@ def department_update(
     return department
 
 
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: str = ...
+) -> DepartmentMembership: ...
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: None
+) -> None: ...
 @transaction.atomic
 def department_member_set(
     *,
     company: Company,
     actor: Actor | None,
     department: Department,
-    user,
+    user: User,
     role: str | None = DepartmentRole.MEMBER,
 ) -> DepartmentMembership | None:
     """Make ``user`` a lead or member of ``department``; ``role=None`` removes them."""

@@ -3,11 +3,11 @@ department forms of the company settings page."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from companies.tenancy import company_view
+from companies.tenancy import TenantRequest, company_view
 from companies.views import _created, _settings_context, _settings_form_post, _settings_url
 from departments import services as department_services
 from departments.forms import DepartmentForm, DepartmentPersonForm
@@ -23,7 +23,7 @@ from okrhub.web import add_service_errors
 
 @require_GET
 @company_view
-def departments(request: HttpRequest) -> HttpResponse:
+def departments(request: TenantRequest) -> HttpResponse:
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
     return render(
@@ -33,7 +33,7 @@ def departments(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _department(request: HttpRequest, slug: str) -> Department:
+def _department(request: TenantRequest, slug: str) -> Department:
     department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
     if department is None:
         raise not_found("department")
@@ -42,7 +42,7 @@ def _department(request: HttpRequest, slug: str) -> Department:
 
 @require_GET
 @company_view
-def department(request: HttpRequest, department_slug: str) -> HttpResponse:
+def department(request: TenantRequest, department_slug: str) -> HttpResponse:
     dept = _department(request, department_slug)
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
@@ -50,11 +50,12 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
     objectives = (
         pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
     )
+    cycle_closed = cycle is not None and cycle.is_closed
     for objective in objectives:
         draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
+        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle_closed
         objective.can_activate = (
-            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
+            draft and not cycle_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )
     limit = request.company.max_objectives_per_department
     counted = sum(1 for o in objectives)
@@ -80,7 +81,7 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
 
 @require_POST
 @company_view
-def department_add(request: HttpRequest) -> HttpResponse:
+def department_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -93,7 +94,7 @@ def department_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def department_person(request: HttpRequest) -> HttpResponse:
+def department_person(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     form = DepartmentPersonForm(request.POST, company=request.company)
     if form.is_valid():

@@ -7,6 +7,7 @@ Stored ``progress`` columns are a cache of ``objectives.progress``; NULL means
 """
 
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +17,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
-WEIGHT_DIGITS = {"max_digits": 7, "decimal_places": 2}
+from objectives.quality import Hint
+
+
+class DecimalDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+VALUE_DIGITS: DecimalDigits = {"max_digits": 20, "decimal_places": 4}
+WEIGHT_DIGITS: DecimalDigits = {"max_digits": 7, "decimal_places": 2}
 
 
 class CycleStatus(models.TextChoices):
@@ -102,6 +111,14 @@ class Objective(models.Model):
     # Cached progress and final scores are derived, not edited, so they are left out.
     history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at"])
 
+    # Not columns: what services, page selectors and views attach to an instance for the page or the API.
+    hints: list[Hint]
+    expected: float
+    behind_pace: bool
+    my_key_results: list["KeyResult"]
+    can_edit: bool
+    can_activate: bool
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -176,6 +193,14 @@ class KeyResult(models.Model):
     # Cached progress and final scores are derived, not edited, so they are left out.
     history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at"])
 
+    # Not columns: what services, page selectors and views attach to an instance for the page or the API.
+    hints: list[Hint]
+    expected: float
+    behind_pace: bool
+    can_check_in: bool
+    form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
+    form_open: bool
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -227,6 +252,8 @@ class CheckIn(models.Model):
     confidence = models.CharField(max_length=9, choices=Confidence.choices)
     note = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now)
+
+    kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
 
     class Meta:
         ordering = ["created_at", "id"]

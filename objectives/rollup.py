@@ -13,7 +13,8 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 
@@ -123,7 +124,7 @@ def rollup_objectives(*, company: Company, objective_ids: Iterable[int]) -> int:
 
 
 def compute_company_progress(
-    *, objectives: list[dict], key_results: list[dict], rollup_children: bool
+    *, objectives: Sequence[Mapping[str, Any]], key_results: Sequence[Mapping[str, Any]], rollup_children: bool
 ) -> tuple[dict[int, float | None], dict[int, float | None]]:
     """Progress of every key result and objective from raw values (no database).
 
@@ -144,7 +145,7 @@ def compute_company_progress(
         kr_progress[kr["id"]] = p
         inputs[kr["objective_id"]].append(Weighted(p, float(kr["weight"])))
 
-    children: dict[int, list[dict]] = defaultdict(list)
+    children: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     if rollup_children:
         for objective in objectives:
             if objective["parent_id"] is not None and objective["status"] in COUNTED_STATUSES:
@@ -180,7 +181,7 @@ def compute_company_progress(
     return kr_progress, progress
 
 
-def _company_rows(company: Company) -> tuple[list[dict], list[dict]]:
+def _company_rows(company: Company) -> tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
     objectives = list(
         Objective.objects.filter(company=company).values("id", "parent_id", "status", "weight", "progress", "cycle_id")
     )
@@ -202,7 +203,11 @@ def _company_rows(company: Company) -> tuple[list[dict], list[dict]]:
 
 
 def _drifted(
-    *, company: Company, cycle_id: int | None, objectives: list[dict], key_results: list[dict]
+    *,
+    company: Company,
+    cycle_id: int | None,
+    objectives: Sequence[Mapping[str, Any]],
+    key_results: Sequence[Mapping[str, Any]],
 ) -> tuple[dict[int, float | None], dict[int, float | None]]:
     """Rows (of ``cycle_id``, or all) whose stored progress differs from the recomputation."""
     kr_progress, objective_progress = compute_company_progress(

@@ -10,13 +10,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
-from django.http import HttpRequest
 
 from companies.models import Company
-from companies.tenancy import Actor
+from companies.tenancy import Actor, TenantRequest
 from departments.models import Department
 from objectives.models import (
     COUNTED_STATUSES,
@@ -293,7 +292,11 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
 
 def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str, Any]]:
     """Departments with their objective count and mean progress in the cycle (two queries)."""
-    departments = list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug"))
+    # Each row gets the counts below, beyond the columns values() reads.
+    departments = cast(
+        list[dict[str, Any]],
+        list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug")),
+    )
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
@@ -312,7 +315,7 @@ def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str,
 # ---------------------------------------------------------------- cycles and first run
 
 
-def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
+def current_cycle(cycles: Iterable[Cycle], today: date) -> Cycle | None:
     """The cycle a page shows by default: the active one running today, else the latest active, else the latest."""
     cycles = list(cycles)
     active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
@@ -324,7 +327,7 @@ def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
     return cycles[0] if cycles else None
 
 
-def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
+def choose_cycle(request: TenantRequest, cycles: list[Cycle]) -> Cycle | None:
     """The ``?cycle=`` of the request among the company's cycles (404 if foreign), or the current one."""
     cycle_id = int_or_none(request.GET.get("cycle"))
     if cycle_id is not None:
@@ -335,7 +338,7 @@ def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
     return current_cycle(cycles, request.company.local_today())
 
 
-def first_run_state(*, company: Company) -> dict:
+def first_run_state(*, company: Company) -> dict[str, Any]:
     """How far an admin is in building the first cascade (two queries), for the empty company's home.
 
     ``objectives`` counts every objective; ``company_objective`` is the first

@@ -9,10 +9,10 @@ schedule the roll-up after commit.
 
 import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, Protocol, overload
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F
 from django.utils import timezone
 
 from companies.models import Company, FocusMode, Membership
@@ -41,7 +41,12 @@ from okrhub.permissions import Action
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
 
 
-def _same_company(company: Company, **objects: Model | None) -> None:
+class _CompanyRow(Protocol):
+    @property
+    def company_id(self) -> int: ...
+
+
+def _same_company(company: Company, **objects: _CompanyRow | None) -> None:
     """Refuse, as not found, any object that belongs to another company."""
     for name, obj in objects.items():
         if obj is not None and obj.company_id != company.pk:
@@ -53,6 +58,10 @@ def _check_owner(company: Company, owner: Any) -> None:
         raise invalid("owner", "The owner must be a member of this company.", "owner")
 
 
+@overload
+def _decimal(field: str, value: Any, *, required: Literal[True] = True) -> Decimal: ...
+@overload
+def _decimal(field: str, value: Any, *, required: bool) -> Decimal | None: ...
 def _decimal(field: str, value: Any, *, required: bool = True) -> Decimal | None:
     """Parse a value as a finite decimal that fits the value columns."""
     if value is None or value == "":
@@ -169,9 +178,7 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     return cycle
 
 
-def _progress_ref():
-    from django.db.models import F
-
+def _progress_ref() -> F:
     return F("progress")
 
 
@@ -417,7 +424,7 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
 
 
 #: status → statuses it may move to.
-OBJECTIVE_TRANSITIONS = {
+OBJECTIVE_TRANSITIONS: dict[str, set[str]] = {
     ObjectiveStatus.DRAFT: {ObjectiveStatus.ACTIVE, ObjectiveStatus.ARCHIVED},
     ObjectiveStatus.ACTIVE: {
         ObjectiveStatus.CLOSED,

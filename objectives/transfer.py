@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from companies.models import Company, Membership
@@ -29,7 +30,7 @@ from okrhub.errors import NotFound, PermissionDenied
 EXPORT_VERSION = 1
 
 #: What each exported table holds, column by column (also the CSV header).
-TABLES: dict[str, tuple[type, list[str]]] = {
+TABLES: dict[str, tuple[type[Model], list[str]]] = {
     "departments": (Department, ["id", "name", "slug", "parent_id"]),
     "cycles": (Cycle, ["id", "name", "start_date", "end_date", "status", "closed_at"]),
     "objectives": (
@@ -101,7 +102,9 @@ def company_export(*, company: Company) -> dict[str, Any]:
         },
     }
     for table, (model, columns) in TABLES.items():
-        rows = model.objects.filter(company=company).order_by(*(["id"] if "id" in columns else ["user__email"]))
+        rows = model._default_manager.filter(company=company).order_by(
+            *(["id"] if "id" in columns else ["user__email"])
+        )
         data[table] = [
             {column.replace("__", "_"): _plain(value) for column, value in zip(columns, row, strict=True)}
             for row in rows.values_list(*columns)
@@ -280,13 +283,13 @@ def _import_row(company, actor, row, cycles, departments, members, refs, result)
             refs[row["ref"]] = objective
         result.objectives += 1
     elif kind == "key_result":
-        objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
-        if objective is None:
+        kr_objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
+        if kr_objective is None:
             raise _RowError("objective", "Name the objective: the ref of a row above or #<id>.")
         services.key_result_create(
             company=company,
             actor=actor,
-            objective=objective,
+            objective=kr_objective,
             title=row.get("title", ""),
             kind=row.get("kind") or "number",
             direction=row.get("direction") or "increase",

@@ -1,5 +1,7 @@
 """Routes of the REST API v1, mounted at ``/api/v1/``."""
 
+from typing import Any
+
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.request import Request
@@ -22,7 +24,8 @@ class NoSuchEndpoint(APIView):
     throttle_classes = []
     schema = None
 
-    def http_method_not_allowed(self, request: Request, *args, **kwargs) -> Response:
+    # DRF's views take DRF's Request where Django's View declares HttpRequest (as DRF's own APIView does).
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         raise not_found("endpoint")
 
 

@@ -13,6 +13,7 @@ import logging
 import logging.config
 import os
 import time
+from typing import Any
 
 from celery import Celery, signals
 from django.conf import settings
@@ -36,18 +37,18 @@ def _keep_django_logging(**_: object) -> None:
 
 
 @signals.worker_ready.connect
-def _worker_ready(sender=None, **_: object) -> None:
+def _worker_ready(sender: Any = None, **_: object) -> None:
     log_event(log, "worker.ready", hostname=getattr(sender, "hostname", ""), pid=os.getpid())
 
 
 @signals.task_prerun.connect
-def _task_started(task_id=None, **_: object) -> None:
+def _task_started(task_id: str | None = None, **_: object) -> None:
     if task_id:
         _started[task_id] = time.monotonic()
 
 
 @signals.task_postrun.connect
-def _task_done(task_id=None, task=None, state=None, **_: object) -> None:
+def _task_done(task_id: Any = None, task: Any = None, state: str | None = None, **_: object) -> None:
     started = _started.pop(task_id, None)
     if task is None or task.request.is_eager:
         return

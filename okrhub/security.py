@@ -12,7 +12,7 @@ exactly that, per response:
   own ``<style>`` elements and a web worker from a ``blob:`` URL.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -27,11 +27,11 @@ def login_email(request: HttpRequest, credentials: dict[str, Any] | None) -> str
     return value.strip().lower() if isinstance(value, str) else None
 
 
-def _relaxed(**changes: list[str]) -> dict[str, list[str]]:
+def _relaxed(**changes: Sequence[str]) -> dict[str, Sequence[str]]:
     return {**settings.SECURE_CSP, **changes}
 
 
-def relaxed_policy(request: HttpRequest) -> dict[str, list[str]] | None:
+def relaxed_policy(request: HttpRequest) -> dict[str, Sequence[str]] | None:
     """The policy for this request when it is one of the pages that need more, else None."""
     match = getattr(request, "resolver_match", None)
     if match is None:
@@ -41,13 +41,12 @@ def relaxed_policy(request: HttpRequest) -> dict[str, list[str]] | None:
     if match.view_name == "api:docs":
         return _relaxed(**{"style-src": [CSP.SELF, CSP.UNSAFE_INLINE]})
     if match.view_name == "api:redoc":
-        return _relaxed(
-            **{
-                "script-src": [CSP.SELF, CSP.NONCE],
-                "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-                "worker-src": [CSP.SELF, "blob:"],
-            }
-        )
+        redoc: dict[str, Sequence[str]] = {
+            "script-src": [CSP.SELF, CSP.NONCE],
+            "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+            "worker-src": [CSP.SELF, "blob:"],
+        }
+        return _relaxed(**redoc)
     return None
 
 
@@ -76,7 +75,8 @@ class LockoutBackend(AxesStandaloneBackend):
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
-    ):
+    ) -> None:
         if request is None:
-            return None
-        return super().authenticate(request, username, password, **kwargs)
+            return
+        # Axes only checks (it raises when locked out); it never returns a user.
+        super().authenticate(request, username, password, **kwargs)

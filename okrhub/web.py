@@ -12,9 +12,16 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 #: Status of a form re-rendered with errors (htmx swaps it: see static/js/okrhub.js).
 UNPROCESSABLE = 422
+
+
+class HtmxRequest(HttpRequest):
+    """A request through ``django_htmx``'s middleware: ``request.htmx`` says whether htmx sent it."""
+
+    htmx: HtmxDetails
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -27,7 +34,7 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def render_invalid(
-    request: HttpRequest,
+    request: HtmxRequest,
     template: str,
     context: dict[str, Any],
     *,
@@ -52,7 +59,7 @@ def int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+def redirect_after_post(request: HtmxRequest, url: str) -> HttpResponse:
     """Post/redirect/get for plain forms; a full-page client redirect for htmx (so flash messages show)."""
     if request.htmx:
         return HttpResponseClientRedirect(url)

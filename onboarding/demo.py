@@ -74,7 +74,7 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         return Demo(existing, users, created=False)
 
     company = company_services.company_create(name="Northwind (demo)", slug=slug, timezone="Europe/Berlin")
-    users: dict[str, User] = {}
+    users = {}
     departments = {}
     for name in ("Sales", "Marketing", "Product"):
         departments[name] = department_services.department_create(company=company, actor=None, name=name)
@@ -304,7 +304,7 @@ def _load_cascade(
             )
 
 
-def first_cycle(company: Company) -> Cycle:
+def first_cycle(company: Company, actor: Actor) -> Cycle:
     """The company's cycle running today, else a new active cycle for the current quarter."""
     today = company.local_today()
     cycle = (
@@ -315,7 +315,7 @@ def first_cycle(company: Company) -> Cycle:
     )
     if cycle is not None:
         if cycle.status == CycleStatus.PLANNING:
-            cycle = okr.cycle_activate(company=company, actor=None, cycle=cycle)
+            cycle = okr.cycle_activate(company=company, actor=actor, cycle=cycle)
         return cycle
     name, start, end = current_quarter(today)
     if Cycle.objects.filter(company=company, name=name).exists():
@@ -342,6 +342,6 @@ def load_example_cascade(*, company: Company, actor: Actor) -> Cycle:
         name: existing.get(name) or department_services.department_create(company=company, actor=None, name=name)
         for name in CASCADE_DEPARTMENTS
     }
-    cycle = first_cycle(company)
+    cycle = first_cycle(company, actor)
     _load_cascade(company=company, cycle=cycle, departments=departments, person=lambda _: actor.user, seed=7)
     return cycle

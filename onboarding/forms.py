@@ -1,5 +1,7 @@
 """The forms of joining and leaving: sign-up, accepting an invitation, handing over what one owns."""
 
+from typing import cast
+
 from django import forms
 
 from companies.forms import TIMEZONES
@@ -51,10 +53,10 @@ class ReassignForm(PageForm):
 
     def __init__(self, *args, company: Company, leaving: User, label: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["reassign_to"]
+        field = cast(forms.ModelChoiceField, self.fields["reassign_to"])
         field.queryset = (
             User.objects.filter(memberships__company=company).exclude(pk=leaving.pk).order_by("full_name", "email")
         )
-        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email
+        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email  # type: ignore[method-assign, assignment]
         if label:
             field.label = label

@@ -150,7 +150,8 @@ def email_verify(*, token: str) -> User:
         raise invalid("token", "This confirmation link has expired; sign in to get a new one.", "expired") from None
     except signing.BadSignature:
         raise invalid("token", "This confirmation link is not valid.", "invalid") from None
-    user = User.objects.select_for_update().filter(pk=payload.get("u"), email=payload.get("e")).first()
+    # A missing id filters on pk=None, which matches nothing; the plugin refuses None for a non-null lookup.
+    user = User.objects.select_for_update().filter(pk=payload.get("u"), email=payload.get("e")).first()  # type: ignore[misc]
     if user is None:
         raise invalid("token", "This confirmation link is not valid.", "invalid")
     if not user.email_verified:
@@ -189,7 +190,7 @@ def invitation_from_token(token: str, *, lock: bool = False) -> Invitation:
     invitations = Invitation.objects.select_related("company", "invited_by")
     if lock:
         invitations = invitations.select_for_update(of=("self",))
-    invitation = invitations.filter(pk=payload.get("i")).first()
+    invitation = invitations.filter(pk=payload.get("i")).first()  # type: ignore[misc]  # pk=None matches nothing
     if invitation is None or not secrets.compare_digest(invitation.nonce, str(payload.get("n", ""))):
         raise InvitationRefused("invalid")
     if invitation.accepted_at is not None:

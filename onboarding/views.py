@@ -6,6 +6,8 @@ account (the known address gets an email instead of a second account), so
 the page never tells a stranger who uses OKRHub.
 """
 
+from typing import TypeGuard
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -17,8 +19,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from companies.models import Membership
-from companies.tenancy import company_view
+from companies.models import Membership, User
+from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from companies.views import _settings_url
 from objectives import services as okr
 from okrhub.errors import PermissionDenied, not_found
@@ -87,14 +89,15 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def verify_email_resend(request: HttpRequest) -> HttpResponse:
+def verify_email_resend(request: AuthenticatedRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
     messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
-    return redirect(request.POST.get("next") if _local(request.POST.get("next")) else "home")
+    next_url = request.POST.get("next")
+    return redirect(next_url if _local(next_url) else "home")
 
 
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+def _local(url: str | None) -> TypeGuard[str]:
+    return url is not None and url.startswith("/") and not url.startswith("//")
 
 
 @never_cache
@@ -105,7 +108,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except services.InvitationRefused as refused:
         return _refused(request, refused)
     user = request.user if request.user.is_authenticated else None
-    has_account = user is not None or services.User.objects.filter(email=invitation.email).exists()
+    has_account = user is not None or User.objects.filter(email=invitation.email).exists()
     data = request.POST if request.method == "POST" else None
     form = AcceptInvitationForm(data) if user is None and not has_account else None
     context = {"invitation": invitation, "form": form, "has_account": has_account, "token": token}
@@ -151,7 +154,7 @@ def _refused(request: HttpRequest, refused: "services.InvitationRefused") -> Htt
 
 
 @company_view
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_remove(request: TenantRequest, membership_id: int) -> HttpResponse:
     """Confirm a removal and choose who takes over the person's objectives and key results."""
     request.actor.require(Action.MANAGE_COMPANY)
     membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
@@ -191,7 +194,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 @company_view
-def leave(request: HttpRequest) -> HttpResponse:
+def leave(request: TenantRequest) -> HttpResponse:
     """A person leaves the company, handing what they own to a member they choose."""
     owned = okr.owned_count(company=request.company, user_id=request.user.pk)
     form = ReassignForm(
@@ -222,7 +225,7 @@ def leave(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def example_load(request: HttpRequest) -> HttpResponse:
+def example_load(request: TenantRequest) -> HttpResponse:
     """Load DESIGN §1's cascade into this (empty) company, for its admin to edit or delete."""
     try:
         cycle = load_example_cascade(company=request.company, actor=request.actor)

@@ -18,7 +18,7 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.core import signals
@@ -48,7 +48,7 @@ from companies.api.defaults import (
     api_key_of,
     principal_id,
 )
-from companies.models import IdempotencyRecord
+from companies.models import Company, IdempotencyRecord
 from companies.tenancy import Actor, resolve_actor
 from okrhub.errors import NotFound, not_found
 from okrhub.permissions import API_KEY_ROLES
@@ -171,7 +171,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if isinstance(exc, exceptions.Throttled):
-            headers["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))
+            # DRF sets Throttled.wait in __init__; the stubs do not declare it.
+            headers["Retry-After"] = str(max(1, math.ceil(exc.wait or 1)))  # type: ignore[attr-defined]
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.default_detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
         return problem(
@@ -213,7 +214,17 @@ def _etags(header: str) -> set[str]:
 # ---------------------------------------------------------------- views
 
 
-class APIView(GenericAPIView):
+class TenantAPIRequest(Request):
+    """A request under ``/api/v1/companies/<slug>/`` once :meth:`CompanyAPIView.initial` has resolved it.
+
+    The view itself holds ``self.company`` and ``self.actor``; ``request.actor`` is for code
+    that only sees the request (filter sets).
+    """
+
+    actor: Actor
+
+
+class APIView(GenericAPIView[Any]):
     """Base of every API view: authentication, throttles and the problem handler."""
 
     authentication_classes = [CompanyAPIKeyAuthentication, SessionAuthentication]
@@ -236,26 +247,27 @@ class CompanyAPIView(APIView):
     object_name = "object"
     model: type[Model]
     actor: Actor
+    company: Company
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request company
-            return self.model.objects.none()
+            return self.model._default_manager.none()
         return self.company_queryset()
 
-    def company_queryset(self) -> QuerySet:
+    def company_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.actor = resolve_api_actor(request, kwargs["slug"])
         self.company = self.actor.company
-        request.actor = self.actor
+        cast(TenantAPIRequest, request).actor = self.actor
         if (key := api_key_of(request)) is not None:
             # The audit history names the key behind a change (objectives/history.py).
-            request._request.okrhub_api_key_prefix = key.prefix
+            request._request.okrhub_api_key_prefix = key.prefix  # type: ignore[attr-defined]  # our own attribute
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         if hasattr(self, "company"):
             context["company"] = self.company
             context["actor"] = self.actor
@@ -370,19 +382,25 @@ def resolve_api_actor(request: Request, slug: str) -> Actor:
 # ---------------------------------------------------------------- serializer helpers
 
 
-class CompanyPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+class CompanyPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
     """A reference to a row of the request's company; any other id reads as missing."""
 
-    def __init__(self, *, model: type[Model], filter_by: Callable[[QuerySet, Any], QuerySet] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        model: type[Model],
+        filter_by: Callable[[QuerySet[Any], Any], QuerySet[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.model = model
         self.filter_by = filter_by
-        kwargs.setdefault("queryset", model.objects.none())
+        kwargs.setdefault("queryset", model._default_manager.none())
         super().__init__(**kwargs)
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         if self.filter_by is not None:
-            return self.filter_by(self.model.objects.all(), self.context)
-        return self.model.objects.filter(company=self.context["company"])
+            return self.filter_by(self.model._default_manager.all(), self.context)
+        return self.model._default_manager.filter(company=self.context["company"])
 
 
 def refuse_unchangeable(data: Any, fields: dict[str, str]) -> None:

@@ -89,7 +89,8 @@ class _RateThrottle(SimpleRateThrottle):
     """Reads the rate at request time, so settings overrides (tests, env) apply."""
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # The stubs type the rates as numbers; DRF's are "N/period" strings (and a None scope reads as no rate).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value, arg-type]
 
 
 class APIKeyRateThrottle(_RateThrottle):

@@ -6,6 +6,7 @@ Configuration comes only from environment variables, read through one
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.csp import CSP
@@ -96,7 +97,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 
 
-def without_jit(database: dict) -> dict:
+def without_jit(database: dict[str, Any]) -> dict[str, Any]:
     """Turn PostgreSQL's JIT off for the app's connections (unless DATABASE_URL sets ``options``).
 
     JIT pays off for long analytic queries; for ours it only adds compile
@@ -140,7 +141,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Content-Security-Policy (Django's own middleware): no inline script or style,
 # nothing from other origins. The admin and the API docs get the relaxations
 # they need in okrhub.security.RelaxedCSPMiddleware.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],

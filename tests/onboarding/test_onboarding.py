@@ -464,6 +464,16 @@ def test_loading_the_example_cascade_into_an_empty_company(team, client_for):
     assert everything() == before  # only into an empty company
 
 
+def test_loading_the_example_activates_the_planned_cycle_running_today(team, client_for):
+    # Found by mypy: first_cycle activated a planning cycle with actor=None, which cycle_activate cannot take.
+    Cycle.objects.filter(pk=team.cycle.pk).update(status=CycleStatus.PLANNING)
+    response = client_for(team.admin).post(reverse("example_load", args=[team.company.slug]))
+    assert response.status_code == 302
+    team.cycle.refresh_from_db()
+    assert team.cycle.status == CycleStatus.ACTIVE
+    assert set(Objective.objects.filter(company=team.company).values_list("cycle", flat=True)) == {team.cycle.pk}
+
+
 def test_blank_start_shows_progress_through_the_guided_steps(team, client_for):
     home = reverse("objectives:my_key_results", args=[team.company.slug])
     client = client_for(team.admin)

@@ -72,7 +72,9 @@ def field_group(field: BoundField) -> SafeString:
         selected = str(value) if value is not None else None
         options = "".join(
             f'<option value="{escape(v)}"{" selected" if str(v) == selected else ""}>{escape(label)}</option>'
-            for v, label in field.field.choices
+            # A Select's field is a ChoiceField (the stubs know only Field here, and type a ChoiceField's
+            # choices as what its setter accepts, not the normalised list it reads back).
+            for v, label in field.field.choices  # type: ignore[attr-defined]
         )
         control = f'<select name="{escape(field.html_name)}"{_attributes(attrs)}>{options}</select>'
     elif isinstance(widget, forms.Textarea):

@@ -39,8 +39,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{as_email} is not a member of {slug}.")
         try:
             text = Path(file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from None
         result = okrs_import_csv(company=company, actor=actor, text=text, dry_run=not commit)
         for error in result.errors:
             self.stderr.write(f"row {error['row']}: {error['field'] or '-'}: {error['message']}")
