@@ -27,6 +27,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
 
 from companies.models import CompanyAPIKey
+from okrhub.security import client_ip
 
 #: ``last_used_at`` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -90,6 +91,10 @@ class _RateThrottle(SimpleRateThrottle):
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request: Request) -> str:
+        # The one client address of the project (trusted proxy count), not DRF's NUM_PROXIES.
+        return client_ip(request)
 
 
 class APIKeyRateThrottle(_RateThrottle):

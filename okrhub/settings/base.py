@@ -128,6 +128,12 @@ AXES_USERNAME_CALLABLE = "okrhub.security.login_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Trusted proxies in front of the site, each appending to X-Forwarded-For: the
+# client's address is the N-th entry from the right (okrhub.security.client_ip,
+# used by the lockout, the API throttle and the rate limits). 0: the header is
+# ignored, the connection's address counts (a direct connection; the local default).
+OKRHUB_PROXY_COUNT = env.int("OKRHUB_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "okrhub.security.client_ip"
 
 # Request size limits: form and JSON bodies alike (okrhub.api_defaults.LimitedJSONParser).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("OKRHUB_MAX_BODY_BYTES", default=1024 * 1024)
