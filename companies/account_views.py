@@ -8,6 +8,7 @@ the page never tells a stranger who uses OKRHub.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_POST
 from companies import services
 from companies.forms import AcceptInvitationForm, SignupForm
 from okrhub.errors import PermissionDenied
+from okrhub.links import site_url
+from okrhub.ratelimits import by_email, by_user, rate_limited
 from okrhub.web import add_service_errors
 
 #: Refused links: gone for good (expired, used, revoked) or never valid.
@@ -27,6 +30,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @never_cache
+@rate_limited("signup", rate_setting="OKRHUB_RATE_SIGNUP")
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.OKRHUB_OPEN_SIGNUP:
         return render(request, "companies/signup_closed.html", status=403)
@@ -80,10 +84,26 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("verify-resend", rate_setting="OKRHUB_RATE_VERIFY_RESEND", key=by_user)
 def verify_email_resend(request: HttpRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
     messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     return redirect(request.POST.get("next") if _local(request.POST.get("next")) else "home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, its link built from ``OKRHUB_BASE_URL`` (not the request's Host)."""
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        return {"base_url": site_url()}
+
+
+password_reset = rate_limited("password-reset", rate_setting="OKRHUB_RATE_PASSWORD_RESET")(
+    rate_limited("password-reset-email", rate_setting="OKRHUB_RATE_PASSWORD_RESET_EMAIL", key=by_email)(
+        PasswordResetView.as_view()
+    )
+)
 
 
 def _local(url: str | None) -> bool:

@@ -9,12 +9,13 @@ when it is opened.
 
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from okrhub.links import site_url
 
 VERIFY_SALT = "okrhub.accounts.verify-email"
 INVITATION_SALT = "okrhub.companies.invitation"
@@ -23,7 +24,7 @@ VERIFY_MAX_AGE = 3 * 24 * 3600
 
 
 def absolute(path: str) -> str:
-    return f"{settings.OKRHUB_BASE_URL}{path}"
+    return site_url(path)
 
 
 def verification_token(user: Any) -> str:

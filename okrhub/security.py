@@ -26,7 +26,7 @@ from django.utils.csp import CSP
 from ipware import get_client_ip
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The address of the client that sent ``request``.
 
     With ``OKRHUB_PROXY_COUNT`` (N) trusted proxies in front of the site,
@@ -34,8 +34,9 @@ def client_ip(request: HttpRequest) -> str:
     ``X-Forwarded-For``, so the client is the N-th entry from the right;
     anything further left was written by the client itself and is never
     trusted. With no proxy (N = 0, the local default) the header is ignored
-    and the address is the connection's. django-ipware parses the header
-    (its proxy count is the proxies *inside* the header: N - 1).
+    and the address is the connection's; None for a request that came over
+    no connection (``force_login``). django-ipware parses the header (its
+    proxy count is the proxies *inside* the header: N - 1).
     """
     proxies = settings.OKRHUB_PROXY_COUNT
     if proxies > 0:
@@ -48,7 +49,7 @@ def client_ip(request: HttpRequest) -> str:
         )
         if address is not None:
             return address
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def login_email(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

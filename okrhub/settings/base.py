@@ -217,6 +217,16 @@ CELERY_TIMEZONE = "UTC"
 # Operator settings.
 OKRHUB_OPEN_SIGNUP = env.bool("OKRHUB_OPEN_SIGNUP", default=True)
 
+# Rate limits (okrhub/ratelimits.py), django-ratelimit's "count/period" (s, m, h, d;
+# "20/10m" is 20 per 10 minutes). Over a limit: 429 with Retry-After.
+OKRHUB_RATE_SIGNUP = env("OKRHUB_RATE_SIGNUP", default="10/h")  # sign-up forms sent, per client address
+OKRHUB_RATE_PASSWORD_RESET = env("OKRHUB_RATE_PASSWORD_RESET", default="10/h")  # per client address
+# Reset emails one mailbox may be sent, whoever asks (no mail-bombing from many addresses).
+OKRHUB_RATE_PASSWORD_RESET_EMAIL = env("OKRHUB_RATE_PASSWORD_RESET_EMAIL", default="5/h")
+OKRHUB_RATE_VERIFY_RESEND = env("OKRHUB_RATE_VERIFY_RESEND", default="5/h")  # confirmation emails, per person
+# Failed API-key authentications per client address; past it every Api-Key request answers 429.
+OKRHUB_RATE_API_KEY_FAILURES = env("OKRHUB_RATE_API_KEY_FAILURES", default="20/10m")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
