@@ -50,4 +50,5 @@ def test_start_on_another_address_points_email_links_at_it(venv):
 
 def test_an_explicit_base_url_wins(venv):
     calls = _start(venv, OKRHUB_ADDR="0.0.0.0:9000", OKRHUB_BASE_URL="https://okr.example.com")
-    assert [call for call in calls if "runserver" in call] == ["https://okr.example.com manage.py runserver 0.0.0.0:9000"]
+    served = [call for call in calls if "runserver" in call]
+    assert served == ["https://okr.example.com manage.py runserver 0.0.0.0:9000"]
