@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from okrhub.roles import DepartmentRole  # stored here; defined with the permission matrix
 from okrhub.text import validate_single_line
 
 
@@ -26,11 +27,6 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DepartmentRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    MEMBER = "member", "Member"
 
 
 class DepartmentMembership(models.Model):

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from companies import services
 from companies.models import User
-from objectives.reminders import company_url, unsubscribe_url
-from tests.companies.test_onboarding import signup_data
+from notifications.reminders import company_url, unsubscribe_url
+from onboarding import services as onboarding
+from tests.onboarding.test_onboarding import signup_data
 
 BASE = "https://okr.example.com"
 #: An allowed host on another port: what a request may claim to be addressed to.
@@ -51,7 +52,7 @@ def test_signup_and_invitation_links_ignore_the_request_host(db, client_for, dja
             reverse("companies:settings", args=[company.slug]) + "invitations/",
             {"invite-email": "pat@example.test", "invite-role": "member"},
         )
-        services.signup(**signup_data(company_name="Again"))  # a known address: the "account exists" email
+        onboarding.signup(**signup_data(company_name="Again"))  # a known address: the "account exists" email
     assert response.status_code == 302
     verification, invitation, account_exists = mail.outbox
     for message in (verification, invitation, account_exists):
@@ -72,7 +73,7 @@ def test_plain_text_emails_are_not_html_escaped(team, django_capture_on_commit_c
     team.company.save(update_fields=["name"])
     with django_capture_on_commit_callbacks(execute=True):
         services.invitation_create(company=team.company, actor=team.actor(team.admin), email="new@example.test")
-        services.signup(**signup_data(full_name=name))
+        onboarding.signup(**signup_data(full_name=name))
     invitation, verification = mail.outbox
     assert f"{name} ({team.admin.email}) invites you to join Smith & <Sons>" in invitation.body
     assert f"Hello {name}," in verification.body

@@ -5,7 +5,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from companies.models import User
-from tests.companies.test_onboarding import signup_data
+from tests.onboarding.test_onboarding import signup_data
 
 ELSEWHERE = "81.2.69.192"
 

@@ -15,8 +15,8 @@ from companies import services
 from companies.models import Company, Invitation
 from objectives.models import Objective
 from okrhub.text import validate_multi_line, validate_single_line
-from tests.companies.test_onboarding import signup_data
 from tests.helpers import db_state
+from tests.onboarding.test_onboarding import signup_data
 
 BASE = "/api/v1/companies/acme"
 REFUSED_SINGLE = {
