@@ -56,6 +56,14 @@ def make_team(slug: str) -> Team:
     return Team(company=company, cycle=cycle, department=department, **people)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live in the shared cache (Redis): each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def team(db) -> Team:
     return make_team("acme")

@@ -14,6 +14,7 @@ from django.utils import timezone as dj_timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
 from okrhub.roles import Role  # stored here; defined with the permission matrix
+from okrhub.text import validate_single_line
 
 
 def validate_timezone(value: str) -> None:
@@ -39,7 +40,7 @@ class Weekday(models.IntegerChoices):
 class Company(models.Model):
     """A tenant. Its settings live on the row: they are read on almost every write."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     focus_mode = models.CharField(
@@ -123,7 +124,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """One global login per person, by email; companies come through memberships."""
 
     email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Operator access to the admin.")
     checkin_reminders = models.BooleanField(default=True, help_text="Receive check-in reminder emails.")

@@ -61,6 +61,7 @@ from objectives.models import (
     PeriodicEmail,
 )
 from objectives.progress import key_result_progress
+from okrhub.links import site_url
 from okrhub.logs import log_event
 
 log = logging.getLogger(__name__)
@@ -151,12 +152,12 @@ def key_results_to_remind(
 
 
 def company_url(company: Company) -> str:
-    return f"{settings.OKRHUB_BASE_URL}/c/{company.slug}/"
+    return site_url(reverse("objectives:my_key_results", args=[company.slug]))
 
 
 def unsubscribe_url(user: User) -> str:
     token = signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
-    return settings.OKRHUB_BASE_URL + reverse("reminders-unsubscribe", args=[token])
+    return site_url(reverse("reminders-unsubscribe", args=[token]))
 
 
 def user_for_unsubscribe_token(token: str) -> User | None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from objectives.quality import Hint
+from okrhub.text import validate_multi_line, validate_single_line
 
 
 class DecimalDigits(TypedDict):
@@ -37,7 +38,7 @@ class CycleStatus(models.TextChoices):
 
 class Cycle(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_single_line])
     start_date = models.DateField()
     end_date = models.DateField()
     status = models.CharField(max_length=8, choices=CycleStatus.choices, default=CycleStatus.PLANNING)
@@ -89,8 +90,8 @@ class Objective(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=5000)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
+    description = models.TextField(blank=True, max_length=5000, validators=[validate_multi_line])
     status = models.CharField(max_length=8, choices=ObjectiveStatus.choices, default=ObjectiveStatus.DRAFT)
     parent = models.ForeignKey(
         "self",
@@ -173,13 +174,13 @@ class KeyResult(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     kind = models.CharField(max_length=9, choices=KeyResultKind.choices, default=KeyResultKind.NUMBER)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INCREASE)
     start_value = models.DecimalField(**VALUE_DIGITS, default=Decimal(0))
     target_value = models.DecimalField(**VALUE_DIGITS)
     current_value = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
-    unit = models.CharField(max_length=24, blank=True)
+    unit = models.CharField(max_length=24, blank=True, validators=[validate_single_line])
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, for currency.")
     weight = models.DecimalField(**WEIGHT_DIGITS, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))])
     confidence = models.CharField(max_length=9, choices=Confidence.choices, blank=True)
@@ -250,7 +251,7 @@ class CheckIn(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     value = models.DecimalField(**VALUE_DIGITS)
     confidence = models.CharField(max_length=9, choices=Confidence.choices)
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=2000, validators=[validate_multi_line])
     created_at = models.DateTimeField(default=timezone.now)
 
     kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
@@ -279,7 +280,7 @@ class Dependency(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
     from_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependencies")
     to_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependents")
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True, validators=[validate_single_line])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

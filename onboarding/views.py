@@ -11,6 +11,7 @@ from typing import TypeGuard
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,9 @@ from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from companies.views import _settings_url
 from objectives import services as okr
 from okrhub.errors import PermissionDenied, not_found
+from okrhub.links import site_url
 from okrhub.permissions import Action
+from okrhub.ratelimits import by_email, by_user, rate_limited
 from okrhub.web import add_service_errors
 from onboarding import services
 from onboarding.demo import load_example_cascade
@@ -36,6 +39,7 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 @never_cache
+@rate_limited("signup", rate_setting="OKRHUB_RATE_SIGNUP")
 def signup(request: HttpRequest) -> HttpResponse:
     if not settings.OKRHUB_OPEN_SIGNUP:
         return render(request, "onboarding/signup_closed.html", status=403)
@@ -89,11 +93,27 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 @login_required
+@rate_limited("verify-resend", rate_setting="OKRHUB_RATE_VERIFY_RESEND", key=by_user)
 def verify_email_resend(request: AuthenticatedRequest) -> HttpResponse:
     services.email_verification_resend(user=request.user)
     messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     next_url = request.POST.get("next")
     return redirect(next_url if _local(next_url) else "home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, its link built from ``OKRHUB_BASE_URL`` (not the request's Host)."""
+
+    @property
+    def extra_email_context(self) -> dict[str, str]:  # type: ignore[override]
+        return {"base_url": site_url()}
+
+
+password_reset = rate_limited("password-reset", rate_setting="OKRHUB_RATE_PASSWORD_RESET")(
+    rate_limited("password-reset-email", rate_setting="OKRHUB_RATE_PASSWORD_RESET_EMAIL", key=by_email)(
+        PasswordResetView.as_view()
+    )
+)
 
 
 def _local(url: str | None) -> TypeGuard[str]:

@@ -27,6 +27,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
 
 from companies.models import CompanyAPIKey
+from okrhub.ratelimits import Limit, by_address, count_attempt, over_limit
+from okrhub.security import client_ip
 
 #: ``last_used_at`` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -38,19 +40,26 @@ class CompanyAPIKeyAuthentication(BaseAuthentication):
     """``Authorization: Api-Key <prefix>.<secret>``; the key belongs to one company.
 
     A header naming an unknown, revoked or expired key answers 401 rather than
-    falling back to another method.
+    falling back to another method. Failures are counted per client address:
+    past ``OKRHUB_RATE_API_KEY_FAILURES`` every key from that address answers
+    429 until the window ends, so keys cannot be guessed at speed.
     """
 
     keyword = "Api-Key"
     key_parser = KeyParser()
+    failures = Limit(group="api-key-failures", rate_setting="OKRHUB_RATE_API_KEY_FAILURES", key=by_address)
 
     def authenticate(self, request: Request) -> tuple[AnonymousUser, CompanyAPIKey] | None:
         secret = self.key_parser.get(request)
         if secret is None:
             return None
+        if (wait := over_limit(request, **self.failures)) is not None:
+            raise exceptions.Throttled(wait, "Too many failed API key authentications from this address.")
         prefix, _, _ = secret.partition(".")
         key = CompanyAPIKey.objects.select_related("company").filter(prefix=prefix, revoked=False).first()
         if key is None or key.has_expired or not key.is_valid(secret):
+            if (wait := count_attempt(request, **self.failures)) is not None:
+                raise exceptions.Throttled(wait, "Too many failed API key authentications from this address.")
             raise exceptions.AuthenticationFailed("Unknown, revoked or expired API key.")
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
@@ -91,6 +100,10 @@ class _RateThrottle(SimpleRateThrottle):
     def get_rate(self) -> str | None:
         # The stubs type the rates as numbers; DRF's are "N/period" strings (and a None scope reads as no rate).
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # type: ignore[return-value, arg-type]
+
+    def get_ident(self, request: Request) -> str:
+        # The one client address of the project (trusted proxy count), not DRF's NUM_PROXIES.
+        return client_ip(request) or ""
 
 
 class APIKeyRateThrottle(_RateThrottle):

@@ -132,6 +132,12 @@ AXES_USERNAME_CALLABLE = "okrhub.security.login_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Trusted proxies in front of the site, each appending to X-Forwarded-For: the
+# client's address is the N-th entry from the right (okrhub.security.client_ip,
+# used by the lockout, the API throttle and the rate limits). 0: the header is
+# ignored, the connection's address counts (a direct connection; the local default).
+OKRHUB_PROXY_COUNT = env.int("OKRHUB_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "okrhub.security.client_ip"
 
 # Request size limits: form and JSON bodies alike (companies.api.defaults.LimitedJSONParser).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("OKRHUB_MAX_BODY_BYTES", default=1024 * 1024)
@@ -214,6 +220,16 @@ CELERY_TIMEZONE = "UTC"
 
 # Operator settings.
 OKRHUB_OPEN_SIGNUP = env.bool("OKRHUB_OPEN_SIGNUP", default=True)
+
+# Rate limits (okrhub/ratelimits.py), django-ratelimit's "count/period" (s, m, h, d;
+# "20/10m" is 20 per 10 minutes). Over a limit: 429 with Retry-After.
+OKRHUB_RATE_SIGNUP = env("OKRHUB_RATE_SIGNUP", default="10/h")  # sign-up forms sent, per client address
+OKRHUB_RATE_PASSWORD_RESET = env("OKRHUB_RATE_PASSWORD_RESET", default="10/h")  # per client address
+# Reset emails one mailbox may be sent, whoever asks (no mail-bombing from many addresses).
+OKRHUB_RATE_PASSWORD_RESET_EMAIL = env("OKRHUB_RATE_PASSWORD_RESET_EMAIL", default="5/h")
+OKRHUB_RATE_VERIFY_RESEND = env("OKRHUB_RATE_VERIFY_RESEND", default="5/h")  # confirmation emails, per person
+# Failed API-key authentications per client address; past it every Api-Key request answers 429.
+OKRHUB_RATE_API_KEY_FAILURES = env("OKRHUB_RATE_API_KEY_FAILURES", default="20/10m")
 
 LOGGING = {
     "version": 1,
