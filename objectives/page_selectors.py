@@ -15,14 +15,12 @@ from companies.models import Company
 from departments.models import Department
 from objectives.models import COUNTED_STATUSES, CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from objectives.progress import Weighted, expected_progress, is_behind_pace, key_result_progress, weighted_progress
+from objectives.selectors import can_read_objective, visible_objectives_q
 from okrhub.permissions import Action
 from okrhub.tenancy import Actor
 
-
-def can_read(actor: Actor, objective: Objective) -> bool:
-    return not objective.private or actor.can(
-        Action.READ_PRIVATE, department_id=objective.department_id, owner_id=objective.owner_id
-    )
+#: The visibility rule's row predicate, under the name the pages use (its home is ``objectives.selectors``).
+can_read = can_read_objective
 
 
 def can_edit_objective(actor: Actor, objective: Objective) -> bool:
@@ -56,6 +54,7 @@ def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Obje
     expected = cycle_expected(company, cycle)
     key_results = (
         KeyResult.objects.filter(company=company, owner_id=actor.user_id, objective__cycle=cycle)
+        .filter(visible_objectives_q(actor=actor, prefix="objective__"))
         .exclude(objective__status=ObjectiveStatus.ARCHIVED)
         .select_related("objective__department", "objective__cycle")
         .order_by("objective_id", "id")
@@ -205,13 +204,14 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     return {"key_result": kr, "objective": kr.objective, "checkins": checkins, "history": history}
 
 
-def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str, Any]]:
+def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> list[dict[str, Any]]:
     """Departments with their objective count and mean progress in the cycle (two queries)."""
     departments = list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug"))
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
-            Objective.objects.filter(company=company, cycle=cycle, department__isnull=False, private=False)
+            Objective.objects.filter(company=company, cycle=cycle, department__isnull=False)
+            .filter(visible_objectives_q(actor=actor))
             .exclude(status=ObjectiveStatus.ARCHIVED)
             .values_list("department_id", "progress")
         ):

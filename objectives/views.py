@@ -28,6 +28,7 @@ from objectives.forms import (
 )
 from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.selectors import focus_count, visible_objectives_q
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
@@ -150,7 +151,11 @@ def departments(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "objectives/departments.html",
-        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "departments": pages.department_cards(company=request.company, actor=request.actor, cycle=cycle),
+        },
     )
 
 
@@ -178,7 +183,7 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
             draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )
     limit = request.company.max_objectives_per_department
-    counted = sum(1 for o in objectives)
+    counted = focus_count(company=request.company, cycle_id=cycle.pk, department_id=dept.pk) if cycle else 0
     return render(
         request,
         "objectives/department.html",
@@ -191,6 +196,7 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
             and not cycle.is_closed
             and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
             "limit": limit,
+            "counted": counted,
             "over_limit": counted > limit,
         },
     )
@@ -200,13 +206,15 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
 
 
 def _draftable_departments(request: HttpRequest):
-    """Departments the actor may draft in; admins and leaders see every department."""
+    """Departments the actor may draft in, each asked of the matrix (leaders: the departments they belong to)."""
     actor = request.actor
     qs = Department.objects.filter(company=request.company).order_by("name")
-    if actor.can(Action.DRAFT_OBJECTIVE, department_id=-1):
-        return qs
     return qs.filter(
-        pk__in=[d for d in list(qs.values_list("pk", flat=True)) if actor.can(Action.DRAFT_OBJECTIVE, department_id=d)]
+        pk__in=[
+            pk
+            for pk in qs.values_list("pk", flat=True)
+            if okr.may_place_objective(actor, department=Department(pk=pk), committed=False)
+        ]
     )
 
 
@@ -238,7 +246,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         company=company, pk=int_or_none(request.GET.get("department")) or 0
     ).first()
     if request.method == "POST":
-        form = ObjectiveForm(request.POST, company=company, departments=departments_qs)
+        form = ObjectiveForm(request.POST, company=company, actor=actor, departments=departments_qs)
         if not can_company_level:
             form.fields["department"].required = True
         if form.is_valid():
@@ -266,6 +274,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         return render_invalid(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
     form = ObjectiveForm(
         company=company,
+        actor=actor,
         departments=departments_qs,
         cycle=cycle,
         initial={"department": initial_department, "cycle": cycle},
@@ -312,10 +321,15 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         raise PermissionDenied("Your role does not allow editing this objective.")
     departments_qs = Department.objects.filter(company=company).order_by("name")
     if request.method == "POST":
-        form = ObjectiveForm(request.POST, company=company, departments=departments_qs, objective=objective)
+        form = ObjectiveForm(
+            request.POST, company=company, actor=actor, departments=departments_qs, objective=objective
+        )
         if form.is_valid():
             data = form.cleaned_data
             changes = {k: data[k] for k in ("title", "description", "parent", "weight", "private", "department")}
+            if data["parent"] is None and objective.parent_id and not pages.can_read(actor, objective.parent):
+                # The picker cannot show a parent this person may not read; an empty choice keeps it.
+                del changes["parent"]
             changes["owner"] = data["owner"] or objective.owner
             try:
                 objective = okr.objective_update(company=company, actor=actor, objective=objective, **changes)
@@ -329,6 +343,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         )
     form = ObjectiveForm(
         company=company,
+        actor=actor,
         departments=departments_qs,
         objective=objective,
         initial={
@@ -391,7 +406,9 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "can_edit": can_edit,
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
-            "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
+            "dependency_form": DependencyForm(company=request.company, actor=actor, objective=objective)
+            if can_link
+            else None,
             "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
@@ -410,7 +427,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
 @company_view
 def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
-    form = DependencyForm(request.POST, company=request.company, objective=objective)
+    form = DependencyForm(request.POST, company=request.company, actor=request.actor, objective=objective)
     if form.is_valid():
         try:
             okr.dependency_create(
@@ -580,11 +597,11 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
     hints = []
     company = request.company
     if cycle_id and (objective is None or objective.department_id != department_id):
-        count = (
-            Objective.objects.filter(company=company, cycle_id=cycle_id, department_id=department_id)
-            .exclude(status=ObjectiveStatus.ARCHIVED)
-            .exclude(pk=objective.pk if objective else None)
-            .count()
+        count = focus_count(
+            company=company,
+            cycle_id=cycle_id,
+            department_id=department_id,
+            exclude_id=objective.pk if objective else None,
         )
         what = "objectives in this department" if department_id else "company-level objectives"
         hint = quality.focus_hint(what=what, count=count, limit=company.max_objectives_per_department)
@@ -596,15 +613,29 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
     return hints
 
 
+def _readable_objective(request: HttpRequest, objective_id: int | None) -> Objective | None:
+    """The objective a hint or picker request names, if the actor may read it (otherwise as if none)."""
+    if objective_id is None:
+        return None
+    return (
+        Objective.objects.filter(company=request.company, pk=objective_id)
+        .filter(visible_objectives_q(actor=request.actor))
+        .first()
+    )
+
+
 @require_GET
 @company_view
 def key_result_hints(request: HttpRequest) -> HttpResponse:
-    objective = None
-    objective_id = int_or_none(request.GET.get("objective"))
-    if objective_id is not None:
-        objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
+    objective = _readable_objective(request, int_or_none(request.GET.get("objective")))
     kr_id = int_or_none(request.GET.get("key_result"))
-    kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
+    kr = (
+        KeyResult.objects.filter(company=request.company, pk=kr_id)
+        .filter(visible_objectives_q(actor=request.actor, prefix="objective__"))
+        .first()
+        if kr_id
+        else None
+    )
     hints = _key_result_hints(request, objective, request.GET.get("title", ""), kr)
     return render(request, "objectives/key_result_form.html#hints", {"hints": hints})
 
@@ -612,8 +643,7 @@ def key_result_hints(request: HttpRequest) -> HttpResponse:
 @require_GET
 @company_view
 def objective_hints(request: HttpRequest) -> HttpResponse:
-    objective_id = int_or_none(request.GET.get("objective"))
-    objective = Objective.objects.filter(company=request.company, pk=objective_id).first() if objective_id else None
+    objective = _readable_objective(request, int_or_none(request.GET.get("objective")))
     department_id = int_or_none(request.GET.get("department"))
     if department_id and not Department.objects.filter(company=request.company, pk=department_id).exists():
         raise not_found("department")
@@ -631,13 +661,14 @@ def objective_hints(request: HttpRequest) -> HttpResponse:
 @company_view
 def parent_options(request: HttpRequest) -> HttpResponse:
     """The parent picker's options for a search, keeping the current choice selectable."""
-    company = request.company
+    company, actor = request.company, request.actor
     objective_id = int_or_none(request.GET.get("objective"))
-    objective = Objective.objects.filter(company=company, pk=objective_id).first() if objective_id else None
+    objective = _readable_objective(request, objective_id)
     cycle_id = int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None)
     selected = int_or_none(request.GET.get("parent"))
     options = parent_candidates(
         company=company,
+        actor=actor,
         cycle_id=cycle_id,
         department_id=int_or_none(request.GET.get("department")),
         exclude_id=objective_id,
@@ -645,9 +676,9 @@ def parent_options(request: HttpRequest) -> HttpResponse:
     )
     if selected:
         options = options | parent_candidates(
-            company=company, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
+            company=company, actor=actor, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
         ).filter(Q(pk=selected))
-    options = [o for o in options.distinct()[:50] if pages.can_read(request.actor, o)]
+    options = list(options.distinct()[:50])
     return render(request, "objectives/objective_form.html#parent-options", {"options": options, "selected": selected})
 
 

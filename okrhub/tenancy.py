@@ -15,7 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from companies.models import Company, Membership, Role
-from departments.models import Department, DepartmentMembership, DepartmentRole
+from departments.ancestry import department_parents, walk_up
+from departments.models import DepartmentMembership, DepartmentRole
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action, Facts, is_allowed
 
@@ -68,9 +69,7 @@ class Actor:
 
     def _parents(self) -> dict[int, int | None]:
         if self._department_parents is None:
-            self._department_parents = dict(
-                Department.objects.filter(company=self.company).values_list("id", "parent_id")
-            )
+            self._department_parents = department_parents(self.company)
         return self._department_parents
 
     def department_role(self, department_id: int | None) -> str | None:
@@ -80,15 +79,10 @@ class Actor:
         if self.department_roles.get(department_id) == DepartmentRole.LEAD:
             return DepartmentRole.LEAD
         best: str | None = None
-        parents = self._parents()
-        seen: set[int] = set()
-        current: int | None = department_id
-        while current is not None and current not in seen:
-            seen.add(current)
+        for current in walk_up(self._parents(), department_id):
             role = self.department_roles.get(current)
             if role and _ROLE_STRENGTH[role] > _ROLE_STRENGTH.get(best, 0):
                 best = role
-            current = parents.get(current)
         return best
 
     def facts(self, *, department_id: int | None, owner_id: int | None = None, is_draft: bool = False) -> Facts:

@@ -4,6 +4,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from objectives.selectors import can_read_objective
+
 register = template.Library()
 
 
@@ -163,3 +165,9 @@ def transition_label(value: str, current: str = "") -> str:
     if value == "active" and current in ("closed", "archived"):
         return "Reopen"
     return TRANSITION_LABELS.get(value, value)
+
+
+@register.filter
+def readable_by(objective, actor) -> bool:
+    """``{% if objective.parent|readable_by:request.actor %}``: the visibility rule, for titles a page prints."""
+    return objective is not None and actor is not None and can_read_objective(actor, objective)
