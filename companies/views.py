@@ -370,7 +370,7 @@ def leave(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, company=request.company, leaving=request.user
     )
     form.fields["reassign_to"].required = bool(owned)
-    is_last_admin = company_services.is_last_admin(request.company, request.user.pk)
+    is_last_admin = request.actor.is_admin and company_services.is_last_admin(request.company, request.user.pk)
     context = {"form": form, "owned": owned, "is_last_admin": is_last_admin}
     if request.method == "POST" and form.is_valid():
         try:
