@@ -1,25 +1,16 @@
-"""Department ancestry: a department, its parent, its parent's parent… in one place, with a loop guard.
+"""Department ancestry from the database: a department and every department enclosing it.
 
 Departments nest (teams inside departments). Every walk up the chain goes
-through :func:`walk_up` (pure, on an ``id → parent_id`` map a caller already
-holds) or :func:`department_and_ancestors` (one query). A corrupt chain that
-loops back on itself ends the walk instead of spinning forever.
+through :func:`okrhub.ancestry.walk_up` (pure, with a loop guard; plumbing,
+so ``companies.tenancy`` can walk it too), re-exported here, or
+:func:`department_and_ancestors` (one query).
 """
-
-from collections.abc import Iterator, Mapping
 
 from companies.models import Company
 from departments.models import Department
+from okrhub.ancestry import walk_up
 
-
-def walk_up(parents: Mapping[int, int | None], department_id: int | None) -> Iterator[int]:
-    """``department_id`` and then each enclosing department, nearest first, each once (no query)."""
-    seen: set[int] = set()
-    current = department_id
-    while current is not None and current not in seen:
-        seen.add(current)
-        yield current
-        current = parents.get(current)
+__all__ = ["department_and_ancestors", "department_parents", "walk_up"]
 
 
 def department_parents(company: Company) -> dict[int, int | None]:

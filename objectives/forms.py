@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 
 from companies.models import Company, User
+from companies.tenancy import Actor
 from departments.ancestry import department_and_ancestors
 from departments.models import Department
 from objectives.models import (
@@ -17,7 +18,6 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.selectors import visible_objectives
-from okrhub.tenancy import Actor
 from okrhub.web import PageForm
 
 

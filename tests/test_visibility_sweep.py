@@ -23,10 +23,10 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from companies.tenancy import Actor
 from conftest import make_team
-from objectives import reminders
+from notifications import reminders
 from objectives.models import KeyResult, Objective, PeriodicEmail
-from okrhub.tenancy import Actor
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
 from tests.test_tenant_sweep import Side, _kind, all_routes, fill

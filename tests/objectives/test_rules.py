@@ -13,19 +13,20 @@ from django.urls import reverse
 
 from companies.models import FocusMode, Membership, Role
 from companies.services import is_last_admin
+from companies.tenancy import Actor
 from departments import services as department_services
 from departments.ancestry import department_and_ancestors, walk_up
 from departments.models import Department, DepartmentRole
 from objectives import services as okr
 from objectives.models import Dependency, KeyResult, Objective, ObjectiveStatus
-from okrhub.tenancy import Actor
 from tests.factories import DepartmentFactory, DepartmentMembershipFactory, KeyResultFactory, ObjectiveFactory
 
 SECRET = "Quietly acquire Initech"
 
 
 def url(name, team, *args):
-    return reverse(f"objectives:{name}", args=[team.company.slug, *args])
+    namespace = "departments" if name in ("departments", "department") else "objectives"
+    return reverse(f"{namespace}:{name}", args=[team.company.slug, *args])
 
 
 @pytest.fixture
