@@ -25,7 +25,8 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
 )
-from objectives.progress import BEHIND_PACE_MARGIN, expected_progress, is_behind_pace
+from objectives.progress import expected_progress, is_behind_pace
+from objectives.selectors import reads_objective
 from okrhub.permissions import Action
 
 OBJECTIVE_FIELDS = (
@@ -63,13 +64,10 @@ KEY_RESULT_FIELDS = (
 
 def visible_objectives[Row: Mapping[str, Any]](*, actor: Actor, rows: list[Row]) -> list[Row]:
     """Drop private objectives the actor may not read (no query)."""
-    if actor.can(Action.READ_PRIVATE):
-        return rows
     return [
         row
         for row in rows
-        if not row["private"]
-        or actor.can(Action.READ_PRIVATE, department_id=row["department_id"], owner_id=row["owner_id"])
+        if reads_objective(actor, private=row["private"], department_id=row["department_id"], owner_id=row["owner_id"])
     ]
 
 
@@ -182,7 +180,6 @@ def alignment_tree(
     """
     today = today or company.local_today()
     expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
-    behind = expected - BEHIND_PACE_MARGIN
     statuses: list[str] = [ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED]
     if include_drafts:
         statuses.append(ObjectiveStatus.DRAFT)
@@ -226,10 +223,8 @@ def alignment_tree(
         if object_id != node.get("id"):
             if object_id in hidden:
                 continue
-            if (
-                private
-                and not sees_all_private
-                and not actor.can(Action.READ_PRIVATE, department_id=object_department_id, owner_id=owner_id)
+            if private and not reads_objective(
+                actor, private=private, department_id=object_department_id, owner_id=owner_id
             ):
                 hidden.add(object_id)
                 continue
@@ -246,7 +241,7 @@ def alignment_tree(
                 "weight": weight,
                 "private": private,
                 "progress": progress,
-                "behind_pace": progress is not None and progress < behind,
+                "behind_pace": is_behind_pace(progress, expected),
                 "at_risk": False,
                 "off_track": False,
                 "unaligned": object_department_id is not None and parent_id is None,
@@ -275,7 +270,7 @@ def alignment_tree(
                 "progress": kr_progress,
                 "last_checkin_at": last_checkin_at,
                 "owner_id": kr_owner_id,
-                "behind_pace": kr_progress is not None and kr_progress < behind,
+                "behind_pace": is_behind_pace(kr_progress, expected),
             }
         )
         if confidence == Confidence.AT_RISK:
@@ -381,15 +376,12 @@ def alignment_branch(
     today = today or company.local_today()
     expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
     # Tuples, not dicts: at 10,000 objectives building a dict per row was most of this read.
-    sees_all_private = actor.can(Action.READ_PRIVATE)
     skeleton = [
         (object_id, parent, department)
         for object_id, parent, department, private, owner_id in Objective.objects.filter(company=company, cycle=cycle)
         .exclude(status__in=[ObjectiveStatus.DRAFT, ObjectiveStatus.ARCHIVED])
         .values_list("id", "parent_id", "department_id", "private", "owner_id")
-        if not private
-        or sees_all_private
-        or actor.can(Action.READ_PRIVATE, department_id=department, owner_id=owner_id)
+        if not private or reads_objective(actor, private=private, department_id=department, owner_id=owner_id)
     ]
     parent_of = {object_id: parent for object_id, parent, _ in skeleton}
     keep = set(parent_of)

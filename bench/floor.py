@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from objectives.progress import BEHIND_PACE_MARGIN, expected_progress
+from objectives.progress import behind_pace_threshold, expected_progress
 
 FLOOR_SQL = """
 SELECT o.id, o.parent_id, o.department_id, d.name, o.owner_id, COALESCE(NULLIF(u.full_name, ''), u.email),
@@ -81,7 +81,7 @@ def floor_tree(
 ) -> bytes:
     """The tree's JSON (roots, count, expected_progress, today) from one query."""
     expected = expected_progress(today=today, start=start, end=end)
-    behind = expected - BEHIND_PACE_MARGIN
+    behind = behind_pace_threshold(expected)
     # Binary rows with server-side binding: the fastest way psycopg reads numbers and timestamps
     # (named explicitly, as Django's connections default to client-side cursors).
     with psycopg.Cursor(conn) as cursor:

@@ -108,23 +108,28 @@ def membership_update_role(*, company: Company, actor: Actor, membership: Member
         raise not_found("member")
 
     membership = Membership.objects.select_for_update().get(pk=membership.pk, company=company)
-    if membership.role == Role.ADMIN and role != Role.ADMIN:
-        admins = Membership.objects.select_for_update().filter(company=company, role=Role.ADMIN)
-        if admins.count() <= 1:
-            raise invalid("role", "The company must keep at least one admin.", "last_admin")
+    if role != Role.ADMIN and is_last_admin(company, membership.user_id, lock=True):
+        raise invalid("role", "The company must keep at least one admin.", "last_admin")
     membership.role = role
     membership.full_clean()
     membership.save(update_fields=["role"])
     return membership
 
 
+def is_last_admin(company: Company, user_id: int, *, lock: bool = False) -> bool:
+    """Whether ``user_id`` is the company's only admin: the one home of the last-admin rule.
+
+    ``lock`` locks the admin rows (inside a write's transaction), so two
+    admins demoting or removing each other at once cannot both pass.
+    """
+    admins = Membership.objects.filter(company=company, role=Role.ADMIN)
+    if lock:
+        admins = admins.select_for_update()
+    return list(admins.values_list("user_id", flat=True)) == [user_id]
+
+
 def _refuse_last_admin(company: Company, membership: Membership, field: str) -> None:
-    if membership.role != Role.ADMIN:
-        return
-    admins = list(
-        Membership.objects.select_for_update().filter(company=company, role=Role.ADMIN).values_list("pk", flat=True)
-    )
-    if admins == [membership.pk]:
+    if is_last_admin(company, membership.user_id, lock=True):
         raise invalid(field, "The company must keep at least one admin.", "last_admin")
 
 

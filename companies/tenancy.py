@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from companies.models import Company, Membership, Role, User
+from okrhub.ancestry import walk_up
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action, Facts, is_allowed
 from okrhub.roles import DepartmentRole
@@ -80,15 +81,10 @@ class Actor:
         if self.department_roles.get(department_id) == DepartmentRole.LEAD:
             return DepartmentRole.LEAD
         best: str | None = None
-        parents = self._parents()
-        seen: set[int] = set()
-        current: int | None = department_id
-        while current is not None and current not in seen:
-            seen.add(current)
+        for current in walk_up(self._parents(), department_id):
             role = self.department_roles.get(current)
             if role and _ROLE_STRENGTH[role] > _ROLE_STRENGTH.get(best, 0):
                 best = role
-            current = parents.get(current)
         return best
 
     def facts(self, *, department_id: int | None, owner_id: int | None = None, is_draft: bool = False) -> Facts:

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from companies.models import Company, Membership, User
 from companies.tenancy import Actor
+from departments.ancestry import department_and_ancestors
 from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
@@ -19,16 +20,12 @@ def _check_parent(*, company: Company, department: Department | None, parent: De
         raise not_found("department")
     if department is None or department.pk is None:
         return
-    parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
-    current: int | None = parent.pk
-    while current is not None:
-        if current == department.pk:
-            raise invalid(
-                "parent",
-                "A department cannot sit inside itself or one of its teams.",
-                "department_cycle",
-            )
-        current = parents.get(current)
+    if department.pk in department_and_ancestors(company, parent.pk):
+        raise invalid(
+            "parent",
+            "A department cannot sit inside itself or one of its teams.",
+            "department_cycle",
+        )
 
 
 def _check_unique(*, company: Company, department: Department) -> None:

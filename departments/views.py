@@ -14,7 +14,7 @@ from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department
 from objectives import selectors as pages
 from objectives.models import ObjectiveStatus
-from objectives.selectors import choose_cycle
+from objectives.selectors import choose_cycle, focus_count
 from objectives.views import _cycles
 from okrhub.errors import not_found
 from okrhub.permissions import Action
@@ -29,7 +29,11 @@ def departments(request: TenantRequest) -> HttpResponse:
     return render(
         request,
         "departments/departments.html",
-        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "departments": pages.department_cards(company=request.company, actor=request.actor, cycle=cycle),
+        },
     )
 
 
@@ -58,7 +62,7 @@ def department(request: TenantRequest, department_slug: str) -> HttpResponse:
             draft and not cycle_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )
     limit = request.company.max_objectives_per_department
-    counted = sum(1 for o in objectives)
+    counted = focus_count(company=request.company, cycle_id=cycle.pk, department_id=dept.pk) if cycle else 0
     return render(
         request,
         "departments/department.html",
@@ -71,6 +75,7 @@ def department(request: TenantRequest, department_slug: str) -> HttpResponse:
             and not cycle.is_closed
             and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
             "limit": limit,
+            "counted": counted,
             "over_limit": counted > limit,
         },
     )

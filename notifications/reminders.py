@@ -61,6 +61,7 @@ from objectives.models import (
     PeriodicEmail,
 )
 from objectives.progress import key_result_progress
+from objectives.selectors import visible_objectives_q
 from okrhub.links import site_url
 from okrhub.logs import log_event
 
@@ -126,9 +127,12 @@ def _missed(since: datetime.datetime) -> Q:
 
 
 def key_results_to_remind(
-    *, company: Company, since: datetime.datetime, owner_id: int | None = None
+    *, company: Company, since: datetime.datetime, owner_id: int | None = None, actor: Actor | None = None
 ) -> dict[int, list[dict[str, Any]]]:
-    """Active key results with no check-in since ``since``, by owner (reminders on, still a member)."""
+    """Active key results with no check-in since ``since``, by owner (reminders on, still a member).
+
+    With ``actor`` (the owner, when their email is written), only key results of objectives they may read.
+    """
     members = Membership.objects.filter(company=company).values("user_id")
     qs = (
         _active_key_results(company)
@@ -137,6 +141,8 @@ def key_results_to_remind(
     )
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
+    if actor is not None:
+        qs = qs.filter(visible_objectives_q(actor=actor, prefix="objective__"))
     found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in qs.order_by("owner_id", "objective__title", "id").values(
         "id",
@@ -357,10 +363,15 @@ def _message(*, subject: str, template: str, context: dict[str, Any], to: str) -
 def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.date) -> bool:
     """Remind one person of their key results without a check-in this period; True if sent."""
     since = period_start(company, period)
-    key_results = key_results_to_remind(company=company, since=since, owner_id=user_id).get(user_id)
+    membership = Membership.objects.select_related("user", "company").filter(company=company, user_id=user_id).first()
+    if membership is None:
+        return False
+    user = membership.user
+    key_results = key_results_to_remind(
+        company=company, since=since, owner_id=user_id, actor=Actor.for_membership(membership)
+    ).get(user_id)
     if not key_results:
         return False
-    user = User.objects.get(pk=user_id)
     claim = _claim(company=company, user_id=user_id, kind=EmailKind.CHECKIN_REMINDER, period=period)
     if claim is None:
         log_event(log, "reminder.skipped", company=company.pk, user=user_id, period=period, reason="already_claimed")

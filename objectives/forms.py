@@ -6,6 +6,8 @@ from django import forms
 from django.db.models import Q
 
 from companies.models import Company, User
+from companies.tenancy import Actor
+from departments.ancestry import department_and_ancestors
 from departments.models import Department
 from objectives.models import (
     VALUE_DIGITS,
@@ -17,6 +19,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
 )
+from objectives.selectors import visible_objectives
 from okrhub.web import PageForm
 
 
@@ -93,7 +96,9 @@ class ObjectiveForm(PageForm):
     )
     private = forms.BooleanField(label="Private (only its department and leaders can read it)", required=False)
 
-    def __init__(self, *args, company: Company, departments, cycle: Cycle | None = None, objective=None, **kwargs):
+    def __init__(
+        self, *args, company: Company, actor: Actor, departments, cycle: Cycle | None = None, objective=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.company = company
         self.objective = objective
@@ -113,6 +118,7 @@ class ObjectiveForm(PageForm):
             department_id = getattr(initial, "pk", initial)
         cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parent_candidates(
             company=company,
+            actor=actor,
             cycle_id=cycle_id,
             department_id=department_id,
             exclude_id=objective.pk if objective else None,
@@ -125,10 +131,15 @@ class ObjectiveForm(PageForm):
         return int(raw) if raw and str(raw).isdigit() else None
 
 
-def parent_candidates(*, company: Company, cycle_id: int | None, department_id: int | None, exclude_id=None, query=""):
-    """Objectives a department objective may ladder up to (DESIGN §1): company ones and enclosing departments'."""
+def parent_candidates(
+    *, company: Company, actor: Actor, cycle_id: int | None, department_id: int | None, exclude_id=None, query=""
+):
+    """Objectives a department objective may ladder up to (DESIGN §1): company ones and enclosing departments'.
+
+    Only those the actor may read: a private objective never appears in (or is accepted by) a picker.
+    """
     qs = (
-        Objective.objects.filter(company=company)
+        visible_objectives(Objective.objects.filter(company=company), actor=actor)
         .exclude(status=ObjectiveStatus.ARCHIVED)
         .select_related("department")
         .order_by("department__name", "title")
@@ -138,12 +149,7 @@ def parent_candidates(*, company: Company, cycle_id: int | None, department_id: 
     if department_id is None:
         qs = qs.filter(department__isnull=True)
     else:
-        parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
-        enclosing: list[int] = []
-        current: int | None = department_id
-        while current is not None and current not in enclosing:
-            enclosing.append(current)
-            current = parents.get(current)
+        enclosing = department_and_ancestors(company, department_id)
         qs = qs.filter(Q(department__isnull=True) | Q(department_id__in=enclosing))
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
@@ -201,10 +207,10 @@ class DependencyForm(PageForm):
     to_objective = ObjectiveChoiceField(label="Add an objective this one needs", queryset=Objective.objects.none())
     note = forms.CharField(label="What for", required=False, max_length=500)
 
-    def __init__(self, *args, company: Company, objective: Objective, **kwargs):
+    def __init__(self, *args, company: Company, actor: Actor, objective: Objective, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["to_objective"]).queryset = (
-            Objective.objects.filter(company=company, cycle_id=objective.cycle_id)
+            visible_objectives(Objective.objects.filter(company=company, cycle_id=objective.cycle_id), actor=actor)
             .exclude(pk=objective.pk)
             .exclude(status=ObjectiveStatus.ARCHIVED)
             .select_related("department")

@@ -80,6 +80,11 @@ def expected_progress(*, today: date, start: date, end: date) -> float:
     return clamp((today - start).days / span)
 
 
+def behind_pace_threshold(expected: float) -> float:
+    """Known progress below this is behind pace (the SQL filters use it as the bound)."""
+    return expected - BEHIND_PACE_MARGIN
+
+
 def is_behind_pace(progress: float | None, expected: float) -> bool:
-    """True when known progress is more than the margin below the expected pace."""
-    return progress is not None and progress < expected - BEHIND_PACE_MARGIN
+    """True when known progress is more than the margin below the expected pace: the one home of the rule."""
+    return progress is not None and progress < behind_pace_threshold(expected)

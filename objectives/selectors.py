@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Model, Prefetch, Q, QuerySet
 
 from companies.models import Company
 from companies.tenancy import Actor, TenantRequest
@@ -28,8 +28,8 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.progress import (
-    BEHIND_PACE_MARGIN,
     Weighted,
+    behind_pace_threshold,
     expected_progress,
     is_behind_pace,
     key_result_progress,
@@ -40,12 +40,33 @@ from okrhub.permissions import Action
 from okrhub.web import int_or_none
 
 
+def reads_objective(actor: Actor, *, private: bool, department_id: int | None, owner_id: int | None) -> bool:
+    """Whether the actor may read an objective with these facts: the one row rule of visibility (no query).
+
+    Non-private objectives are read by everyone in the company; a private one
+    per the permission matrix (``Action.READ_PRIVATE``). Raw rows (the tree,
+    the gaps) call this; model instances call :func:`can_read_objective`;
+    querysets filter with :func:`visible_objectives_q`, the same rule in SQL.
+    """
+    return not private or actor.can(Action.READ_PRIVATE, department_id=department_id, owner_id=owner_id)
+
+
+def can_read_objective(actor: Actor, objective: Objective) -> bool:
+    """Whether the actor may read this objective (see :func:`reads_objective`)."""
+    return reads_objective(
+        actor, private=objective.private, department_id=objective.department_id, owner_id=objective.owner_id
+    )
+
+
 def visible_objectives_q(*, actor: Actor, prefix: str = "") -> Q:
-    """Objectives the actor may read: all non-private ones, and private ones per the matrix."""
+    """Objectives the actor may read, as a condition (:func:`reads_objective` in SQL).
+
+    ``prefix`` reaches the objective through a relation (``"objective__"``).
+    """
     if actor.can(Action.READ_PRIVATE):
         return Q()
     visible = Q(**{f"{prefix}private": False})
-    if actor.user_id is not None:
+    if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id):
         visible |= Q(**{f"{prefix}owner_id": actor.user_id})
     if actor.department_roles:
         departments = [
@@ -57,13 +78,34 @@ def visible_objectives_q(*, actor: Actor, prefix: str = "") -> Q:
     return visible
 
 
+def visible_objectives[M: Model](objectives: QuerySet[M], *, actor: Actor, prefix: str = "") -> QuerySet[M]:
+    """``objectives`` (or rows reaching an objective through ``prefix``) narrowed to what the actor may read."""
+    return objectives.filter(visible_objectives_q(actor=actor, prefix=prefix))
+
+
+def focus_count(*, company: Company, cycle_id: int, department_id: int | None, exclude_id: int | None = None) -> int:
+    """How many objectives count against the focus limit of a department (or company level) in a cycle.
+
+    The one home of focus counting (the service's check, the live hint and
+    the department page): committed objectives only, active or closed.
+    Drafts are proposals and archived ones are gone. Private objectives count
+    too: the limit is the department's, whoever reads them.
+    """
+    counted = Objective.objects.filter(company=company, cycle_id=cycle_id, status__in=COUNTED_STATUSES).filter(
+        department_id=department_id  # type: ignore[misc]  # None is company level: Django reads it as IS NULL
+    )
+    if exclude_id is not None:
+        counted = counted.exclude(pk=exclude_id)
+    return counted.count()
+
+
 def behind_pace_q(
     *, company: Company, today: date, cycle_field: str = "cycle_id", progress_field: str = "progress"
 ) -> Q:
     """Rows whose known progress is more than the margin below their cycle's expected pace."""
     condition = Q(pk__in=[])
     for cycle_id, start, end in Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date"):
-        threshold = expected_progress(today=today, start=start, end=end) - BEHIND_PACE_MARGIN
+        threshold = behind_pace_threshold(expected_progress(today=today, start=start, end=end))
         if threshold > 0:
             condition |= Q(**{cycle_field: cycle_id, f"{progress_field}__lt": threshold})
     return condition
@@ -104,12 +146,6 @@ def dependency_list(*, company: Company, actor: Actor) -> QuerySet[Dependency]:
 # ---------------------------------------------------------------- pages
 
 
-def can_read(actor: Actor, objective: Objective) -> bool:
-    return not objective.private or actor.can(
-        Action.READ_PRIVATE, department_id=objective.department_id, owner_id=objective.owner_id
-    )
-
-
 def can_edit_objective(actor: Actor, objective: Objective) -> bool:
     """Whether the actor may edit this objective and its key results (drafts by their rules, others by manage)."""
     draft = objective.status == ObjectiveStatus.DRAFT
@@ -141,6 +177,7 @@ def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Obje
     expected = cycle_expected(company, cycle)
     key_results = (
         KeyResult.objects.filter(company=company, owner_id=actor.user_id, objective__cycle=cycle)
+        .filter(visible_objectives_q(actor=actor, prefix="objective__"))
         .exclude(objective__status=ObjectiveStatus.ARCHIVED)
         .select_related("objective__department", "objective__cycle")
         .order_by("objective_id", "id")
@@ -166,7 +203,7 @@ def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[
         for o in Objective.objects.filter(
             company=company, cycle=cycle, department__isnull=True, status__in=COUNTED_STATUSES
         ).order_by("id")
-        if can_read(actor, o)
+        if can_read_objective(actor, o)
     ]
     for objective in objectives:
         objective.expected = expected
@@ -186,7 +223,7 @@ def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, depar
             Prefetch("key_results", queryset=KeyResult.objects.filter(company=company).select_related("owner"))
         )
         .order_by("status", "id")
-        if can_read(actor, o)
+        if can_read_objective(actor, o)
     ]
     for objective in objectives:
         objective.behind_pace = is_behind_pace(objective.progress, expected)
@@ -202,7 +239,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         .select_related("cycle", "department", "owner", "parent__department")
         .first()
     )
-    if objective is None or not can_read(actor, objective):
+    if objective is None or not can_read_objective(actor, objective):
         return None
     expected = cycle_expected(company, objective.cycle)
     key_results = list(KeyResult.objects.filter(company=company, objective=objective).select_related("owner"))
@@ -213,7 +250,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         for child in Objective.objects.filter(company=company, parent=objective)
         .exclude(status=ObjectiveStatus.ARCHIVED)
         .select_related("department")
-        if can_read(actor, child)
+        if can_read_objective(actor, child)
     ]
     dependencies = list(
         Dependency.objects.filter(company=company, from_objective=objective).select_related("to_objective__department")
@@ -234,8 +271,8 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         "objective": objective,
         "key_results": key_results,
         "children": children,
-        "dependencies": [d for d in dependencies if can_read(actor, d.to_objective)],
-        "dependents": [d for d in dependents if can_read(actor, d.from_objective)],
+        "dependencies": [d for d in dependencies if can_read_objective(actor, d.to_objective)],
+        "dependents": [d for d in dependents if can_read_objective(actor, d.from_objective)],
         "checkins": checkins,
         "history": objective_history(key_results, checkins),
         "expected": expected,
@@ -271,7 +308,7 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
         .select_related("objective__cycle", "objective__department", "owner")
         .first()
     )
-    if kr is None or not can_read(actor, kr.objective):
+    if kr is None or not can_read_objective(actor, kr.objective):
         return None
     expected = cycle_expected(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
@@ -290,7 +327,7 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     return {"key_result": kr, "objective": kr.objective, "checkins": checkins, "history": history}
 
 
-def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str, Any]]:
+def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> list[dict[str, Any]]:
     """Departments with their objective count and mean progress in the cycle (two queries)."""
     # Each row gets the counts below, beyond the columns values() reads.
     departments = cast(
@@ -300,7 +337,8 @@ def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str,
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
-            Objective.objects.filter(company=company, cycle=cycle, department__isnull=False, private=False)
+            Objective.objects.filter(company=company, cycle=cycle, department__isnull=False)
+            .filter(visible_objectives_q(actor=actor))
             .exclude(status=ObjectiveStatus.ARCHIVED)
             .values_list("department_id", "progress")
         ):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from companies.models import Company, FocusMode, Membership
 from companies.tenancy import Actor
+from departments.ancestry import department_and_ancestors
 from departments.models import Department
 from objectives import quality
 from objectives.models import (
@@ -35,7 +36,8 @@ from objectives.models import (
 )
 from objectives.progress import key_result_progress
 from objectives.rollup import company_full_recompute, schedule_rollup
-from okrhub.errors import invalid, not_found
+from objectives.selectors import can_read_objective, focus_count
+from okrhub.errors import PermissionDenied, invalid, not_found
 from okrhub.permissions import Action
 
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
@@ -231,7 +233,7 @@ def _validate_parent(
                 "A company-level objective can only ladder up to another company-level objective.",
                 "parent_department",
             )
-        enclosing = _department_and_ancestors(company, department.pk)
+        enclosing = department_and_ancestors(company, department.pk)
         if parent.department_id not in enclosing:
             raise invalid(
                 "parent",
@@ -239,16 +241,6 @@ def _validate_parent(
                 "of its own or an enclosing department; link other departments as dependencies.",
                 "parent_department",
             )
-
-
-def _department_and_ancestors(company: Company, department_id: int) -> set[int]:
-    parents = dict(Department.objects.filter(company=company).values_list("id", "parent_id"))
-    found: set[int] = set()
-    current: int | None = department_id
-    while current is not None and current not in found:
-        found.add(current)
-        current = parents.get(current)
-    return found
 
 
 # ---------------------------------------------------------------- objectives
@@ -271,14 +263,11 @@ def _focus_check(
     activating a draft, moving an active one between departments) is
     enforced per company mode; drafting past the limit only earns a hint.
     """
-    counted = Objective.objects.filter(
-        company=company, cycle_id=cycle_id, department=department, status__in=COUNTED_STATUSES
-    )
-    if exclude is not None:
-        counted = counted.exclude(pk=exclude)
     hint = quality.focus_hint(
         what=_department_label(department),
-        count=counted.count(),
+        count=focus_count(
+            company=company, cycle_id=cycle_id, department_id=department.pk if department else None, exclude_id=exclude
+        ),
         limit=company.max_objectives_per_department,
     )
     if enforce:
@@ -313,13 +302,11 @@ def objective_create(
     per company setting; ``objective.hints`` lists practice warnings.
     """
     _same_company(company, cycle=cycle, department=department)
-    if actor is not None:
-        actor.require(
-            Action.MANAGE_OBJECTIVE if activate else Action.DRAFT_OBJECTIVE,
-            department_id=department.pk if department else None,
-        )
+    if actor is not None and not may_place_objective(actor, department=department, committed=activate):
+        raise PermissionDenied("Your role does not allow creating this objective here.")
     _refuse_closed_cycle(cycle)
     _check_owner(company, owner)
+    _refuse_unreadable(actor, parent=parent)
     _validate_parent(company=company, cycle=cycle, department=department, parent=parent)
     hints: list[quality.Hint] = []
     _focus_check(company, cycle_id=cycle.pk, department=department, exclude=None, enforce=activate, hints=hints)
@@ -344,6 +331,26 @@ def objective_create(
     objective.save()
     objective.hints = hints
     return objective
+
+
+def may_place_objective(actor: Actor, *, department: Department | None, committed: bool) -> bool:
+    """Whether the actor may have an objective in ``department`` (None: company level): create or move it there.
+
+    The one rule for creating an objective and for moving one between
+    departments: a draft needs the right to draft there, an active (or
+    closed) objective the right to manage there.
+    """
+    return actor.can(
+        Action.MANAGE_OBJECTIVE if committed else Action.DRAFT_OBJECTIVE,
+        department_id=department.pk if department else None,
+    )
+
+
+def _refuse_unreadable(actor: Actor | None, **objectives: Objective | None) -> None:
+    """Refuse, as a choice that does not exist, an objective the actor may not read (a private one)."""
+    for field, objective in objectives.items():
+        if actor is not None and objective is not None and not can_read_objective(actor, objective):
+            raise invalid(field, "Select a valid objective; that one does not exist.", "does_not_exist")
 
 
 OBJECTIVE_EDITABLE = {"title", "description", "owner", "parent", "weight", "private", "department"}
@@ -380,12 +387,17 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
     )
     if "department" in changes:
         _same_company(company, department=changes["department"])
-        if actor is not None:
-            new_department = changes["department"]
-            _require_edit(
-                actor,
-                Objective(department=new_department, owner_id=objective.owner_id, status=objective.status),
+        moved = (changes["department"].pk if changes["department"] else None) != objective.department_id
+        if (
+            moved
+            and actor is not None
+            and not may_place_objective(
+                actor, department=changes["department"], committed=objective.status != ObjectiveStatus.DRAFT
             )
+        ):
+            raise invalid("department", "Your role does not allow moving this objective there.", "permission_denied")
+    if "parent" in changes and changes["parent"] is not None and changes["parent"].pk != objective.parent_id:
+        _refuse_unreadable(actor, parent=changes["parent"])
     if "owner" in changes:
         _check_owner(company, changes["owner"])
     if "weight" in changes:
@@ -769,6 +781,7 @@ def dependency_create(
             department_id=from_objective.department_id,
             owner_id=from_objective.owner_id,
         )
+    _refuse_unreadable(actor, to_objective=to_objective)
     if from_objective.pk == to_objective.pk:
         raise invalid("to_objective", "An objective cannot depend on itself.", "self")
     if Dependency.objects.filter(company=company, from_objective=from_objective, to_objective=to_objective).exists():

@@ -10,7 +10,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,9 +31,9 @@ from objectives.forms import (
     parent_candidates,
 )
 from objectives.history import object_history
-from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.models import Cycle, Dependency, KeyResult, Objective
 from objectives.progress import is_behind_pace
-from objectives.selectors import choose_cycle
+from objectives.selectors import can_read_objective, choose_cycle, focus_count, visible_objectives_q
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
@@ -85,7 +85,7 @@ def _first_run(request: TenantRequest) -> dict | None:
 def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
     company, actor = request.company, request.actor
     kr = KeyResult.objects.filter(company=company, pk=key_result_id).select_related("objective__department").first()
-    if kr is None or not pages.can_read(actor, kr.objective):
+    if kr is None or not can_read_objective(actor, kr.objective):
         raise not_found("key result")
     # Refuse before parsing, so a forged post from a viewer learns nothing from validation.
     actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
@@ -145,14 +145,16 @@ def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: 
 # ---------------------------------------------------------------- objectives
 
 
-def _draftable_departments(request: TenantRequest):
-    """Departments the actor may draft in; admins and leaders see every department."""
+def _draftable_departments(request: TenantRequest) -> QuerySet[Department]:
+    """Departments the actor may draft in, each asked of the matrix."""
     actor = request.actor
     qs = Department.objects.filter(company=request.company).order_by("name")
-    if actor.can(Action.DRAFT_OBJECTIVE, department_id=-1):
-        return qs
     return qs.filter(
-        pk__in=[d for d in list(qs.values_list("pk", flat=True)) if actor.can(Action.DRAFT_OBJECTIVE, department_id=d)]
+        pk__in=[
+            pk
+            for pk in qs.values_list("pk", flat=True)
+            if okr.may_place_objective(actor, department=Department(pk=pk), committed=False)
+        ]
     )
 
 
@@ -162,7 +164,7 @@ def _objective_or_404(request: TenantRequest, objective_id: int) -> Objective:
         .select_related("cycle", "department", "parent")
         .first()
     )
-    if objective is None or not pages.can_read(request.actor, objective):
+    if objective is None or not can_read_objective(request.actor, objective):
         raise not_found("objective")
     return objective
 
@@ -184,7 +186,7 @@ def objective_create(request: TenantRequest) -> HttpResponse:
         company=company, pk=int_or_none(request.GET.get("department")) or 0
     ).first()
     if request.method == "POST":
-        form = ObjectiveForm(request.POST, company=company, departments=departments_qs)
+        form = ObjectiveForm(request.POST, company=company, actor=actor, departments=departments_qs)
         if not can_company_level:
             form.fields["department"].required = True
         if form.is_valid():
@@ -212,6 +214,7 @@ def objective_create(request: TenantRequest) -> HttpResponse:
         return render_invalid(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
     form = ObjectiveForm(
         company=company,
+        actor=actor,
         departments=departments_qs,
         cycle=cycle,
         initial={"department": initial_department, "cycle": cycle},
@@ -259,10 +262,16 @@ def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
         raise PermissionDenied("Your role does not allow editing this objective.")
     departments_qs = Department.objects.filter(company=company).order_by("name")
     if request.method == "POST":
-        form = ObjectiveForm(request.POST, company=company, departments=departments_qs, objective=objective)
+        form = ObjectiveForm(
+            request.POST, company=company, actor=actor, departments=departments_qs, objective=objective
+        )
         if form.is_valid():
             data = form.cleaned_data
             changes = {k: data[k] for k in ("title", "description", "parent", "weight", "private", "department")}
+            hidden_parent = objective.parent
+            if data["parent"] is None and hidden_parent is not None and not can_read_objective(actor, hidden_parent):
+                # The picker cannot show a parent this person may not read; an empty choice keeps it.
+                del changes["parent"]
             changes["owner"] = data["owner"] or objective.owner
             try:
                 objective = okr.objective_update(company=company, actor=actor, objective=objective, **changes)
@@ -276,6 +285,7 @@ def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
         )
     form = ObjectiveForm(
         company=company,
+        actor=actor,
         departments=departments_qs,
         objective=objective,
         initial={
@@ -338,7 +348,9 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
             "can_edit": can_edit,
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
-            "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
+            "dependency_form": DependencyForm(company=request.company, actor=actor, objective=objective)
+            if can_link
+            else None,
             "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
@@ -357,7 +369,7 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
 @company_view
 def dependency_add(request: TenantRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
-    form = DependencyForm(request.POST, company=request.company, objective=objective)
+    form = DependencyForm(request.POST, company=request.company, actor=request.actor, objective=objective)
     if form.is_valid():
         try:
             okr.dependency_create(
@@ -404,7 +416,7 @@ def _key_result_or_404(request: TenantRequest, key_result_id: int) -> KeyResult:
         .select_related("objective__cycle", "objective__department")
         .first()
     )
-    if kr is None or not pages.can_read(request.actor, kr.objective):
+    if kr is None or not can_read_objective(request.actor, kr.objective):
         raise not_found("key result")
     return kr
 
@@ -546,11 +558,11 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
     hints = []
     company = request.company
     if cycle_id and (objective is None or objective.department_id != department_id):
-        count = (
-            Objective.objects.filter(company=company, cycle_id=cycle_id, department_id=department_id)
-            .exclude(status=ObjectiveStatus.ARCHIVED)
-            .exclude(pk=objective.pk if objective else None)  # type: ignore[misc]  # pk=None excludes nothing
-            .count()
+        count = focus_count(
+            company=company,
+            cycle_id=cycle_id,
+            department_id=department_id,
+            exclude_id=objective.pk if objective else None,
         )
         what = "objectives in this department" if department_id else "company-level objectives"
         hint = quality.focus_hint(what=what, count=count, limit=company.max_objectives_per_department)
@@ -562,15 +574,29 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
     return hints
 
 
+def _readable_objective(request: TenantRequest, objective_id: int | None) -> Objective | None:
+    """The objective a hint or picker request names, if the actor may read it (otherwise as if none)."""
+    if objective_id is None:
+        return None
+    return (
+        Objective.objects.filter(company=request.company, pk=objective_id)
+        .filter(visible_objectives_q(actor=request.actor))
+        .first()
+    )
+
+
 @require_GET
 @company_view
 def key_result_hints(request: TenantRequest) -> HttpResponse:
-    objective = None
-    objective_id = int_or_none(request.GET.get("objective"))
-    if objective_id is not None:
-        objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
+    objective = _readable_objective(request, int_or_none(request.GET.get("objective")))
     kr_id = int_or_none(request.GET.get("key_result"))
-    kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
+    kr = (
+        KeyResult.objects.filter(company=request.company, pk=kr_id)
+        .filter(visible_objectives_q(actor=request.actor, prefix="objective__"))
+        .first()
+        if kr_id
+        else None
+    )
     hints = _key_result_hints(
         request, objective, request.GET.get("title", ""), kr, kind=request.GET.get("kind"), unit=request.GET.get("unit")
     )
@@ -580,8 +606,7 @@ def key_result_hints(request: TenantRequest) -> HttpResponse:
 @require_GET
 @company_view
 def objective_hints(request: TenantRequest) -> HttpResponse:
-    objective_id = int_or_none(request.GET.get("objective"))
-    objective = Objective.objects.filter(company=request.company, pk=objective_id).first() if objective_id else None
+    objective = _readable_objective(request, int_or_none(request.GET.get("objective")))
     department_id = int_or_none(request.GET.get("department"))
     if department_id and not Department.objects.filter(company=request.company, pk=department_id).exists():
         raise not_found("department")
@@ -599,13 +624,14 @@ def objective_hints(request: TenantRequest) -> HttpResponse:
 @company_view
 def parent_options(request: TenantRequest) -> HttpResponse:
     """The parent picker's options for a search, keeping the current choice selectable."""
-    company = request.company
+    company, actor = request.company, request.actor
     objective_id = int_or_none(request.GET.get("objective"))
-    objective = Objective.objects.filter(company=company, pk=objective_id).first() if objective_id else None
+    objective = _readable_objective(request, objective_id)
     cycle_id = int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None)
     selected = int_or_none(request.GET.get("parent"))
     options = parent_candidates(
         company=company,
+        actor=actor,
         cycle_id=cycle_id,
         department_id=int_or_none(request.GET.get("department")),
         exclude_id=objective_id,
@@ -613,9 +639,9 @@ def parent_options(request: TenantRequest) -> HttpResponse:
     )
     if selected:
         options = options | parent_candidates(
-            company=company, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
+            company=company, actor=actor, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
         ).filter(Q(pk=selected))
-    options = [o for o in options.distinct()[:50] if pages.can_read(request.actor, o)]
+    options = list(options.distinct()[:50])
     return render(request, "objectives/objective_form.html#parent-options", {"options": options, "selected": selected})
 
 

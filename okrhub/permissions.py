@@ -7,7 +7,8 @@ A cell is a rule evaluated against facts the caller has already loaded
 - ``member`` checks in on key results they own and drafts objectives in their
   departments (and edits their own drafts);
 - department leads manage their department's OKRs;
-- ``leader`` manages company-level objectives and reads everything;
+- ``leader`` manages company-level objectives, drafts in any department (a
+  proposal its lead activates) and reads everything;
 - ``admin`` manages the company: settings, members, departments, cycles, keys.
 
 API keys act through the same matrix (``API_KEY_ROLES``): a ``read`` key is a
@@ -115,7 +116,7 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
     },
     Action.DRAFT_OBJECTIVE: {
         A: _always,
-        L: _any(_company_level, _dept_member),
+        L: _always,
         M: _dept_member,
         V: _never,
         K: _always,

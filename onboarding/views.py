@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from companies import services as company_services
 from companies.models import Membership, User
 from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from companies.views import _settings_url
@@ -221,10 +222,7 @@ def leave(request: TenantRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, company=request.company, leaving=request.user
     )
     form.fields["reassign_to"].required = bool(owned)
-    is_last_admin = (
-        request.actor.is_admin
-        and not Membership.objects.filter(company=request.company, role="admin").exclude(user=request.user).exists()
-    )
+    is_last_admin = request.actor.is_admin and company_services.is_last_admin(request.company, request.user.pk)
     context = {"form": form, "owned": owned, "is_last_admin": is_last_admin}
     if request.method == "POST" and form.is_valid():
         try:

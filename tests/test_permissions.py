@@ -45,7 +45,7 @@ EXPECTED = {
     },
     Action.DRAFT_OBJECTIVE: {
         "admin": set(CONTEXTS),
-        "leader": {"lead", "dept_member", "company_level"},
+        "leader": set(CONTEXTS),
         "member": {"lead", "dept_member"},
         "viewer": set(),
         "integration": set(CONTEXTS),

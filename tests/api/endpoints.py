@@ -13,6 +13,7 @@ ADMIN = {"admin"}
 MANAGE_SALES = {"admin", "lead", "write_key"}  # MANAGE_OBJECTIVE / MANAGE_DEPENDENCY in Sales
 EDIT_SALES_DRAFT = {"admin", "lead", "member", "write_key"}  # EDIT_DRAFT: the member owns the draft
 CHECK_IN_SALES = {"admin", "lead", "member", "write_key"}  # CHECK_IN: the member owns the key result
+DRAFT_IN_SALES = {"admin", "leader", "lead", "member", "write_key"}  # DRAFT_OBJECTIVE: leaders draft anywhere
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ OPS = [
         "objective_draft_in_sales",
         "post",
         lambda w: "objectives/",
-        EDIT_SALES_DRAFT,
+        DRAFT_IN_SALES,
         lambda w: {"cycle": w.team.cycle.pk, "title": "Win Nordics", "department": w.team.department.pk},
         (
             (

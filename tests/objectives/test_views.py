@@ -512,10 +512,10 @@ def grow(team, n):
         # The member is not a direct lead, so the permission check walks the department tree once (+1).
         # my key results: + cycles, key results with their objectives, company objectives
         ("my_key_results", 9),
-        # departments: + cycles, departments, objective progress per department (no permission walk)
-        ("departments", 8),
-        # department: + department, cycles, objectives, key results (prefetch), department tree
-        ("department", 10),
+        # departments: + cycles, departments, objective progress per department, department tree (visibility)
+        ("departments", 9),
+        # department: + department, cycles, objectives, key results (prefetch), department tree, focus count
+        ("department", 11),
         # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree,
         # its change history (with the people who made the changes)
         ("objective", 13),
@@ -564,8 +564,8 @@ def test_form_page_query_counts_do_not_grow_with_data(team, cascade, client_for,
     with django_assert_num_queries(17):
         assert client.get(url("objective_create", team) + f"?department={team.department.pk}").status_code == 200
     # Common five, objective, department tree (permission), departments, parent candidates (2),
-    # and the selects: department, owner
-    with django_assert_num_queries(11):
+    # the department tree of the visibility rule, and the selects: department, owner
+    with django_assert_num_queries(12):
         assert client.get(url("objective_edit", team, sales.pk)).status_code == 200
     # Common five, objective, key-result count (focus hint), the owner select
     with django_assert_num_queries(8):

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from companies.models import Membership
 from objectives import quality
 from objectives.models import Confidence, ObjectiveStatus
+from objectives.selectors import can_read_objective
 
 register = template.Library()
 
@@ -181,3 +182,9 @@ def outcome_hint(context, kr, can_edit: bool = False) -> dict:
             kwargs={"company_slug": context["request"].company.slug, "key_result_id": kr.pk},
         )
     return {"hints": hints, "fill_url": fill_url}
+
+
+@register.filter
+def readable_by(objective, actor) -> bool:
+    """``{% if objective.parent|readable_by:request.actor %}``: the visibility rule, for titles a page prints."""
+    return objective is not None and actor is not None and can_read_objective(actor, objective)

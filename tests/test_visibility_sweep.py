@@ -1,0 +1,218 @@
+"""Private-objective visibility over every URL of the project, found from the URL resolver.
+
+A company ("acme") holds a private company objective with a distinctive title
+(:data:`MARKER`). A public department objective ladders up to it and depends
+on it, and a key result on it is owned by a member who may not read it. For
+every route, filled with the public child's objects and then with the private
+objective's own, each person or key that may not read the private objective
+reads it (GET, plain and with the picker/filter parameters; pages also as
+htmx) and the answer never contains the marker. The check-in reminder and
+the weekly digest written for such a person, and the export, are checked the
+same way.
+
+Routes come from the resolver, so a new URL is covered automatically; a route
+or a parameter this sweep does not know how to fill fails it until taught
+(the filling is shared with ``tests/test_tenant_sweep.py``).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import resolve
+from django.utils import timezone
+
+from companies.tenancy import Actor
+from conftest import make_team
+from notifications import reminders
+from objectives.models import KeyResult, Objective, PeriodicEmail
+from tests.api.conftest import World, build_world
+from tests.factories import KeyResultFactory
+from tests.test_tenant_sweep import Side, _kind, all_routes, fill
+
+MARKER = "zq-private-marker"
+
+#: The view modules of every app with routes: the sweep must reach each (a move that hides one fails it).
+VIEW_MODULES = {
+    "alignment.views",
+    "companies.views",
+    "companies.api.views",
+    "departments.views",
+    "departments.api.views",
+    "objectives.views",
+    "objectives.api.views",
+    "onboarding.views",
+    "onboarding.api",
+    "notifications.views",
+}
+
+#: People and keys that may not read a private company objective they do not own.
+SESSION_ROLES = ("member", "lead", "viewer", "extra")
+KEY_ROLES = ("read_key", "write_key")
+
+
+@dataclass
+class Private:
+    world: World
+    objective: Objective
+    key_result: KeyResult
+
+
+@dataclass
+class PrivateSide(Side):
+    """The tenant sweep's filling, pointed at the private objective and its key result."""
+
+    private: Private | None = None
+
+    def objects(self) -> dict:
+        objects = super().objects()
+        if self.private is not None:
+            objects["objective"] = self.private.objective.pk
+            objects["key_result"] = self.private.key_result.pk
+        return objects
+
+
+@pytest.fixture
+def private(db) -> Private:
+    world = build_world(make_team("acme"))
+    team = world.team
+    hidden = world.company_objective  # sales_objective (public) ladders up to it and depends on it
+    Objective.objects.filter(pk=hidden.pk).update(
+        private=True, title=f"Grow revenue {MARKER}", description=f"Plan {MARKER}"
+    )
+    hidden.refresh_from_db()
+    kr = KeyResultFactory(company=team.company, objective=hidden, owner=team.member, title=f"Win {MARKER} accounts")
+    PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
+    return Private(world=world, objective=hidden, key_result=kr)
+
+
+def _body(response) -> str:
+    body = b"".join(response) if response.streaming else response.content
+    return body.decode(errors="replace").lower()
+
+
+def _clients(private: Private) -> dict[str, Client]:
+    world = private.world
+    clients: dict[str, Client] = {}
+    users = {"member": world.team.member, "lead": world.team.lead, "viewer": world.team.viewer}
+    users["extra"] = world.extra.user
+    for role in SESSION_ROLES:
+        client = Client()
+        client.force_login(users[role])
+        clients[role] = client
+    for role in KEY_ROLES:
+        clients[role] = Client(headers={"Authorization": f"Api-Key {world.secrets[role]}"})
+    return clients
+
+
+def _queries(private: Private) -> list[str]:
+    """Plain, and with every parameter the pickers, hints and filters read, naming the private objective."""
+    world = private.world
+    params = {
+        "department": world.team.department.pk,
+        "cycle": world.team.cycle.pk,
+        "objective": private.objective.pk,
+        "parent": private.objective.pk,
+        "key_result": private.key_result.pk,
+        "parent_search": "grow",
+        "include_drafts": "1",
+        "q": "grow",
+        "search": "grow",
+        "title": "grow",
+    }
+    return ["", "?" + "&".join(f"{name}={value}" for name, value in params.items())]
+
+
+def test_no_route_shows_a_private_objective_to_those_who_may_not_read_it(private):
+    world = private.world
+    slug = world.slug
+    public = Side(world=world, department_slug="sales")
+    hidden = PrivateSide(world=world, department_slug="sales", private=private)
+    routes = all_routes()
+    kinds = {route: _kind(route) for route in routes}  # an unknown kind of route fails here
+    clients = _clients(private)
+    queries = _queries(private)
+    failures: list[str] = []
+    tried = 0
+    reached: set[str] = set()
+    for route in routes:
+        kind = kinds[route]
+        if route.endswith("logout/"):
+            continue
+        # Admin routes name the admin's own objects; these people are no operators: any id will do.
+        paths = {fill(route, side, slug=slug, missing=kind == "admin") for side in (public, hidden)}
+        for role, client in clients.items():
+            if role in KEY_ROLES and kind != "api":
+                continue  # keys reach the API only; pages send them to the login page
+            for path in sorted(paths):
+                if kind != "admin":
+                    reached.add(resolve(path).func.__module__)
+                for query in queries:
+                    variants = [{}] + ([{"HX-Request": "true"}] if kind == "page" and query else [])
+                    for headers in variants:
+                        tried += 1
+                        response = client.get(path + query, headers=headers)
+                        label = f"{role} GET {path}{query}{' (htmx)' if headers else ''} ({route})"
+                        if response.status_code >= 500:
+                            failures.append(f"{label}: {response.status_code}")
+                        if MARKER in _body(response):
+                            failures.append(f"{label}: shows the private objective")
+    assert not failures, "\n".join(failures)
+    assert not VIEW_MODULES - reached, VIEW_MODULES - reached
+    covered = [route for route in routes if not route.endswith("logout/")]
+    assert len(covered) >= 100, len(covered)
+    assert tried > 1000, tried
+    print(f"visibility sweep: {len(covered)} routes x {len(clients)} roles, {tried} requests")
+
+
+def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
+    """The sweep's control: a leader reads the private objective, its child names it, its picker lists it."""
+    world = private.world
+    leader = client_for(world.team.leader)
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{private.objective.pk}/"))
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{world.sales_objective.pk}/"))
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/new/?department={world.team.department.pk}"))
+
+
+def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):
+    world = private.world
+    company = world.team.company
+    now = timezone.now()
+    for user in (world.team.member, world.team.viewer, world.team.lead):
+        digest = reminders.weekly_digest(
+            company=company,
+            actor=Actor.for_user(company, user),
+            since=now - datetime.timedelta(days=30),
+            until=now,
+        )
+        assert MARKER not in repr(digest).lower(), user.email
+    mail.outbox.clear()
+    period = reminders.latest_period(company, now)
+    assert reminders.send_checkin_reminder(company=company, user_id=world.team.member.pk, period=period)
+    (message,) = mail.outbox
+    text = (message.subject + message.body + "".join(str(a[0]) for a in message.alternatives)).lower()
+    assert world.kr.title.lower() in text  # the key result they may read is there
+    assert MARKER not in text
+
+
+def test_reminder_skips_only_unreadable_key_results(private):
+    """The owner of nothing but a key result on a private objective they may not read gets no reminder."""
+    world = private.world
+    company = world.team.company
+    KeyResult.objects.filter(pk=world.kr.pk).update(owner=world.team.lead)
+    mail.outbox.clear()
+    period = reminders.latest_period(company, timezone.now())
+    assert not reminders.send_checkin_reminder(company=company, user_id=world.team.member.pk, period=period)
+    assert not mail.outbox
+
+
+def test_export_is_for_admins_only(private):
+    """The export carries private objectives, so none of those who may not read them gets it."""
+    clients = _clients(private)
+    for role, client in clients.items():
+        for path in ("export/", "export/csv/"):
+            response = client.get(f"/api/v1/companies/{private.world.slug}/{path}")
+            assert response.status_code == 403, (role, path)
+            assert MARKER not in _body(response)
