@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "okrhub.api_defaults.CompanyAPIKeyAuthentication"
+    target_class = "companies.api.defaults.CompanyAPIKeyAuthentication"
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:

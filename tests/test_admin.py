@@ -7,10 +7,10 @@ from django.forms import MultiWidget
 from django.test import Client
 from django.urls import reverse
 
-from companies.demo import load_demo
 from companies.models import Company, Membership, Role, User
 from departments.models import Department
 from objectives.models import KeyResult, Objective, ObjectiveStatus
+from onboarding.demo import load_demo
 
 
 @pytest.fixture

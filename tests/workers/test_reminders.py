@@ -12,10 +12,10 @@ import pytest
 from celery.exceptions import Retry
 
 from conftest import Team, make_team
+from notifications.reminders import due_period, latest_period
+from notifications.tasks import dispatch_checkin_emails_task
 from objectives import services as okr
 from objectives.models import EmailKind, PeriodicEmail
-from objectives.reminders import due_period, latest_period
-from objectives.tasks import dispatch_checkin_emails_task
 from tests.concurrency import run_concurrently
 from tests.workers.support import SmtpServer, Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
