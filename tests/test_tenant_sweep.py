@@ -40,10 +40,6 @@ from tests.api.conftest import World, build_world
 from tests.factories import DepartmentFactory
 from tests.helpers import db_state
 
-# A sweep runs for minutes: with the clock running, B's key would pass the once-a-minute
-# ``last_used_at`` write and "change the database" on a refused request.
-pytestmark = pytest.mark.usefixtures("frozen_clock")
-
 MARKERS = ("acme-secret", "@acme.test")
 MISSING_ID = 987654321
 API_METHODS = ("get", "post", "patch", "delete")
