@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 
 from companies.models import Company, Role, User
 from companies.tenancy import Actor
@@ -84,9 +85,26 @@ def other_company(other_team: Team) -> Company:
     return other_team.company
 
 
+#: The date tests whose expectations depend on "today" run on: mid-way through the
+#: fixture cycle (2026 Q4, ``CycleFactory``), whatever the calendar says.
+TODAY = datetime.date(2026, 11, 15)
+
+
 @pytest.fixture
 def today() -> datetime.date:
-    return datetime.date(2026, 11, 15)
+    return TODAY
+
+
+@pytest.fixture
+def frozen_clock():
+    """Stop the clock at noon UTC on ``TODAY`` (the same date in every company's time zone).
+
+    For every test whose expectation depends on the date or on time passing:
+    pace and expected progress, "last week", expiry, the once-a-minute
+    ``last_used_at``. Yields the traveller, so a test can ``shift()`` it.
+    """
+    with time_machine.travel(datetime.datetime.combine(TODAY, datetime.time(12), datetime.UTC), tick=False) as clock:
+        yield clock
 
 
 @pytest.fixture

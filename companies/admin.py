@@ -95,6 +95,9 @@ class InvitationAdmin(TenantAdminMixin, admin.ModelAdmin):
 admin.site.unregister(APIKey)
 # Sign-in attempts (django-axes, registered before this app) name people of every company.
 restrict_app_to_superusers(admin.site, "axes")
+# Groups and permissions are installation-wide: a company operator who edited a
+# group would change what the people of every other company in it may do.
+restrict_app_to_superusers(admin.site, "auth")
 
 
 @admin.register(CompanyAPIKey)

@@ -18,6 +18,8 @@ class DepartmentAdmin(TenantAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
     list_select_related = ["company", "parent"]
     prepopulated_fields = {"slug": ["name"]}
+    # Moving a department runs the ancestry checks of departments.services: done in the app.
+    readonly_fields = ["parent"]
     inlines = [DepartmentMembershipInline]
 
     def save_formset(self, request, form, formset, change):

@@ -1,4 +1,12 @@
-"""Operator admin for OKRs: progress shown as people see it ("—" when unknown)."""
+"""Operator admin for OKRs: progress shown as people see it ("—" when unknown).
+
+The fields the services' rules guard (an objective's parent, weight and
+status; a key result's objective, kind, direction, values, weight and
+confidence) are read-only here: the admin has no actor to run the services
+with, and a raw save would skip laddering, focus, closed-cycle and pace
+checks. Operators change them in the app or the API. Key results are not
+added here for the same reason (their target is required).
+"""
 
 from django.contrib import admin
 from django.utils.html import format_html
@@ -53,8 +61,20 @@ class KeyResultInline(TenantAdminMixin, ProgressMixin, admin.TabularInline):
         "confidence",
         "progress_display",
     ]
-    readonly_fields = ["current_value", "confidence", "progress_display"]
+    readonly_fields = [
+        "kind",
+        "direction",
+        "start_value",
+        "target_value",
+        "current_value",
+        "weight",
+        "confidence",
+        "progress_display",
+    ]
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Objective)
@@ -72,8 +92,8 @@ class ObjectiveAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
     list_filter = ["status", "company", "cycle", "department"]
     list_select_related = ["company", "cycle", "department", "parent"]
     search_fields = ["title"]
-    raw_id_fields = ["parent", "owner"]
-    readonly_fields = ["progress_display", "final_score"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["parent", "status", "weight", "progress_display", "final_score"]
     inlines = [KeyResultInline]
 
     def save_formset(self, request, form, formset, change):
@@ -113,15 +133,24 @@ class KeyResultAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
     list_filter = ["kind", "confidence", "company"]
     list_select_related = ["objective"]
     search_fields = ["title"]
-    raw_id_fields = ["objective", "owner"]
+    raw_id_fields = ["owner"]
     readonly_fields = [
+        "objective",
+        "kind",
+        "direction",
+        "start_value",
+        "target_value",
         "current_value",
+        "weight",
         "confidence",
         "last_checkin_at",
         "progress_display",
         "final_score",
     ]
     inlines = [CheckInInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(CheckIn)

@@ -60,6 +60,7 @@ def test_tree_shows_roots_and_loads_children_on_expand(team, client_for):
     assert "—" in children
 
 
+@pytest.mark.usefixtures("frozen_clock")
 def test_tree_marks_unaligned_behind_pace_and_shows_dependencies(team, client_for):
     from objectives import services
 
@@ -70,7 +71,7 @@ def test_tree_marks_unaligned_behind_pace_and_shows_dependencies(team, client_fo
     services.dependency_create(company=team.company, actor=None, from_objective=loose, to_objective=top, note="")
     html = client_for(team.member).get(tree_url(team.company)).content.decode()
     assert "unaligned" in html
-    assert "behind pace" in html  # 0% in a cycle that is well under way (today is past the cycle's start)
+    assert "behind pace" in html  # 0% in a cycle that is half over on the frozen 15 November
     assert "Depends on:" in html
     assert "Needed by:" in html
 

@@ -1,12 +1,10 @@
 """Idempotent creation and optimistic concurrency (ETag / If-Match)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from companies.models import IdempotencyRecord
 from objectives.models import CheckIn, Objective
+from tests.concurrency import run_concurrently
 from tests.factories import KeyResultFactory, ObjectiveFactory
 from tests.helpers import db_state
 
@@ -87,30 +85,19 @@ def test_concurrent_retries_store_one_check_in():
     key = Key(company=team.company, name="race", scope="write")
     secret = Key.objects.assign_key(key)
     key.save(force_insert=True)
-    barrier = threading.Barrier(4)
-    statuses: list[int] = []
 
-    def post() -> None:
+    def post() -> int:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Api-Key {secret}")
-        barrier.wait()
-        try:
-            response = client.post(
-                f"{BASE}/key-results/{kr.pk}/check-ins/",
-                {"value": "7", "confidence": "at_risk"},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY="race",
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+        response = client.post(
+            f"{BASE}/key-results/{kr.pk}/check-ins/",
+            {"value": "7", "confidence": "at_risk"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="race",
+        )
+        return response.status_code
 
-    threads = [threading.Thread(target=post) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert statuses == [201] * 4
+    assert run_concurrently(*[post] * 4) == [201] * 4
     assert CheckIn.objects.filter(key_result=kr).count() == 1
     assert IdempotencyRecord.objects.filter(company=team.company, key="race").count() == 1
 

@@ -1,15 +1,15 @@
 """Concurrent check-ins on one key result, on real PostgreSQL connections."""
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from conftest import make_team
 from objectives import services as okr
 from objectives.models import CheckIn, KeyResult, Objective
 from objectives.rollup import company_full_recompute
+from tests.concurrency import run_concurrently
 
 THREADS = 20
 
@@ -35,28 +35,15 @@ def test_twenty_concurrent_checkins_lose_none():
         title="Grow qualified leads from 0 to 1000",
         target_value=1000,
     )
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
+    actor = team.actor(team.member)
 
     def check_in(n: int) -> None:
-        try:
-            actor = team.actor(team.member)
-            barrier.wait(timeout=30)
-            okr.checkin_create(
-                company=team.company, actor=actor, key_result=kr, value=Decimal(10 * (n + 1)), confidence="on_track"
-            )
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        okr.checkin_create(
+            company=team.company, actor=actor, key_result=kr, value=Decimal(10 * (n + 1)), confidence="on_track"
+        )
 
-    threads = [threading.Thread(target=check_in, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_concurrently(*[partial(check_in, n) for n in range(THREADS)])
 
-    assert errors == []
     checkins = list(CheckIn.objects.filter(key_result=kr).order_by("created_at", "id"))
     assert len(checkins) == THREADS
     assert sorted(c.value for c in checkins) == [Decimal(10 * (n + 1)) for n in range(THREADS)]

@@ -6,13 +6,12 @@ closing a cycle while check-ins arrive: each lands before the close or is
 refused, and the final scores are those of the landed check-ins.
 """
 
-import threading
 import time
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -22,6 +21,7 @@ from objectives import services as okr
 from objectives.models import CheckIn, Cycle, KeyResult, Objective
 from objectives.progress import key_result_progress
 from objectives.rollup import company_full_recompute
+from tests.concurrency import run_concurrently
 from tests.helpers import db_state
 
 CHECKINS = 50
@@ -59,27 +59,6 @@ def _seed(slug: str, key_results: int = 1):
     return team, objective, krs
 
 
-def _run(workers) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(workers))
-
-    def wrap(work):
-        try:
-            barrier.wait(timeout=30)
-            work()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrap, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_api_checkins_lose_none(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
@@ -95,8 +74,7 @@ def test_fifty_concurrent_api_checkins_lose_none(settings):
 
         return work
 
-    errors = _run([check_in(n) for n in range(CHECKINS)])
-    assert errors == []
+    run_concurrently(*[check_in(n) for n in range(CHECKINS)], timeout=120)
     assert statuses == [201] * CHECKINS
     checkins = list(CheckIn.objects.filter(key_result=kr).order_by("id"))
     assert sorted(c.value for c in checkins) == [Decimal(n + 1) for n in range(CHECKINS)]
@@ -122,8 +100,7 @@ def test_concurrent_edits_with_the_same_if_match_one_wins_the_other_gets_412():
         return work
 
     titles = [f"Win DACH, attempt {n}" for n in range(6)]
-    errors = _run([edit(title) for title in titles])
-    assert errors == []
+    run_concurrently(*[edit(title) for title in titles], timeout=120)
     assert sorted(results.values()) == [200] + [412] * (len(titles) - 1)
     winner = next(title for title, status in results.items() if status == 200)
     assert Objective.objects.get(pk=objective.pk).title == winner
@@ -180,8 +157,7 @@ def test_closing_a_cycle_while_checkins_arrive(settings):
         assert admin.post(f"/api/v1/companies/{slug}/cycles/{team.cycle.pk}/close/").status_code == 200
 
     workers = [check_ins(kr) for kr in krs for _ in range(2)] + [close]
-    errors = _run(workers)
-    assert errors == []
+    run_concurrently(*workers, timeout=120)
     cycle = Cycle.objects.get(pk=team.cycle.pk)
     assert cycle.status == "closed"
     landed = [o for o in outcomes if o[1] == 201]

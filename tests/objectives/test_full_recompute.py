@@ -4,11 +4,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from conftest import make_team
 from objectives.models import KeyResult, Objective
 from objectives.rollup import company_full_recompute
+from tests.concurrency import run_concurrently
 from tests.workers.helpers import cascade, stale_rows
 
 
@@ -22,27 +23,24 @@ def test_full_recompute_waits_for_a_roll_up_in_flight_and_keeps_its_value(caplog
 
     def check_in_and_roll_up() -> None:
         # What a check-in followed by its roll-up writes, held open while the full recompute starts.
-        try:
-            with transaction.atomic():
-                Objective.objects.select_for_update().filter(pk=objective.pk).values_list("id").get()
-                KeyResult.objects.filter(pk=kr.pk).update(current_value=500, progress=0.5)
-                Objective.objects.filter(pk=objective.pk).update(progress=0.5)
-                Objective.objects.filter(pk=top.pk).update(progress=0.5)
-                locked.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            Objective.objects.select_for_update().filter(pk=objective.pk).values_list("id").get()
+            KeyResult.objects.filter(pk=kr.pk).update(current_value=500, progress=0.5)
+            Objective.objects.filter(pk=objective.pk).update(progress=0.5)
+            Objective.objects.filter(pk=top.pk).update(progress=0.5)
+            locked.set()
+            release.wait(timeout=10)
 
-    writer = threading.Thread(target=check_in_and_roll_up)
-    writer.start()
-    assert locked.wait(timeout=10)
-    threading.Timer(0.5, release.set).start()
-    started = time.monotonic()
-    # Its first read sees the drift (the writer has not committed); it locks the
-    # drifted row, waits for the writer, reads again and finds nothing to change.
-    changed = company_full_recompute(company=team.company)
-    waited = time.monotonic() - started
-    writer.join(timeout=10)
+    def full_recompute_once_locked() -> tuple[int, float]:
+        assert locked.wait(timeout=10)
+        threading.Timer(0.5, release.set).start()
+        started = time.monotonic()
+        # Its first read sees the drift (the writer has not committed); it locks the
+        # drifted row, waits for the writer, reads again and finds nothing to change.
+        changed = company_full_recompute(company=team.company)
+        return changed, time.monotonic() - started
+
+    _, (changed, waited) = run_concurrently(check_in_and_roll_up, full_recompute_once_locked, timeout=20)
 
     assert waited >= 0.4, "the full recompute did not wait for the row lock"
     assert changed == 0

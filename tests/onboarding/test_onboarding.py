@@ -54,7 +54,11 @@ def invite(team, email="colleague@example.test", *, capture, role=Role.MEMBER, *
 # ---------------------------------------------------------------- sign-up
 
 
-def test_signup_creates_user_company_admin_membership_and_current_quarter(db, django_capture_on_commit_callbacks):
+def test_signup_creates_user_company_admin_membership_and_current_quarter(
+    db, django_capture_on_commit_callbacks, frozen_clock
+):
+    # Noon UTC on New Year's Eve is already New Year's Day in Auckland: the quarter is the company's.
+    frozen_clock.move_to(datetime.datetime(2026, 12, 31, 12, tzinfo=datetime.UTC))
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("signup"), signup_data())
@@ -67,11 +71,12 @@ def test_signup_creates_user_company_admin_membership_and_current_quarter(db, dj
     assert Membership.objects.get(company=company).user == user
     assert Membership.objects.get(company=company).role == Role.ADMIN
     cycle = Cycle.objects.get(company=company)
-    today = company.local_today()
     assert cycle.status == CycleStatus.ACTIVE
-    assert cycle.start_date <= today <= cycle.end_date
-    assert cycle.start_date.day == 1
-    assert cycle.start_date.month in (1, 4, 7, 10)
+    assert (cycle.name, cycle.start_date, cycle.end_date) == (
+        "2027 Q1",
+        datetime.date(2027, 1, 1),
+        datetime.date(2027, 3, 31),
+    )
     assert [m.to for m in mail.outbox] == [["nora@newco.test"]]
     assert "Confirm" in mail.outbox[0].subject
     assert mail.outbox[0].alternatives[0][1] == "text/html"

@@ -5,18 +5,18 @@ at each company's own local check-in hour.
 """
 
 import datetime
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from celery.exceptions import Retry
-from django.db import connection
 
 from conftest import Team, make_team
 from notifications.reminders import due_period, latest_period
 from notifications.tasks import dispatch_checkin_emails_task
 from objectives import services as okr
 from objectives.models import EmailKind, PeriodicEmail
+from tests.concurrency import run_concurrently
 from tests.workers.support import SmtpServer, Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
 UTC = datetime.UTC
@@ -194,24 +194,7 @@ def test_two_dispatchers_racing_send_each_email_once(smtp):
     team = reminder_world("racing", "UTC")
     now = at(2026, 11, 16, 9, 1).isoformat()
     racers = 4
-    barrier = threading.Barrier(racers)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            dispatch_checkin_emails_task(now)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    run_concurrently(*[partial(dispatch_checkin_emails_task, now)] * racers)
     sent = by_kind(smtp)
     assert [rcpts for rcpts, _ in sent["reminder"]] == [[team.member.email]]
     assert sorted(rcpts[0] for rcpts, _ in sent["digest"]) == sorted([team.admin.email, team.leader.email])

@@ -1,17 +1,17 @@
 """The roll-up on a real Celery worker over the real Redis: exact, and coalesced in bursts."""
 
-import threading
 import time
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from conftest import make_team
 from objectives import services as okr
 from objectives.models import CheckIn, Objective
 from objectives.rollup import company_full_recompute
+from tests.concurrency import run_concurrently
 from tests.workers.helpers import cascade, rollup_pending, stale_rows
 from tests.workers.support import Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
@@ -38,30 +38,19 @@ def settled(worker: Worker, company) -> bool:
 def burst(team, krs, count: int) -> float:
     """``count`` check-ins from THREADS threads at once, each on its own key results; return the seconds taken."""
     actor = team.actor(team.member)
-    errors: list[BaseException] = []
 
     def check_in(thread: int) -> None:
-        try:
-            for n in range(thread, count, THREADS):
-                okr.checkin_create(
-                    company=team.company,
-                    actor=actor,
-                    key_result=krs[n % len(krs)],
-                    value=Decimal(n * 5 % 1000),
-                    confidence="on_track",
-                )
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+        for n in range(thread, count, THREADS):
+            okr.checkin_create(
+                company=team.company,
+                actor=actor,
+                key_result=krs[n % len(krs)],
+                value=Decimal(n * 5 % 1000),
+                confidence="on_track",
+            )
 
-    threads = [threading.Thread(target=check_in, args=(t,)) for t in range(THREADS)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    run_concurrently(*[partial(check_in, t) for t in range(THREADS)])
     return time.monotonic() - started
 
 
