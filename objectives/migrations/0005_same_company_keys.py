@@ -10,8 +10,8 @@ from okrhub.tenant_keys import company_id_unique, same_company_key
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("departments", "0002_same_company_keys"),
-        ("objectives", "0003_audit_history"),
+        ("departments", "0003_same_company_keys"),
+        ("objectives", "0004_text_validators"),
     ]
 
     operations = [

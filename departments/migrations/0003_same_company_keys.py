@@ -10,7 +10,7 @@ from okrhub.tenant_keys import company_id_unique, same_company_key
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("departments", "0001_initial"),
+        ("departments", "0002_text_validators"),
     ]
 
     operations = [
