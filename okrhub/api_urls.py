@@ -3,7 +3,6 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from alignment.api import urls as alignment_urls
 from companies.api import urls as companies_urls
@@ -21,8 +20,8 @@ class NoSuchEndpoint(APIView):
     throttle_classes = []
     schema = None
 
-    def http_method_not_allowed(self, request: Request, *args, **kwargs) -> Response:
-        raise not_found("endpoint")
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        raise not_found("endpoint")  # before authentication and query checks: there is nothing here
 
 
 company_urls = [
@@ -40,5 +39,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("me/", MeView.as_view(), name="me"),
     path("companies/<slug:slug>/", include(company_urls)),
-    re_path(r"^.*$", NoSuchEndpoint.as_view(), name="not-found"),
+    # [\s\S], not ".": a path with an encoded newline is no endpoint either.
+    re_path(r"^[\s\S]*$", NoSuchEndpoint.as_view(), name="not-found"),
 ]

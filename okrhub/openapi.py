@@ -5,6 +5,7 @@ example each, and the headers it honours (``If-Match``, ``If-None-Match``,
 ``Idempotency-Key``), so clients and schemathesis see the whole contract.
 """
 
+import inspect
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -12,6 +13,11 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+#: The longest ``Idempotency-Key`` the API stores (``IdempotencyRecord.key``).
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+#: Modules whose classes are plumbing: their docstrings describe code, not an endpoint.
+PLUMBING_MODULES = ("okrhub.", "rest_framework.", "django.")
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
@@ -109,7 +115,23 @@ IDEMPOTENCY = (
 )
 
 
+def _own_doc(view_class: type) -> str:
+    """The docstring of the view or of a base it shares with siblings, never of the plumbing."""
+    for klass in view_class.__mro__:
+        if klass.__module__.startswith(PLUMBING_MODULES):
+            return ""
+        if doc := klass.__dict__.get("__doc__"):
+            return inspect.cleandoc(doc)
+    return ""
+
+
 class OKRHubAutoSchema(AutoSchema):
+    def get_description(self) -> str:  # type: ignore[override]
+        """The handler's docstring, else the view's own: base classes' internals are not the API's description."""
+        handler = getattr(self.view, self.method.lower(), None)
+        handler_doc = handler.__doc__ if handler is not None else None
+        return inspect.cleandoc(handler_doc) if handler_doc else _own_doc(type(self.view))
+
     def _is_detail(self) -> bool:
         return self.path.rstrip("/").endswith(("{id}", "{pk}", "{prefix}", "{user_id}"))
 
@@ -137,10 +159,13 @@ class OKRHubAutoSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
                     OpenApiParameter.HEADER,
-                    description="Any unique string (e.g. a UUID). A retry with the same key and body replays the "
-                    "first response and stores nothing new; the same key with another body answers 422.",
+                    description="Any string unique to this request (e.g. a UUID), 1 to 255 characters. Keys are "
+                    "your own: another user or API key cannot collide with them. A retry with the same key and "
+                    "the same body (compared by meaning: `2000000` equals `2000000.0000`) replays the first "
+                    "response, headers included, and stores nothing new; the same key with another body "
+                    "answers 422.",
                 )
             )
         return parameters

@@ -8,6 +8,8 @@ from companies import views as company_views
 from objectives import unsubscribe
 from okrhub.health import healthz
 
+handler404 = "okrhub.api.page_not_found"
+
 urlpatterns = [
     path("", alignment_views.home, name="home"),
     path(
