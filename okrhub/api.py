@@ -309,8 +309,7 @@ class APIView(GenericAPIView):
         sources the OpenAPI document is built from).
         """
         allowed: dict[str, bool] = {}
-        model = getattr(self, "model", None)
-        queryset = model.objects.none() if model is not None else None
+        queryset = _none_of(self)
         for backend_class in self.filter_backends:
             backend = backend_class()
             if isinstance(backend, DjangoFilterBackend):
@@ -343,10 +342,12 @@ class APIView(GenericAPIView):
                 errors[name] = ["Send this parameter once."]
         for backend_class in self.filter_backends:
             backend = backend_class()
-            ordering = request.query_params.get(backend.ordering_param) if isinstance(backend, OrderingFilter) else None
-            if ordering is None or backend.ordering_param in errors:
+            if not isinstance(backend, OrderingFilter) or backend.ordering_param in errors:
                 continue
-            valid = {name for name, _ in backend.get_valid_fields(None, self, {"request": request})}
+            if (ordering := request.query_params.get(backend.ordering_param)) is None:
+                continue
+            fields = backend.get_valid_fields(_none_of(self), self, {"request": request})
+            valid = {name for name, _ in fields}
             unknown = [term for term in ordering.split(",") if term.strip().removeprefix("-") not in valid]
             if unknown:
                 errors[backend.ordering_param] = [
@@ -489,6 +490,12 @@ class CompanyAPIView(APIView):
 
 class CompanyListAPIView(ListModelMixin, CompanyAPIView):
     """A cursor-paginated, filterable list of the company's rows (``self.list(request)``)."""
+
+
+def _none_of(view: Any) -> QuerySet | None:
+    """An empty queryset of the view's model, for filter backends that inspect one (no company needed)."""
+    model = getattr(view, "model", None)
+    return model.objects.none() if model is not None else None
 
 
 def _canonical(value: Any) -> Any:
