@@ -544,6 +544,8 @@ class CompanyPrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 def refuse_unchangeable(data: Any, fields: dict[str, str]) -> None:
     """400 for fields a PATCH may not change, rather than silently ignoring them."""
+    if not isinstance(data, Mapping):  # not an object (null, a list…): the serializer refuses it
+        return
     errors = {
         name: [exceptions.ErrorDetail(message, code="read_only")] for name, message in fields.items() if name in data
     }

@@ -259,3 +259,11 @@ def test_a_weak_etag_does_not_satisfy_if_match(team, api):
     # If-None-Match keeps the weak comparison (RFC 9110 13.1.2).
     assert client.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
     assert client.patch(url, {"title": "Strongly matched"}, HTTP_IF_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("body", ["null", "[]", "7"])
+def test_a_patch_body_that_is_not_an_object_is_400(team, api, kr, body):
+    """Found by schemathesis' coverage phase: a null body made the read-only check fail with a 500."""
+    url = f"{BASE}/key-results/{kr.pk}/"
+    response = api(team.lead).patch(url, body, content_type="application/json")
+    assert_problem(response, 400, "validation_error")
