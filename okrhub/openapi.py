@@ -6,6 +6,7 @@ example each, and the headers it honours (``If-Match``, ``If-None-Match``,
 """
 
 import inspect
+import re
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -126,6 +127,20 @@ def _own_doc(view_class: type) -> str:
 
 
 class OKRHubAutoSchema(AutoSchema):
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """``ordering`` takes the view's ordering fields only (anything else is a 400): say so in a pattern."""
+        parameters = super()._get_filter_parameters()
+        fields = getattr(self.view, "ordering_fields", None)
+        for parameter in parameters:
+            if parameter.get("name") == "ordering" and isinstance(fields, list | tuple) and fields:
+                term = f"-?({'|'.join(re.escape(field) for field in fields)})"
+                parameter["schema"] = {**parameter.get("schema", {}), "pattern": f"^{term}(,{term})*$"}
+                parameter["description"] = (
+                    f"Order by {', '.join(fields)}; a leading `-` reverses, commas separate several. "
+                    "Any other value answers 400."
+                )
+        return parameters
+
     def get_description(self) -> str:  # type: ignore[override]
         """The handler's docstring, else the view's own: base classes' internals are not the API's description."""
         handler = getattr(self.view, self.method.lower(), None)

@@ -267,3 +267,14 @@ def test_a_patch_body_that_is_not_an_object_is_400(team, api, kr, body):
     url = f"{BASE}/key-results/{kr.pk}/"
     response = api(team.lead).patch(url, body, content_type="application/json")
     assert_problem(response, 400, "validation_error")
+
+
+def test_the_schema_states_which_orderings_are_accepted(schema):
+    (ordering,) = [
+        p
+        for p in schema["paths"]["/api/v1/companies/{slug}/objectives/"]["get"]["parameters"]
+        if p["name"] == "ordering"
+    ]
+    assert ordering["schema"]["pattern"] == (
+        "^-?(id|created_at|updated_at|title)(,-?(id|created_at|updated_at|title))*$"
+    )
