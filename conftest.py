@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from companies.models import Company, Role, User
+from companies.tenancy import Actor
 from departments.models import Department, DepartmentRole
 from objectives.models import Cycle
-from okrhub.tenancy import Actor
 from tests.factories import (
     CompanyFactory,
     CycleFactory,

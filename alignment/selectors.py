@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Q
 
 from companies.models import Company
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives.models import (
     COUNTED_STATUSES,
@@ -25,7 +26,6 @@ from objectives.models import (
 )
 from objectives.progress import BEHIND_PACE_MARGIN, expected_progress, is_behind_pace
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 OBJECTIVE_FIELDS = (
     "id",

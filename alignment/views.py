@@ -8,11 +8,12 @@ from django.views.decorators.http import require_GET
 
 from alignment.selectors import alignment_branch, alignment_gaps, visible_objectives
 from companies.models import Membership
+from companies.tenancy import company_view
 from departments.models import Department
 from objectives.models import Cycle, Objective
+from objectives.selectors import choose_cycle
 from okrhub.errors import not_found
-from okrhub.tenancy import company_view
-from okrhub.web import choose_cycle, int_or_none
+from okrhub.web import int_or_none
 
 
 @login_required

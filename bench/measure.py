@@ -27,11 +27,11 @@ from bench.generate import Built, Sizes, build_company
 from bench.http import Client, Sample, concurrent, repeat
 from companies.models import APIKeyScope, Company, Membership, User
 from companies.services import api_key_create
+from companies.tenancy import Actor
 from objectives import coalesce
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from objectives.progress import weighted_progress
 from objectives.rollup import company_full_recompute, objective_inputs
-from okrhub.tenancy import Actor
 
 CONCURRENT_CLIENTS = 4
 

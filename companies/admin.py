@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from companies.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 from companies.models import Company, CompanyAPIKey, Invitation, Membership, User
-from okrhub.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 
 
 class MembershipInline(TenantAdminMixin, admin.TabularInline):

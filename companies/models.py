@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
+from okrhub.roles import Role  # stored here; defined with the permission matrix
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -146,13 +148,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email.split("@")[0]
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    LEADER = "leader", "Leader"
-    MEMBER = "member", "Member"
-    VIEWER = "viewer", "Viewer"
 
 
 class Membership(models.Model):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from okrhub.roles import DepartmentRole  # stored here; defined with the permission matrix
+
 
 class Department(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
@@ -24,11 +26,6 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DepartmentRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    MEMBER = "member", "Member"
 
 
 class DepartmentMembership(models.Model):

@@ -4,10 +4,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from companies.models import Company, Membership
+from companies.tenancy import Actor
 from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 
 def _check_parent(*, company: Company, department: Department | None, parent: Department | None) -> None:
@@ -132,9 +132,8 @@ def department_delete(*, company: Company, actor: Actor, department: Department)
     department = Department.objects.select_for_update().get(pk=department.pk, company=company)
     if Department.objects.filter(company=company, parent=department).exists():
         raise invalid("parent", "Teams sit inside this department; move or delete them first.", "has_teams")
-    from objectives.models import Objective
-
-    if Objective.objects.filter(company=company, department=department).exists():
+    # Objectives sit a layer above departments: ask through the reverse relation.
+    if department.objectives.filter(company=company).exists():
         raise invalid("department", "This department has objectives; it cannot be deleted.", "has_objectives")
     DepartmentMembership.objects.filter(company=company, department=department).delete()
     department.delete()

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from companies.admin_tenancy import TenantAdminMixin
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
 from objectives.rollup import schedule_full_recompute
-from okrhub.admin_tenancy import TenantAdminMixin
 
 
 def percent(value: float | None) -> str:

@@ -278,7 +278,7 @@ class PeriodicEmail(models.Model):
     a sender inserts (and commits) this row before it sends, and a sender that
     cannot insert it sends nothing. ``sent_at`` stays empty when the sender
     died between the claim and the hand-over to the mail server (see
-    ``objectives.reminders``).
+    ``notifications.reminders``).
     """
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)

@@ -1,6 +1,6 @@
 """Every write to cycles, objectives, key results, check-ins and dependencies.
 
-Each service takes the company and the acting :class:`~okrhub.tenancy.Actor`
+Each service takes the company and the acting :class:`~companies.tenancy.Actor`
 explicitly, checks the permission matrix, validates (``full_clean`` plus the
 rules the database cannot check) and writes in one transaction. Objects of
 another company are refused as not found. Writes that change progress inputs
@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from companies.models import Company, FocusMode, Membership
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives import quality
 from objectives.models import (
@@ -36,7 +37,6 @@ from objectives.progress import key_result_progress
 from objectives.rollup import company_full_recompute, schedule_rollup
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
 
@@ -483,7 +483,12 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
             "invalid_transition",
         )
     if status == ObjectiveStatus.ACTIVE and objective.status == ObjectiveStatus.DRAFT:
-        objective.hints = []
+        # Going live is the last chance to reword activity-style key results: repeat their hints.
+        objective.hints = [
+            hint
+            for kr in KeyResult.objects.filter(company=company, objective=objective).order_by("pk")
+            for hint in quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit, field="key_results")
+        ]
         _focus_check(
             company,
             cycle_id=objective.cycle_id,
@@ -625,7 +630,7 @@ def key_result_create(
     )
     _normalise_key_result(kr, target_given=target_given)
     kr.full_clean(exclude=["objective", "company"])
-    hints = quality.key_result_title_hints(title)
+    hints = quality.key_result_title_hints(title, kind=kind, unit=kr.unit)
     _enforce_focus(
         company,
         quality.focus_hint(
@@ -671,7 +676,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
     kr.save()
     if (kr.progress, kr.weight) != old:
         schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
-    kr.hints = quality.key_result_title_hints(kr.title)
+    kr.hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
     return kr
 
 

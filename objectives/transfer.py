@@ -20,11 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from companies.models import Company, Membership
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives import services
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from okrhub.errors import NotFound, PermissionDenied
-from okrhub.tenancy import Actor
 
 EXPORT_VERSION = 1
 

@@ -13,9 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from companies.tenancy import company_view
 from departments.models import Department
-from objectives import page_selectors as pages
 from objectives import quality
+from objectives import selectors as pages
 from objectives import services as okr
 from objectives.charts import progress_chart
 from objectives.forms import (
@@ -28,11 +29,11 @@ from objectives.forms import (
 )
 from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.selectors import choose_cycle
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
-from okrhub.web import add_service_errors, choose_cycle, int_or_none, redirect_after_post, render_invalid
+from okrhub.web import add_service_errors, int_or_none, redirect_after_post, render_invalid
 
 
 def _cycles(request: HttpRequest) -> list[Cycle]:
@@ -71,9 +72,7 @@ def _first_run(request: HttpRequest) -> dict | None:
     """The getting-started panel, for admins, until a department objective ladders up to another."""
     if not request.actor.is_admin:
         return None
-    from companies.selectors import first_run_state
-
-    state = first_run_state(company=request.company)
+    state = pages.first_run_state(company=request.company)
     return None if state["laddered"] else state
 
 
@@ -136,63 +135,6 @@ def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: 
         "objectives/my_key_results.html",
         {"cycles": cycles, "cycle": cycle, "objectives": objectives, "expected": None},
         status=status,
-    )
-
-
-# ---------------------------------------------------------------- departments
-
-
-@require_GET
-@company_view
-def departments(request: HttpRequest) -> HttpResponse:
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    return render(
-        request,
-        "objectives/departments.html",
-        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
-    )
-
-
-def _department(request: HttpRequest, slug: str) -> Department:
-    department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
-    if department is None:
-        raise not_found("department")
-    return department
-
-
-@require_GET
-@company_view
-def department(request: HttpRequest, department_slug: str) -> HttpResponse:
-    dept = _department(request, department_slug)
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    actor = request.actor
-    objectives = (
-        pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
-    )
-    for objective in objectives:
-        draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
-        objective.can_activate = (
-            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
-        )
-    limit = request.company.max_objectives_per_department
-    counted = sum(1 for o in objectives)
-    return render(
-        request,
-        "objectives/department.html",
-        {
-            "department": dept,
-            "cycles": cycles,
-            "cycle": cycle,
-            "objectives": objectives,
-            "can_draft": cycle is not None
-            and not cycle.is_closed
-            and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
-            "limit": limit,
-            "over_limit": counted > limit,
-        },
     )
 
 
@@ -301,7 +243,8 @@ def _objective_form_context(request, form: ObjectiveForm, objective: Objective |
 def _flash_hints(request, obj, done: str) -> None:
     messages.success(request, f"{done}.")
     for hint in getattr(obj, "hints", []):
-        messages.warning(request, hint.message)
+        suggestion = f" Try an outcome instead: “{hint.suggestion}”." if hint.suggestion else ""
+        messages.warning(request, hint.message + suggestion)
 
 
 @company_view
@@ -466,6 +409,14 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if request.method == "POST" and "use_suggestion" in request.POST:
+        # "Use this suggestion": show the form again with the suggested title, saving nothing.
+        fields = KeyResultForm.base_fields
+        initial = {name: request.POST[name] for name in fields if name in request.POST}
+        initial["title"] = request.POST["use_suggestion"][: fields["title"].max_length]
+        form = KeyResultForm(company=company, initial=initial)
+        context = _key_result_form_context(request, form, objective, kr) | {"focus_title": True}
+        return render(request, "objectives/key_result_form.html", context)
     if request.method == "POST":
         form = KeyResultForm(request.POST, company=company)
         if form.is_valid():
@@ -501,17 +452,22 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
                 "owner",
             )
         }
+    if request.GET.get("title", "").strip():  # "Use this suggestion" from a page that shows the saved hint
+        initial["title"] = request.GET["title"].strip()[: KeyResultForm.base_fields["title"].max_length]
     form = KeyResultForm(company=company, initial=initial)
     return render(request, "objectives/key_result_form.html", _key_result_form_context(request, form, objective, kr))
 
 
 def _key_result_form_context(request, form, objective, kr) -> dict:
-    title = form.data.get("title", "") if form.is_bound else (kr.title if kr else "")
+    source = form.data if form.is_bound else form.initial
     return {
         "form": form,
         "objective": objective,
         "key_result": kr,
-        "hints": _key_result_hints(request, objective, title, kr),
+        "offer_fill": True,
+        "hints": _key_result_hints(
+            request, objective, source.get("title") or "", kr, kind=source.get("kind"), unit=source.get("unit")
+        ),
     }
 
 
@@ -564,8 +520,10 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- live hints and the parent picker
 
 
-def _key_result_hints(request, objective: Objective | None, title: str, kr: KeyResult | None) -> list[dict]:
-    hints = [h.as_dict() for h in quality.key_result_title_hints(title)] if title.strip() else []
+def _key_result_hints(
+    request, objective: Objective | None, title: str, kr: KeyResult | None, *, kind=None, unit=None
+) -> list[dict]:
+    hints = [h.as_dict() for h in quality.key_result_title_hints(title, kind=kind, unit=unit)]
     if objective is not None and kr is None:
         count = KeyResult.objects.filter(company=request.company, objective=objective).count()
         hint = quality.focus_hint(
@@ -605,8 +563,10 @@ def key_result_hints(request: HttpRequest) -> HttpResponse:
         objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
     kr_id = int_or_none(request.GET.get("key_result"))
     kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
-    hints = _key_result_hints(request, objective, request.GET.get("title", ""), kr)
-    return render(request, "objectives/key_result_form.html#hints", {"hints": hints})
+    hints = _key_result_hints(
+        request, objective, request.GET.get("title", ""), kr, kind=request.GET.get("kind"), unit=request.GET.get("unit")
+    )
+    return render(request, "objectives/key_result_form.html#hints", {"hints": hints, "offer_fill": True})
 
 
 @require_GET
@@ -670,7 +630,7 @@ def okr_import(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Imported {result.objectives} objectives and {result.key_results} key results."
                 )
-                return redirect("objectives:departments", company_slug=request.company.slug)
+                return redirect("departments:departments", company_slug=request.company.slug)
             # Show what was read, so the checked text is what a confirmation imports.
             form = ImportForm(initial={"csv_text": text})
     refused = request.method == "POST" and (result is None or bool(result.errors))

@@ -6,11 +6,12 @@ from rest_framework.request import Request
 
 from alignment.api import urls as alignment_urls
 from companies.api import urls as companies_urls
+from companies.api.base import APIView
 from companies.api.views import MeView
 from departments.api import urls as departments_urls
 from objectives.api import urls as objectives_urls
-from okrhub.api import APIView
 from okrhub.errors import not_found
+from onboarding import api as onboarding_api
 
 
 class NoSuchEndpoint(APIView):
@@ -26,6 +27,8 @@ class NoSuchEndpoint(APIView):
 
 company_urls = [
     *companies_urls.urlpatterns,
+    # The member's page of the API: read and change role in companies, removal (a hand-over) in onboarding.
+    path("members/<int:pk>/", onboarding_api.MemberDetailView.as_view(), name="member-detail"),
     *departments_urls.urlpatterns,
     *objectives_urls.urlpatterns,
     *alignment_urls.urlpatterns,

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from companies.models import Role
-from departments.models import DepartmentRole
+from okrhub.roles import DepartmentRole, Role
 
 
 class Action(StrEnum):

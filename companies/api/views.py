@@ -4,8 +4,8 @@ from rest_framework.response import Response
 
 from companies import selectors, services
 from companies.api import serializers as s
+from companies.api.base import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from companies.models import Company, CompanyAPIKey, Invitation, Membership
-from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
 from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
 
@@ -121,14 +121,6 @@ class MemberDetailView(CompanyAPIView):
                 company=self.company, actor=self.actor, membership=m, role=serializer.validated_data["role"]
             ),
         )
-
-    def delete(self, request: Request, slug: str, pk: int) -> Response:
-        """Remove the member; what they own passes to the admin removing them (the pages let one choose)."""
-
-        def remove(membership: Membership) -> None:
-            services.membership_remove(company=self.company, actor=self.actor, membership=membership)
-
-        return self.guarded_write(request, remove)
 
 
 class InvitationListView(CompanyListAPIView):

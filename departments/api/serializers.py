@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
+from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department, DepartmentMembership, DepartmentRole
-from okrhub.api import CompanyPrimaryKeyField
 
 
 class DepartmentSerializer(serializers.ModelSerializer):

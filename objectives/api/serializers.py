@@ -3,6 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department
 from objectives.models import (
@@ -19,7 +20,6 @@ from objectives.models import (
 )
 from objectives.progress import expected_progress, is_behind_pace
 from objectives.selectors import visible_objectives_q
-from okrhub.api import CompanyPrimaryKeyField
 
 VALUE = {"max_digits": 20, "decimal_places": 4}
 WEIGHT = {"max_digits": 7, "decimal_places": 2, "min_value": Decimal("0.01")}

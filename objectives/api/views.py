@@ -12,13 +12,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
 from objectives.history import object_history
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
-from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from okrhub.errors import not_found
 from okrhub.permissions import Action
 

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "departments",
     "objectives",
     "alignment",
+    "onboarding",
+    "notifications",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -129,7 +132,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
-# Request size limits: form and JSON bodies alike (okrhub.api_defaults.LimitedJSONParser).
+# Request size limits: form and JSON bodies alike (companies.api.defaults.LimitedJSONParser).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("OKRHUB_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
@@ -281,31 +284,31 @@ CACHES = {
     )
 }
 
-# REST API v1 (okrhub/api.py holds the shared plumbing).
+# REST API v1 (companies/api/base.py holds the shared plumbing).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "okrhub.api_defaults.CompanyAPIKeyAuthentication",
+        "companies.api.defaults.CompanyAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["okrhub.api_defaults.IsPrincipal"],
-    "DEFAULT_RENDERER_CLASSES": ["okrhub.api_defaults.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["okrhub.api_defaults.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "okrhub.api_defaults.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": ["companies.api.defaults.IsPrincipal"],
+    "DEFAULT_RENDERER_CLASSES": ["companies.api.defaults.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["companies.api.defaults.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "companies.api.defaults.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "okrhub.api_defaults.APIKeyRateThrottle",
-        "okrhub.api_defaults.UserRateThrottle",
-        "okrhub.api_defaults.AnonRateThrottle",
+        "companies.api.defaults.APIKeyRateThrottle",
+        "companies.api.defaults.UserRateThrottle",
+        "companies.api.defaults.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env("API_THROTTLE_KEY", default="1200/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
         "anon": env("API_THROTTLE_ANON", default="60/min"),
     },
-    "EXCEPTION_HANDLER": "okrhub.api.exception_handler",
+    "EXCEPTION_HANDLER": "companies.api.base.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "okrhub.openapi.OKRHubAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

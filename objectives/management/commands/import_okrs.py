@@ -10,9 +10,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from companies.models import Company, User
+from companies.tenancy import Actor
 from objectives.transfer import IMPORT_HELP, okrs_import_csv
 from okrhub.errors import NotFound
-from okrhub.tenancy import Actor
 
 
 class Command(BaseCommand):

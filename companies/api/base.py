@@ -2,7 +2,7 @@
 
 - Authentication: a company API key (``Authorization: Api-Key <prefix>.<secret>``)
   or a browser session (with CSRF). :class:`CompanyAPIView.initial` turns the
-  principal plus the URL's company slug into an :class:`~okrhub.tenancy.Actor`
+  principal plus the URL's company slug into an :class:`~companies.tenancy.Actor`
   once per request; a key acts only inside its own company (any other slug is
   404, like a company that does not exist).
 - Errors: every 4xx/5xx is RFC 9457 problem details
@@ -45,8 +45,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from companies.models import IdempotencyRecord
-from okrhub.api_defaults import (
+from companies.api.defaults import (
     AnonRateThrottle,
     APIKeyRateThrottle,
     CompanyAPIKeyAuthentication,
@@ -58,10 +57,11 @@ from okrhub.api_defaults import (
     dumps,
     sender_of,
 )
+from companies.models import IdempotencyRecord
+from companies.tenancy import Actor, resolve_actor
 from okrhub.errors import NotFound, not_found
 from okrhub.openapi import IDEMPOTENCY_KEY_MAX_LENGTH
 from okrhub.permissions import API_KEY_ROLES
-from okrhub.tenancy import Actor, resolve_actor
 
 log = logging.getLogger(__name__)
 

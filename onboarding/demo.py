@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from companies import services as company_services
 from companies.models import Company, Role, User
+from companies.tenancy import Actor
 from departments import services as department_services
 from departments.models import Department, DepartmentRole
 from objectives import services as okr
 from objectives.models import Confidence, Cycle, CycleStatus, KeyResultKind, Objective
 from okrhub.errors import invalid
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "okrhub-demo"

@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from alignment.selectors import alignment_gaps, alignment_tree
 from companies.models import Company, Membership, Role, User
+from companies.tenancy import Actor
 from objectives.models import (
     CheckIn,
     Confidence,
@@ -61,7 +62,6 @@ from objectives.models import (
 )
 from objectives.progress import key_result_progress
 from okrhub.logs import log_event
-from okrhub.tenancy import Actor
 
 log = logging.getLogger(__name__)
 
@@ -344,8 +344,8 @@ def _send_claimed(claim: PeriodicEmail, message: EmailMultiAlternatives) -> bool
 
 
 def _message(*, subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
-    text = render_to_string(f"objectives/emails/{template}.txt", context)
-    html = render_to_string(f"objectives/emails/{template}.html", context)
+    text = render_to_string(f"notifications/emails/{template}.txt", context)
+    html = render_to_string(f"notifications/emails/{template}.html", context)
     unsubscribe = context.get("unsubscribe_url")
     headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers if unsubscribe else None)

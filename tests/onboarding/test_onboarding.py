@@ -15,6 +15,7 @@ from companies.models import Company, CompanyAPIKey, Invitation, Membership, Rol
 from departments.models import DepartmentMembership
 from objectives.models import Cycle, CycleStatus, KeyResult, Objective
 from okrhub.errors import PermissionDenied
+from onboarding import services as onboarding_services
 from tests.factories import DepartmentFactory, KeyResultFactory, ObjectiveFactory, UserFactory
 from tests.helpers import db_state, refused
 
@@ -78,12 +79,12 @@ def test_signup_creates_user_company_admin_membership_and_current_quarter(db, dj
 
 def test_signup_slug_is_unique_and_editable(db, django_capture_on_commit_callbacks):
     Company.objects.create(name="NewCo Labs", slug="newco-labs")
-    services.signup(**dict(signup_data().items()))
+    onboarding_services.signup(**dict(signup_data().items()))
     assert Company.objects.filter(slug="newco-labs-2").exists()
     response = Client().post(reverse("signup"), signup_data(email="b@newco.test", company_slug="newco-labs"))
     assert response.status_code == 422
     assert "This address is taken" in response.content.decode()
-    services.signup(**signup_data(email="c@newco.test", company_slug="ours"))
+    onboarding_services.signup(**signup_data(email="c@newco.test", company_slug="ours"))
     assert Company.objects.filter(slug="ours").exists()
 
 
@@ -129,7 +130,7 @@ def test_signup_closed_refuses_the_page_but_invitations_still_work(team, setting
     assert everything() == before
     assert "Create your company" not in Client().get(reverse("login")).content.decode()
     with pytest.raises(PermissionDenied):
-        services.signup(**signup_data())
+        onboarding_services.signup(**signup_data())
 
     _, link = invite(team, "invitee@example.test", capture=django_capture_on_commit_callbacks)
     client = Client()
@@ -140,7 +141,7 @@ def test_signup_closed_refuses_the_page_but_invitations_still_work(team, setting
 
 def test_email_link_confirms_and_then_invitations_may_be_sent(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        user = services.signup(**signup_data())
+        user = onboarding_services.signup(**signup_data())
     company = Company.objects.get(memberships__user=user)
     actor = services.Actor.for_user(company, user)
     with refused("email", exc=PermissionDenied):
@@ -163,7 +164,7 @@ def test_email_link_confirms_and_then_invitations_may_be_sent(db, django_capture
 
 
 def test_unverified_admin_gets_403_from_the_invite_form(db, django_capture_on_commit_callbacks):
-    user = services.signup(**signup_data())
+    user = onboarding_services.signup(**signup_data())
     company = Company.objects.get(memberships__user=user)
     client = Client()
     client.force_login(user)
@@ -419,7 +420,9 @@ def test_the_last_admin_cannot_leave(team, client_for):
     assert "only admin" in response.content.decode()
     assert everything() == before
     with refused("reassign_to", code="last_admin"):
-        services.membership_leave(company=team.company, actor=team.actor(team.admin), reassign_to=team.leader)
+        onboarding_services.membership_leave(
+            company=team.company, actor=team.actor(team.admin), reassign_to=team.leader
+        )
 
 
 # ---------------------------------------------------------------- first run

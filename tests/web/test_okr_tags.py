@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.template.loader import render_to_string
 
-from alignment.templatetags.okr import field_group
 from objectives.forms import CheckInForm
 from tests.factories import KeyResultFactory, ObjectiveFactory
+from web.templatetags.okr import field_group
 
 
 def _normal(html: str) -> str:

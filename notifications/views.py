@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from objectives.reminders import user_for_unsubscribe_token
+from notifications.reminders import user_for_unsubscribe_token
 
 
 @csrf_exempt
@@ -20,9 +20,9 @@ from objectives.reminders import user_for_unsubscribe_token
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     user = user_for_unsubscribe_token(token)
     if user is None:
-        return render(request, "objectives/unsubscribe.html", {"invalid": True}, status=404)
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=404)
     done = False
     if request.method == "POST":
         type(user).objects.filter(pk=user.pk).update(checkin_reminders=False)
         done = True
-    return render(request, "objectives/unsubscribe.html", {"person": user, "done": done})
+    return render(request, "notifications/unsubscribe.html", {"person": user, "done": done})

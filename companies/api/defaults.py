@@ -1,7 +1,7 @@
 """The API classes settings name: authentication, the principal check, throttles,
 the orjson renderer and cursor pagination.
 
-Kept apart from ``okrhub.api`` because DRF imports its default classes while
+Kept apart from ``companies.api.base`` because DRF imports its default classes while
 ``rest_framework.views`` and ``rest_framework.generics`` are being imported.
 """
 

@@ -15,9 +15,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from companies.models import Company, Membership, Role
-from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action, Facts, is_allowed
+from okrhub.roles import DepartmentRole
 
 _ROLE_STRENGTH = {DepartmentRole.MEMBER: 1, DepartmentRole.LEAD: 2}
 
@@ -39,10 +39,11 @@ class Actor:
 
     @classmethod
     def for_membership(cls, membership: Membership) -> "Actor":
+        # Departments sit a layer above companies: read their rows through the reverse relations.
         roles = dict(
-            DepartmentMembership.objects.filter(
-                company_id=membership.company_id, user_id=membership.user_id
-            ).values_list("department_id", "role")
+            membership.company.departmentmembership_set.filter(user_id=membership.user_id).values_list(
+                "department_id", "role"
+            )
         )
         return cls(
             company=membership.company,
@@ -68,9 +69,7 @@ class Actor:
 
     def _parents(self) -> dict[int, int | None]:
         if self._department_parents is None:
-            self._department_parents = dict(
-                Department.objects.filter(company=self.company).values_list("id", "parent_id")
-            )
+            self._department_parents = dict(self.company.department_set.values_list("id", "parent_id"))
         return self._department_parents
 
     def department_role(self, department_id: int | None) -> str | None:

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from companies.demo import DEMO_PASSWORD, load_demo
 from objectives.models import CheckIn, Dependency, KeyResult, Objective
 from objectives.rollup import company_full_recompute
+from onboarding.demo import DEMO_PASSWORD, load_demo
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from companies.demo import DEMO_PASSWORD, DEMO_SLUG, PEOPLE, load_demo
+from onboarding.demo import DEMO_PASSWORD, DEMO_SLUG, PEOPLE, load_demo
 
 
 class Command(BaseCommand):

@@ -1,8 +1,18 @@
+"""The site's template tags (``{% load okr %}``): progress, values and labels as people read them."""
+
+from decimal import Decimal
+
 from django import forms, template
+from django.conf import settings
 from django.forms import BoundField
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from companies.models import Membership
+from objectives import quality
+from objectives.models import Confidence, ObjectiveStatus
 
 register = template.Library()
 
@@ -93,16 +103,12 @@ def _attributes(attrs: dict) -> str:
 @register.filter
 def confidence_label(value: str) -> str:
     """'at_risk' → 'At risk', from the model's own choices."""
-    from objectives.models import Confidence
-
     return Confidence(value).label if value in Confidence.values else ""
 
 
 @register.simple_tag
 def user_companies(user):
     """The companies a person belongs to, for the switcher (one query, only where the header asks)."""
-    from companies.models import Membership
-
     cached = getattr(user, "_okr_memberships", None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("company").order_by("company__name"))
@@ -113,14 +119,10 @@ def user_companies(user):
 @register.simple_tag
 def open_signup() -> bool:
     """Whether the operator lets anyone create a company (``OKRHUB_OPEN_SIGNUP``)."""
-    from django.conf import settings
-
     return settings.OKRHUB_OPEN_SIGNUP
 
 
 def _number(value) -> str:
-    from decimal import Decimal
-
     number = Decimal(value)
     if number == number.to_integral_value():
         return f"{number:,.0f}"
@@ -149,8 +151,6 @@ def kr_value(kr, value="current"):
 
 @register.filter
 def status_label(value: str) -> str:
-    from objectives.models import ObjectiveStatus
-
     return ObjectiveStatus(value).label if value in ObjectiveStatus.values else value
 
 
@@ -163,3 +163,19 @@ def transition_label(value: str, current: str = "") -> str:
     if value == "active" and current in ("closed", "archived"):
         return "Reopen"
     return TRANSITION_LABELS.get(value, value)
+
+
+@register.inclusion_tag("components/hints.html", takes_context=True)
+def outcome_hint(context, kr, can_edit: bool = False) -> dict:
+    """The outcome check's hint on a saved key result, for as long as its title reads as an activity.
+
+    People who may edit get "Use this suggestion": the edit form with the suggested title filled in.
+    """
+    hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
+    fill_url = None
+    if hints and can_edit:
+        fill_url = reverse(
+            "objectives:key_result_edit",
+            kwargs={"company_slug": context["request"].company.slug, "key_result_id": kr.pk},
+        )
+    return {"hints": hints, "fill_url": fill_url}
