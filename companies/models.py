@@ -251,25 +251,38 @@ class CompanyAPIKey(AbstractAPIKey):
         indexes = [models.Index(fields=["company", "revoked"], name="api_key_company_revoked")]
 
 
+class IdempotencySender(models.TextChoices):
+    USER = "user", "Person"
+    API_KEY = "api_key", "API key"
+
+
 class IdempotencyRecord(models.Model):
     """The first response to a POST carrying an ``Idempotency-Key`` header.
 
-    Unique per (company, key): a concurrent retry blocks on the unique index
-    until the first request commits, then replays its stored response.
-    ``fingerprint`` hashes the caller, method, path and body, so the same key
-    reused for a different request is refused instead of replayed.
+    Unique per (company, sender, key): keys are the sender's own, so nobody
+    can block an integration by sending its (predictable) key first. A
+    concurrent retry blocks on the unique index until the first request
+    commits, then replays its stored response and headers. ``fingerprint``
+    hashes the method, path and validated body, so the same key reused for a
+    different request is refused instead of replayed.
     """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    sender_kind = models.CharField(max_length=8, choices=IdempotencySender.choices)
+    #: The user's id or the API key's prefix.
+    sender_id = models.CharField(max_length=64)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response_body = models.JSONField(encoder=DjangoJSONEncoder)
+    response_headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["company", "key"], name="idempotency_key_per_company"),
+            models.UniqueConstraint(
+                fields=["company", "sender_kind", "sender_id", "key"], name="idempotency_key_per_sender"
+            ),
         ]
         indexes = [models.Index(fields=["company", "created_at"], name="idempotency_company_created")]
 

@@ -81,6 +81,35 @@ def _decimal(field: str, value: Any, *, required: bool = True) -> Decimal | None
     return number
 
 
+def _checkin_moment(moment: datetime.datetime, *, company: Company, cycle: Cycle) -> datetime.datetime:
+    """When a backdated check-in happened: from the cycle's first day (in the company's time zone) to now.
+
+    A moment without a time zone is read in the company's; a local time its
+    clocks skip (a daylight-saving gap) names no moment and is refused.
+    """
+    zone = company.tzinfo
+    if timezone.is_naive(moment):
+        aware = moment.replace(tzinfo=zone)
+        if aware.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != moment:
+            raise invalid(
+                "recorded_at",
+                f"{moment:%Y-%m-%d %H:%M} does not exist in {company.timezone} (the clocks skip it); "
+                "send another time or one with a UTC offset.",
+                "nonexistent_time",
+            )
+        moment = aware
+    if moment > timezone.now():
+        raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
+    cycle_start = datetime.datetime.combine(cycle.start_date, datetime.time.min, tzinfo=zone)
+    if moment < cycle_start:
+        raise invalid(
+            "recorded_at",
+            f"A check-in cannot be before its cycle starts ({cycle.start_date:%Y-%m-%d}, {company.timezone}).",
+            "before_cycle",
+        )
+    return moment
+
+
 def _refuse_closed_cycle(cycle: Cycle) -> None:
     if cycle.status == CycleStatus.CLOSED:
         raise invalid("cycle", "This cycle is closed; its OKRs are frozen.", "cycle_closed")
@@ -537,9 +566,15 @@ KEY_RESULT_EDITABLE = {
 }
 
 
-def _normalise_key_result(kr: KeyResult) -> None:
-    """Fill what a kind implies and check what the kind requires, field by field."""
+def _normalise_key_result(kr: KeyResult, *, target_given: bool) -> None:
+    """Fill what a kind implies and check what the kind requires, field by field.
+
+    A milestone is done (1) or not (0): it runs from 0 up to 1. A target the
+    caller gave other than 1 is refused, not silently replaced.
+    """
     if kr.kind == KeyResultKind.MILESTONE:
+        if target_given and kr.target_value != 1:
+            raise invalid("target_value", "A milestone's target is 1 (done); send 1 or no target.", "milestone")
         kr.direction, kr.start_value, kr.target_value = Direction.INCREASE, Decimal(0), Decimal(1)
     if kr.kind == KeyResultKind.CURRENCY:
         kr.currency = (kr.currency or "").upper()
@@ -595,7 +630,8 @@ def key_result_create(
     _require_edit(actor, objective)
     _refuse_closed_cycle(objective.cycle)
     _check_owner(company, owner)
-    if kind == KeyResultKind.MILESTONE and target_value is None:
+    target_given = target_value is not None
+    if kind == KeyResultKind.MILESTONE and not target_given:
         target_value = 1
     kr = KeyResult(
         company=company,
@@ -611,7 +647,7 @@ def key_result_create(
         currency=currency,
         weight=_decimal("weight", weight),
     )
-    _normalise_key_result(kr)
+    _normalise_key_result(kr, target_given=target_given)
     kr.full_clean(exclude=["objective", "company"])
     hints = quality.key_result_title_hints(title, kind=kind, unit=kr.unit)
     _enforce_focus(
@@ -653,7 +689,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
     old = (kr.progress, kr.weight)
     for name, value in changes.items():
         setattr(kr, name, value)
-    _normalise_key_result(kr)
+    _normalise_key_result(kr, target_given="target_value" in changes)
     kr.full_clean(exclude=["objective", "company"])
     _refresh_progress(kr)
     kr.save()
@@ -698,7 +734,7 @@ def checkin_create(
     none is lost; the latest check-in (by time) sets the current value. The
     objective chain is rolled up after commit. Closed cycles and closed or
     archived objectives take no check-ins. ``recorded_at`` backdates a
-    check-in (imports, demo data); it cannot lie in the future.
+    check-in (imports, demo data) within its cycle (see ``_checkin_moment``).
     """
     _same_company(company, key_result=key_result)
     kr = (
@@ -716,8 +752,8 @@ def checkin_create(
     number = _decimal("value", value)
     if confidence not in Confidence.values:
         raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
-    if recorded_at is not None and recorded_at > timezone.now():
-        raise invalid("recorded_at", "A check-in cannot be in the future.", "future")
+    if recorded_at is not None:
+        recorded_at = _checkin_moment(recorded_at, company=company, cycle=kr.objective.cycle)
     _refuse_closed_cycle(kr.objective.cycle)
     if kr.objective.status in (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED):
         raise invalid(

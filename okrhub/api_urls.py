@@ -5,7 +5,6 @@ from typing import Any
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from alignment.api import urls as alignment_urls
 from companies.api import urls as companies_urls
@@ -24,9 +23,8 @@ class NoSuchEndpoint(APIView):
     throttle_classes = []
     schema = None
 
-    # DRF's views take DRF's Request where Django's View declares HttpRequest (as DRF's own APIView does).
-    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
-        raise not_found("endpoint")
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise not_found("endpoint")  # before authentication and query checks: there is nothing here
 
 
 company_urls = [
@@ -46,5 +44,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("me/", MeView.as_view(), name="me"),
     path("companies/<slug:slug>/", include(company_urls)),
-    re_path(r"^.*$", NoSuchEndpoint.as_view(), name="not-found"),
+    # [\s\S], not ".": a path with an encoded newline is no endpoint either.
+    re_path(r"^[\s\S]*$", NoSuchEndpoint.as_view(), name="not-found"),
 ]

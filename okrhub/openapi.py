@@ -5,6 +5,8 @@ example each, and the headers it honours (``If-Match``, ``If-None-Match``,
 ``Idempotency-Key``), so clients and schemathesis see the whole contract.
 """
 
+import inspect
+import re
 from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -12,6 +14,12 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+#: The longest ``Idempotency-Key`` the API stores (``IdempotencyRecord.key``).
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+#: Modules whose classes are plumbing: their docstrings describe code, not an endpoint.
+#: Named as strings: okrhub imports no app (README "Layers").
+PLUMBING_MODULES = ("okrhub.", "companies.api.base", "companies.api.defaults", "rest_framework.", "django.")
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
@@ -112,7 +120,37 @@ IDEMPOTENCY = (
 )
 
 
+def _own_doc(view_class: type) -> str:
+    """The docstring of the view or of a base it shares with siblings, never of the plumbing."""
+    for klass in view_class.__mro__:
+        if klass.__module__.startswith(PLUMBING_MODULES):
+            return ""
+        if doc := klass.__dict__.get("__doc__"):
+            return inspect.cleandoc(doc)
+    return ""
+
+
 class OKRHubAutoSchema(AutoSchema):
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """``ordering`` takes the view's ordering fields only (anything else is a 400): say so in a pattern."""
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()  # type: ignore[no-untyped-call]
+        fields = getattr(self.view, "ordering_fields", None)
+        for parameter in parameters:
+            if parameter.get("name") == "ordering" and isinstance(fields, list | tuple) and fields:
+                term = f"-?({'|'.join(re.escape(field) for field in fields)})"
+                parameter["schema"] = {**parameter.get("schema", {}), "pattern": f"^{term}(,{term})*$"}
+                parameter["description"] = (
+                    f"Order by {', '.join(fields)}; a leading `-` reverses, commas separate several. "
+                    "Any other value answers 400."
+                )
+        return parameters
+
+    def get_description(self) -> str:  # type: ignore[override]
+        """The handler's docstring, else the view's own: base classes' internals are not the API's description."""
+        handler = getattr(self.view, self.method.lower(), None)
+        handler_doc = handler.__doc__ if handler is not None else None
+        return inspect.cleandoc(handler_doc) if handler_doc else _own_doc(type(self.view))
+
     def _is_detail(self) -> bool:
         return self.path.rstrip("/").endswith(("{id}", "{pk}", "{prefix}", "{user_id}"))
 
@@ -140,10 +178,13 @@ class OKRHubAutoSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
                     OpenApiParameter.HEADER,
-                    description="Any unique string (e.g. a UUID). A retry with the same key and body replays the "
-                    "first response and stores nothing new; the same key with another body answers 422.",
+                    description="Any string unique to this request (e.g. a UUID), 1 to 255 characters. Keys are "
+                    "your own: another user or API key cannot collide with them. A retry with the same key and "
+                    "the same body (compared by meaning: `2000000` equals `2000000.0000`) replays the first "
+                    "response, headers included, and stores nothing new; the same key with another body "
+                    "answers 422.",
                 )
             )
         return parameters

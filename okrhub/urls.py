@@ -18,6 +18,8 @@ company_settings_urls = [
     path("members/<int:membership_id>/remove/", onboarding_views.member_remove, name="member_remove"),
 ]
 
+handler404 = "companies.api.base.page_not_found"
+
 urlpatterns = [
     path("", alignment_views.home, name="home"),
     path(

@@ -12,27 +12,35 @@
   (412 when stale) under a row lock; POSTs honour ``Idempotency-Key``.
 """
 
+import datetime
 import hashlib
 import json
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
+from django import forms
 from django.core import signals
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views import defaults
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.mixins import ListModelMixin
-from rest_framework.request import Request
+from rest_framework.request import Request, clone_request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
@@ -46,16 +54,19 @@ from companies.api.defaults import (
     UserRateThrottle,
     _orjson_default,
     api_key_of,
-    principal_id,
+    dumps,
+    sender_of,
 )
 from companies.models import Company, IdempotencyRecord
 from companies.tenancy import Actor, resolve_actor
 from okrhub.errors import NotFound, not_found
+from okrhub.openapi import IDEMPOTENCY_KEY_MAX_LENGTH
 from okrhub.permissions import API_KEY_ROLES
 
 log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+MULTI_VALUED_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
 
 # ---------------------------------------------------------------- errors
 
@@ -117,7 +128,14 @@ def problem(
     instance: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body = {
+    body = problem_body(status_code=status_code, code=code, detail=detail, errors=errors, instance=instance)
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_body(
+    *, status_code: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None, instance: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "type": "about:blank" if code != "validation_error" else "urn:okrhub:problem:validation-error",
         "title": HTTPStatus(status_code).phrase,
         "status": status_code,
@@ -127,7 +145,15 @@ def problem(
     }
     if instance:
         body["instance"] = instance
-    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+    return body
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404: problem details under ``/api/`` (paths no route matches), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = problem_body(status_code=404, code="not_found", detail="No such endpoint.", instance=request.path)
+        return HttpResponse(dumps(body), status=404, content_type=PROBLEM_CONTENT_TYPE)
+    return defaults.page_not_found(request, exception)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -207,8 +233,53 @@ def etag_for(data: Any) -> str:
     return f'"{digest[:32]}"'
 
 
-def _etags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+def _etags(header: str, *, weak: bool) -> set[str]:
+    """The entity tags of an ``If-Match`` / ``If-None-Match`` header.
+
+    RFC 9110 13.1.1: ``If-Match`` uses the strong comparison, so a weak tag
+    (``W/"…"``) never matches; ``If-None-Match`` (13.1.2) the weak one.
+    """
+    tags = [tag.strip() for tag in header.split(",") if tag.strip()]
+    if weak:
+        return {tag.removeprefix("W/") for tag in tags}
+    return {tag for tag in tags if not tag.startswith("W/")}
+
+
+# ---------------------------------------------------------------- OPTIONS
+
+
+class InputMetadata(SimpleMetadata):
+    """``OPTIONS`` describes each write by its request body: the serializer the OpenAPI document names.
+
+    DRF's default describes the view's ``serializer_class``, which here is
+    the output (every field read-only), or fails where a view has none.
+    """
+
+    def determine_actions(self, request: Request, view: Any) -> dict[str, Any]:
+        actions = {}
+        for method in ("POST", "PUT", "PATCH"):
+            if method not in view.allowed_methods:
+                continue
+            view.request = clone_request(request, method)
+            try:
+                view.check_permissions(view.request)
+                serializer = _request_serializer(view, method)
+                actions[method] = self.get_serializer_info(serializer) if serializer is not None else {}
+            except (exceptions.APIException, Http404, DjangoPermissionDenied):
+                pass
+            finally:
+                view.request = request
+        return actions
+
+
+def _request_serializer(view: Any, method: str) -> serializers.Serializer[Any] | None:
+    schema_class = getattr(getattr(view, method.lower()), "kwargs", {}).get("schema")
+    if schema_class is None:  # no extend_schema: the schema generator uses the view's serializer too
+        return cast(serializers.Serializer[Any], view.get_serializer())
+    schema = schema_class()
+    schema.view, schema.method, schema.path = view, method, view.request.path
+    serializer = schema.get_request_serializer()
+    return cast(serializers.Serializer[Any] | None, serializer() if isinstance(serializer, type) else serializer)
 
 
 # ---------------------------------------------------------------- views
@@ -232,8 +303,69 @@ class APIView(GenericAPIView[Any]):
     throttle_classes = [APIKeyRateThrottle, UserRateThrottle, AnonRateThrottle]
     renderer_classes = [ORJSONRenderer]
 
+    metadata_class = InputMetadata
+
     def get_exception_handler(self) -> Callable[..., Response]:
         return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+    def query_parameters(self) -> dict[str, bool]:
+        """The query parameters this view understands, each with whether it may repeat.
+
+        Gathered from what already defines them: the filter set, the ordering
+        filter, the paginator and a view's ``query_serializer`` (the same
+        sources the OpenAPI document is built from).
+        """
+        allowed: dict[str, bool] = {}
+        queryset = _none_of(self)
+        for backend_class in self.filter_backends:
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                filterset = backend.get_filterset_class(self, queryset)
+                for name, query_filter in (filterset.base_filters if filterset else {}).items():
+                    allowed[name] = issubclass(query_filter.field_class, MULTI_VALUED_FIELDS)
+            elif isinstance(backend, OrderingFilter):
+                allowed[backend.ordering_param] = False
+        for attribute in ("cursor_query_param", "page_query_param", "page_size_query_param"):
+            if (name := getattr(self.paginator, attribute, None)) is not None:
+                allowed[name] = False
+        if (query_serializer := getattr(self, "query_serializer", None)) is not None:
+            fields = query_serializer().fields
+            allowed |= {name: isinstance(field, serializers.ListField) for name, field in fields.items()}
+        return allowed
+
+    def check_query_parameters(self, request: Request) -> None:
+        """400 naming each unknown, repeated or (for ``ordering``) unusable query parameter.
+
+        Ignoring them would answer a question the client did not ask (an
+        unfiltered or differently ordered list) as if it were the one it did.
+        """
+        allowed = self.query_parameters()
+        errors: dict[str, list[str]] = {}
+        for name in request.query_params:
+            if name not in allowed:
+                takes = ", ".join(sorted(allowed)) or "none"
+                errors[name] = [f"Unknown query parameter; this endpoint takes: {takes}."]
+            elif not allowed[name] and len(request.query_params.getlist(name)) > 1:
+                errors[name] = ["Send this parameter once."]
+        for backend_class in self.filter_backends:
+            backend = backend_class()
+            if not isinstance(backend, OrderingFilter) or backend.ordering_param in errors:
+                continue
+            if (ordering := request.query_params.get(backend.ordering_param)) is None:
+                continue
+            fields = backend.get_valid_fields(_none_of(self), self, {"request": request})  # type: ignore[arg-type]  # DRF reads the model only, and copes with None
+            valid = {name for name, _ in fields}
+            unknown = [term for term in ordering.split(",") if term.strip().removeprefix("-") not in valid]
+            if unknown:
+                errors[backend.ordering_param] = [
+                    f"Order by {', '.join(sorted(valid))} (a leading - reverses; separate several with commas)."
+                ]
+        if errors:
+            raise exceptions.ValidationError(errors)
 
 
 class CompanyAPIView(APIView):
@@ -293,7 +425,7 @@ class CompanyAPIView(APIView):
     def retrieve(self, request: Request) -> Response:
         response = self.render_one(self.get_object())
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and (if_none_match.strip() == "*" or response["ETag"] in _etags(if_none_match)):
+        if if_none_match and (if_none_match.strip() == "*" or response["ETag"] in _etags(if_none_match, weak=True)):
             return Response(status=304, headers={"ETag": response["ETag"]})
         return response
 
@@ -303,7 +435,7 @@ class CompanyAPIView(APIView):
         if not if_match or if_match.strip() == "*":
             return
         current = etag_for(self.get_serializer_class()(instance, context=self.get_serializer_context()).data)
-        if current not in _etags(if_match):
+        if current not in _etags(if_match, weak=False):
             raise PreconditionFailed()
 
     def guarded_write(self, request: Request, write: Callable[[Any], Any], *, status_code: int = 200) -> Response:
@@ -321,42 +453,50 @@ class CompanyAPIView(APIView):
             return Response(status=204)
         return self.render_one(result, status_code=status_code)
 
-    def idempotent(self, request: Request, create: Callable[[], Response]) -> Response:
-        """Run ``create`` at most once per ``Idempotency-Key`` in this company.
+    def idempotent(self, request: Request, create: Callable[[], Response], payload: Any) -> Response:
+        """Run ``create`` at most once per ``Idempotency-Key`` of this sender (user or API key) in this company.
 
-        The record is inserted first, in the same transaction as the write:
-        a concurrent retry blocks on the unique index, then replays the
-        stored response. A failed request stores nothing (it rolls back), so
-        it can be retried with the same key.
+        ``payload`` is the validated input: a retry is the same request when
+        it means the same (``"2000000"`` and ``"2000000.0000"`` alike). The
+        record is inserted first, in the same transaction as the write: a
+        concurrent retry blocks on the unique index, then replays the stored
+        response and its headers (the ETag among them). A failed request
+        stores nothing (it rolls back), so it can be retried with the same key.
         """
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return create()
-        if not 1 <= len(key) <= 255:
-            raise exceptions.ValidationError({"Idempotency-Key": ["Send 1 to 255 characters."]})
+        if not 1 <= len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [f"Send 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} characters."]}
+            )
+        sender_kind, sender_id = sender_of(request)
         fingerprint = hashlib.sha256(
-            json.dumps(
-                [principal_id(request), request.method, request.path, _plain(request.data)],
-                sort_keys=True,
-                default=str,
-            ).encode()
+            json.dumps([request.method, request.path, _canonical(payload)], sort_keys=True).encode()
         ).hexdigest()
+        scope = {"company": self.company, "sender_kind": sender_kind, "sender_id": sender_id, "key": key}
         with transaction.atomic():
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        company=self.company, key=key, fingerprint=fingerprint, status_code=0, response_body={}
+                        **scope, fingerprint=fingerprint, status_code=0, response_body={}
                     )
             except IntegrityError:
-                record = IdempotencyRecord.objects.get(company=self.company, key=key)
+                record = IdempotencyRecord.objects.get(**scope)
                 if record.fingerprint != fingerprint:
                     raise IdempotencyKeyReused() from None
                 return Response(
-                    record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"}
+                    record.response_body,
+                    status=record.status_code,
+                    headers={**record.response_headers, "Idempotent-Replayed": "true"},
                 )
             response = create()
             record.status_code, record.response_body = response.status_code, response.data
-            record.save(update_fields=["status_code", "response_body"])
+            # What the view set (the ETag); Content-Type, Vary and the like are added again when rendering.
+            record.response_headers = {
+                name: value for name, value in response.items() if name.lower() not in ("content-type", "vary")
+            }
+            record.save(update_fields=["status_code", "response_body", "response_headers"])
         return response
 
 
@@ -364,10 +504,27 @@ class CompanyListAPIView(ListModelMixin, CompanyAPIView):
     """A cursor-paginated, filterable list of the company's rows (``self.list(request)``)."""
 
 
-def _plain(data: Any) -> Any:
-    if hasattr(data, "lists"):
-        return dict(data.lists())
-    return data
+def _none_of(view: Any) -> QuerySet[Any] | None:
+    """An empty queryset of the view's model, for filter backends that inspect one (no company needed)."""
+    model = getattr(view, "model", None)
+    return model.objects.none() if model is not None else None
+
+
+def _canonical(value: Any) -> Any:
+    """Validated input as plain JSON, equal for inputs that mean the same."""
+    if isinstance(value, Mapping):
+        return {str(name): _canonical(item) for name, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return value
 
 
 def resolve_api_actor(request: Request, slug: str) -> Actor:
@@ -405,6 +562,8 @@ class CompanyPrimaryKeyField(serializers.PrimaryKeyRelatedField[Any]):
 
 def refuse_unchangeable(data: Any, fields: dict[str, str]) -> None:
     """400 for fields a PATCH may not change, rather than silently ignoring them."""
+    if not isinstance(data, Mapping):  # not an object (null, a list…): the serializer refuses it
+        return
     errors = {
         name: [exceptions.ErrorDetail(message, code="read_only")] for name, message in fields.items() if name in data
     }

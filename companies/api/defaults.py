@@ -24,9 +24,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-from rest_framework_api_key.permissions import KeyParser
 
-from companies.models import CompanyAPIKey
+from companies.models import CompanyAPIKey, IdempotencySender
 from okrhub.ratelimits import Limit, by_address, count_attempt, over_limit
 from okrhub.security import client_ip
 
@@ -39,20 +38,25 @@ LAST_USED_RESOLUTION = timedelta(seconds=60)
 class CompanyAPIKeyAuthentication(BaseAuthentication):
     """``Authorization: Api-Key <prefix>.<secret>``; the key belongs to one company.
 
-    A header naming an unknown, revoked or expired key answers 401 rather than
-    falling back to another method. Failures are counted per client address:
-    past ``OKRHUB_RATE_API_KEY_FAILURES`` every key from that address answers
-    429 until the window ends, so keys cannot be guessed at speed.
+    Any ``Authorization`` header that does not authenticate (another scheme,
+    an unknown, revoked or expired key) answers 401 rather than falling back
+    to the session: a client that sends credentials means them. Failed keys
+    are counted per client address: past ``OKRHUB_RATE_API_KEY_FAILURES``
+    every key from that address answers 429 until the window ends, so keys
+    cannot be guessed at speed.
     """
 
     keyword = "Api-Key"
-    key_parser = KeyParser()
     failures = Limit(group="api-key-failures", rate_setting="OKRHUB_RATE_API_KEY_FAILURES", key=by_address)
 
     def authenticate(self, request: Request) -> tuple[AnonymousUser, CompanyAPIKey] | None:
-        secret = self.key_parser.get(request)
-        if secret is None:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
             return None
+        scheme, _, secret = header.strip().partition(" ")
+        secret = secret.strip()
+        if scheme.lower() != self.keyword.lower() or not secret:  # schemes are case-insensitive (RFC 9110 11.1)
+            raise exceptions.AuthenticationFailed(f"Send `Authorization: {self.keyword} <prefix>.<secret>`.")
         if (wait := over_limit(request, **self.failures)) is not None:
             raise exceptions.Throttled(wait, "Too many failed API key authentications from this address.")
         prefix, _, _ = secret.partition(".")
@@ -82,13 +86,12 @@ class IsPrincipal(BasePermission):
         return api_key_of(request) is not None or bool(request.user and request.user.is_authenticated)
 
 
-def principal_id(request: Request) -> str:
+def sender_of(request: Request) -> tuple[str, str]:
+    """Who sent the request, as (``IdempotencySender``, the user's id or the key's prefix)."""
     key = api_key_of(request)
     if key is not None:
-        return f"key:{key.prefix}"
-    if request.user and request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return "anon"
+        return IdempotencySender.API_KEY, key.prefix
+    return IdempotencySender.USER, str(request.user.pk)
 
 
 # ---------------------------------------------------------------- throttling
@@ -231,3 +234,29 @@ class Pagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "id"
+
+    def get_page_size(self, request: Request) -> int:
+        """``page_size`` from 1 to ``max_page_size``; anything else is a 400 naming it, never silently capped."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Send a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["Invalid cursor: send the `next` or `previous` link of a page."]}
+            ) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
+        return parameters

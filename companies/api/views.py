@@ -100,7 +100,7 @@ class MemberListView(CompanyListAPIView):
             invitation = services.invitation_create(company=self.company, actor=self.actor, **serializer.validated_data)
             return self.render_one(invitation, status_code=201, serializer_class=s.InvitationSerializer)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class MemberDetailView(CompanyAPIView):

@@ -35,7 +35,7 @@ class DepartmentListView(CompanyListAPIView):
             department = services.department_create(company=self.company, actor=self.actor, **serializer.validated_data)
             return self.render_one(department, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class DepartmentDetailView(CompanyAPIView):

@@ -84,6 +84,12 @@ class CycleInputSerializer(serializers.Serializer):
     )
 
 
+class CycleUpdateSerializer(CycleInputSerializer):
+    """A PATCH: the status moves only through …/activate/ and …/close/."""
+
+    status = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
+
+
 # ---------------------------------------------------------------- objectives
 
 
@@ -142,6 +148,13 @@ class ObjectiveInputSerializer(serializers.Serializer):
     )
 
 
+class ObjectiveUpdateSerializer(ObjectiveInputSerializer):
+    """A PATCH: an objective stays in its cycle; its status moves through …/status/ and …/activate/."""
+
+    cycle = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
+    status = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
+
+
 class ObjectiveStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ObjectiveStatus.choices)
 
@@ -193,12 +206,21 @@ class KeyResultInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=KeyResultKind.choices, required=False)
     direction = serializers.ChoiceField(choices=Direction.choices, required=False)
     start_value = serializers.DecimalField(**VALUE, required=False)
-    target_value = serializers.DecimalField(**VALUE, required=False, help_text="Required except for milestones.")
+    target_value = serializers.DecimalField(
+        **VALUE, required=False, help_text="Required except for milestones, whose target is 1."
+    )
     current_value = serializers.DecimalField(**VALUE, required=False, allow_null=True, help_text="Create only.")
     unit = serializers.CharField(max_length=24, required=False, allow_blank=True)
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, help_text="ISO 4217, e.g. EUR.")
     weight = serializers.DecimalField(**WEIGHT, required=False)
     owner = CompanyPrimaryKeyField(model=User, filter_by=_members, required=False, allow_null=True)
+
+
+class KeyResultUpdateSerializer(KeyResultInputSerializer):
+    """A PATCH: a key result stays on its objective; its current value moves only through check-ins."""
+
+    objective = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
+    current_value = None  # type: ignore[assignment]  # DRF drops a field declared None in a subclass
 
 
 # ---------------------------------------------------------------- check-ins
@@ -211,12 +233,21 @@ class CheckInSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LocalDateTimeField(serializers.DateTimeField):
+    """Keeps a time sent without an offset naive: the service reads it in the company's time zone."""
+
+    def enforce_timezone(self, value):
+        return value
+
+
 class CheckInInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(**VALUE)
     confidence = serializers.ChoiceField(choices=Confidence.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    recorded_at = serializers.DateTimeField(
-        required=False, help_text="Backdate the check-in (imports); never in the future."
+    recorded_at = LocalDateTimeField(
+        required=False,
+        help_text="Backdate the check-in (imports): from the cycle's first day to now. Without a UTC offset "
+        "the time is read in the company's time zone (a time its clocks skip is refused).",
     )
 
 

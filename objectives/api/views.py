@@ -52,7 +52,7 @@ class CycleListView(CompanyListAPIView):
             cycle = services.cycle_create(company=self.company, actor=self.actor, **serializer.validated_data)
             return self.render_one(cycle, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class _OneCycle(CompanyAPIView):
@@ -68,10 +68,10 @@ class CycleDetailView(_OneCycle):
     def get(self, request: Request, slug: str, pk: int) -> Response:
         return self.retrieve(request)
 
-    @extend_schema(request=s.CycleInputSerializer, responses=s.CycleSerializer)
+    @extend_schema(request=s.CycleUpdateSerializer, responses=s.CycleSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
         refuse_unchangeable(request.data, {"status": "Change the status with …/activate/ or …/close/."})
-        serializer = s.CycleInputSerializer(data=request.data, partial=True)
+        serializer = s.CycleUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, ["name", "start_date", "end_date"])
         return self.guarded_write(
@@ -140,7 +140,7 @@ class ObjectiveListView(CompanyListAPIView):
             objective = services.objective_create(company=self.company, actor=self.actor, **data)
             return self.render_one(objective, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class _OneObjective(CompanyAPIView):
@@ -156,7 +156,7 @@ class ObjectiveDetailView(_OneObjective):
     def get(self, request: Request, slug: str, pk: int) -> Response:
         return self.retrieve(request)
 
-    @extend_schema(request=s.ObjectiveInputSerializer, responses=s.ObjectiveSerializer)
+    @extend_schema(request=s.ObjectiveUpdateSerializer, responses=s.ObjectiveSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
         refuse_unchangeable(
             request.data,
@@ -165,7 +165,7 @@ class ObjectiveDetailView(_OneObjective):
                 "status": "Change the status with POST …/status/ or …/activate/.",
             },
         )
-        serializer = s.ObjectiveInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer = s.ObjectiveUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, services.OBJECTIVE_EDITABLE)
         return self.guarded_write(
@@ -210,6 +210,12 @@ class ObjectiveActivateView(_OneObjective):
 
 
 class KeyResultListView(CompanyListAPIView):
+    """Key results the caller may read, filtered; add one to an objective you may edit.
+
+    A milestone (`kind: milestone`) is done or not: it runs from 0 to a target of 1,
+    increasing; send no `target_value` (or 1), and check in 1 for done, 0 for not done.
+    """
+
     idempotent_post = True
     model = KeyResult
     serializer_class = s.KeyResultSerializer
@@ -253,7 +259,7 @@ class KeyResultListView(CompanyListAPIView):
             kr = services.key_result_create(company=self.company, actor=self.actor, **serializer.validated_data)
             return self.render_one(kr, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class KeyResultDetailView(CompanyAPIView):
@@ -267,7 +273,7 @@ class KeyResultDetailView(CompanyAPIView):
     def get(self, request: Request, slug: str, pk: int) -> Response:
         return self.retrieve(request)
 
-    @extend_schema(request=s.KeyResultInputSerializer, responses=s.KeyResultSerializer)
+    @extend_schema(request=s.KeyResultUpdateSerializer, responses=s.KeyResultSerializer)
     def patch(self, request: Request, slug: str, pk: int) -> Response:
         refuse_unchangeable(
             request.data,
@@ -276,7 +282,7 @@ class KeyResultDetailView(CompanyAPIView):
                 "current_value": "The current value changes only through check-ins.",
             },
         )
-        serializer = s.KeyResultInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer = s.KeyResultUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         changes = only_given(serializer.validated_data, services.KEY_RESULT_EDITABLE)
         return self.guarded_write(
@@ -351,7 +357,7 @@ class CheckInListView(CompanyListAPIView):
             )
             return self.render_one(checkin, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 # ---------------------------------------------------------------- dependencies
@@ -381,7 +387,7 @@ class DependencyListView(CompanyListAPIView):
             dependency = services.dependency_create(company=self.company, actor=self.actor, **serializer.validated_data)
             return self.render_one(dependency, status_code=201)
 
-        return self.idempotent(request, create)
+        return self.idempotent(request, create, serializer.validated_data)
 
 
 class DependencyDetailView(CompanyAPIView):

@@ -104,13 +104,13 @@ def test_key_result_with_initial_value_has_progress(team, sales_objective, djang
 
 
 def test_milestone_is_zero_to_one(team, sales_objective):
+    milestone = {"title": "French version live for all customers", "kind": "milestone"}
+    with refused("target_value", code="milestone"):
+        okr.key_result_create(
+            company=team.company, actor=team.actor(team.lead), objective=sales_objective, target_value=7, **milestone
+        )
     kr = okr.key_result_create(
-        company=team.company,
-        actor=team.actor(team.lead),
-        objective=sales_objective,
-        title="French version live for all customers",
-        kind="milestone",
-        target_value=7,
+        company=team.company, actor=team.actor(team.lead), objective=sales_objective, start_value=3, **milestone
     )
     assert (kr.start_value, kr.target_value, kr.direction) == (0, 1, "increase")
     with refused("value", code="milestone"):
