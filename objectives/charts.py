@@ -7,6 +7,10 @@ Server-rendered so it needs no JavaScript, and labelled on the chart itself
 import datetime
 from dataclasses import dataclass, field
 
+from objectives.formatting import count
+from objectives.progress import Status
+from objectives.progress import status as computed_status
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 56, 16, 36
 
@@ -20,7 +24,10 @@ class Chart:
     plot_top: int = TOP
     plot_bottom: int = HEIGHT - BOTTOM
     actual_points: str = ""
-    dots: list[tuple[float, float]] = field(default_factory=list)
+    #: Each check-in: x, y and its value ("45%"), labelled on the chart.
+    dots: list[tuple[float, float, str]] = field(default_factory=list)
+    #: The latest progress's status (DESIGN §3): the actual line's colour, as a bar's.
+    status: str = Status.UNKNOWN.value
     expected_line: tuple[float, float, float, float] = (0, 0, 0, 0)
     today_x: float | None = None
     last: tuple[float, float, str] | None = None
@@ -62,15 +69,16 @@ def progress_chart(
         local = moment.astimezone(tzinfo)
         day = (local.date() - start).days + (local.hour * 60 + local.minute) / 1440
         points.append((x_for(float(day)), y_for(value)))
-    chart.dots = points
-    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
     known = [v for _, v in history if v is not None]
+    chart.dots = [(x, y, f"{round(v * 100)}%") for (x, y), v in zip(points, known, strict=True)]
+    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
+    chart.status = computed_status(known[-1] if known else None, expected_now).value
     if points:
         x, y = points[-1]
         chart.last = (x, y, f"{round(known[-1] * 100)}%")
     if known:
         chart.summary = (
-            f"Progress {round(known[-1] * 100)}% after {len(known)} check-ins; "
+            f"Progress {round(known[-1] * 100)}% after {count(len(known), 'check-in', 'check-ins')}; "
             f"expected by today {round(expected_now * 100)}%."
         )
     else:

@@ -190,6 +190,7 @@ def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, depar
         if can_read(actor, o)
     ]
     for objective in objectives:
+        objective.expected = expected
         objective.behind_pace = is_behind_pace(objective.progress, expected)
         for kr in objective.key_results.all():
             annotate_key_result(actor, kr, objective, expected)
@@ -294,6 +295,7 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
 def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str, Any]]:
     """Departments with their objective count and mean progress in the cycle (two queries)."""
     departments = list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug"))
+    expected = cycle_expected(company, cycle) if cycle is not None else None
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
@@ -306,6 +308,7 @@ def department_cards(*, company: Company, cycle: Cycle | None) -> list[dict[str,
         values = stats.get(department["id"], [])
         department["objective_count"] = len(values)
         department["progress"] = weighted_progress(Weighted(v, 1.0) for v in values)
+        department["expected"] = expected
     return departments
 
 
