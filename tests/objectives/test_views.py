@@ -448,7 +448,7 @@ def test_objective_detail_shows_key_results_history_dependencies_and_chart(team,
     assert "Generate 1,000 leads" in html
     assert "Pipeline comes from leads" in html
     assert '<svg viewBox="0 0 640 240" role="img"' in html
-    assert '<polyline class="actual"' in html
+    assert '<polyline class="actual ' in html
     assert "Expected pace" in html
     # A viewer gets no edit controls.
     for control in ("Edit objective", "Add key result", "Add dependency", "Activate<", "Archive<"):
@@ -483,7 +483,7 @@ def test_key_result_detail_has_chart_and_history(team, cascade, client_for):
     assert "Slow start" in html
     assert "€500,000" in html
     assert "Actual versus expected progress" in html
-    assert "Progress 10% after 1 check-ins" in html
+    assert "Progress 10% after 1 check-in;" in html
     assert "Save check-in" in html
     assert "Save check-in" not in client_for(team.viewer).get(url("key_result", team, kr.pk)).content.decode()
 
