@@ -71,13 +71,20 @@ def kr_standing(kr: Any) -> str:
 
     Increase and at least: "620 of 1,000 leads". Decrease and at most:
     "€108 → €80 target" (never "€108 of €80"). Milestone: "Done"/"Not done".
+    No value yet: "target 1,000 leads".
     """
-    current = kr_value(kr, _field(kr, "current_value"))
-    if _field(kr, "kind") == "milestone":
+    kind, value = _field(kr, "kind"), _field(kr, "current_value")
+    current = kr_value(kr, value)
+    if kind == "milestone":
         return current
     target = kr_value(kr, _field(kr, "target_value"))
+    if value is None:
+        return f"target {target}"
     if _field(kr, "direction") in _TOWARDS:
         return f"{current} → {target} target"
+    if kind == "number" and (_field(kr, "unit") or "") != "%":
+        # The unit once, after the target: "620 of 1,000 leads".
+        current = format_value(value, kind=kind)
     return f"{current} of {target}"
 
 

@@ -40,11 +40,22 @@ def test_values_read_per_unit_without_trailing_zeros(value, kind, unit, currency
         ("at_most", Decimal("95.0000"), Decimal("100.0000"), "€95 → €100 target"),
         ("increase", Decimal("1500.0000"), Decimal("3000.0000"), "€1,500 of €3,000"),
         ("at_least", Decimal("3000.0000"), Decimal("3000.0000"), "€3,000 of €3,000"),
+        ("decrease", None, Decimal("80.0000"), "target €80"),
     ],
 )
 def test_a_decrease_reads_towards_its_target(direction, current, target, text):
     kr = {"kind": "currency", "unit": "", "currency": "EUR", "direction": direction}
     assert kr_standing({**kr, "current_value": current, "target_value": target}) == text
+
+
+@pytest.mark.parametrize(
+    ("kind", "unit", "text"),
+    [("number", "leads", "620 of 1,000 leads"), ("number", "%", "620% of 1,000%"), ("percent", "", "620% of 1,000%"),
+     ("number", "", "620 of 1,000")],
+)  # fmt: skip
+def test_an_increase_names_its_unit_once(kind, unit, text):
+    kr = {"kind": kind, "unit": unit, "currency": "", "direction": "increase"}
+    assert kr_standing({**kr, "current_value": Decimal(620), "target_value": Decimal(1000)}) == text
 
 
 @pytest.mark.parametrize(
