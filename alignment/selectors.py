@@ -26,6 +26,7 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.progress import expected_progress, is_behind_pace
+from objectives.progress import status as computed_status
 from objectives.selectors import reads_objective
 from okrhub.permissions import Action
 
@@ -242,6 +243,7 @@ def alignment_tree(
                 "private": private,
                 "progress": progress,
                 "behind_pace": is_behind_pace(progress, expected),
+                "pace_status": computed_status(progress, expected).value,
                 "at_risk": False,
                 "off_track": False,
                 "unaligned": object_department_id is not None and parent_id is None,
@@ -271,6 +273,7 @@ def alignment_tree(
                 "last_checkin_at": last_checkin_at,
                 "owner_id": kr_owner_id,
                 "behind_pace": is_behind_pace(kr_progress, expected),
+                "pace_status": computed_status(kr_progress, expected).value,
             }
         )
         if confidence == Confidence.AT_RISK:
@@ -408,6 +411,7 @@ def alignment_branch(
             KeyResult.objects.filter(company=company, objective_id__in=level).order_by("id").values(*KEY_RESULT_FIELDS)
         ):
             kr["behind_pace"] = is_behind_pace(kr["progress"], expected)
+            kr["pace_status"] = computed_status(kr["progress"], expected).value
             krs_by_objective[kr["objective_id"]].append(kr)
     depends_on: dict[int, list[dict[str, Any]]] = defaultdict(list)
     depended_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -433,6 +437,7 @@ def alignment_branch(
         row["depends_on"] = depends_on.get(row["id"], [])
         row["depended_by"] = depended_by.get(row["id"], [])
         row["behind_pace"] = is_behind_pace(row["progress"], expected)
+        row["pace_status"] = computed_status(row["progress"], expected).value
         row["at_risk"] = any(kr["confidence"] == Confidence.AT_RISK for kr in krs)
         row["off_track"] = any(kr["confidence"] == Confidence.OFF_TRACK for kr in krs)
         row["unaligned"] = row["department_id"] is not None and row["parent_id"] is None

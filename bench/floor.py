@@ -16,6 +16,7 @@ import orjson
 import psycopg
 
 from objectives.progress import behind_pace_threshold, expected_progress
+from objectives.progress import status as computed_status
 
 FLOOR_SQL = """
 SELECT o.id, o.parent_id, o.department_id, d.name, o.owner_id, COALESCE(NULLIF(u.full_name, ''), u.email),
@@ -97,6 +98,7 @@ def floor_tree(
                 "children": [],
                 "depends_on": depends_on or [],
                 "behind_pace": progress is not None and progress < behind,
+                "pace_status": computed_status(progress, expected).value,
                 "at_risk": False,
                 "off_track": False,
                 "unaligned": department_id is not None and parent_id is None,
@@ -107,6 +109,7 @@ def floor_tree(
         kr = dict(zip(KEY_RESULT_KEYS, row[12:], strict=True))
         kr["objective_id"] = node["id"]
         kr["behind_pace"] = kr["progress"] is not None and kr["progress"] < behind
+        kr["pace_status"] = computed_status(kr["progress"], expected).value
         node["key_results"].append(kr)
         node["at_risk"] = node["at_risk"] or kr["confidence"] == "at_risk"
         node["off_track"] = node["off_track"] or kr["confidence"] == "off_track"

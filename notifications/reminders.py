@@ -50,6 +50,7 @@ from django.utils import timezone
 from alignment.selectors import alignment_gaps, alignment_tree
 from companies.models import Company, Membership, Role, User
 from companies.tenancy import Actor
+from objectives import formatting
 from objectives.models import (
     CheckIn,
     Confidence,
@@ -60,7 +61,7 @@ from objectives.models import (
     ObjectiveStatus,
     PeriodicEmail,
 )
-from objectives.progress import key_result_progress
+from objectives.progress import Status, key_result_progress
 from objectives.selectors import visible_objectives_q
 from okrhub.links import site_url
 from okrhub.logs import log_event
@@ -199,11 +200,12 @@ def weekly_digest(
                 continue
             visible_objectives.add(row["id"])
             for kr in row["key_results"]:
+                # The computed status first, the owner's confidence after it and labelled (DESIGN §3).
                 flags = []
+                if kr["pace_status"] == Status.BEHIND_PACE:
+                    flags.append(Status.BEHIND_PACE.label)
                 if kr["confidence"] in (Confidence.AT_RISK, Confidence.OFF_TRACK):
-                    flags.append(Confidence(kr["confidence"]).label.lower())
-                if kr["behind_pace"]:
-                    flags.append("behind pace")
+                    flags.append(f"confidence: {Confidence(kr['confidence']).label.lower()}")
                 if flags:
                     at_risk.append(
                         {
@@ -387,7 +389,7 @@ def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.da
         "since": since.astimezone(company.tzinfo),
     }
     count = len(key_results)
-    subject = f"{company.name}: time to check in on {count} key result{'s' if count != 1 else ''}"
+    subject = f"{company.name}: time to check in on {formatting.count(count, 'key result', 'key results')}"
     if not _send_claimed(claim, _message(subject=subject, template="checkin_reminder", context=context, to=user.email)):
         return False
     log_event(log, "reminder.sent", company=company.pk, user=user_id, period=period, key_results=count)

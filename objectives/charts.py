@@ -7,8 +7,14 @@ Server-rendered so it needs no JavaScript, and labelled on the chart itself
 import datetime
 from dataclasses import dataclass, field
 
+from objectives.formatting import count
+from objectives.progress import Status
+from objectives.progress import status as computed_status
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 56, 16, 36
+#: Point labels closer than this (in chart units) to the previous one are left to the dot's tooltip.
+LABEL_GAP = 30
 
 
 @dataclass
@@ -20,7 +26,11 @@ class Chart:
     plot_top: int = TOP
     plot_bottom: int = HEIGHT - BOTTOM
     actual_points: str = ""
-    dots: list[tuple[float, float]] = field(default_factory=list)
+    #: Each check-in: x, y, its value ("45%") and whether the value is written beside it
+    #: (not for the last, which has its own label, nor where it would overlap the previous one).
+    dots: list[tuple[float, float, str, bool]] = field(default_factory=list)
+    #: The latest progress's status (DESIGN §3): the actual line's colour, as a bar's.
+    status: str = Status.UNKNOWN.value
     expected_line: tuple[float, float, float, float] = (0, 0, 0, 0)
     today_x: float | None = None
     last: tuple[float, float, str] | None = None
@@ -62,15 +72,21 @@ def progress_chart(
         local = moment.astimezone(tzinfo)
         day = (local.date() - start).days + (local.hour * 60 + local.minute) / 1440
         points.append((x_for(float(day)), y_for(value)))
-    chart.dots = points
-    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
     known = [v for _, v in history if v is not None]
+    labelled_x: float = -LABEL_GAP
+    for index, ((x, y), value) in enumerate(zip(points, known, strict=True)):
+        show = index < len(points) - 1 and x - labelled_x >= LABEL_GAP and chart.plot_right - x >= LABEL_GAP
+        if show:
+            labelled_x = x
+        chart.dots.append((x, y, f"{round(value * 100)}%", show))
+    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
+    chart.status = computed_status(known[-1] if known else None, expected_now).value
     if points:
         x, y = points[-1]
         chart.last = (x, y, f"{round(known[-1] * 100)}%")
     if known:
         chart.summary = (
-            f"Progress {round(known[-1] * 100)}% after {len(known)} check-ins; "
+            f"Progress {round(known[-1] * 100)}% after {count(len(known), 'check-in', 'check-ins')}; "
             f"expected by today {round(expected_now * 100)}%."
         )
     else:

@@ -9,6 +9,7 @@ from companies.models import Company, User
 from companies.tenancy import Actor
 from departments.ancestry import department_and_ancestors
 from departments.models import Department
+from objectives.formatting import plain_decimal
 from objectives.models import (
     VALUE_DIGITS,
     Confidence,
@@ -23,12 +24,24 @@ from objectives.selectors import visible_objectives
 from okrhub.web import PageForm
 
 
+class DecimalInput(forms.NumberInput):
+    """A number input showing a Decimal as people type it: "1000", not "1000.0000"."""
+
+    def format_value(self, value):
+        if value is None or value == "":
+            return None
+        try:
+            return plain_decimal(value)
+        except ArithmeticError:
+            return super().format_value(value)  # what was typed, shown back as is
+
+
 def _value_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=required,
         help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        widget=DecimalInput(attrs={"step": "any", "inputmode": "decimal"}),
         **VALUE_DIGITS,
     )
 
@@ -92,7 +105,7 @@ class ObjectiveForm(PageForm):
         min_value=0.01,
         max_digits=7,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any"}),
+        widget=DecimalInput(attrs={"step": "any"}),
     )
     private = forms.BooleanField(label="Private (only its department and leaders can read it)", required=False)
 
@@ -181,7 +194,7 @@ class KeyResultForm(PageForm):
         min_value=0.01,
         max_digits=7,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any"}),
+        widget=DecimalInput(attrs={"step": "any"}),
     )
     owner = MemberChoiceField(
         label="Owner", queryset=User.objects.none(), required=False, empty_label="— objective's owner —"

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 INCREASE = "increase"
 DECREASE = "decrease"
@@ -88,3 +89,38 @@ def behind_pace_threshold(expected: float) -> float:
 def is_behind_pace(progress: float | None, expected: float) -> bool:
     """True when known progress is more than the margin below the expected pace: the one home of the rule."""
     return progress is not None and progress < behind_pace_threshold(expected)
+
+
+class Status(StrEnum):
+    """A key result's or objective's status (DESIGN §3): computed from progress and pace alone.
+
+    The owner's confidence is a separate judgement and never changes it.
+    """
+
+    ON_TRACK = "on_track"
+    BEHIND_PACE = "behind_pace"
+    DONE = "done"
+    UNKNOWN = "unknown"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    Status.ON_TRACK: "On track",
+    Status.BEHIND_PACE: "Behind pace",
+    Status.DONE: "Done",
+    Status.UNKNOWN: "No check-in yet",
+}
+
+
+def status(progress: float | None, expected: float) -> Status:
+    """The one status rule: unknown without progress, done at 100%, behind pace past the margin, else on track."""
+    if progress is None:
+        return Status.UNKNOWN
+    if progress >= 1.0:
+        return Status.DONE
+    if is_behind_pace(progress, expected):
+        return Status.BEHIND_PACE
+    return Status.ON_TRACK

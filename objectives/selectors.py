@@ -226,6 +226,7 @@ def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, depar
         if can_read_objective(actor, o)
     ]
     for objective in objectives:
+        objective.expected = expected
         objective.behind_pace = is_behind_pace(objective.progress, expected)
         for kr in objective.key_results.all():
             annotate_key_result(actor, kr, objective, expected)
@@ -334,6 +335,7 @@ def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> 
         list[dict[str, Any]],
         list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug")),
     )
+    expected = cycle_expected(company, cycle) if cycle is not None else None
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
@@ -347,6 +349,7 @@ def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> 
         values = stats.get(department["id"], [])
         department["objective_count"] = len(values)
         department["progress"] = weighted_progress(Weighted(v, 1.0) for v in values)
+        department["expected"] = expected
     return departments
 
 

@@ -22,6 +22,7 @@ from objectives import quality
 from objectives import selectors as pages
 from objectives import services as okr
 from objectives.charts import progress_chart
+from objectives.formatting import count
 from objectives.forms import (
     CheckInForm,
     DependencyForm,
@@ -662,7 +663,9 @@ def okr_import(request: TenantRequest) -> HttpResponse:
             result = okrs_import_csv(company=request.company, actor=request.actor, text=text, dry_run=not commit)
             if result.applied:
                 messages.success(
-                    request, f"Imported {result.objectives} objectives and {result.key_results} key results."
+                    request,
+                    f"Imported {count(result.objectives, 'objective', 'objectives')} and"
+                    f" {count(result.key_results, 'key result', 'key results')}.",
                 )
                 return redirect("departments:departments", company_slug=request.company.slug)
             # Show what was read, so the checked text is what a confirmation imports.

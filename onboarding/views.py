@@ -25,6 +25,7 @@ from companies.models import Membership, User
 from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
 from companies.views import _settings_url
 from objectives import services as okr
+from objectives.formatting import count
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.links import site_url
 from okrhub.permissions import Action
@@ -206,7 +207,8 @@ def member_remove(request: TenantRequest, membership_id: int) -> HttpResponse:
             new_owner = form.cleaned_data["reassign_to"]
             messages.success(
                 request,
-                f"{membership.user.email} removed; {moved} objective{'s' if moved != 1 else ''} and key results "
+                f"{membership.user.email} removed; "
+                f"{count(moved, 'objective and key result', 'objectives and key results')} "
                 f"now belong to {new_owner.display_name}.",
             )
             return redirect(_settings_url(request, "members"))

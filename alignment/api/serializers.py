@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from objectives.api.serializers import CycleSerializer
+from objectives.progress import Status
 
 
 class TreeQuerySerializer(serializers.Serializer):
@@ -38,6 +39,9 @@ class TreeKeyResultSerializer(serializers.Serializer):
     progress = serializers.FloatField(allow_null=True)
     last_checkin_at = serializers.DateTimeField(allow_null=True)
     behind_pace = serializers.BooleanField()
+    pace_status = serializers.ChoiceField(
+        choices=[s.value for s in Status], help_text="Computed status (DESIGN §3); confidence is separate."
+    )
 
 
 class TreeObjectiveSerializer(serializers.Serializer):
@@ -53,6 +57,9 @@ class TreeObjectiveSerializer(serializers.Serializer):
     private = serializers.BooleanField()
     progress = serializers.FloatField(allow_null=True, help_text="Rolled-up progress 0-1; null = unknown, never 0.")
     behind_pace = serializers.BooleanField()
+    pace_status = serializers.ChoiceField(
+        choices=[s.value for s in Status], help_text="Computed status (DESIGN §3); confidence is separate."
+    )
     at_risk = serializers.BooleanField(help_text="A key result's latest confidence is at risk.")
     off_track = serializers.BooleanField(help_text="A key result's latest confidence is off track.")
     unaligned = serializers.BooleanField(help_text="A department objective with no parent.")

@@ -19,7 +19,8 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
 )
-from objectives.progress import expected_progress, is_behind_pace
+from objectives.progress import Status, expected_progress, is_behind_pace
+from objectives.progress import status as computed_status
 from objectives.selectors import visible_objectives_q
 
 
@@ -39,6 +40,13 @@ def _members(users, context):
 
 def _visible_objectives(objectives, context):
     return objectives.filter(company=context["company"]).filter(visible_objectives_q(actor=context["actor"]))
+
+
+PACE_STATUS_HELP = (
+    "Computed status (DESIGN §3): on_track, behind_pace, done or unknown, from progress and the cycle's"
+    " expected pace alone; `confidence` is the owner's separate judgement. Named pace_status because"
+    " an objective's `status` is its lifecycle (draft, active, closed, archived)."
+)
 
 
 def _expected(cycle: Cycle, context) -> float:
@@ -98,6 +106,7 @@ class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
     behind_pace = serializers.SerializerMethodField(
         help_text="Known progress more than 0.15 below the cycle's expected pace."
     )
+    pace_status = serializers.SerializerMethodField(help_text=PACE_STATUS_HELP)
 
     class Meta:
         model = Objective
@@ -116,6 +125,7 @@ class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
             "final_score",
             "expected_progress",
             "behind_pace",
+            "pace_status",
             "created_at",
             "updated_at",
             "hints",
@@ -127,6 +137,10 @@ class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
 
     def get_behind_pace(self, objective: Objective) -> bool:
         return is_behind_pace(objective.progress, _expected(objective.cycle, self.context))
+
+    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in Status]))
+    def get_pace_status(self, objective: Objective) -> str:
+        return computed_status(objective.progress, _expected(objective.cycle, self.context)).value
 
 
 class ObjectiveInputSerializer(serializers.Serializer):
@@ -169,6 +183,7 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
         help_text="The latest check-in's confidence; empty before the first check-in.",
     )
     behind_pace = serializers.SerializerMethodField()
+    pace_status = serializers.SerializerMethodField(help_text=PACE_STATUS_HELP)
 
     class Meta:
         model = KeyResult
@@ -190,6 +205,7 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
             "progress",
             "final_score",
             "behind_pace",
+            "pace_status",
             "created_at",
             "updated_at",
             "hints",
@@ -198,6 +214,10 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
 
     def get_behind_pace(self, kr: KeyResult) -> bool:
         return is_behind_pace(kr.progress, _expected(kr.objective.cycle, self.context))
+
+    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in Status]))
+    def get_pace_status(self, kr: KeyResult) -> str:
+        return computed_status(kr.progress, _expected(kr.objective.cycle, self.context)).value
 
 
 class KeyResultInputSerializer(serializers.Serializer):

@@ -70,8 +70,8 @@ def test_tree_marks_unaligned_behind_pace_and_shows_dependencies(team, client_fo
     top = ObjectiveFactory(company=team.company, cycle=team.cycle, title="Top", progress=0.9)
     services.dependency_create(company=team.company, actor=None, from_objective=loose, to_objective=top, note="")
     html = client_for(team.member).get(tree_url(team.company)).content.decode()
-    assert "unaligned" in html
-    assert "behind pace" in html  # 0% in a cycle that is half over on the frozen 15 November
+    assert "Unaligned" in html
+    assert "Behind pace" in html  # 0% in a cycle that is half over on the frozen 15 November
     assert "Depends on:" in html
     assert "Needed by:" in html
 

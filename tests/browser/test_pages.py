@@ -37,7 +37,8 @@ def test_employee_checks_in_and_sees_progress_roll_up(page, live_server, demo, s
 
     expect(row.locator(".value")).to_have_text("90%")
     expect(row.get_by_text("Checked in.")).to_be_visible()
-    expect(row.locator(".badge.at_risk")).to_have_text("At risk")
+    expect(row.locator(".badge.confidence")).to_have_text("Confidence: at risk")
+    expect(row.locator(".badge.pace-status")).to_have_text("On track")  # 90% is ahead of pace: status, not confidence
     expect(objective_progress).not_to_have_text(before)
     kr.objective.refresh_from_db()
     expect(objective_progress).to_have_text(f"{round(kr.objective.progress * 100)}%")
@@ -68,7 +69,7 @@ def test_leader_expands_the_tree_with_the_keyboard_and_filters_by_department(pag
     sales = page.get_by_role("link", name="Close €5M in new business from target markets")
     expect(sales).to_be_visible()
     expect(page.get_by_text("Depends on:")).to_be_visible()
-    expect(page.locator(".badge.off_track").first).to_be_visible()
+    expect(page.get_by_text("Confidence: off track").first).to_be_visible()
     shoot(page, "alignment-tree")
 
     page.keyboard.press("Space")  # collapse again, still from the keyboard
@@ -143,8 +144,12 @@ EDIT_CONTROLS = re.compile(
 )
 
 
-def test_viewer_finds_no_edit_controls(page, live_server, demo, sign_in):
+def test_viewer_finds_no_edit_controls(page, live_server, demo, sign_in, shoot):
     sign_in(page, "viewer@demo.okrhub.test")
+    # The viewer owns nothing: the empty state keeps its distance from the company's goals below it.
+    empty, goals = page.locator(".empty").bounding_box(), page.locator(".company-goals").bounding_box()
+    assert goals["y"] - (empty["y"] + empty["height"]) >= 12
+    shoot(page, "viewer-my-key-results")
     objective = Objective.objects.get(title="Generate 1,000 qualified leads from Germany and France")
     kr = objective.key_results.first()
     paths = ["", "departments/", "departments/marketing/", f"objectives/{objective.pk}/", f"key-results/{kr.pk}/"]
@@ -191,6 +196,8 @@ def test_every_page_passes_axe_and_is_photographed(page, live_server, demo, sign
         page.goto(c(live_server, path))
         problems += _axe(page, name)
         shoot(page, name)
+        if name == "departments":  # every card's bar carries the expected-pace mark
+            expect(page.locator(".department-card .bar-pace")).to_have_count(page.locator(".department-card").count())
     page.goto(c(live_server))
     problems += _axe(page, "my key results (nothing owned)")
     page.goto(c(live_server, "alignment/"))
@@ -199,6 +206,9 @@ def test_every_page_passes_axe_and_is_photographed(page, live_server, demo, sign
     problems += _axe(page, "alignment tree, expanded")
     page.goto(f"{live_server.url}/accounts/profile/")
     problems += _axe(page, "profile")
+    box = page.get_by_role("checkbox").bounding_box()
+    label = page.get_by_text("Email me a reminder").bounding_box()
+    assert abs(label["y"] + label["height"] / 2 - (box["y"] + box["height"] / 2)) < 12  # side by side
     shoot(page, "profile")
     page.goto(c(live_server, "objectives/999999/"))
     problems += _axe(page, "404")

@@ -161,7 +161,8 @@ def test_reminders_and_digests_go_out_at_each_company_local_hour_once(smtp):
     moved = text.split("WHAT MOVED")[1].split("AT RISK")[0]
     assert "Cut churn (tokyo): 10% -> 30%" in moved
     at_risk = text.split("AT RISK OR BEHIND PACE")[1].split("UNALIGNED")[0]
-    assert "Cut churn (tokyo) (30%, at risk" in at_risk
+    # The computed status first, the owner's confidence labelled after it (DESIGN §3).
+    assert "Cut churn (tokyo) (30%, Behind pace, confidence: at risk)" in at_risk
     unaligned = text.split("UNALIGNED")[1].split("MISSED")[0]
     assert "Tidy the CRM (Sales) ladders up to nothing" in unaligned
     assert "Someday" not in unaligned  # a draft

@@ -1,7 +1,5 @@
 """The site's template tags (``{% load okr %}``): progress, values and labels as people read them."""
 
-from decimal import Decimal
-
 from django import forms, template
 from django.conf import settings
 from django.forms import BoundField
@@ -11,8 +9,10 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from companies.models import Membership
-from objectives import quality
+from objectives import formatting, quality
+from objectives.forms import DecimalInput
 from objectives.models import Confidence, ObjectiveStatus
+from objectives.progress import status as computed_status
 from objectives.selectors import can_read_objective
 
 register = template.Library()
@@ -30,25 +30,48 @@ def percent_int(value: float | None) -> int:
 
 
 @register.simple_tag
-def progress_bar(value: float | None, expected: float | None = None, tone: str = "") -> SafeString:
-    """A progress bar with the expected-pace mark and the percent as text.
+def progress_bar(value: float | None, expected: float | None = None) -> SafeString:
+    """A progress bar coloured by status (DESIGN §3), with the expected-pace mark and the percent as text.
+
+    The colour is ``objectives.progress.status(value, expected)`` and nothing else: the
+    owner's confidence never colours a bar. Without an expected pace (no
+    cycle) the fill stays neutral.
 
     A tag rather than an included template, built with plain string
     formatting (numbers, and escaped text): the alignment tree draws one per
     objective and key result, and an include per bar cost most of the page's
     render time at a few hundred nodes.
     """
-    fill = (
-        f'<rect class="bar-fill{" " + escape(tone) if tone else ""}" width="{percent_int(value)}" height="10"/>'
-        if value is not None
-        else ""
-    )
+    tone = f" {computed_status(value, expected).value}" if expected is not None else ""
+    fill = f'<rect class="bar-fill{tone}" width="{percent_int(value)}" height="10"/>' if value is not None else ""
     mark = percent_int(expected) if expected is not None else None
     pace = f'<line class="bar-pace" x1="{mark}" x2="{mark}" y1="0" y2="10"/>' if mark is not None else ""
-    return mark_safe(  # noqa: S308 - every interpolated value is a number or escaped above
+    return mark_safe(  # noqa: S308 - every interpolated value is a number or a fixed enum value
         '<span class="progress"><svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true"'
         f' focusable="false"><rect class="bar-track" width="100" height="10"/>{fill}{pace}</svg>'
         f'<span class="value">{percent(value)}</span></span>'
+    )
+
+
+@register.simple_tag
+def status_badge(value: float | None, expected: float | None) -> SafeString:
+    """The computed status as a badge in the bar's colour: "On track", "Behind pace", "Done", "No check-in yet"."""
+    if expected is None:
+        return mark_safe("")
+    current = computed_status(value, expected)
+    return mark_safe(  # noqa: S308 - a fixed enum value and its fixed label
+        f'<span class="badge pace-status {current.value}">{escape(current.label)}</span>'
+    )
+
+
+@register.simple_tag
+def confidence_badge(value: str) -> SafeString:
+    """The owner's confidence, labelled as such and neutral in colour: "Confidence: at risk"."""
+    if value not in Confidence.values:
+        return mark_safe("")
+    label = Confidence(value).label.lower()
+    return mark_safe(  # noqa: S308 - a fixed label from the model's choices
+        f'<span class="badge confidence" title="The owner\'s judgement at the last check-in">Confidence: {label}</span>'
     )
 
 
@@ -91,7 +114,7 @@ def field_group(field: BoundField) -> SafeString:
     )
 
 
-_FAST_WIDGETS = (forms.NumberInput, forms.TextInput, forms.Select, forms.Textarea)
+_FAST_WIDGETS = (forms.NumberInput, DecimalInput, forms.TextInput, forms.Select, forms.Textarea)
 
 
 def _attributes(attrs: dict) -> str:
@@ -125,31 +148,22 @@ def open_signup() -> bool:
     return settings.OKRHUB_OPEN_SIGNUP
 
 
-def _number(value) -> str:
-    number = Decimal(value)
-    if number == number.to_integral_value():
-        return f"{number:,.0f}"
-    return f"{number.normalize():,f}"
+@register.simple_tag
+def kr_value(kr, value="current"):
+    """A key result value as people read it: €2,300,000 · 620 leads · 21% · Done (``objectives.formatting``)."""
+    if isinstance(value, str):
+        value = _field(kr, "current_value" if value == "current" else value)
+    return formatting.kr_value(kr, value)
+
+
+def _field(kr, name: str):
+    return kr.get(name) if isinstance(kr, dict) else getattr(kr, name, None)
 
 
 @register.simple_tag
-def kr_value(kr, value="current"):
-    """A key result value as people read it: €2,300,000 · 620 leads · 21% · Done."""
-    raw = getattr(kr, "current_value" if value == "current" else value, None) if isinstance(value, str) else value
-    if raw is None:
-        return "—"
-    kind = kr["kind"] if isinstance(kr, dict) else kr.kind
-    unit = (kr["unit"] if isinstance(kr, dict) else kr.unit) or ""
-    currency = (kr["currency"] if isinstance(kr, dict) else kr.currency) or ""
-    if kind == "milestone":
-        return "Done" if raw >= 1 else "Not done"
-    text = _number(raw)
-    if kind == "currency":
-        symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency)
-        return f"{symbol}{text}" if symbol else f"{text} {currency}"
-    if unit == "%":
-        return f"{text}%"
-    return f"{text} {unit}".strip()
+def kr_standing(kr) -> str:
+    """Current against target: "620 leads of 1,000 leads"; a decrease reads "€108 → €80 target"."""
+    return formatting.kr_standing(kr)
 
 
 @register.filter

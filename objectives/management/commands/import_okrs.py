@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from companies.models import Company, User
 from companies.tenancy import Actor
+from objectives.formatting import count
 from objectives.transfer import IMPORT_HELP, okrs_import_csv
 from okrhub.errors import NotFound
 
@@ -44,7 +45,10 @@ class Command(BaseCommand):
         result = okrs_import_csv(company=company, actor=actor, text=text, dry_run=not commit)
         for error in result.errors:
             self.stderr.write(f"row {error['row']}: {error['field'] or '-'}: {error['message']}")
-        summary = f"{result.objectives} objectives and {result.key_results} key results"
+        summary = (
+            f"{count(result.objectives, 'objective', 'objectives')}"
+            f" and {count(result.key_results, 'key result', 'key results')}"
+        )
         if result.errors:
             raise CommandError(f"{len(result.errors)} errors; nothing was imported.")
         if result.applied:
