@@ -32,6 +32,7 @@ from companies.models import (
     Role,
     User,
 )
+from objectives.scheduling import schedule_full_recompute
 from okrhub.errors import PermissionDenied, invalid, not_found
 from okrhub.permissions import Action
 from okrhub.tenancy import Actor
@@ -85,8 +86,6 @@ def company_settings_update(*, company: Company, actor: Actor, **changes: Any) -
     company.full_clean()
     company.save(update_fields=[*changes])
     if rollup_changed:
-        from objectives.rollup import schedule_full_recompute
-
         schedule_full_recompute(company_id=company.pk)
     return company
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
-from objectives.rollup import schedule_full_recompute
+from objectives.scheduling import schedule_full_recompute
 from okrhub.admin_tenancy import TenantAdminMixin
 
 

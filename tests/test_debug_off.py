@@ -33,7 +33,7 @@ def test_pages_render_with_debug_off_and_no_collectstatic(tmp_path):
     static_root = tmp_path / "static"
     static_root.mkdir()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "REDIS_URL"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "REDIS"))},
         "DJANGO_SETTINGS_MODULE": "okrhub.settings.local",
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",

@@ -73,9 +73,10 @@ def test_worker_rolls_up_a_checkin_made_through_the_service(worker):
         okr.checkin_create(
             company=team.company, actor=team.actor(team.member), key_result=kr, value=250, confidence="on_track"
         )
-        # The web process only enqueued: the key result moved in the check-in's
-        # transaction, the objectives wait for the worker.
-        assert Objective.objects.get(pk=objective.pk).progress is None
+        # The key result and its own objective moved in the check-in's
+        # transaction; the web process only enqueued the ancestors' roll-up.
+        assert Objective.objects.get(pk=objective.pk).progress == 0.25
+        assert Objective.objects.get(pk=top.pk).progress is None
         wait_for(lambda: settled(worker, team.company), timeout=30, what="the worker's roll-up")
 
     assert Objective.objects.get(pk=objective.pk).progress == 0.25
