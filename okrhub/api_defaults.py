@@ -6,11 +6,13 @@ Kept apart from ``okrhub.api`` because DRF imports its default classes while
 """
 
 import io
+import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
+import redis
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -27,6 +29,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_api_key.permissions import KeyParser
 
 from companies.models import CompanyAPIKey
+from okrhub.logs import log_event
+
+log = logging.getLogger(__name__)
 
 #: ``last_used_at`` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -86,10 +91,21 @@ def principal_id(request: Request) -> str:
 
 
 class _RateThrottle(SimpleRateThrottle):
-    """Reads the rate at request time, so settings overrides (tests, env) apply."""
+    """Reads the rate at request time, so settings overrides (tests, env) apply.
+
+    Fails open: with the cache (Redis) unreachable the request goes through,
+    with a warning logged, rather than answering 500.
+    """
 
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError as error:
+            log_event(log, "throttle.unavailable", level=logging.WARNING, scope=self.scope, error=type(error).__name__)
+            return True
 
 
 class APIKeyRateThrottle(_RateThrottle):
