@@ -20,6 +20,7 @@ from celery.beat import PersistentScheduler
 from django.conf import settings
 
 from okrhub import heartbeat
+from okrhub.logs import log_event
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "okrhub.settings.local")
 
@@ -65,15 +66,11 @@ _started: dict[str, float] = {}
 @signals.setup_logging.connect
 def _keep_django_logging(**_: object) -> None:
     """Django has configured logging from settings.LOGGING; Celery leaves it alone."""
-    from django.conf import settings
-
     logging.config.dictConfig(settings.LOGGING)
 
 
 @signals.worker_ready.connect
 def _worker_ready(sender=None, **_: object) -> None:
-    from okrhub.logs import log_event
-
     log_event(log, "worker.ready", hostname=getattr(sender, "hostname", ""), pid=os.getpid())
 
 
@@ -85,8 +82,6 @@ def _task_started(task_id=None, **_: object) -> None:
 
 @signals.task_postrun.connect
 def _task_done(task_id=None, task=None, state=None, **_: object) -> None:
-    from okrhub.logs import log_event
-
     started = _started.pop(task_id, None)
     if task is None or task.request.is_eager:
         return
