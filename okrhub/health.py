@@ -81,7 +81,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "error", "failed": failed, "checks": checks}, status=503)
     background = check_background()
     checks.update(background)
-    degraded = [name for name, state in background.items() if state not in ("ok", "in-process")]
+    degraded = [name for name, state in background.items() if state not in ("ok", "in-process", heartbeat.UNWATCHED)]
     if degraded:
         log_event(log, "healthz.degraded", level=logging.WARNING, components=",".join(degraded))
         return JsonResponse({"status": "degraded", "degraded": degraded, "checks": checks})

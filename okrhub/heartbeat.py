@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 WORKERS_KEY = "okrhub:heartbeat:workers"
 BEAT_KEY = "okrhub:heartbeat:beat"
 FORGET_SECONDS = 24 * 60 * 60
+UNWATCHED = "unwatched"
 
 
 def _write(action: str, fn) -> None:
@@ -48,7 +49,12 @@ def beat_alive() -> None:
 
 
 def status() -> dict[str, str]:
-    """``{"worker": ..., "beat": ...}``, each "ok" or why it is degraded (raises ``redis.RedisError``)."""
+    """``{"worker": ..., "beat": ...}``, each "ok" or why it is degraded (raises ``redis.RedisError``).
+
+    Without ``REDIS_URL`` (a broker other than Redis) nothing writes heartbeats: "unwatched".
+    """
+    if not settings.REDIS_URL:
+        return {"worker": UNWATCHED, "beat": UNWATCHED}
     client = redis_state.client()
     now = time.time()
     stale_after = settings.OKRHUB_HEARTBEAT_STALE_SECONDS

@@ -6,7 +6,7 @@ import pytest
 
 from okrhub import heartbeat, redis_state
 from okrhub.celery import app
-from tests.workers.support import tasks_on_redis
+from tests.workers.support import broker_url, tasks_on_redis
 
 
 @pytest.fixture
@@ -93,3 +93,14 @@ def test_healthz_names_an_unreachable_database(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failed"] == ["database"]
+
+
+@pytest.mark.django_db
+def test_healthz_without_a_redis_for_heartbeats_watches_nothing(client, settings):
+    broker = broker_url()
+    settings.REDIS_URL = ""  # no Redis beside the broker: nothing writes heartbeats
+    with tasks_on_redis(broker):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["worker"] == "unwatched"
