@@ -50,9 +50,10 @@ def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, i
 
     Returns (whether the stored value changed, the parent id). A concurrent
     recompute of the same row waits for our commit and then reads our inputs,
-    so the last writer always wrote from the latest inputs.
+    so the last writer always wrote from the latest inputs. Inside a caller's
+    transaction (a check-in) it takes no savepoint: a failure fails the caller.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         row = (
             Objective.objects.select_for_update()
             .filter(company=company, pk=objective_id)
