@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from companies.models import Company, Role, User
+from companies.tenancy import Actor
 from departments.models import Department, DepartmentRole
 from objectives.models import Cycle
-from okrhub.tenancy import Actor
 from tests.factories import (
     CompanyFactory,
     CycleFactory,
@@ -54,6 +54,14 @@ def make_team(slug: str) -> Team:
         company=company, department=department, user=people["member"], role=DepartmentRole.MEMBER
     )
     return Team(company=company, cycle=cycle, department=department, **people)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts live in the shared cache (Redis): each test starts from none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

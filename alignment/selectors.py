@@ -6,13 +6,15 @@ query; the page's levels (:func:`alignment_branch`) from a few flat
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Q
 
 from companies.models import Company
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives.models import (
     COUNTED_STATUSES,
@@ -25,7 +27,6 @@ from objectives.models import (
 )
 from objectives.progress import BEHIND_PACE_MARGIN, expected_progress, is_behind_pace
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 OBJECTIVE_FIELDS = (
     "id",
@@ -60,7 +61,7 @@ KEY_RESULT_FIELDS = (
 )
 
 
-def visible_objectives(*, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def visible_objectives[Row: Mapping[str, Any]](*, actor: Actor, rows: list[Row]) -> list[Row]:
     """Drop private objectives the actor may not read (no query)."""
     if actor.can(Action.READ_PRIVATE):
         return rows
@@ -99,7 +100,7 @@ ORDER BY o.id, kr.id
 """
 
 
-def tree_rows(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple]:
+def tree_rows(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple[Any, ...]]:
     """The rows of :data:`TREE_SQL`: one raw query on PostgreSQL, three ORM queries elsewhere.
 
     The embedded default runs on SQLite, which has neither ``::text`` casts,
@@ -110,14 +111,15 @@ def tree_rows(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tu
         return tree_rows_portable(company=company, cycle=cycle, statuses=statuses)
     with connection.cursor() as cursor:
         cursor.execute(TREE_SQL, {"company": company.pk, "cycle": cycle.pk, "statuses": statuses})
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple]:
+def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple[Any, ...]]:
     """:data:`TREE_SQL`'s rows from the ORM, for databases other than PostgreSQL."""
     objectives = list(
         Objective.objects.filter(company=company, cycle=cycle, status__in=statuses)
@@ -134,7 +136,7 @@ def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -
         .values_list("from_objective_id", "to_objective_id", "to_objective__private")
     ):
         depends[from_id][1 if to_private else 0].append(to_id)
-    key_results: dict[int, list[tuple]] = defaultdict(list)
+    key_results: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for kr in (
         KeyResult.objects.filter(company=company, objective__cycle=cycle, objective__status__in=statuses)
         .order_by("id")
@@ -146,7 +148,7 @@ def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -
         key_results[kr[0]].append(
             (*kr[1:5], _text(kr[5]), _text(kr[6]), _text(kr[7]), kr[8], kr[9], _text(kr[10]), *kr[11:])
         )
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     no_key_result = (None,) * 14
     for objective in objectives:
         public, private = depends.get(objective[0], ([], []))
@@ -181,7 +183,7 @@ def alignment_tree(
     today = today or company.local_today()
     expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
     behind = expected - BEHIND_PACE_MARGIN
-    statuses = [ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED]
+    statuses: list[str] = [ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED]
     if include_drafts:
         statuses.append(ObjectiveStatus.DRAFT)
     sees_all_private = actor.can(Action.READ_PRIVATE)
@@ -319,20 +321,24 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
     """
     rows = visible_objectives(
         actor=actor,
-        rows=list(
-            Objective.objects.filter(company=company, cycle=cycle)
-            .exclude(status=ObjectiveStatus.ARCHIVED)
-            .order_by("id")
-            .values(
-                "id",
-                "title",
-                "department_id",
-                "department__name",
-                "parent_id",
-                "status",
-                "private",
-                "owner_id",
-            )
+        # Plain dicts: the API renames a column in them (alignment/api/views.py).
+        rows=cast(
+            list[dict[str, Any]],
+            list(
+                Objective.objects.filter(company=company, cycle=cycle)
+                .exclude(status=ObjectiveStatus.ARCHIVED)
+                .order_by("id")
+                .values(
+                    "id",
+                    "title",
+                    "department_id",
+                    "department__name",
+                    "parent_id",
+                    "status",
+                    "private",
+                    "owner_id",
+                )
+            ),
         ),
     )
     supported = set(

@@ -1,22 +1,26 @@
 """The leaders' alignment tree (lazy, one level per request) and the alignment gaps report."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from alignment.selectors import alignment_branch, alignment_gaps, visible_objectives
 from companies.models import Membership
+from companies.tenancy import TenantRequest, company_view
 from departments.models import Department
 from objectives.models import Cycle, Objective
+from objectives.selectors import choose_cycle
 from okrhub.errors import not_found
-from okrhub.tenancy import company_view
-from okrhub.web import choose_cycle, int_or_none
+from okrhub.web import int_or_none
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: TenantRequest) -> HttpResponse:
     """A person's start page: their key results in their (first) company."""
     membership = (
         Membership.objects.filter(user=request.user).select_related("company").order_by("company__name").first()
@@ -26,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("objectives:my_key_results", company_slug=membership.company.slug)
 
 
-def _link_nodes(request: HttpRequest, nodes: list[dict]) -> None:
+def _link_nodes(request: TenantRequest, nodes: list[dict]) -> None:
     """Each node's detail and expand URLs, from one reverse() each rather than two per node in the template."""
     slug = request.company.slug
     detail = reverse("objectives:objective", kwargs={"company_slug": slug, "objective_id": 0}).removesuffix("0/")
@@ -37,7 +41,7 @@ def _link_nodes(request: HttpRequest, nodes: list[dict]) -> None:
         node["children_url"] = f"{children_prefix}/{node['id']}/{children_suffix}"
 
 
-def _filters(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, list[dict], int | None]:
+def _filters(request: TenantRequest) -> tuple[list[Cycle], Cycle | None, Sequence[Mapping[str, Any]], int | None]:
     company = request.company
     cycles = list(Cycle.objects.filter(company=company).order_by("-start_date"))
     cycle = choose_cycle(request, cycles)
@@ -50,7 +54,7 @@ def _filters(request: HttpRequest) -> tuple[list[Cycle], Cycle | None, list[dict
 
 @require_GET
 @company_view
-def tree(request: HttpRequest) -> HttpResponse:
+def tree(request: TenantRequest) -> HttpResponse:
     cycles, cycle, departments, department_id = _filters(request)
     branch = (
         alignment_branch(company=request.company, actor=request.actor, cycle=cycle, department_id=department_id)
@@ -75,7 +79,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_view
-def tree_children(request: HttpRequest, objective_id: int) -> HttpResponse:
+def tree_children(request: TenantRequest, objective_id: int) -> HttpResponse:
     """The children of one node, for the disclosure button that expands it."""
     cycles, cycle, _, department_id = _filters(request)
     parent = (
@@ -104,7 +108,7 @@ def tree_children(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_GET
 @company_view
-def gaps(request: HttpRequest) -> HttpResponse:
+def gaps(request: TenantRequest) -> HttpResponse:
     cycles = list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
     cycle = choose_cycle(request, cycles)
     report = alignment_gaps(company=request.company, actor=request.actor, cycle=cycle) if cycle else None

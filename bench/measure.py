@@ -27,11 +27,11 @@ from bench.generate import Built, Sizes, build_company
 from bench.http import Client, Sample, concurrent, repeat
 from companies.models import APIKeyScope, Company, Membership, User
 from companies.services import api_key_create
+from companies.tenancy import Actor
 from objectives import coalesce
 from objectives.models import KeyResult, Objective, ObjectiveStatus
 from objectives.progress import weighted_progress
 from objectives.rollup import company_full_recompute, objective_inputs
-from okrhub.tenancy import Actor
 
 CONCURRENT_CLIENTS = 4
 
@@ -169,7 +169,7 @@ def measure_floor(fixture: Fixture, *, count: int) -> tuple[Sample, int]:
     cycle = fixture.built.company.cycle_set.get(pk=fixture.built.cycle_id)
     company = fixture.built.company
     with floor.connect(os.environ["DATABASE_URL"]) as conn:
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "company_id": company.pk,
             "cycle_id": cycle.pk,
             "start": cycle.start_date,
@@ -239,7 +239,7 @@ def wait_for_idle_rollups(company_id: int, *, timeout: float = 120.0) -> float:
 
 
 def _chain(company: Company, objective_id: int) -> list[int]:
-    chain = []
+    chain: list[int] = []
     current: int | None = objective_id
     while current is not None and len(chain) < 100:
         chain.append(current)

@@ -32,7 +32,7 @@ def ensure_database(url: str) -> None:
 
 def machine() -> dict:
     with psycopg.connect(os.environ["DATABASE_URL"]) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
+        pg = (conn.execute("SHOW server_version").fetchone() or ("unknown",))[0]
     cpu = "unknown"
     if Path("/proc/cpuinfo").exists():
         for line in Path("/proc/cpuinfo").read_text().splitlines():

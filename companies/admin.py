@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from companies.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 from companies.models import Company, CompanyAPIKey, Invitation, Membership, User
-from okrhub.admin_tenancy import TenantAdminMixin, is_installation_operator, restrict_app_to_superusers
 
 
 class MembershipInline(TenantAdminMixin, admin.TabularInline):
@@ -101,9 +101,10 @@ restrict_app_to_superusers(admin.site, "axes")
 class CompanyAPIKeyAdmin(TenantAdminMixin, APIKeyModelAdmin):
     """Operators can revoke a leaked key; the secret is shown once on creation, as in the API."""
 
-    list_display = ["prefix", "name", "company", "scope", "created", "last_used_at", "revoked"]
-    list_filter = ["scope", "revoked", "company"]
-    search_fields = ["name", "prefix", "company__name"]
+    # The library's admin declares these as tuple literals, which its types then fix in length.
+    list_display = ["prefix", "name", "company", "scope", "created", "last_used_at", "revoked"]  # type: ignore[assignment]
+    list_filter = ["scope", "revoked", "company"]  # type: ignore[assignment]
+    search_fields = ["name", "prefix", "company__name"]  # type: ignore[assignment]
     list_select_related = ["company"]
     autocomplete_fields = ["company"]
     readonly_fields = ["last_used_at", "revoked_at", "created_by"]

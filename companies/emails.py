@@ -9,12 +9,13 @@ when it is opened.
 
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from okrhub.links import site_url
 
 VERIFY_SALT = "okrhub.accounts.verify-email"
 INVITATION_SALT = "okrhub.companies.invitation"
@@ -23,7 +24,7 @@ VERIFY_MAX_AGE = 3 * 24 * 3600
 
 
 def absolute(path: str) -> str:
-    return f"{settings.OKRHUB_BASE_URL}{path}"
+    return site_url(path)
 
 
 def verification_token(user: Any) -> str:
@@ -45,17 +46,24 @@ def read_invitation_token(token: str) -> dict:
     return signing.loads(token, salt=INVITATION_SALT)
 
 
-def _send(*, subject: str, template: str, context: dict[str, Any], to: str) -> None:
+def _build(*, subject: str, template: str, context: dict[str, Any], to: str) -> EmailMultiAlternatives:
     text = render_to_string(f"companies/emails/{template}.txt", context)
     html = render_to_string(f"companies/emails/{template}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    message.message()  # builds the MIME message now: a header it cannot hold raises here
+    return message
 
 
 def send_after_commit(*, subject: str, template: str, context: dict[str, Any], to: str) -> None:
-    """Send once the surrounding transaction commits: a rolled-back write sends nothing."""
-    transaction.on_commit(lambda: _send(subject=subject, template=template, context=context, to=to))
+    """Build the email now, send it once the surrounding transaction commits.
+
+    A write whose email cannot be built (a template error, a header with a
+    line break) fails inside its transaction and is rolled back, so no row
+    is left claiming an email that never went; a rolled-back write sends nothing.
+    """
+    message = _build(subject=subject, template=template, context=context, to=to)
+    transaction.on_commit(message.send)
 
 
 def send_verification(user: Any) -> None:

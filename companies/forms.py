@@ -1,11 +1,12 @@
 """Forms of the profile and company settings pages. Services validate and write."""
 
 import zoneinfo
+from typing import cast
 
 from django import forms
 
-from companies.models import APIKeyScope, Company, Role, User
-from departments.models import Department, DepartmentRole
+from companies.models import APIKeyScope, Company, Role
+from departments.models import Department
 from okrhub.web import PageForm
 
 TIMEZONES = sorted(zoneinfo.available_timezones())
@@ -51,34 +52,6 @@ class MemberRoleForm(PageForm):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 
-class DepartmentForm(PageForm):
-    name = forms.CharField(label="Department name", max_length=120)
-    parent = forms.ModelChoiceField(
-        label="Inside department", queryset=Department.objects.none(), required=False, empty_label="— top level —"
-    )
-
-    def __init__(self, *args, company: Company, **kwargs):
-        super().__init__(*args, prefix="department", **kwargs)
-        self.fields["parent"].queryset = Department.objects.filter(company=company).order_by("name")
-
-
-class DepartmentPersonForm(PageForm):
-    department = forms.ModelChoiceField(label="Department", queryset=Department.objects.none())
-    user = forms.ModelChoiceField(label="Person", queryset=User.objects.none())
-    role = forms.ChoiceField(
-        label="Role in the department",
-        choices=[*DepartmentRole.choices, ("", "Remove from department")],
-        required=False,
-        initial=DepartmentRole.MEMBER,
-    )
-
-    def __init__(self, *args, company: Company, **kwargs):
-        super().__init__(*args, prefix="person", **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(company=company).order_by("name")
-        self.fields["user"].queryset = User.objects.filter(memberships__company=company).order_by("full_name", "email")
-        self.fields["user"].label_from_instance = lambda u: u.full_name or u.email
-
-
 class CycleForm(PageForm):
     name = forms.CharField(label="Name", max_length=80, help_text="e.g. 2027 Q1")
     start_date = forms.DateField(label="Starts", widget=forms.DateInput(attrs={"type": "date"}))
@@ -86,31 +59,6 @@ class CycleForm(PageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="cycle", **kwargs)
-
-
-class SignupForm(PageForm):
-    full_name = forms.CharField(
-        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    email = forms.EmailField(
-        label="Work email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-    password = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
-    )
-    company_name = forms.CharField(
-        label="Company name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization"})
-    )
-    company_slug = forms.SlugField(
-        label="Company address",
-        max_length=60,
-        required=False,
-        help_text="Your pages live under /c/<address>/. Leave empty to make one from the company name.",
-    )
-    timezone = forms.ChoiceField(label="Company time zone", choices=[(tz, tz) for tz in TIMEZONES], initial="UTC")
 
 
 class InvitationForm(PageForm):
@@ -125,38 +73,11 @@ class InvitationForm(PageForm):
 
     def __init__(self, *args, company: Company, departments=None, **kwargs):
         super().__init__(*args, prefix="invite", **kwargs)
-        self.fields["departments"].queryset = Department.objects.filter(company=company).order_by("name")
+        field = cast(forms.ModelMultipleChoiceField, self.fields["departments"])
+        field.queryset = Department.objects.filter(company=company).order_by("name")
         if departments is not None:
             # The page has the departments already: render from them without another query.
-            self.fields["departments"].choices = [(d.pk, d.name) for d in departments]
-
-
-class AcceptInvitationForm(PageForm):
-    full_name = forms.CharField(
-        label="Your name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    password = forms.CharField(
-        label="Choose a password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only digits, not a common password.",
-    )
-
-
-class ReassignForm(PageForm):
-    """Who takes over the objectives and key results of someone leaving."""
-
-    reassign_to = forms.ModelChoiceField(label="Give their objectives and key results to", queryset=User.objects.none())
-
-    def __init__(self, *args, company: Company, leaving: User, label: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["reassign_to"]
-        field.queryset = (
-            User.objects.filter(memberships__company=company).exclude(pk=leaving.pk).order_by("full_name", "email")
-        )
-        field.label_from_instance = lambda u: f"{u.full_name} ({u.email})" if u.full_name else u.email
-        if label:
-            field.label = label
+            field.choices = [(d.pk, d.name) for d in departments]
 
 
 class APIKeyForm(PageForm):

@@ -2,6 +2,7 @@
 
 import datetime
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -11,6 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from rest_framework_api_key.models import AbstractAPIKey
+
+from okrhub.roles import Role  # stored here; defined with the permission matrix
+from okrhub.text import validate_single_line
 
 
 def validate_timezone(value: str) -> None:
@@ -36,7 +40,7 @@ class Weekday(models.IntegerChoices):
 class Company(models.Model):
     """A tenant. Its settings live on the row: they are read on almost every write."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     focus_mode = models.CharField(
@@ -90,7 +94,7 @@ class Company(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
-    def local_today(self):
+    def local_today(self) -> datetime.date:
         return dj_timezone.localdate(timezone=self.tzinfo)
 
 
@@ -120,7 +124,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """One global login per person, by email; companies come through memberships."""
 
     email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=200, blank=True)
+    full_name = models.CharField(max_length=200, blank=True, validators=[validate_single_line])
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Operator access to the admin.")
     checkin_reminders = models.BooleanField(default=True, help_text="Receive check-in reminder emails.")
@@ -135,7 +139,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -146,13 +150,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email.split("@")[0]
-
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    LEADER = "leader", "Leader"
-    MEMBER = "member", "Member"
-    VIEWER = "viewer", "Viewer"
 
 
 class Membership(models.Model):

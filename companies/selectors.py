@@ -23,24 +23,3 @@ def invitation_list(*, company: Company, pending_only: bool = True) -> QuerySet[
     if pending_only:
         invitations = invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True)
     return invitations.order_by("-created_at", "-pk")
-
-
-def first_run_state(*, company: Company) -> dict:
-    """How far an admin is in building the first cascade (two queries), for the empty company's home.
-
-    ``objectives`` counts every objective; ``company_objective`` is the first
-    company-level one; ``department`` the first department; ``laddered``
-    whether a department objective already has a parent.
-    """
-    from django.db.models import Count, Min, Q
-
-    from departments.models import Department
-    from objectives.models import Objective
-
-    counts = Objective.objects.filter(company=company).aggregate(
-        objectives=Count("id"),
-        company_objective=Min("id", filter=Q(department__isnull=True)),
-        laddered=Count("id", filter=Q(department__isnull=False, parent__isnull=False)),
-    )
-    department = Department.objects.filter(company=company).order_by("name").values("id", "name", "slug").first()
-    return {**counts, "department": department}

@@ -12,38 +12,34 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from companies import services as company_services
-from companies.demo import load_example_cascade
 from companies.forms import (
     APIKeyForm,
     CompanySettingsForm,
     CycleForm,
-    DepartmentForm,
-    DepartmentPersonForm,
     InvitationForm,
     MemberRoleForm,
     ProfileForm,
-    ReassignForm,
 )
 from companies.models import CompanyAPIKey, Invitation, Membership
 from companies.selectors import api_key_list, invitation_list
-from departments import services as department_services
+from companies.tenancy import AuthenticatedRequest, TenantRequest, company_view
+from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department, DepartmentMembership
 from objectives import services as okr
 from objectives.models import Cycle
 from okrhub.errors import not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
 from okrhub.web import add_service_errors
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     """A person's name and reminder choice; their companies (each with a way to leave) come from the header's list."""
     user = request.user
     if request.method == "POST":
@@ -61,12 +57,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "companies/profile.html", {"form": form})
 
 
-def _settings_url(request: HttpRequest, anchor: str = "") -> str:
+def _settings_url(request: TenantRequest, anchor: str = "") -> str:
     url = reverse("companies:settings", args=[request.company.slug])
     return f"{url}#{anchor}" if anchor else url
 
 
-def _settings_context(request: HttpRequest, **forms) -> dict:
+def _settings_context(request: TenantRequest, **forms) -> dict:
     company = request.company
     memberships = list(Membership.objects.filter(company=company).select_related("user").order_by("user__email"))
     departments = list(
@@ -78,7 +74,7 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
         )
         .order_by("name")
     )
-    people = {}
+    people: dict[int, list[DepartmentMembership]] = {}
     for dm in DepartmentMembership.objects.filter(company=company).select_related("user").order_by("user__email"):
         people.setdefault(dm.department_id, []).append(dm)
     for department in departments:
@@ -99,7 +95,7 @@ def _settings_context(request: HttpRequest, **forms) -> dict:
 
 
 @company_view
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     if request.method == "POST":
         form = CompanySettingsForm.for_company(request.company, request.POST)
@@ -119,7 +115,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_role(request: TenantRequest, membership_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
     if membership is None:
@@ -141,7 +137,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 
 def _settings_form_post(
-    request: HttpRequest,
+    request: TenantRequest,
     form: Any,
     form_name: str,
     write: Callable[..., Any],
@@ -158,7 +154,7 @@ def _settings_form_post(
     return render(request, "companies/settings.html", _settings_context(request, **{form_name: form}), status=422)
 
 
-def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
+def _created(request: TenantRequest, section: str, message: Callable[[Any], str]) -> Callable[[Any], HttpResponse]:
     def done(result: Any) -> HttpResponse:
         messages.success(request, message(result))
         return redirect(_settings_url(request, section))
@@ -167,7 +163,7 @@ def _created(request: HttpRequest, section: str, message: Callable[[Any], str]) 
 
 
 def _settings_action(
-    request: HttpRequest,
+    request: TenantRequest,
     kind: str,
     target: Any,
     action: str,
@@ -194,48 +190,7 @@ def _settings_action(
 
 @require_POST
 @company_view
-def department_add(request: HttpRequest) -> HttpResponse:
-    request.actor.require(Action.MANAGE_COMPANY)
-    return _settings_form_post(
-        request,
-        DepartmentForm(request.POST, company=request.company),
-        "department_form",
-        department_services.department_create,
-        _created(request, "departments", lambda department: f"Department “{department.name}” created."),
-    )
-
-
-@require_POST
-@company_view
-def department_person(request: HttpRequest) -> HttpResponse:
-    request.actor.require(Action.MANAGE_COMPANY)
-    form = DepartmentPersonForm(request.POST, company=request.company)
-    if form.is_valid():
-        department = form.cleaned_data["department"]
-        try:
-            department_services.department_member_set(
-                company=request.company,
-                actor=request.actor,
-                department=department,
-                user=form.cleaned_data["user"],
-                role=form.cleaned_data["role"] or None,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{department.name} updated.")
-            return redirect(_settings_url(request, "departments"))
-    return render(
-        request,
-        "companies/settings.html",
-        _settings_context(request, person_form=form),
-        status=422,
-    )
-
-
-@require_POST
-@company_view
-def cycle_add(request: HttpRequest) -> HttpResponse:
+def cycle_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -248,7 +203,7 @@ def cycle_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpResponse:
+def cycle_action(request: TenantRequest, cycle_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
     actions = {
@@ -263,7 +218,7 @@ def cycle_action(request: HttpRequest, cycle_id: int, action: str) -> HttpRespon
 
 @require_POST
 @company_view
-def invitation_add(request: HttpRequest) -> HttpResponse:
+def invitation_add(request: TenantRequest) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     return _settings_form_post(
         request,
@@ -276,7 +231,7 @@ def invitation_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> HttpResponse:
+def invitation_action(request: TenantRequest, invitation_id: int, action: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     invitation = Invitation.objects.filter(company=request.company, pk=invitation_id).first()
     actions = {
@@ -292,7 +247,7 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
 
 @require_POST
 @company_view
-def api_key_add(request: HttpRequest) -> HttpResponse:
+def api_key_add(request: TenantRequest) -> HttpResponse:
     """Create a key and show its secret on this response only: it is stored hashed, never shown again."""
     request.actor.require(Action.MANAGE_COMPANY)
 
@@ -309,7 +264,7 @@ def api_key_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @company_view
-def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+def api_key_revoke(request: TenantRequest, prefix: str) -> HttpResponse:
     request.actor.require(Action.MANAGE_COMPANY)
     key = CompanyAPIKey.objects.filter(company=request.company, prefix=prefix).first()
     if key is None:
@@ -317,94 +272,3 @@ def api_key_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
     company_services.api_key_revoke(company=request.company, actor=request.actor, key=key)
     messages.success(request, f"Key “{key.name}” ({key.prefix}) revoked: requests with it are refused from now on.")
     return redirect(_settings_url(request, "api-keys"))
-
-
-# ---------------------------------------------------------------- removal and leaving
-
-
-@company_view
-def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
-    """Confirm a removal and choose who takes over the person's objectives and key results."""
-    request.actor.require(Action.MANAGE_COMPANY)
-    membership = Membership.objects.filter(company=request.company, pk=membership_id).select_related("user").first()
-    if membership is None:
-        raise not_found("member")
-    form = ReassignForm(
-        request.POST if request.method == "POST" else None,
-        company=request.company,
-        leaving=membership.user,
-        initial={"reassign_to": request.user.pk},
-    )
-    context = {
-        "membership": membership,
-        "form": form,
-        "owned": okr.owned_count(company=request.company, user_id=membership.user_id),
-    }
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = company_services.membership_remove(
-                company=request.company,
-                actor=request.actor,
-                membership=membership,
-                reassign_to=form.cleaned_data["reassign_to"],
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            new_owner = form.cleaned_data["reassign_to"]
-            messages.success(
-                request,
-                f"{membership.user.email} removed; {moved} objective{'s' if moved != 1 else ''} and key results "
-                f"now belong to {new_owner.display_name}.",
-            )
-            return redirect(_settings_url(request, "members"))
-    status = 422 if request.method == "POST" else 200
-    return render(request, "companies/member_remove.html", context, status=status)
-
-
-@company_view
-def leave(request: HttpRequest) -> HttpResponse:
-    """A person leaves the company, handing what they own to a member they choose."""
-    owned = okr.owned_count(company=request.company, user_id=request.user.pk)
-    form = ReassignForm(
-        request.POST if request.method == "POST" else None, company=request.company, leaving=request.user
-    )
-    form.fields["reassign_to"].required = bool(owned)
-    is_last_admin = (
-        request.actor.is_admin
-        and not Membership.objects.filter(company=request.company, role="admin").exclude(user=request.user).exists()
-    )
-    context = {"form": form, "owned": owned, "is_last_admin": is_last_admin}
-    if request.method == "POST" and form.is_valid():
-        try:
-            company_services.membership_leave(
-                company=request.company, actor=request.actor, reassign_to=form.cleaned_data["reassign_to"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"You left {request.company.name}.")
-            return redirect("home")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "companies/leave.html", context, status=status)
-
-
-# ---------------------------------------------------------------- first run
-
-
-@require_POST
-@company_view
-def example_load(request: HttpRequest) -> HttpResponse:
-    """Load DESIGN §1's cascade into this (empty) company, for its admin to edit or delete."""
-    try:
-        cycle = load_example_cascade(company=request.company, actor=request.actor)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("objectives:my_key_results", company_slug=request.company.slug)
-    messages.success(
-        request,
-        f"The example cascade is loaded into {cycle.name}: you own all of it. "
-        "Edit it, or archive what you do not need.",
-    )
-    return redirect("alignment:tree", company_slug=request.company.slug)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from companies.admin_tenancy import TenantAdminMixin
 from departments.models import Department, DepartmentMembership
-from okrhub.admin_tenancy import TenantAdminMixin
 
 
 class DepartmentMembershipInline(TenantAdminMixin, admin.TabularInline):

@@ -4,12 +4,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from okrhub.roles import DepartmentRole  # stored here; defined with the permission matrix
+from okrhub.text import validate_single_line
+
 
 class Department(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_single_line])
     slug = models.SlugField(max_length=60)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    people: list["DepartmentMembership"]  # not a column: the settings page attaches the department's people
 
     class Meta:
         ordering = ["name"]
@@ -24,11 +29,6 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DepartmentRole(models.TextChoices):
-    LEAD = "lead", "Lead"
-    MEMBER = "member", "Member"
 
 
 class DepartmentMembership(models.Model):

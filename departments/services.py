@@ -1,13 +1,15 @@
 """Writes for departments and their leads and members."""
 
+from typing import Any, overload
+
 from django.db import transaction
 from django.utils.text import slugify
 
-from companies.models import Company, Membership
+from companies.models import Company, Membership, User
+from companies.tenancy import Actor
 from departments.models import Department, DepartmentMembership, DepartmentRole
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 
 def _check_parent(*, company: Company, department: Department | None, parent: Department | None) -> None:
@@ -70,7 +72,7 @@ def department_update(
     company: Company,
     actor: Actor,
     department: Department,
-    **changes,
+    **changes: Any,
 ) -> Department:
     actor.require(Action.MANAGE_COMPANY)
     if department.company_id != company.pk:
@@ -88,13 +90,21 @@ def department_update(
     return department
 
 
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: str = ...
+) -> DepartmentMembership: ...
+@overload
+def department_member_set(
+    *, company: Company, actor: Actor | None, department: Department, user: User, role: None
+) -> None: ...
 @transaction.atomic
 def department_member_set(
     *,
     company: Company,
     actor: Actor | None,
     department: Department,
-    user,
+    user: User,
     role: str | None = DepartmentRole.MEMBER,
 ) -> DepartmentMembership | None:
     """Make ``user`` a lead or member of ``department``; ``role=None`` removes them."""
@@ -132,9 +142,8 @@ def department_delete(*, company: Company, actor: Actor, department: Department)
     department = Department.objects.select_for_update().get(pk=department.pk, company=company)
     if Department.objects.filter(company=company, parent=department).exists():
         raise invalid("parent", "Teams sit inside this department; move or delete them first.", "has_teams")
-    from objectives.models import Objective
-
-    if Objective.objects.filter(company=company, department=department).exists():
+    # Objectives sit a layer above departments: ask through the reverse relation.
+    if department.objectives.filter(company=company).exists():
         raise invalid("department", "This department has objectives; it cannot be deleted.", "has_objectives")
     DepartmentMembership.objects.filter(company=company, department=department).delete()
     department.delete()

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+from companies.admin_tenancy import TenantAdminMixin
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
 from objectives.scheduling import schedule_full_recompute
-from okrhub.admin_tenancy import TenantAdminMixin
 
 
 def percent(value: float | None) -> str:
@@ -15,7 +15,7 @@ def percent(value: float | None) -> str:
 class ProgressMixin:
     def save_related(self, request, form, formsets, change) -> None:
         # Operator edits bypass the services; repair the progress caches after them.
-        super().save_related(request, form, formsets, change)
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]  # a mixin for ModelAdmin
         schedule_full_recompute(company_id=form.instance.company_id)
 
     @admin.display(description="progress", ordering="progress")
@@ -84,11 +84,14 @@ class ObjectiveAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
             row.delete()
 
 
+_CHECKIN_COLUMNS = ("created_at", "value", "confidence", "author", "note")
+
+
 class CheckInInline(TenantAdminMixin, admin.TabularInline):
     model = CheckIn
     extra = 0
-    fields = ["created_at", "value", "confidence", "author", "note"]
-    readonly_fields = fields
+    fields = _CHECKIN_COLUMNS
+    readonly_fields = _CHECKIN_COLUMNS
     can_delete = False
     ordering = ["-created_at"]
 

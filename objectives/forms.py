@@ -1,5 +1,7 @@
 """Forms of the OKR pages. They parse and render; the services validate and write."""
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import Q
 
@@ -41,7 +43,7 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
     """Objectives labelled with where they live, so a picker reads “Sales: Close €5M…”."""
 
     def label_from_instance(self, obj: Objective) -> str:
-        return f"{obj.department.name if obj.department_id else 'Company'}: {obj.title}"
+        return f"{obj.department.name if obj.department else 'Company'}: {obj.title}"
 
 
 class CheckInForm(PageForm):
@@ -95,9 +97,10 @@ class ObjectiveForm(PageForm):
         super().__init__(*args, **kwargs)
         self.company = company
         self.objective = objective
-        self.fields["cycle"].queryset = Cycle.objects.filter(company=company).exclude(status=CycleStatus.CLOSED)
-        self.fields["department"].queryset = departments
-        self.fields["owner"].queryset = company_members(company)
+        cycle_field = cast(forms.ModelChoiceField, self.fields["cycle"])
+        cycle_field.queryset = Cycle.objects.filter(company=company).exclude(status=CycleStatus.CLOSED)
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = company_members(company)
         if objective is not None:
             # The cycle of an existing objective is fixed (its key results are measured in it).
             del self.fields["cycle"]
@@ -108,7 +111,7 @@ class ObjectiveForm(PageForm):
         if department_id is None and not self.is_bound:
             initial = self.initial.get("department")
             department_id = getattr(initial, "pk", initial)
-        self.fields["parent"].queryset = parent_candidates(
+        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parent_candidates(
             company=company,
             cycle_id=cycle_id,
             department_id=department_id,
@@ -180,11 +183,12 @@ class KeyResultForm(PageForm):
 
     def __init__(self, *args, company: Company, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = company_members(company)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = company_members(company)
         self.fields["start_value"].initial = 0
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("kind") == KeyResultKind.MILESTONE:
             # A milestone is done or not done: 0 → 1, whatever was typed.
             data["start_value"], data["target_value"], data["direction"] = 0, 1, Direction.INCREASE
@@ -199,7 +203,7 @@ class DependencyForm(PageForm):
 
     def __init__(self, *args, company: Company, objective: Objective, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_objective"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["to_objective"]).queryset = (
             Objective.objects.filter(company=company, cycle_id=objective.cycle_id)
             .exclude(pk=objective.pk)
             .exclude(status=ObjectiveStatus.ARCHIVED)
@@ -220,8 +224,9 @@ class ImportForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("csv_file")
         if upload is not None:
             if upload.size > 512 * 1024:

@@ -7,6 +7,7 @@ Stored ``progress`` columns are a cache of ``objectives.progress``; NULL means
 """
 
 from decimal import Decimal
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,8 +17,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-VALUE_DIGITS = {"max_digits": 20, "decimal_places": 4}
-WEIGHT_DIGITS = {"max_digits": 7, "decimal_places": 2}
+from objectives.quality import Hint
+from okrhub.text import validate_multi_line, validate_single_line
+
+
+class DecimalDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+VALUE_DIGITS: DecimalDigits = {"max_digits": 20, "decimal_places": 4}
+WEIGHT_DIGITS: DecimalDigits = {"max_digits": 7, "decimal_places": 2}
 
 
 class CycleStatus(models.TextChoices):
@@ -28,7 +38,7 @@ class CycleStatus(models.TextChoices):
 
 class Cycle(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
-    name = models.CharField(max_length=80)
+    name = models.CharField(max_length=80, validators=[validate_single_line])
     start_date = models.DateField()
     end_date = models.DateField()
     status = models.CharField(max_length=8, choices=CycleStatus.choices, default=CycleStatus.PLANNING)
@@ -80,8 +90,8 @@ class Objective(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, max_length=5000)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
+    description = models.TextField(blank=True, max_length=5000, validators=[validate_multi_line])
     status = models.CharField(max_length=8, choices=ObjectiveStatus.choices, default=ObjectiveStatus.DRAFT)
     parent = models.ForeignKey(
         "self",
@@ -101,6 +111,14 @@ class Objective(models.Model):
     # Audit trail (objectives/history.py): every save through the services, with who and how.
     # Cached progress and final scores are derived, not edited, so they are left out.
     history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at"])
+
+    # Not columns: what services, page selectors and views attach to an instance for the page or the API.
+    hints: list[Hint]
+    expected: float
+    behind_pace: bool
+    my_key_results: list["KeyResult"]
+    can_edit: bool
+    can_activate: bool
 
     class Meta:
         ordering = ["id"]
@@ -156,13 +174,13 @@ class KeyResult(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_single_line])
     kind = models.CharField(max_length=9, choices=KeyResultKind.choices, default=KeyResultKind.NUMBER)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INCREASE)
     start_value = models.DecimalField(**VALUE_DIGITS, default=Decimal(0))
     target_value = models.DecimalField(**VALUE_DIGITS)
     current_value = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
-    unit = models.CharField(max_length=24, blank=True)
+    unit = models.CharField(max_length=24, blank=True, validators=[validate_single_line])
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217 code, for currency.")
     weight = models.DecimalField(**WEIGHT_DIGITS, default=Decimal(1), validators=[MinValueValidator(Decimal("0.01"))])
     confidence = models.CharField(max_length=9, choices=Confidence.choices, blank=True)
@@ -175,6 +193,14 @@ class KeyResult(models.Model):
     # Audit trail (objectives/history.py): every save through the services, with who and how.
     # Cached progress and final scores are derived, not edited, so they are left out.
     history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at"])
+
+    # Not columns: what services, page selectors and views attach to an instance for the page or the API.
+    hints: list[Hint]
+    expected: float
+    behind_pace: bool
+    can_check_in: bool
+    form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
+    form_open: bool
 
     class Meta:
         ordering = ["id"]
@@ -225,8 +251,10 @@ class CheckIn(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     value = models.DecimalField(**VALUE_DIGITS)
     confidence = models.CharField(max_length=9, choices=Confidence.choices)
-    note = models.TextField(blank=True, max_length=2000)
+    note = models.TextField(blank=True, max_length=2000, validators=[validate_multi_line])
     created_at = models.DateTimeField(default=timezone.now)
+
+    kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -252,7 +280,7 @@ class Dependency(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
     from_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependencies")
     to_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="dependents")
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=500, blank=True, validators=[validate_single_line])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -278,7 +306,7 @@ class PeriodicEmail(models.Model):
     a sender inserts (and commits) this row before it sends, and a sender that
     cannot insert it sends nothing. ``sent_at`` stays empty when the sender
     died between the claim and the hand-over to the mail server (see
-    ``objectives.reminders``).
+    ``notifications.reminders``).
     """
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)

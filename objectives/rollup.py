@@ -15,7 +15,8 @@ coalescing bursts is ``objectives.coalesce``; the tasks are ``objectives.tasks``
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 
@@ -111,7 +112,7 @@ def rollup_objectives(*, company: Company, objective_ids: Iterable[int]) -> int:
 
 
 def compute_company_progress(
-    *, objectives: list[dict], key_results: list[dict], rollup_children: bool
+    *, objectives: Sequence[Mapping[str, Any]], key_results: Sequence[Mapping[str, Any]], rollup_children: bool
 ) -> tuple[dict[int, float | None], dict[int, float | None]]:
     """Progress of every key result and objective from raw values (no database).
 
@@ -132,7 +133,7 @@ def compute_company_progress(
         kr_progress[kr["id"]] = p
         inputs[kr["objective_id"]].append(Weighted(p, float(kr["weight"])))
 
-    children: dict[int, list[dict]] = defaultdict(list)
+    children: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     if rollup_children:
         for objective in objectives:
             if objective["parent_id"] is not None and objective["status"] in COUNTED_STATUSES:
@@ -168,7 +169,7 @@ def compute_company_progress(
     return kr_progress, progress
 
 
-def _company_rows(company: Company) -> tuple[list[dict], list[dict]]:
+def _company_rows(company: Company) -> tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
     objectives = list(
         Objective.objects.filter(company=company).values("id", "parent_id", "status", "weight", "progress", "cycle_id")
     )
@@ -190,7 +191,11 @@ def _company_rows(company: Company) -> tuple[list[dict], list[dict]]:
 
 
 def _drifted(
-    *, company: Company, cycle_id: int | None, objectives: list[dict], key_results: list[dict]
+    *,
+    company: Company,
+    cycle_id: int | None,
+    objectives: Sequence[Mapping[str, Any]],
+    key_results: Sequence[Mapping[str, Any]],
 ) -> tuple[dict[int, float | None], dict[int, float | None]]:
     """Rows (of ``cycle_id``, or all) whose stored progress differs from the recomputation."""
     kr_progress, objective_progress = compute_company_progress(

@@ -1,6 +1,6 @@
 """Every write to cycles, objectives, key results, check-ins and dependencies.
 
-Each service takes the company and the acting :class:`~okrhub.tenancy.Actor`
+Each service takes the company and the acting :class:`~companies.tenancy.Actor`
 explicitly, checks the permission matrix, validates (``full_clean`` plus the
 rules the database cannot check) and writes in one transaction. Objects of
 another company are refused as not found. Writes that change progress inputs
@@ -9,13 +9,14 @@ schedule the roll-up after commit.
 
 import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, Protocol, overload
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F
 from django.utils import timezone
 
 from companies.models import Company, FocusMode, Membership
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives import quality
 from objectives.models import (
@@ -37,12 +38,16 @@ from objectives.rollup import company_full_recompute, recompute_objective
 from objectives.scheduling import schedule_rollup
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor
 
 MAX_VALUE = Decimal(10) ** (VALUE_DIGITS["max_digits"] - VALUE_DIGITS["decimal_places"])
 
 
-def _same_company(company: Company, **objects: Model | None) -> None:
+class _CompanyRow(Protocol):
+    @property
+    def company_id(self) -> int: ...
+
+
+def _same_company(company: Company, **objects: _CompanyRow | None) -> None:
     """Refuse, as not found, any object that belongs to another company."""
     for name, obj in objects.items():
         if obj is not None and obj.company_id != company.pk:
@@ -54,6 +59,10 @@ def _check_owner(company: Company, owner: Any) -> None:
         raise invalid("owner", "The owner must be a member of this company.", "owner")
 
 
+@overload
+def _decimal(field: str, value: Any, *, required: Literal[True] = True) -> Decimal: ...
+@overload
+def _decimal(field: str, value: Any, *, required: bool) -> Decimal | None: ...
 def _decimal(field: str, value: Any, *, required: bool = True) -> Decimal | None:
     """Parse a value as a finite decimal that fits the value columns."""
     if value is None or value == "":
@@ -171,9 +180,7 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     return cycle
 
 
-def _progress_ref():
-    from django.db.models import F
-
+def _progress_ref() -> F:
     return F("progress")
 
 
@@ -419,7 +426,7 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
 
 
 #: status → statuses it may move to.
-OBJECTIVE_TRANSITIONS = {
+OBJECTIVE_TRANSITIONS: dict[str, set[str]] = {
     ObjectiveStatus.DRAFT: {ObjectiveStatus.ACTIVE, ObjectiveStatus.ARCHIVED},
     ObjectiveStatus.ACTIVE: {
         ObjectiveStatus.CLOSED,
@@ -456,7 +463,12 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
             "invalid_transition",
         )
     if status == ObjectiveStatus.ACTIVE and objective.status == ObjectiveStatus.DRAFT:
-        objective.hints = []
+        # Going live is the last chance to reword activity-style key results: repeat their hints.
+        objective.hints = [
+            hint
+            for kr in KeyResult.objects.filter(company=company, objective=objective).order_by("pk")
+            for hint in quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit, field="key_results")
+        ]
         _focus_check(
             company,
             cycle_id=objective.cycle_id,
@@ -591,7 +603,7 @@ def key_result_create(
     )
     _normalise_key_result(kr)
     kr.full_clean(exclude=["objective", "company"])
-    hints = quality.key_result_title_hints(title)
+    hints = quality.key_result_title_hints(title, kind=kind, unit=kr.unit)
     _enforce_focus(
         company,
         quality.focus_hint(
@@ -637,7 +649,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
     kr.save()
     if (kr.progress, kr.weight) != old:
         schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
-    kr.hints = quality.key_result_title_hints(kr.title)
+    kr.hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
     return kr
 
 

@@ -4,14 +4,13 @@ Every task is idempotent, so late acknowledgement (a task is acknowledged
 after it ran, and redelivered if its worker died) and retries are safe:
 
 - roll-up tasks recompute from stored inputs;
-- email tasks claim a unique row before sending (``objectives.reminders``).
+- email tasks claim a unique row before sending (``notifications.reminders``).
 
 Failures that go away by themselves (the database or the broker restarting,
 a mail server that is briefly unreachable) are retried with exponential
 backoff and jitter; anything else fails loudly in the worker's log.
 """
 
-import datetime
 import logging
 import os
 import smtplib
@@ -22,10 +21,9 @@ import redis
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 
 from companies.models import Company
-from objectives import coalesce, reminders, rollup
+from objectives import coalesce, rollup
 from objectives.models import Cycle, CycleStatus
 from okrhub.logs import log_event
 
@@ -131,55 +129,3 @@ def full_recompute_all_companies_task() -> int:
     for company_id, cycle_id in pairs:
         full_recompute_task.delay(company_id, cycle_id)
     return len(pairs)
-
-
-# ---------------------------------------------------------------- reminders and digests
-
-
-@shared_task(autoretry_for=TRANSIENT, **RETRY)
-def dispatch_checkin_emails_task(now: str | None = None) -> int:
-    """Beat: enqueue the reminders and digests of every company whose check-in moment has come.
-
-    Running it twice (or in two beats) is harmless: each email is claimed once.
-    ``now`` (ISO 8601) replaces the clock, for replaying a missed moment.
-    """
-    moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
-    due = reminders.due_companies_all_companies(moment)
-    for company_id, period in due:
-        send_company_checkin_emails_task.delay(company_id, period.isoformat(), moment.isoformat())
-    return len(due)
-
-
-@shared_task(autoretry_for=TRANSIENT, **RETRY)
-def send_company_checkin_emails_task(company_id: int, period: str, now: str) -> int:
-    """Fan out one task per person, so one failing address does not hold up the others."""
-    company = Company.objects.filter(pk=company_id).first()
-    if company is None:
-        return 0
-    reminded, leaders = reminders.recipients(company=company, period=datetime.date.fromisoformat(period))
-    for user_id in reminded:
-        send_checkin_reminder_task.delay(company_id, user_id, period)
-    for user_id in leaders:
-        send_weekly_digest_task.delay(company_id, user_id, period, now)
-    return len(reminded) + len(leaders)
-
-
-@shared_task(autoretry_for=MAIL_TRANSIENT, **RETRY)
-def send_checkin_reminder_task(company_id: int, user_id: int, period: str) -> bool:
-    company = Company.objects.filter(pk=company_id).first()
-    if company is None:
-        return False
-    return reminders.send_checkin_reminder(company=company, user_id=user_id, period=datetime.date.fromisoformat(period))
-
-
-@shared_task(autoretry_for=MAIL_TRANSIENT, **RETRY)
-def send_weekly_digest_task(company_id: int, user_id: int, period: str, now: str) -> bool:
-    company = Company.objects.filter(pk=company_id).first()
-    if company is None:
-        return False
-    return reminders.send_weekly_digest(
-        company=company,
-        user_id=user_id,
-        period=datetime.date.fromisoformat(period),
-        now=datetime.datetime.fromisoformat(now),
-    )

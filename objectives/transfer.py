@@ -10,6 +10,7 @@ numbered in the file, the header being row 1) and the column.
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,19 +18,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from companies.models import Company, Membership
+from companies.tenancy import Actor
 from departments.models import Department
 from objectives import services
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from okrhub.errors import NotFound, PermissionDenied
-from okrhub.tenancy import Actor
 
 EXPORT_VERSION = 1
 
 #: What each exported table holds, column by column (also the CSV header).
-TABLES: dict[str, tuple[type, list[str]]] = {
+TABLES: dict[str, tuple[type[Model], list[str]]] = {
     "departments": (Department, ["id", "name", "slug", "parent_id"]),
     "cycles": (Cycle, ["id", "name", "start_date", "end_date", "status", "closed_at"]),
     "objectives": (
@@ -101,7 +103,9 @@ def company_export(*, company: Company) -> dict[str, Any]:
         },
     }
     for table, (model, columns) in TABLES.items():
-        rows = model.objects.filter(company=company).order_by(*(["id"] if "id" in columns else ["user__email"]))
+        rows = model._default_manager.filter(company=company).order_by(
+            *(["id"] if "id" in columns else ["user__email"])
+        )
         data[table] = [
             {column.replace("__", "_"): _plain(value) for column, value in zip(columns, row, strict=True)}
             for row in rows.values_list(*columns)
@@ -109,8 +113,37 @@ def company_export(*, company: Company) -> dict[str, Any]:
     return data
 
 
+#: Leading characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text, never runs: a formula-like text gets a leading ``'``.
+
+    As OWASP advises for CSV injection, text starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return is prefixed with a single quote
+    (quotes inside cells are the csv module's to escape). Numbers stay as
+    they are, so ``-5`` in a numeric column remains a number; a text that
+    is only a number (a title "-5") is a number to a spreadsheet anyway.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet(value: str) -> str:
+    """An imported cell as it was before :func:`spreadsheet_safe`: the guarding ``'`` removed.
+
+    A text really starting with ``'`` and a formula character loses the quote.
+    """
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def company_export_csv_zip(*, company: Company) -> bytes:
-    """The export as a zip of one CSV file per table."""
+    """The export as a zip of one CSV file per table, formula-like text neutralised (:func:`spreadsheet_safe`)."""
     data = company_export(company=company)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -120,7 +153,7 @@ def company_export_csv_zip(*, company: Company) -> bytes:
             header = [column.replace("__", "_") for column in columns]
             writer.writerow(header)
             for row in data[table]:
-                writer.writerow(["" if row[name] is None else row[name] for name in header])
+                writer.writerow(["" if row[name] is None else spreadsheet_safe(row[name]) for name in header])
             archive.writestr(f"{table}.csv", text.getvalue())
     return buffer.getvalue()
 
@@ -201,7 +234,7 @@ def okrs_import_csv(*, company: Company, actor: Actor | None, text: str, dry_run
     refs: dict[str, Objective] = {}
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):
-            row = {key: (value or "").strip() for key, value in row.items() if key is not None}
+            row = {key: from_spreadsheet((value or "").strip()) for key, value in row.items() if key is not None}
             try:
                 with transaction.atomic():
                     _import_row(company, actor, row, cycles, departments, members, refs, result)
@@ -280,13 +313,13 @@ def _import_row(company, actor, row, cycles, departments, members, refs, result)
             refs[row["ref"]] = objective
         result.objectives += 1
     elif kind == "key_result":
-        objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
-        if objective is None:
+        kr_objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
+        if kr_objective is None:
             raise _RowError("objective", "Name the objective: the ref of a row above or #<id>.")
         services.key_result_create(
             company=company,
             actor=actor,
-            objective=objective,
+            objective=kr_objective,
             title=row.get("title", ""),
             kind=row.get("kind") or "number",
             direction=row.get("direction") or "increase",

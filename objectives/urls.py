@@ -6,8 +6,6 @@ app_name = "objectives"
 
 urlpatterns = [
     path("", views.my_key_results, name="my_key_results"),
-    path("departments/", views.departments, name="departments"),
-    path("departments/<slug:department_slug>/", views.department, name="department"),
     path("objectives/new/", views.objective_create, name="objective_create"),
     path("objectives/parents/", views.parent_options, name="parent_options"),
     path("objectives/hints/", views.objective_hints, name="objective_hints"),

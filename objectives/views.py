@@ -5,17 +5,21 @@ POSTs redirect (or re-render the page with errors); htmx requests get the
 fragment they target back, with 422 when the form has errors.
 """
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from companies.tenancy import TenantRequest, company_view
 from departments.models import Department
-from objectives import page_selectors as pages
 from objectives import quality
+from objectives import selectors as pages
 from objectives import services as okr
 from objectives.charts import progress_chart
 from objectives.forms import (
@@ -28,14 +32,15 @@ from objectives.forms import (
 )
 from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.progress import is_behind_pace
+from objectives.selectors import choose_cycle
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
-from okrhub.tenancy import company_view
-from okrhub.web import add_service_errors, choose_cycle, int_or_none, redirect_after_post, render_invalid
+from okrhub.web import add_service_errors, int_or_none, redirect_after_post, render_invalid
 
 
-def _cycles(request: HttpRequest) -> list[Cycle]:
+def _cycles(request: TenantRequest) -> list[Cycle]:
     return list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
 
 
@@ -44,7 +49,7 @@ def _cycles(request: HttpRequest) -> list[Cycle]:
 
 @require_GET
 @company_view
-def my_key_results(request: HttpRequest) -> HttpResponse:
+def my_key_results(request: TenantRequest) -> HttpResponse:
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
     objectives = pages.my_key_results(company=request.company, actor=request.actor, cycle=cycle) if cycle else []
@@ -67,19 +72,17 @@ def my_key_results(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _first_run(request: HttpRequest) -> dict | None:
+def _first_run(request: TenantRequest) -> dict | None:
     """The getting-started panel, for admins, until a department objective ladders up to another."""
     if not request.actor.is_admin:
         return None
-    from companies.selectors import first_run_state
-
-    state = first_run_state(company=request.company)
+    state = pages.first_run_state(company=request.company)
     return None if state["laddered"] else state
 
 
 @require_POST
 @company_view
-def check_in(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
     company, actor = request.company, request.actor
     kr = KeyResult.objects.filter(company=company, pk=key_result_id).select_related("objective__department").first()
     if kr is None or not pages.can_read(actor, kr.objective):
@@ -115,7 +118,7 @@ def _checkin_row(request, kr: KeyResult, form: CheckInForm, *, status: int = 200
     kr.form = form
     objective = kr.objective
     objective.expected = expected
-    objective.behind_pace = pages.is_behind_pace(objective.progress, expected)
+    objective.behind_pace = is_behind_pace(objective.progress, expected)
     context = {"kr": kr, "objective": objective, "just_checked_in": just_checked_in, "oob": True}
     if not request.htmx:
         # Without JavaScript an invalid check-in re-renders the whole page with the errors in its row.
@@ -139,67 +142,10 @@ def _my_key_results_with(request, failed: KeyResult, form: CheckInForm, status: 
     )
 
 
-# ---------------------------------------------------------------- departments
-
-
-@require_GET
-@company_view
-def departments(request: HttpRequest) -> HttpResponse:
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    return render(
-        request,
-        "objectives/departments.html",
-        {"cycles": cycles, "cycle": cycle, "departments": pages.department_cards(company=request.company, cycle=cycle)},
-    )
-
-
-def _department(request: HttpRequest, slug: str) -> Department:
-    department = Department.objects.filter(company=request.company, slug=slug).select_related("parent").first()
-    if department is None:
-        raise not_found("department")
-    return department
-
-
-@require_GET
-@company_view
-def department(request: HttpRequest, department_slug: str) -> HttpResponse:
-    dept = _department(request, department_slug)
-    cycles = _cycles(request)
-    cycle = choose_cycle(request, cycles)
-    actor = request.actor
-    objectives = (
-        pages.department_objectives(company=request.company, actor=actor, cycle=cycle, department=dept) if cycle else []
-    )
-    for objective in objectives:
-        draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
-        objective.can_activate = (
-            draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
-        )
-    limit = request.company.max_objectives_per_department
-    counted = sum(1 for o in objectives)
-    return render(
-        request,
-        "objectives/department.html",
-        {
-            "department": dept,
-            "cycles": cycles,
-            "cycle": cycle,
-            "objectives": objectives,
-            "can_draft": cycle is not None
-            and not cycle.is_closed
-            and actor.can(Action.DRAFT_OBJECTIVE, department_id=dept.pk),
-            "limit": limit,
-            "over_limit": counted > limit,
-        },
-    )
-
-
 # ---------------------------------------------------------------- objectives
 
 
-def _draftable_departments(request: HttpRequest):
+def _draftable_departments(request: TenantRequest):
     """Departments the actor may draft in; admins and leaders see every department."""
     actor = request.actor
     qs = Department.objects.filter(company=request.company).order_by("name")
@@ -210,7 +156,7 @@ def _draftable_departments(request: HttpRequest):
     )
 
 
-def _objective_or_404(request: HttpRequest, objective_id: int) -> Objective:
+def _objective_or_404(request: TenantRequest, objective_id: int) -> Objective:
     objective = (
         Objective.objects.filter(company=request.company, pk=objective_id)
         .select_related("cycle", "department", "parent")
@@ -226,7 +172,7 @@ def _objective_back_url(request, objective: Objective) -> str:
 
 
 @company_view
-def objective_create(request: HttpRequest) -> HttpResponse:
+def objective_create(request: TenantRequest) -> HttpResponse:
     company, actor = request.company, request.actor
     departments_qs = _draftable_departments(request)
     can_company_level = actor.can(Action.DRAFT_OBJECTIVE)
@@ -301,11 +247,12 @@ def _objective_form_context(request, form: ObjectiveForm, objective: Objective |
 def _flash_hints(request, obj, done: str) -> None:
     messages.success(request, f"{done}.")
     for hint in getattr(obj, "hints", []):
-        messages.warning(request, hint.message)
+        suggestion = f" Try an outcome instead: “{hint.suggestion}”." if hint.suggestion else ""
+        messages.warning(request, hint.message + suggestion)
 
 
 @company_view
-def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
     company, actor = request.company, request.actor
     objective = _objective_or_404(request, objective_id)
     if not pages.can_edit_objective(actor, objective):
@@ -346,7 +293,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_POST
 @company_view
-def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_status(request: TenantRequest, objective_id: int) -> HttpResponse:
     """Activate a draft, close, archive or reopen (plain POST; the buttons live on several pages)."""
     objective = _objective_or_404(request, objective_id)
     status = request.POST.get("status", "")
@@ -363,7 +310,7 @@ def objective_status(request: HttpRequest, objective_id: int) -> HttpResponse:
     return redirect(_safe_next(request) or _objective_back_url(request, objective))
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def _safe_next(request: TenantRequest) -> str | None:
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next") or ""
@@ -374,7 +321,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 @require_GET
 @company_view
-def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
+def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
     data = pages.objective_detail(company=request.company, actor=request.actor, objective_id=objective_id)
     if data is None:
         raise not_found("objective")
@@ -408,7 +355,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
 
 @require_POST
 @company_view
-def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
+def dependency_add(request: TenantRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     form = DependencyForm(request.POST, company=request.company, objective=objective)
     if form.is_valid():
@@ -428,13 +375,13 @@ def dependency_add(request: HttpRequest, objective_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_DEPENDENCY, department_id=objective.department_id)
     for field, errors in form.errors.items():
         for message in errors:
-            messages.error(request, message if field == "__all__" else f"{form.fields[field].label}: {message}")
+            messages.error(request, str(message) if field == "__all__" else f"{form.fields[field].label}: {message}")
     return redirect(_objective_back_url(request, objective))
 
 
 @require_POST
 @company_view
-def dependency_remove(request: HttpRequest, objective_id: int, dependency_id: int) -> HttpResponse:
+def dependency_remove(request: TenantRequest, objective_id: int, dependency_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     dependency = (
         Dependency.objects.filter(company=request.company, pk=dependency_id, from_objective=objective)
@@ -451,7 +398,7 @@ def dependency_remove(request: HttpRequest, objective_id: int, dependency_id: in
 # ---------------------------------------------------------------- key results
 
 
-def _key_result_or_404(request: HttpRequest, key_result_id: int) -> KeyResult:
+def _key_result_or_404(request: TenantRequest, key_result_id: int) -> KeyResult:
     kr = (
         KeyResult.objects.filter(company=request.company, pk=key_result_id)
         .select_related("objective__cycle", "objective__department")
@@ -462,10 +409,22 @@ def _key_result_or_404(request: HttpRequest, key_result_id: int) -> KeyResult:
     return kr
 
 
-def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyResult | None) -> HttpResponse:
+#: A suggested title is cut to what the form accepts.
+_KR_TITLE_MAX_LENGTH = cast(forms.CharField, KeyResultForm.base_fields["title"]).max_length
+
+
+def _key_result_form_view(request: TenantRequest, objective: Objective, kr: KeyResult | None) -> HttpResponse:
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if request.method == "POST" and "use_suggestion" in request.POST:
+        # "Use this suggestion": show the form again with the suggested title, saving nothing.
+        fields = KeyResultForm.base_fields
+        initial = {name: request.POST[name] for name in fields if name in request.POST}
+        initial["title"] = request.POST["use_suggestion"][:_KR_TITLE_MAX_LENGTH]
+        form = KeyResultForm(company=company, initial=initial)
+        context = _key_result_form_context(request, form, objective, kr) | {"focus_title": True}
+        return render(request, "objectives/key_result_form.html", context)
     if request.method == "POST":
         form = KeyResultForm(request.POST, company=company)
         if form.is_valid():
@@ -501,34 +460,39 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
                 "owner",
             )
         }
+    if request.GET.get("title", "").strip():  # "Use this suggestion" from a page that shows the saved hint
+        initial["title"] = request.GET["title"].strip()[:_KR_TITLE_MAX_LENGTH]
     form = KeyResultForm(company=company, initial=initial)
     return render(request, "objectives/key_result_form.html", _key_result_form_context(request, form, objective, kr))
 
 
 def _key_result_form_context(request, form, objective, kr) -> dict:
-    title = form.data.get("title", "") if form.is_bound else (kr.title if kr else "")
+    source = form.data if form.is_bound else form.initial
     return {
         "form": form,
         "objective": objective,
         "key_result": kr,
-        "hints": _key_result_hints(request, objective, title, kr),
+        "offer_fill": True,
+        "hints": _key_result_hints(
+            request, objective, source.get("title") or "", kr, kind=source.get("kind"), unit=source.get("unit")
+        ),
     }
 
 
 @company_view
-def key_result_create(request: HttpRequest, objective_id: int) -> HttpResponse:
+def key_result_create(request: TenantRequest, objective_id: int) -> HttpResponse:
     return _key_result_form_view(request, _objective_or_404(request, objective_id), None)
 
 
 @company_view
-def key_result_edit(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_edit(request: TenantRequest, key_result_id: int) -> HttpResponse:
     kr = _key_result_or_404(request, key_result_id)
     return _key_result_form_view(request, kr.objective, kr)
 
 
 @require_POST
 @company_view
-def key_result_delete(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_delete(request: TenantRequest, key_result_id: int) -> HttpResponse:
     kr = _key_result_or_404(request, key_result_id)
     try:
         okr.key_result_delete(company=request.company, actor=request.actor, key_result=kr)
@@ -542,7 +506,7 @@ def key_result_delete(request: HttpRequest, key_result_id: int) -> HttpResponse:
 
 @require_GET
 @company_view
-def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
+def key_result_detail(request: TenantRequest, key_result_id: int) -> HttpResponse:
     data = pages.key_result_detail(company=request.company, actor=request.actor, key_result_id=key_result_id)
     if data is None:
         raise not_found("key result")
@@ -564,8 +528,10 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
 # ---------------------------------------------------------------- live hints and the parent picker
 
 
-def _key_result_hints(request, objective: Objective | None, title: str, kr: KeyResult | None) -> list[dict]:
-    hints = [h.as_dict() for h in quality.key_result_title_hints(title)] if title.strip() else []
+def _key_result_hints(
+    request, objective: Objective | None, title: str, kr: KeyResult | None, *, kind=None, unit=None
+) -> list[dict]:
+    hints = [h.as_dict() for h in quality.key_result_title_hints(title, kind=kind, unit=unit)]
     if objective is not None and kr is None:
         count = KeyResult.objects.filter(company=request.company, objective=objective).count()
         hint = quality.focus_hint(
@@ -583,7 +549,7 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
         count = (
             Objective.objects.filter(company=company, cycle_id=cycle_id, department_id=department_id)
             .exclude(status=ObjectiveStatus.ARCHIVED)
-            .exclude(pk=objective.pk if objective else None)
+            .exclude(pk=objective.pk if objective else None)  # type: ignore[misc]  # pk=None excludes nothing
             .count()
         )
         what = "objectives in this department" if department_id else "company-level objectives"
@@ -598,20 +564,22 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
 
 @require_GET
 @company_view
-def key_result_hints(request: HttpRequest) -> HttpResponse:
+def key_result_hints(request: TenantRequest) -> HttpResponse:
     objective = None
     objective_id = int_or_none(request.GET.get("objective"))
     if objective_id is not None:
         objective = Objective.objects.filter(company=request.company, pk=objective_id).first()
     kr_id = int_or_none(request.GET.get("key_result"))
     kr = KeyResult.objects.filter(company=request.company, pk=kr_id).first() if kr_id else None
-    hints = _key_result_hints(request, objective, request.GET.get("title", ""), kr)
-    return render(request, "objectives/key_result_form.html#hints", {"hints": hints})
+    hints = _key_result_hints(
+        request, objective, request.GET.get("title", ""), kr, kind=request.GET.get("kind"), unit=request.GET.get("unit")
+    )
+    return render(request, "objectives/key_result_form.html#hints", {"hints": hints, "offer_fill": True})
 
 
 @require_GET
 @company_view
-def objective_hints(request: HttpRequest) -> HttpResponse:
+def objective_hints(request: TenantRequest) -> HttpResponse:
     objective_id = int_or_none(request.GET.get("objective"))
     objective = Objective.objects.filter(company=request.company, pk=objective_id).first() if objective_id else None
     department_id = int_or_none(request.GET.get("department"))
@@ -629,7 +597,7 @@ def objective_hints(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @company_view
-def parent_options(request: HttpRequest) -> HttpResponse:
+def parent_options(request: TenantRequest) -> HttpResponse:
     """The parent picker's options for a search, keeping the current choice selectable."""
     company = request.company
     objective_id = int_or_none(request.GET.get("objective"))
@@ -655,7 +623,7 @@ def parent_options(request: HttpRequest) -> HttpResponse:
 
 
 @company_view
-def okr_import(request: HttpRequest) -> HttpResponse:
+def okr_import(request: TenantRequest) -> HttpResponse:
     """Check a CSV of objectives and key results (nothing changes), then import it (admins)."""
     request.actor.require(Action.MANAGE_COMPANY)
     result = None
@@ -670,7 +638,7 @@ def okr_import(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Imported {result.objectives} objectives and {result.key_results} key results."
                 )
-                return redirect("objectives:departments", company_slug=request.company.slug)
+                return redirect("departments:departments", company_slug=request.company.slug)
             # Show what was read, so the checked text is what a confirmation imports.
             form = ImportForm(initial={"csv_text": text})
     refused = request.method == "POST" and (result is None or bool(result.errors))

@@ -14,6 +14,7 @@ import logging
 import logging.config
 import os
 import time
+from typing import Any
 
 from celery import Celery, bootsteps, signals
 from celery.beat import PersistentScheduler
@@ -30,17 +31,17 @@ class HeartbeatStep(bootsteps.StartStopStep):
 
     requires = {"celery.worker.components:Timer"}
 
-    def __init__(self, worker, **kwargs) -> None:
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
-        self.timer_ref = None
+        self.timer_ref: Any = None
 
-    def start(self, worker) -> None:
+    def start(self, worker: Any) -> None:
         heartbeat.worker_alive(worker.hostname)
         self.timer_ref = worker.timer.call_repeatedly(
             settings.OKRHUB_HEARTBEAT_SECONDS, heartbeat.worker_alive, (worker.hostname,), priority=10
         )
 
-    def stop(self, worker) -> None:
+    def stop(self, worker: Any) -> None:
         if self.timer_ref is not None:
             self.timer_ref.cancel()
         heartbeat.worker_stopped(worker.hostname)
@@ -49,7 +50,7 @@ class HeartbeatStep(bootsteps.StartStopStep):
 class HeartbeatScheduler(PersistentScheduler):
     """Beat's scheduler, writing beat's heartbeat on every tick."""
 
-    def tick(self, *args, **kwargs):
+    def tick(self, *args: Any, **kwargs: Any) -> Any:
         heartbeat.beat_alive()
         return super().tick(*args, **kwargs)
 
@@ -70,18 +71,18 @@ def _keep_django_logging(**_: object) -> None:
 
 
 @signals.worker_ready.connect
-def _worker_ready(sender=None, **_: object) -> None:
+def _worker_ready(sender: Any = None, **_: object) -> None:
     log_event(log, "worker.ready", hostname=getattr(sender, "hostname", ""), pid=os.getpid())
 
 
 @signals.task_prerun.connect
-def _task_started(task_id=None, **_: object) -> None:
+def _task_started(task_id: str | None = None, **_: object) -> None:
     if task_id:
         _started[task_id] = time.monotonic()
 
 
 @signals.task_postrun.connect
-def _task_done(task_id=None, task=None, state=None, **_: object) -> None:
+def _task_done(task_id: Any = None, task: Any = None, state: str | None = None, **_: object) -> None:
     started = _started.pop(task_id, None)
     if task is None or task.request.is_eager:
         return

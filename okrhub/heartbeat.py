@@ -12,6 +12,7 @@ degraded. Entries silent for a day are forgotten (a retired host).
 
 import logging
 import time
+from collections.abc import Callable
 
 import redis
 from django.conf import settings
@@ -27,7 +28,7 @@ FORGET_SECONDS = 24 * 60 * 60
 UNWATCHED = "unwatched"
 
 
-def _write(action: str, fn) -> None:
+def _write(action: str, fn: Callable[[redis.Redis], object]) -> None:
     if not settings.REDIS_URL:
         return
     try:
@@ -58,7 +59,10 @@ def status() -> dict[str, str]:
     client = redis_state.client()
     now = time.time()
     stale_after = settings.OKRHUB_HEARTBEAT_STALE_SECONDS
-    workers = {name.decode(): now - float(seen) for name, seen in client.hgetall(WORKERS_KEY).items()}
+    workers = {
+        name.decode() if isinstance(name, bytes) else name: now - float(seen)
+        for name, seen in client.hgetall(WORKERS_KEY).items()
+    }
     forgotten = [name for name, age in workers.items() if age > FORGET_SECONDS]
     if forgotten:
         client.hdel(WORKERS_KEY, *forgotten)

@@ -5,7 +5,7 @@ example each, and the headers it honours (``If-Match``, ``If-None-Match``,
 ``Idempotency-Key``), so clients and schemathesis see the whole contract.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 
 class APIKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "okrhub.api_defaults.CompanyAPIKeyAuthentication"
+    target_class = "companies.api.defaults.CompanyAPIKeyAuthentication"
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
@@ -27,13 +27,13 @@ class APIKeyScheme(OpenApiAuthenticationExtension):
         }
 
 
-class FieldErrorSerializer(serializers.Serializer):
+class FieldErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField(allow_null=True, help_text="The input field at fault; null for the whole request.")
     code = serializers.CharField(help_text="A stable code to branch on, e.g. `required`, `unique`, `last_admin`.")
     message = serializers.CharField()
 
 
-class ProblemSerializer(serializers.Serializer):
+class ProblemSerializer(serializers.Serializer[Any]):
     """RFC 9457 problem details, the body of every 4xx and 5xx."""
 
     type = serializers.CharField()
@@ -42,10 +42,13 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A stable code for the kind of problem.")
     detail = serializers.CharField()
     instance = serializers.CharField(required=False)
-    errors = FieldErrorSerializer(many=True)
+    # A field named like Serializer.errors: DRF's metaclass moves declared fields off the class; the stubs cannot tell.
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
 
 
-def _example(status: int, title: str, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict:
+def _example(
+    status: int, title: str, code: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "type": "urn:okrhub:problem:validation-error" if code == "validation_error" else "about:blank",
         "title": title,
@@ -57,7 +60,7 @@ def _example(status: int, title: str, code: str, detail: str, errors: list[dict[
     }
 
 
-ERRORS: dict[int, tuple[str, dict]] = {
+ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     400: (
         "Invalid input: each field error names the field, a code and a message. Nothing was changed.",
         _example(
@@ -145,7 +148,7 @@ class OKRHubAutoSchema(AutoSchema):
             )
         return parameters
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses

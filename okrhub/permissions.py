@@ -19,12 +19,12 @@ keys) and never reads private objectives: a leaked key must not be able to
 mint new keys, promote people, or read what was hidden from the company.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from companies.models import Role
-from departments.models import DepartmentRole
+from okrhub.roles import DepartmentRole, Role
 
 
 class Action(StrEnum):
@@ -73,7 +73,7 @@ def _dept_member(f: Facts) -> bool:
     return f.department_role in (DepartmentRole.LEAD, DepartmentRole.MEMBER)
 
 
-def _any(*rules):
+def _any(*rules: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
     def rule(f: Facts) -> bool:
         return any(r(f) for r in rules)
 
@@ -97,7 +97,7 @@ A, L, M, V, K = Role.ADMIN, Role.LEADER, Role.MEMBER, Role.VIEWER, INTEGRATION
 #: API key scope → the matrix role the key acts with.
 API_KEY_ROLES: Final = {"read": V, "write": K}
 
-MATRIX: Final = {
+MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
     Action.READ: {A: _always, L: _always, M: _always, V: _always, K: _always},
     Action.READ_PRIVATE: {
         A: _always,

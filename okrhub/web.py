@@ -1,11 +1,10 @@
-"""Shared plumbing for the HTML pages: service errors on forms, htmx responses, cycle choice.
+"""Shared plumbing for the HTML pages: service errors on forms, htmx responses.
 
 Services raise Django's ``ValidationError`` naming the field at fault; a page
 shows each message next to its field, and a message about a field the form
 does not have (``cycle``, ``key_result``…) above the form.
 """
 
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -13,12 +12,16 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
-
-from objectives.models import Cycle, CycleStatus
-from okrhub.errors import not_found
+from django_htmx.middleware import HtmxDetails
 
 #: Status of a form re-rendered with errors (htmx swaps it: see static/js/okrhub.js).
 UNPROCESSABLE = 422
+
+
+class HtmxRequest(HttpRequest):
+    """A request through ``django_htmx``'s middleware: ``request.htmx`` says whether htmx sent it."""
+
+    htmx: HtmxDetails
 
 
 def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -31,7 +34,7 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 def render_invalid(
-    request: HttpRequest,
+    request: HtmxRequest,
     template: str,
     context: dict[str, Any],
     *,
@@ -56,30 +59,7 @@ def int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def current_cycle(cycles: Iterable[Cycle], today) -> Cycle | None:
-    """The cycle a page shows by default: the active one running today, else the latest active, else the latest."""
-    cycles = list(cycles)
-    active = [c for c in cycles if c.status == CycleStatus.ACTIVE]
-    for cycle in active:
-        if cycle.start_date <= today <= cycle.end_date:
-            return cycle
-    if active:
-        return active[0]
-    return cycles[0] if cycles else None
-
-
-def choose_cycle(request: HttpRequest, cycles: list[Cycle]) -> Cycle | None:
-    """The ``?cycle=`` of the request among the company's cycles (404 if foreign), or the current one."""
-    cycle_id = int_or_none(request.GET.get("cycle"))
-    if cycle_id is not None:
-        cycle = next((c for c in cycles if c.pk == cycle_id), None)
-        if cycle is None:
-            raise not_found("cycle")
-        return cycle
-    return current_cycle(cycles, request.company.local_today())
-
-
-def redirect_after_post(request: HttpRequest, url: str) -> HttpResponse:
+def redirect_after_post(request: HtmxRequest, url: str) -> HttpResponse:
     """Post/redirect/get for plain forms; a full-page client redirect for htmx (so flash messages show)."""
     if request.htmx:
         return HttpResponseClientRedirect(url)

@@ -5,8 +5,8 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from companies.demo import load_demo
 from companies.models import User
+from onboarding.demo import load_demo
 
 
 @pytest.fixture

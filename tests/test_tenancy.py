@@ -2,9 +2,9 @@
 
 import pytest
 
+from companies.tenancy import Actor, resolve_actor
 from okrhub.errors import NotFound
 from okrhub.permissions import Action
-from okrhub.tenancy import Actor, resolve_actor
 from tests.factories import DepartmentFactory
 
 

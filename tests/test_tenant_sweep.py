@@ -31,11 +31,11 @@ from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
 from companies.models import Company, CompanyAPIKey, Membership, User
+from companies.tenancy import Actor
 from conftest import make_team
 from departments.models import Department, DepartmentMembership
-from objectives import reminders
+from notifications import reminders
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
-from okrhub.tenancy import Actor
 from tests.api.conftest import World, build_world
 from tests.factories import DepartmentFactory
 from tests.helpers import db_state

@@ -8,10 +8,10 @@ from rest_framework.response import Response
 
 from alignment.api import serializers as s
 from alignment.selectors import alignment_gaps, alignment_tree
+from companies.api.base import CompanyAPIView
 from departments.models import Department
 from objectives.api.serializers import CycleSerializer
 from objectives.models import Cycle, CycleStatus
-from okrhub.api import CompanyAPIView
 from okrhub.errors import not_found
 
 

@@ -42,7 +42,7 @@ class InvitationSerializer(serializers.ModelSerializer):
     """A pending invitation; the person becomes a member when they accept the emailed link."""
 
     departments = serializers.ListField(source="department_ids", child=serializers.IntegerField(), read_only=True)
-    invited_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    invited_by = serializers.PrimaryKeyRelatedField[User](read_only=True, allow_null=True)
 
     class Meta:
         model = Invitation
@@ -73,7 +73,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class APIKeySerializer(serializers.ModelSerializer):
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    created_by = serializers.PrimaryKeyRelatedField[User](read_only=True, allow_null=True)
 
     class Meta:
         model = CompanyAPIKey

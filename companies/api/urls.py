@@ -5,7 +5,6 @@ from companies.api import views
 urlpatterns = [
     path("", views.CompanySettingsView.as_view(), name="company"),
     path("members/", views.MemberListView.as_view(), name="member-list"),
-    path("members/<int:pk>/", views.MemberDetailView.as_view(), name="member-detail"),
     path("invitations/", views.InvitationListView.as_view(), name="invitation-list"),
     path("invitations/<int:pk>/", views.InvitationDetailView.as_view(), name="invitation-detail"),
     path("invitations/<int:pk>/resend/", views.InvitationResendView.as_view(), name="invitation-resend"),

@@ -1,11 +1,14 @@
+from typing import Any, cast
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from companies import selectors, services
 from companies.api import serializers as s
-from companies.models import Company, CompanyAPIKey, Invitation, Membership
-from okrhub.api import APIView, CompanyAPIView, CompanyListAPIView, api_key_of, only_given
+from companies.api.base import APIView, CompanyAPIView, CompanyListAPIView, only_given
+from companies.api.defaults import api_key_of
+from companies.models import Company, CompanyAPIKey, Invitation, Membership, User
 from okrhub.errors import not_found
 from okrhub.permissions import API_KEY_ROLES, Action
 
@@ -19,6 +22,7 @@ class MeView(APIView):
 
     def get(self, request: Request) -> Response:
         key = api_key_of(request)
+        data: dict[str, Any]
         if key is not None:
             company = key.company
             data = {
@@ -27,11 +31,10 @@ class MeView(APIView):
                 "companies": [{"slug": company.slug, "name": company.name, "role": API_KEY_ROLES[key.scope]}],
             }
         else:
-            memberships = (
-                Membership.objects.filter(user=request.user).select_related("company").order_by("company__name")
-            )
+            user = cast(User, request.user)  # IsPrincipal: no key means a signed-in person
+            memberships = Membership.objects.filter(user=user).select_related("company").order_by("company__name")
             data = {
-                "user": {"id": request.user.pk, "email": request.user.email, "full_name": request.user.full_name},
+                "user": {"id": user.pk, "email": user.email, "full_name": user.full_name},
                 "api_key": None,
                 "companies": [{"slug": m.company.slug, "name": m.company.name, "role": m.role} for m in memberships],
             }
@@ -121,14 +124,6 @@ class MemberDetailView(CompanyAPIView):
                 company=self.company, actor=self.actor, membership=m, role=serializer.validated_data["role"]
             ),
         )
-
-    def delete(self, request: Request, slug: str, pk: int) -> Response:
-        """Remove the member; what they own passes to the admin removing them (the pages let one choose)."""
-
-        def remove(membership: Membership) -> None:
-            services.membership_remove(company=self.company, actor=self.actor, membership=membership)
-
-        return self.guarded_write(request, remove)
 
 
 class InvitationListView(CompanyListAPIView):

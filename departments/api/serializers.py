@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
+from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department, DepartmentMembership, DepartmentRole
-from okrhub.api import CompanyPrimaryKeyField
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -15,7 +15,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class DepartmentInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
-    parent = CompanyPrimaryKeyField(model=Department, required=False, allow_null=True)
+    # Named like Field.parent: DRF's metaclass moves declared fields off the class; the stubs cannot tell.
+    parent = CompanyPrimaryKeyField(model=Department, required=False, allow_null=True)  # type: ignore[assignment]
 
 
 class DepartmentMemberSerializer(serializers.ModelSerializer):

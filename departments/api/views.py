@@ -2,10 +2,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given
 from departments import services
 from departments.api import serializers as s
 from departments.models import Department, DepartmentMembership
-from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given
 from okrhub.errors import not_found
 from okrhub.permissions import Action
 

@@ -1,8 +1,10 @@
 from decimal import Decimal
+from typing import NotRequired, TypedDict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department
 from objectives.models import (
@@ -19,10 +21,16 @@ from objectives.models import (
 )
 from objectives.progress import expected_progress, is_behind_pace
 from objectives.selectors import visible_objectives_q
-from okrhub.api import CompanyPrimaryKeyField
 
-VALUE = {"max_digits": 20, "decimal_places": 4}
-WEIGHT = {"max_digits": 7, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+class _DecimalOptions(TypedDict):
+    max_digits: int
+    decimal_places: int
+    min_value: NotRequired[Decimal]
+
+
+VALUE: _DecimalOptions = {"max_digits": 20, "decimal_places": 4}
+WEIGHT: _DecimalOptions = {"max_digits": 7, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 def _members(users, context):
@@ -121,7 +129,8 @@ class ObjectiveInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     department = CompanyPrimaryKeyField(model=Department, required=False, allow_null=True)
     owner = CompanyPrimaryKeyField(model=User, filter_by=_members, required=False, allow_null=True)
-    parent = CompanyPrimaryKeyField(
+    # Named like Field.parent: DRF's metaclass moves declared fields off the class; the stubs cannot tell.
+    parent = CompanyPrimaryKeyField(  # type: ignore[assignment]
         model=Objective, filter_by=_visible_objectives, required=False, allow_null=True, help_text="Laddering."
     )
     weight = serializers.DecimalField(**WEIGHT, required=False)
@@ -291,4 +300,4 @@ class ImportResultSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     applied = serializers.BooleanField(help_text="True when the rows were created (not a dry run, no errors).")
     created = ImportCreatedSerializer(help_text="What the file creates (or created, when applied).")
-    errors = ImportRowErrorSerializer(many=True)
+    errors = ImportRowErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field, like openapi's

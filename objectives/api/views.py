@@ -5,20 +5,23 @@ Thin views: a serializer validates the input, a service in
 selector in ``objectives.selectors`` reads what the actor may see.
 """
 
+from typing import Any
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
+from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
 from objectives.history import object_history
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
-from okrhub.api import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from okrhub.errors import not_found
 from okrhub.permissions import Action
 
@@ -143,7 +146,7 @@ class ObjectiveListView(CompanyListAPIView):
 class _OneObjective(CompanyAPIView):
     model = Objective
     object_name = "objective"
-    serializer_class = s.ObjectiveSerializer
+    serializer_class: type[BaseSerializer[Any]] = s.ObjectiveSerializer
 
     def company_queryset(self):
         return selectors.objective_list(company=self.company, actor=self.actor)
@@ -404,7 +407,7 @@ class DependencyDetailView(CompanyAPIView):
 # ---------------------------------------------------------------- audit history
 
 
-class _History:
+class _History(CompanyAPIView):
     """Who changed the object, when, from what to what (objectives/history.py); readable by whoever reads it."""
 
     def get(self, request: Request, slug: str, pk: int) -> Response:

@@ -6,6 +6,7 @@ Configuration comes only from environment variables, read through one
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.csp import CSP
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "departments",
     "objectives",
     "alignment",
+    "onboarding",
+    "notifications",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +97,7 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 
 
-def without_jit(database: dict) -> dict:
+def without_jit(database: dict[str, Any]) -> dict[str, Any]:
     """Turn PostgreSQL's JIT off for the app's connections (unless DATABASE_URL sets ``options``).
 
     JIT pays off for long analytic queries; for ours it only adds compile
@@ -128,8 +132,14 @@ AXES_USERNAME_CALLABLE = "okrhub.security.login_email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Trusted proxies in front of the site, each appending to X-Forwarded-For: the
+# client's address is the N-th entry from the right (okrhub.security.client_ip,
+# used by the lockout, the API throttle and the rate limits). 0: the header is
+# ignored, the connection's address counts (a direct connection; the local default).
+OKRHUB_PROXY_COUNT = env.int("OKRHUB_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "okrhub.security.client_ip"
 
-# Request size limits: form and JSON bodies alike (okrhub.api_defaults.LimitedJSONParser).
+# Request size limits: form and JSON bodies alike (companies.api.defaults.LimitedJSONParser).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("OKRHUB_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 DATA_UPLOAD_MAX_NUMBER_FILES = 10
@@ -137,7 +147,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 10
 # Content-Security-Policy (Django's own middleware): no inline script or style,
 # nothing from other origins. The admin and the API docs get the relaxations
 # they need in okrhub.security.RelaxedCSPMiddleware.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
@@ -210,6 +220,16 @@ CELERY_TIMEZONE = "UTC"
 
 # Operator settings.
 OKRHUB_OPEN_SIGNUP = env.bool("OKRHUB_OPEN_SIGNUP", default=True)
+
+# Rate limits (okrhub/ratelimits.py), django-ratelimit's "count/period" (s, m, h, d;
+# "20/10m" is 20 per 10 minutes). Over a limit: 429 with Retry-After.
+OKRHUB_RATE_SIGNUP = env("OKRHUB_RATE_SIGNUP", default="10/h")  # sign-up forms sent, per client address
+OKRHUB_RATE_PASSWORD_RESET = env("OKRHUB_RATE_PASSWORD_RESET", default="10/h")  # per client address
+# Reset emails one mailbox may be sent, whoever asks (no mail-bombing from many addresses).
+OKRHUB_RATE_PASSWORD_RESET_EMAIL = env("OKRHUB_RATE_PASSWORD_RESET_EMAIL", default="5/h")
+OKRHUB_RATE_VERIFY_RESEND = env("OKRHUB_RATE_VERIFY_RESEND", default="5/h")  # confirmation emails, per person
+# Failed API-key authentications per client address; past it every Api-Key request answers 429.
+OKRHUB_RATE_API_KEY_FAILURES = env("OKRHUB_RATE_API_KEY_FAILURES", default="20/10m")
 
 LOGGING = {
     "version": 1,
@@ -305,31 +325,31 @@ CACHES = {
     )
 }
 
-# REST API v1 (okrhub/api.py holds the shared plumbing).
+# REST API v1 (companies/api/base.py holds the shared plumbing).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "okrhub.api_defaults.CompanyAPIKeyAuthentication",
+        "companies.api.defaults.CompanyAPIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["okrhub.api_defaults.IsPrincipal"],
-    "DEFAULT_RENDERER_CLASSES": ["okrhub.api_defaults.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["okrhub.api_defaults.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "okrhub.api_defaults.Pagination",
+    "DEFAULT_PERMISSION_CLASSES": ["companies.api.defaults.IsPrincipal"],
+    "DEFAULT_RENDERER_CLASSES": ["companies.api.defaults.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["companies.api.defaults.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "companies.api.defaults.Pagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "okrhub.api_defaults.APIKeyRateThrottle",
-        "okrhub.api_defaults.UserRateThrottle",
-        "okrhub.api_defaults.AnonRateThrottle",
+        "companies.api.defaults.APIKeyRateThrottle",
+        "companies.api.defaults.UserRateThrottle",
+        "companies.api.defaults.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env("API_THROTTLE_KEY", default="1200/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
         "anon": env("API_THROTTLE_ANON", default="60/min"),
     },
-    "EXCEPTION_HANDLER": "okrhub.api.exception_handler",
+    "EXCEPTION_HANDLER": "companies.api.base.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "okrhub.openapi.OKRHubAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

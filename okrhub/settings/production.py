@@ -25,9 +25,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Behind the TLS proxy: the client's address is the last one the proxy appended
-# to X-Forwarded-For (sign-in lockout counts per address).
-AXES_IPWARE_PROXY_COUNT = env.int("OKRHUB_PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# to X-Forwarded-For (okrhub.security.client_ip; lockouts and limits count per address).
+OKRHUB_PROXY_COUNT = env.int("OKRHUB_PROXY_COUNT", default=1)
 
 # Required: links in emails must reach this site, not the development default.
 OKRHUB_BASE_URL = env("OKRHUB_BASE_URL").rstrip("/")

@@ -3,9 +3,9 @@
 import pytest
 
 from alignment.selectors import tree_rows, tree_rows_portable
-from companies.demo import load_demo
 from objectives import services as okr
 from objectives.models import Cycle, Objective, ObjectiveStatus
+from onboarding.demo import load_demo
 
 
 @pytest.mark.parametrize("with_drafts", [False, True])

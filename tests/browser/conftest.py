@@ -41,7 +41,7 @@ def browser_context_args(browser_context_args):
 @pytest.fixture
 def demo(transactional_db):
     """The demo company (DESIGN §1's cascade with weeks of check-ins), built through the services."""
-    from companies.demo import load_demo
+    from onboarding.demo import load_demo
 
     return load_demo()
 

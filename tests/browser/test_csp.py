@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from companies.demo import DEMO_SLUG
+from onboarding.demo import DEMO_SLUG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

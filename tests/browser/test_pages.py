@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from companies.demo import DEMO_SLUG
 from objectives.models import KeyResult, Objective, ObjectiveStatus
+from onboarding.demo import DEMO_SLUG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,6 +112,9 @@ def test_member_drafts_an_objective_and_the_lead_activates_it(page, live_server,
     expect(page.locator("#kr-hints")).to_contain_text("describes an activity")
     expect(page.locator("#kr-hints")).to_contain_text("Grow organic visits")
     shoot(page, "key-result-form")
+    page.get_by_role("button", name="Use this suggestion").click()
+    expect(page.get_by_label("Key result", exact=True)).to_have_value("Grow organic visits from X to Y per month")
+    expect(page.locator("#kr-hints")).not_to_contain_text("describes an activity")
     page.get_by_label("Key result", exact=True).fill("Raise aided brand awareness in France from 4% to 12%")
     expect(page.locator("#kr-hints")).not_to_contain_text("describes an activity")
     page.get_by_label("Kind").select_option("percent")

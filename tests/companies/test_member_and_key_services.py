@@ -6,24 +6,25 @@ from companies import selectors, services
 from companies.models import CompanyAPIKey, Membership
 from departments.models import DepartmentMembership
 from okrhub.errors import NotFound, PermissionDenied
+from onboarding import services as onboarding_services
 from tests.helpers import refused
 
 
 def test_remove_drops_department_roles_and_keeps_the_last_admin(team):
     admin = team.actor(team.admin)
     lead = Membership.objects.get(company=team.company, user=team.lead)
-    services.membership_remove(company=team.company, actor=admin, membership=lead)
+    onboarding_services.membership_remove(company=team.company, actor=admin, membership=lead)
     assert not Membership.objects.filter(company=team.company, user=team.lead).exists()
     assert not DepartmentMembership.objects.filter(company=team.company, user=team.lead).exists()
     with refused("user", code="last_admin"):
-        services.membership_remove(
+        onboarding_services.membership_remove(
             company=team.company, actor=admin, membership=Membership.objects.get(company=team.company, user=team.admin)
         )
 
 
 def test_remove_refuses_another_companys_member_as_missing(team, other_team):
     with refused("membership", exc=NotFound):
-        services.membership_remove(
+        onboarding_services.membership_remove(
             company=team.company,
             actor=team.actor(team.admin),
             membership=Membership.objects.get(company=other_team.company, user=other_team.member),

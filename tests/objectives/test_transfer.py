@@ -1,5 +1,6 @@
 """Export a company's OKR data (JSON, CSV) and import objectives and key results from CSV."""
 
+import csv
 import io
 import json
 import zipfile
@@ -161,3 +162,38 @@ def test_import_page_checks_then_imports(worlds, client_for):
     done = admin.post(url, {"csv_file": upload, "intent": "import"})
     assert done.status_code == 302
     assert Objective.objects.filter(company=acme.team.company, title="Win Sweden").exists()
+
+
+FORMULAS = ['=HYPERLINK("http://evil.test","x")', "@SUM(A1:A9)", "+1+cmd|' /C calc'!A0", "-2+3", "\tTAB", "\rCR"]
+
+
+def test_csv_export_neutralises_formulas_but_keeps_numbers(worlds, api):
+    acme, _ = worlds
+    objectives = list(Objective.objects.filter(company=acme.team.company).order_by("id")[: len(FORMULAS)])
+    for objective, formula in zip(objectives, FORMULAS, strict=False):
+        Objective.objects.filter(pk=objective.pk).update(title=formula, description=formula)
+    KeyResult.objects.filter(pk=acme.kr.pk).update(title="-5", start_value=-5, unit="=1+1")
+    response = api(acme.team.admin).get(f"/api/v1/companies/{acme.slug}/export/csv/")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    rows = {int(row["id"]): row for row in csv.DictReader(io.StringIO(archive.read("objectives.csv").decode()))}
+    for objective, formula in zip(objectives, FORMULAS, strict=False):
+        assert rows[objective.pk]["title"] == "'" + formula
+        assert rows[objective.pk]["description"] == "'" + formula
+    (kr,) = csv.DictReader(io.StringIO(archive.read("key_results.csv").decode()))
+    assert (kr["title"], kr["start_value"], kr["unit"]) == ("-5", "-5.0000", "'=1+1")
+
+
+def test_import_reads_neutralised_cells_back(worlds, api):
+    acme, _ = worlds
+    text = (
+        "type,ref,title,cycle,objective,kind,direction,start,target,unit\n"
+        "objective,o,'=Grow 2x,2026 Q4,,,,,,\n"
+        "key_result,,'-Cut churn,,o,number,decrease,'-5,-20,'@pts\n"
+    )
+    response = api(acme.team.admin).post(
+        f"/api/v1/companies/{acme.slug}/import/", {"csv": text, "dry_run": False}, format="json"
+    )
+    assert response.json()["applied"] is True, response.content
+    objective = Objective.objects.get(company=acme.team.company, title="=Grow 2x")
+    kr = KeyResult.objects.get(objective=objective)
+    assert (kr.title, kr.start_value, kr.target_value, kr.unit) == ("-Cut churn", -5, -20, "@pts")

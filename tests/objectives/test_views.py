@@ -12,7 +12,8 @@ from tests.factories import DepartmentFactory, DepartmentMembershipFactory, KeyR
 
 
 def url(name, team, *args):
-    return reverse(f"objectives:{name}", args=[team.company.slug, *args])
+    namespace = "departments" if name in ("departments", "department") else "objectives"
+    return reverse(f"{namespace}:{name}", args=[team.company.slug, *args])
 
 
 @pytest.fixture
@@ -612,3 +613,116 @@ def test_pages_have_no_inline_script_or_style(team, cascade, client_for):
         assert " style=" not in html, path
         assert "<style" not in html, path
         assert re.search(r" on[a-z]+=", html) is None, path
+
+
+# ---------------------------------------------------------------- the outcome check on pages (DESIGN §1)
+
+
+def test_use_this_suggestion_fills_the_title_and_saves_nothing(team, cascade, client_for):
+    _, sales, _ = cascade
+    client = client_for(team.lead)
+    html = client.get(
+        url("key_result_hints", team), {"title": "Launch 5 campaigns", "objective": sales.pk}
+    ).content.decode()
+    assert 'name="use_suggestion" value="Increase qualified leads from campaigns from X to Y"' in html
+    count = KeyResult.objects.count()
+    for htmx in (False, True):
+        response = client_for(team.lead, htmx=htmx).post(
+            url("key_result_create", team, sales.pk),
+            _kr_post(
+                title="Launch 5 campaigns",
+                target_value="",
+                unit="campaigns",
+                use_suggestion="Increase qualified leads from campaigns from X to Y",
+            ),
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'value="Increase qualified leads from campaigns from X to Y"' in html
+        assert 'value="campaigns"' in html  # what else was typed stays
+        assert "data-focus-after-swap" in html
+        assert "describes an activity" not in html
+        assert "errorlist" not in html  # not a save attempt: no errors for the empty target
+    assert KeyResult.objects.count() == count
+
+
+def test_use_this_suggestion_needs_edit_rights(team, cascade, client_for):
+    _, sales, _ = cascade
+    response = client_for(team.viewer).post(
+        url("key_result_create", team, sales.pk), _kr_post(use_suggestion="Increase leads from X to Y")
+    )
+    assert response.status_code == 403
+
+
+def test_live_hints_consider_the_kind_and_unit(team, cascade, client_for):
+    _, sales, _ = cascade
+    client = client_for(team.lead, htmx=True)
+    params = {"title": "Deliver 300k in savings", "objective": sales.pk}
+    assert "describes an activity" in client.get(url("key_result_hints", team), params).content.decode()
+    params["kind"] = "currency"
+    assert "describes an activity" not in client.get(url("key_result_hints", team), params).content.decode()
+    params = {"title": "Customer outreach", "unit": "calls", "objective": sales.pk}
+    assert "describes an activity" in client.get(url("key_result_hints", team), params).content.decode()
+
+
+def test_saved_activity_key_result_keeps_its_hint_on_its_pages(team, cascade, client_for):
+    _, sales, kr = cascade
+    activity = okr.key_result_create(
+        company=team.company, actor=None, objective=sales, title="Hire 3 SDRs", target_value=3, unit="SDRs"
+    )
+    lead, member = client_for(team.lead), client_for(team.member)
+    edit = url("key_result_edit", team, activity.pk)
+    suggestion_link = f"{edit}?title=Grow%20qualified%20sales%20pipeline%20from%20%E2%82%ACX%20to%20%E2%82%ACY"
+    for page in (
+        url("key_result", team, activity.pk),
+        url("objective", team, sales.pk),
+        url("department", team, "sales"),
+    ):
+        html = lead.get(page).content.decode()
+        assert "“Hire 3 SDRs” describes an activity" in html, page
+        assert "Grow qualified sales pipeline from €X to €Y" in html
+        assert suggestion_link in html
+        assert "describes an activity" not in html.replace("“Hire 3 SDRs” describes an activity", ""), page
+    # Readers see the hint without the link to change it.
+    html = member.get(url("key_result", team, activity.pk)).content.decode()
+    assert "describes an activity" in html
+    assert suggestion_link not in html
+    # An outcome key result gets no hint.
+    assert "describes an activity" not in lead.get(url("key_result", team, kr.pk)).content.decode()
+    # The link opens the edit form with the suggestion in the title and the rest unchanged.
+    html = lead.get(suggestion_link).content.decode()
+    assert 'value="Grow qualified sales pipeline from €X to €Y"' in html
+    assert 'value="SDRs"' in html
+    activity.refresh_from_db()
+    assert activity.title == "Hire 3 SDRs"
+
+
+def test_saving_an_activity_key_result_flashes_the_hint_and_its_suggestion(team, cascade, client_for):
+    _, sales, _ = cascade
+    response = client_for(team.lead).post(
+        url("key_result_create", team, sales.pk),
+        _kr_post(title="Have 10 customer calls", start_value="0", target_value="10", kind="number"),
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "“Have 10 customer calls” describes an activity" in html
+    assert "Try an outcome instead: “Grow qualified pipeline from €X to €Y”" in html
+
+
+def test_activating_an_objective_repeats_its_key_results_hints(team, cascade, client_for):
+    top, _, _ = cascade
+    draft = okr.objective_create(
+        company=team.company, actor=None, cycle=team.cycle, department=team.department, parent=top, title="Win DACH"
+    )
+    for title in ("Launch 5 campaigns", "Raise win rate from 18% to 25%", "Ship the new onboarding flow"):
+        okr.key_result_create(company=team.company, actor=None, objective=draft, title=title, target_value=30)
+    response = client_for(team.lead).post(
+        url("objective_status", team, draft.pk),
+        {"status": "active", "next": url("department", team, "sales")},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "“Win DACH” activated" in html
+    assert "“Launch 5 campaigns” describes an activity" in html
+    assert "“Ship the new onboarding flow” describes an activity" in html
+    assert "“Raise win rate from 18% to 25%” describes" not in html

@@ -13,10 +13,10 @@ from celery.exceptions import Retry
 from django.db import connection
 
 from conftest import Team, make_team
+from notifications.reminders import due_period, latest_period
+from notifications.tasks import dispatch_checkin_emails_task
 from objectives import services as okr
 from objectives.models import EmailKind, PeriodicEmail
-from objectives.reminders import due_period, latest_period
-from objectives.tasks import dispatch_checkin_emails_task
 from tests.workers.support import SmtpServer, Worker, free_port, reset_redis, tasks_on_redis, wait_for
 
 UTC = datetime.UTC

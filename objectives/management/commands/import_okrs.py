@@ -10,9 +10,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from companies.models import Company, User
+from companies.tenancy import Actor
 from objectives.transfer import IMPORT_HELP, okrs_import_csv
 from okrhub.errors import NotFound
-from okrhub.tenancy import Actor
 
 
 class Command(BaseCommand):
@@ -39,8 +39,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{as_email} is not a member of {slug}.")
         try:
             text = Path(file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from None
         result = okrs_import_csv(company=company, actor=actor, text=text, dry_run=not commit)
         for error in result.errors:
             self.stderr.write(f"row {error['row']}: {error['field'] or '-'}: {error['message']}")

@@ -1,0 +1,57 @@
+"""The demo company: the seed cascade with progress, built through the services."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from objectives.models import CheckIn, Dependency, KeyResult, Objective
+from objectives.rollup import company_full_recompute
+from onboarding.demo import DEMO_PASSWORD, load_demo
+
+
+@pytest.mark.django_db(transaction=True)
+def test_load_demo_command_builds_the_cascade_and_prints_logins():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    text = out.getvalue()
+    assert "admin@demo.okrhub.test" in text
+    assert DEMO_PASSWORD in text
+    assert "/c/demo/" in text
+
+    top = Objective.objects.get(title="Expand into new markets and grow revenue by 25%")
+    children = {o.department.name: o for o in top.children.select_related("department")}
+    assert set(children) == {"Sales", "Marketing", "Product"}
+    assert children["Sales"].title == "Close €5M in new business from target markets"
+    sales_kr = KeyResult.objects.get(title="Close €5M in new business from Germany and France")
+    assert (sales_kr.kind, sales_kr.currency, sales_kr.start_value, sales_kr.target_value) == (
+        "currency",
+        "EUR",
+        0,
+        5_000_000,
+    )
+    leads = KeyResult.objects.get(title="Generate 1,000 qualified leads from Germany and France")
+    assert (leads.kind, leads.target_value) == ("number", 1000)
+    assert set(children["Product"].key_results.values_list("kind", flat=True)) == {"milestone"}
+    assert Dependency.objects.count() == 1
+    assert CheckIn.objects.values("confidence").distinct().count() == 3
+    assert all(o.progress is not None for o in Objective.objects.all())
+    assert company_full_recompute(company=top.company) == 0
+
+    # A second run finds the company and changes nothing.
+    call_command("load_demo", stdout=StringIO())
+    assert Objective.objects.count() == 4
+
+    client = Client()
+    assert client.login(username="viewer@demo.okrhub.test", password=DEMO_PASSWORD)
+    html = client.get("/c/demo/").content.decode()
+    assert "Expand into new markets" in html
+    assert f"{round(top.progress * 100)}%" in html
+
+
+def test_demo_can_be_loaded_under_another_slug_next_to_the_real_one(db):
+    first = load_demo()
+    second = load_demo(slug="demo-two")
+    assert first.company != second.company
+    assert Objective.objects.filter(company=second.company).count() == 4
