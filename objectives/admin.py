@@ -13,7 +13,7 @@ from django.utils.html import format_html
 
 from companies.admin_tenancy import TenantAdminMixin
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
-from objectives.rollup import schedule_full_recompute
+from objectives.scheduling import schedule_full_recompute
 
 
 def percent(value: float | None) -> str:

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 
 from companies.models import Company
 from companies.signals import rollup_setting_changed
-from objectives.rollup import schedule_full_recompute
+from objectives.scheduling import schedule_full_recompute
 
 
 @receiver(rollup_setting_changed)

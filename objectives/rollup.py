@@ -6,9 +6,11 @@
   recompute either sees our write or runs after us, so none leaves a stale value.
 - :func:`company_full_recompute` recomputes a company (or one cycle of it)
   from raw values and writes only rows whose value changed.
-- :func:`schedule_rollup` asks for the chain recompute after the surrounding
-  transaction commits: with a broker, bursts coalesce per company
-  (``objectives.coalesce``); with no broker, Celery runs it in-process.
+- :func:`progress_drift` lists the rows whose stored value is wrong (no writes).
+
+Pure computation over the database: this module knows nothing of Celery, the
+broker or Redis. Asking for a roll-up later is ``objectives.scheduling``;
+coalescing bursts is ``objectives.coalesce``; the tasks are ``objectives.tasks``.
 """
 
 import logging
@@ -24,21 +26,6 @@ from objectives.progress import Weighted, key_result_progress, weighted_progress
 from okrhub.logs import log_event
 
 log = logging.getLogger(__name__)
-
-
-def schedule_rollup(*, company_id: int, objective_id: int | None) -> None:
-    """Recompute ``objective_id`` and its ancestors once the current transaction commits."""
-    if objective_id is None:
-        return
-    from objectives.coalesce import request_rollup
-
-    transaction.on_commit(lambda: request_rollup(company_id=company_id, objective_id=objective_id), robust=True)
-
-
-def schedule_full_recompute(*, company_id: int) -> None:
-    from objectives.tasks import full_recompute_task
-
-    transaction.on_commit(lambda: full_recompute_task.delay(company_id), robust=True)
 
 
 def objective_inputs(*, company: Company, objective_id: int) -> list[Weighted]:
@@ -64,9 +51,10 @@ def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, i
 
     Returns (whether the stored value changed, the parent id). A concurrent
     recompute of the same row waits for our commit and then reads our inputs,
-    so the last writer always wrote from the latest inputs.
+    so the last writer always wrote from the latest inputs. Inside a caller's
+    transaction (a check-in) it takes no savepoint: a failure fails the caller.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         row = (
             Objective.objects.select_for_update()
             .filter(company=company, pk=objective_id)

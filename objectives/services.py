@@ -35,7 +35,8 @@ from objectives.models import (
     ObjectiveStatus,
 )
 from objectives.progress import key_result_progress
-from objectives.rollup import company_full_recompute, schedule_rollup
+from objectives.rollup import company_full_recompute, recompute_objective
+from objectives.scheduling import schedule_rollup
 from objectives.selectors import can_read_objective, focus_count
 from okrhub.errors import PermissionDenied, invalid, not_found
 from okrhub.permissions import Action
@@ -191,8 +192,9 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     _same_company(company, cycle=cycle)
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
+    # Only the key result rows: check-ins lock their objective after their key result.
     list(
-        KeyResult.objects.select_for_update()
+        KeyResult.objects.select_for_update(of=("self",))
         .filter(company=company, objective__cycle=cycle)
         .order_by("id")
         .values_list("id", flat=True)
@@ -731,9 +733,9 @@ def checkin_create(
     """Record a check-in: append it and update its key result in one transaction.
 
     The key result row is locked first, so concurrent check-ins serialise and
-    none is lost; the latest check-in (by time) sets the current value. The
-    objective chain is rolled up after commit. Closed cycles and closed or
-    archived objectives take no check-ins. ``recorded_at`` backdates a
+    none is lost; the latest check-in (by time) sets the current value. Its
+    objective is recomputed in the same transaction, the ancestors after
+    commit. Closed cycles and closed or archived objectives take no check-ins. ``recorded_at`` backdates a
     check-in (imports, demo data) within its cycle (see ``_checkin_moment``).
     """
     _same_company(company, key_result=key_result)
@@ -793,7 +795,10 @@ def checkin_create(
                 "updated_at",
             ]
         )
-        schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
+        # Its own objective now, so it never reads "unknown" after a check-in; the ancestors coalesced later.
+        changed, parent_id = recompute_objective(company=company, objective_id=kr.objective_id)
+        if changed:
+            schedule_rollup(company_id=company.pk, objective_id=parent_id)
     return checkin
 
 

@@ -11,16 +11,27 @@ a mail server that is briefly unreachable) are retried with exponential
 backoff and jitter; anything else fails loudly in the worker's log.
 """
 
+import logging
+import os
 import smtplib
+import time
 
 import kombu.exceptions
 import redis
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from companies.models import Company
 from objectives import coalesce, rollup
 from objectives.models import Cycle, CycleStatus
+from okrhub.logs import log_event
+
+log = logging.getLogger(__name__)
+
+#: Test-only hook: a drain sleeps this many seconds after taking its set, so a
+#: test can kill the worker in the middle of a roll-up. Never set in production.
+PAUSE_ENV = "OKRHUB_TEST_ROLLUP_PAUSE_SECONDS"
 
 #: Transient failures of the database and of Redis.
 TRANSIENT = (
@@ -52,10 +63,53 @@ def rollup_objective_chain_task(company_id: int, objective_id: int) -> int:
     return rollup.rollup_objective_chain(company=company, objective_id=objective_id)
 
 
+def drain(*, company_id: int, run_id: str) -> int:
+    """Recompute every objective marked dirty in ``company_id`` and their ancestors; return rows changed."""
+    started = time.monotonic()
+    objective_ids = coalesce.take(company_id=company_id, run_id=run_id)
+    log_event(
+        log, "rollup.drain.start", company=company_id, task_id=run_id, objectives=len(objective_ids), pid=os.getpid()
+    )
+    pause = float(os.environ.get(PAUSE_ENV) or 0)
+    if pause:
+        time.sleep(pause)
+    changed = 0
+    company = Company.objects.filter(pk=company_id).first()
+    if company is not None and objective_ids:
+        changed = rollup.rollup_objectives(company=company, objective_ids=objective_ids)
+    coalesce.release(company_id=company_id, run_id=run_id)
+    log_event(
+        log,
+        "rollup.drain",
+        company=company_id,
+        task_id=run_id,
+        objectives=len(objective_ids),
+        changed=changed,
+        ms=round((time.monotonic() - started) * 1000),
+    )
+    return changed
+
+
 @shared_task(bind=True, autoretry_for=TRANSIENT, time_limit=120, soft_time_limit=100, **RETRY)
 def drain_rollups_task(self, company_id: int) -> int:
     """Recompute the objectives a burst of check-ins marked dirty (see ``objectives.coalesce``)."""
-    return coalesce.drain(company_id=company_id, run_id=self.request.id)
+    return drain(company_id=company_id, run_id=self.request.id)
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY)
+def sweep_rollups_task(self) -> int:
+    """Beat: drain forgotten dirty sets and the in-flight sets of dead runs; return rows changed.
+
+    A drain can be lost without a trace (the broker was down when it was to be
+    enqueued) or held by a dead worker until the visibility timeout; its
+    company's objectives then wait here for at most the sweep interval plus
+    the lease.
+    """
+    reclaimed = coalesce.reclaim_stale(lease_seconds=settings.OKRHUB_ROLLUP_LEASE_SECONDS)
+    companies = coalesce.dirty_companies()
+    changed = sum(drain(company_id=company_id, run_id=f"{self.request.id}-{company_id}") for company_id in companies)
+    log_event(log, "rollup.sweep", reclaimed=reclaimed, companies=len(companies), changed=changed)
+    return changed
 
 
 @shared_task(autoretry_for=TRANSIENT, **RETRY)

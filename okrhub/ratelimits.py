@@ -7,19 +7,28 @@ django-ratelimit's ``"count/period"`` form, e.g. ``"10/h"``). Addresses come
 from :func:`okrhub.security.client_ip`. A page over its limit answers 429 with
 ``Retry-After``; the API answers 429 problem details through DRF's
 ``Throttled``.
+
+Fails open, as the API throttles do: with the cache (Redis) unreachable the
+attempt is not counted and goes through, with a warning logged, rather than
+answering 500.
 """
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypedDict
 
+import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 
+from okrhub.logs import log_event
 from okrhub.security import client_ip
+
+log = logging.getLogger(__name__)
 
 #: What a limit counts per: the client's address, or address and the email the form names.
 Key = Callable[[HttpRequest], str]
@@ -47,13 +56,17 @@ def by_user(request: HttpRequest) -> str:
 
 def _usage(request: HttpRequest, *, group: str, rate_setting: str, key: Key, count: bool) -> dict[str, Any] | None:
     value = key(request)
-    usage: dict[str, Any] | None = get_usage(
-        request,
-        group=group,
-        key=lambda _group, _request: value,
-        rate=getattr(settings, rate_setting),
-        increment=count,
-    )
+    try:
+        usage: dict[str, Any] | None = get_usage(
+            request,
+            group=group,
+            key=lambda _group, _request: value,
+            rate=getattr(settings, rate_setting),
+            increment=count,
+        )
+    except redis.RedisError as error:
+        log_event(log, "ratelimit.unavailable", level=logging.WARNING, group=group, error=type(error).__name__)
+        return None
     return usage
 
 

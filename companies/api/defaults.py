@@ -6,11 +6,13 @@ Kept apart from ``companies.api.base`` because DRF imports its default classes w
 """
 
 import io
+import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import orjson
+import redis
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -26,8 +28,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from companies.models import CompanyAPIKey, IdempotencySender
+from okrhub.logs import log_event
 from okrhub.ratelimits import Limit, by_address, count_attempt, over_limit
 from okrhub.security import client_ip
+
+log = logging.getLogger(__name__)
 
 #: ``last_used_at`` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -98,7 +103,11 @@ def sender_of(request: Request) -> tuple[str, str]:
 
 
 class _RateThrottle(SimpleRateThrottle):
-    """Reads the rate at request time, so settings overrides (tests, env) apply."""
+    """Reads the rate at request time, so settings overrides (tests, env) apply.
+
+    Fails open: with the cache (Redis) unreachable the request goes through,
+    with a warning logged, rather than answering 500.
+    """
 
     def get_rate(self) -> str | None:
         # The stubs type the rates as numbers; DRF's are "N/period" strings (and a None scope reads as no rate).
@@ -107,6 +116,13 @@ class _RateThrottle(SimpleRateThrottle):
     def get_ident(self, request: Request) -> str:
         # The one client address of the project (trusted proxy count), not DRF's NUM_PROXIES.
         return client_ip(request) or ""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except redis.RedisError as error:
+            log_event(log, "throttle.unavailable", level=logging.WARNING, scope=self.scope, error=type(error).__name__)
+            return True
 
 
 class APIKeyRateThrottle(_RateThrottle):

@@ -263,6 +263,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # stop those tasks, the broker redelivers them (they are idempotent).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_SEND_TASK_EVENTS = False
+_sweep_seconds = env.float("OKRHUB_ROLLUP_SWEEP_INTERVAL_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     # Reminders and digests: each company's cadence is checked every quarter of
     # an hour, so a company's local check-in hour is met within 15 minutes.
@@ -281,7 +282,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "objectives.tasks.full_recompute_all_companies_task",
         "schedule": env.float("OKRHUB_FULL_RECOMPUTE_INTERVAL_SECONDS", default=60 * 60),
     },
+    # Drains dirty sets whose drain was lost (broker down) or is held by a dead
+    # worker, and in-flight sets older than the lease. Sweeps queued while no
+    # worker ran expire rather than pile up.
+    "sweep-rollups": {
+        "task": "objectives.tasks.sweep_rollups_task",
+        "schedule": _sweep_seconds,
+        "options": {"expires": _sweep_seconds},
+    },
 }
+# Beat writes its heartbeat on every tick (okrhub/heartbeat.py); workers every
+# OKRHUB_HEARTBEAT_SECONDS. /healthz reports one silent for longer than
+# OKRHUB_HEARTBEAT_STALE_SECONDS as degraded.
+CELERY_BEAT_SCHEDULER = "okrhub.celery:HeartbeatScheduler"
+OKRHUB_HEARTBEAT_SECONDS = env.float("OKRHUB_HEARTBEAT_SECONDS", default=10)
+OKRHUB_HEARTBEAT_STALE_SECONDS = env.float("OKRHUB_HEARTBEAT_STALE_SECONDS", default=60)
+# Seconds a drain may hold its in-flight set before the sweep hands it to another
+# (a live but slower drain only causes duplicate, harmless work).
+OKRHUB_ROLLUP_LEASE_SECONDS = env.int("OKRHUB_ROLLUP_LEASE_SECONDS", default=30)
 # Seconds a check-in's roll-up waits so that a burst in one company is
 # recomputed together (objectives/coalesce.py).
 OKRHUB_ROLLUP_COALESCE_SECONDS = env.float("OKRHUB_ROLLUP_COALESCE_SECONDS", default=1.0)
@@ -295,7 +313,13 @@ OKRHUB_REMINDER_WINDOW_HOURS = env.int("OKRHUB_REMINDER_WINDOW_HOURS", default=6
 # throttles hold across them), process-local memory otherwise.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "okrhub"}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "okrhub",
+            # A Redis that is down fails fast; the throttles then let requests through.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 2},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

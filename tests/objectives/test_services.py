@@ -585,9 +585,12 @@ def test_closing_a_cycle_freezes_checkins_and_stores_final_scores(
         value=4_000_000,
         confidence="on_track",
     )
-    # No on-commit roll-up ran: closing must not trust the (stale) cache.
+    # The key result's own objective moved with the check-in; no on-commit roll-up ran for its
+    # parent: closing must not trust the (stale) cache.
     sales_objective.refresh_from_db()
-    assert sales_objective.progress is None
+    company_objective.refresh_from_db()
+    assert sales_objective.progress == 0.8
+    assert company_objective.progress is None
     okr.cycle_close(company=team.company, actor=team.actor(team.admin), cycle=team.cycle)
     team.cycle.refresh_from_db()
     assert team.cycle.status == CycleStatus.CLOSED

@@ -84,3 +84,20 @@ def test_failed_api_key_authentications_are_limited_per_address(team, api, api_k
     elsewhere = api(key=secret)
     assert elsewhere.get("/api/v1/me/", REMOTE_ADDR=ELSEWHERE).status_code == 200
     assert api(team.viewer).get("/api/v1/me/").status_code == 200
+
+
+def test_limits_and_throttles_let_requests_through_when_the_cache_is_down(team, api, api_key, settings, caplog):
+    # A Redis nobody listens on (port 1), failing fast.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    assert Client().post(reverse("password_reset"), {"email": team.member.email}).status_code == 302
+    secret = api_key(team.company, "read")
+    assert api(key=f"{secret.split('.')[0]}.wrong").get("/api/v1/me/").status_code == 401
+    assert api(key=secret).get("/api/v1/me/").status_code == 200
+    assert "event=ratelimit.unavailable" in caplog.text
+    assert "event=throttle.unavailable" in caplog.text

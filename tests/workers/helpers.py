@@ -2,13 +2,10 @@
 
 from decimal import Decimal
 
-import redis
-
 from conftest import Team
 from objectives import coalesce
 from objectives import services as okr
 from objectives.rollup import progress_drift
-from tests.workers.support import broker_url
 
 
 def cascade(team: Team, *, departments: int = 1, key_results: int = 1):
@@ -52,8 +49,4 @@ def stale_rows(company) -> list[str]:
 
 def rollup_pending(company_id: int) -> bool:
     """Whether Redis still holds roll-up work for the company (dirty, scheduled or in flight)."""
-    client = redis.Redis.from_url(broker_url())
-    return bool(
-        client.exists(coalesce.dirty_key(company_id), coalesce.scheduled_key(company_id))
-        or any(client.scan_iter(coalesce.inflight_key(company_id, "*")))
-    )
+    return coalesce.pending(company_id)

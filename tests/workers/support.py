@@ -166,11 +166,11 @@ class Beat(CeleryProcess):
 
 
 @contextlib.contextmanager
-def tasks_on_redis() -> Iterator[None]:
-    """Send tasks to the test Redis, as the web process does in production."""
+def tasks_on_redis(url: str | None = None) -> Iterator[None]:
+    """Send tasks to the test Redis (or ``url``), as the web process does in production."""
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.task_always_eager = False
-    app.conf.broker_url = broker_url()
+    app.conf.broker_url = url or broker_url()
     app._pool = None
     app.amqp._producer_pool = None
     try:
@@ -185,6 +185,46 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+NO_PERSISTENCE = ["--save", "", "--appendonly", "no", "--protected-mode", "no"]
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free port, to stop and start again (never the shared one).
+
+    No persistence: a restart comes back empty, as a Redis that lost its data.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
+            [*ORPHAN_GUARD, "redis-server", "--port", str(self.port), "--bind", "127.0.0.1", *NO_PERSISTENCE],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+        wait_for(lambda: self._answers(client), timeout=10, what=f"redis-server on {self.port}")
+        return self
+
+    @staticmethod
+    def _answers(client: redis.Redis) -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        """SIGKILL: the server vanishes as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
 
 
 class _Collect:

@@ -15,8 +15,8 @@ import signal
 import pytest
 
 from conftest import make_team
-from objectives import coalesce
 from objectives import services as okr
+from objectives import tasks
 from objectives.models import Objective
 from objectives.rollup import company_full_recompute
 from tests.workers.helpers import cascade, rollup_pending, stale_rows
@@ -28,7 +28,7 @@ def test_a_roll_up_killed_midway_runs_again_on_the_next_worker():
     reset_redis()
     team = make_team("worker-crash")
     top, (objective,), (kr,) = cascade(team)
-    a = Worker("crash-a", env={coalesce.PAUSE_ENV: "60"})
+    a = Worker("crash-a", env={tasks.PAUSE_ENV: "60"})
     b = None
     try:
         with tasks_on_redis():
@@ -38,8 +38,10 @@ def test_a_roll_up_killed_midway_runs_again_on_the_next_worker():
         (first,) = wait_for(lambda: a.events("rollup.drain.start", company=company_id), timeout=20, what="the drain")
         task_id = first["task_id"]
         assert first["objectives"] == "1"
-        # Mid-task: the check-in's objective has been taken from the dirty set but not recomputed.
-        assert Objective.objects.get(pk=objective.pk).progress is None
+        # Mid-task: the check-in's objective moved with it; its parent was taken from the dirty set
+        # but not recomputed.
+        assert Objective.objects.get(pk=objective.pk).progress == 0.4
+        assert Objective.objects.get(pk=top.pk).progress is None
         os.kill(int(first["pid"]), signal.SIGKILL)
         again = wait_for(
             lambda: [e for e in a.events("rollup.drain.start", task_id=task_id) if e["pid"] != first["pid"]],
@@ -51,7 +53,7 @@ def test_a_roll_up_killed_midway_runs_again_on_the_next_worker():
         assert "WorkerLostError" in a.log()
 
         a.kill()
-        assert Objective.objects.get(pk=objective.pk).progress is None
+        assert Objective.objects.get(pk=top.pk).progress is None
         assert rollup_pending(company_id)
 
         b = Worker("crash-b", env={"CELERY_VISIBILITY_TIMEOUT": "2"})
