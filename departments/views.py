@@ -13,7 +13,7 @@ from departments import services as department_services
 from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department
 from objectives import selectors as pages
-from objectives.models import ObjectiveStatus
+from objectives.models import ObjectiveStatus, objective_is_editable
 from objectives.selectors import choose_cycle
 from objectives.views import _cycles
 from okrhub.errors import not_found
@@ -52,7 +52,8 @@ def department(request: HttpRequest, department_slug: str) -> HttpResponse:
     )
     for objective in objectives:
         draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle.is_closed
+        objective.cycle = cycle  # the page's cycle: no query per objective
+        objective.can_edit = pages.can_edit_objective(actor, objective) and objective_is_editable(objective)
         objective.can_activate = (
             draft and not cycle.is_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )

@@ -28,7 +28,7 @@ from objectives.forms import (
     parent_candidates,
 )
 from objectives.history import object_history
-from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus, objective_is_editable
 from objectives.selectors import choose_cycle
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
 from okrhub.errors import PermissionDenied, not_found
@@ -176,13 +176,10 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Your role does not allow drafting objectives.")
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
-    initial_department = Department.objects.filter(
-        company=company, pk=int_or_none(request.GET.get("department")) or 0
-    ).first()
     if request.method == "POST":
         form = ObjectiveForm(request.POST, company=company, departments=departments_qs)
         if not can_company_level:
-            form.fields["department"].required = True
+            _require_department(form)
         if form.is_valid():
             data = form.cleaned_data
             activate = request.POST.get("intent") == "activate"
@@ -206,6 +203,14 @@ def objective_create(request: HttpRequest) -> HttpResponse:
                 _flash_hints(request, objective, "Objective created" if activate else "Draft saved")
                 return redirect_after_post(request, _objective_back_url(request, objective))
         return render_invalid(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+    draftable = list(departments_qs)
+    asked = int_or_none(request.GET.get("department"))
+    # The asked-for department if the person may draft there, else their own (the first they belong to).
+    initial_department = next((d for d in draftable if d.pk == asked), None) or next(
+        (d for d in draftable if d.pk in actor.department_roles), None
+    )
+    if initial_department is None and not can_company_level and draftable:
+        initial_department = draftable[0]
     form = ObjectiveForm(
         company=company,
         departments=departments_qs,
@@ -213,8 +218,14 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         initial={"department": initial_department, "cycle": cycle},
     )
     if not can_company_level:
-        form.fields["department"].required = True
+        _require_department(form)
     return render(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+
+
+def _require_department(form: ObjectiveForm) -> None:
+    """A person who may not create company-level objectives is not offered "Company-level" at all."""
+    form.fields["department"].required = True
+    form.fields["department"].empty_label = None
 
 
 def _objective_form_context(request, form: ObjectiveForm, objective: Objective | None) -> dict:
@@ -253,6 +264,8 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if not objective_is_editable(objective):
+        return _frozen(request, objective)
     departments_qs = Department.objects.filter(company=company).order_by("name")
     if request.method == "POST":
         form = ObjectiveForm(request.POST, company=company, departments=departments_qs, objective=objective)
@@ -285,6 +298,12 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
         },
     )
     return render(request, "objectives/objective_form.html", _objective_form_context(request, form, objective))
+
+
+def _frozen(request: HttpRequest, objective: Objective) -> HttpResponse:
+    """The edit forms of a closed or archived objective send the person back to it, saying why."""
+    messages.error(request, f"“{objective.title}” is {objective.get_status_display().lower()}; reopen it to edit it.")
+    return redirect(_objective_back_url(request, objective))
 
 
 @require_POST
@@ -322,7 +341,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
     if data is None:
         raise not_found("objective")
     objective, actor = data["objective"], request.actor
-    can_edit = pages.can_edit_objective(actor, objective) and not objective.cycle.is_closed
+    can_edit = pages.can_edit_objective(actor, objective) and objective_is_editable(objective)
     can_manage = (
         actor.can(Action.MANAGE_OBJECTIVE, department_id=objective.department_id) and not objective.cycle.is_closed
     )
@@ -409,6 +428,8 @@ def _key_result_form_view(request: HttpRequest, objective: Objective, kr: KeyRes
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if not objective_is_editable(objective):
+        return _frozen(request, objective)
     if request.method == "POST" and "use_suggestion" in request.POST:
         # "Use this suggestion": show the form again with the suggested title, saving nothing.
         fields = KeyResultForm.base_fields
@@ -512,7 +533,7 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
         expected_now=kr.expected,
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
-    data["can_edit"] = not objective.cycle.is_closed and pages.can_edit_objective(request.actor, objective)
+    data["can_edit"] = objective_is_editable(objective) and pages.can_edit_objective(request.actor, objective)
     data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk)
     return render(request, "objectives/key_result_detail.html", data)
 
