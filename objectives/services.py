@@ -77,7 +77,7 @@ def _refuse_closed_cycle(cycle: Cycle) -> None:
 
 
 def _refuse_frozen(objective: Objective) -> None:
-    """Refuse edits to a closed or archived objective (or one in a closed cycle): one rule, ``objective_is_editable``."""
+    """Refuse edits to a closed or archived objective, or one in a closed cycle (``objective_is_editable``)."""
     if objective_is_editable(objective):
         return
     _refuse_closed_cycle(objective.cycle)

@@ -179,7 +179,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ObjectiveForm(request.POST, company=company, departments=departments_qs)
         if not can_company_level:
-            _require_department(form)
+            _require_department(form, list(departments_qs))
         if form.is_valid():
             data = form.cleaned_data
             activate = request.POST.get("intent") == "activate"
@@ -218,14 +218,19 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         initial={"department": initial_department, "cycle": cycle},
     )
     if not can_company_level:
-        _require_department(form)
+        _require_department(form, draftable)
     return render(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
 
 
-def _require_department(form: ObjectiveForm) -> None:
-    """A person who may not create company-level objectives is not offered "Company-level" at all."""
-    form.fields["department"].required = True
-    form.fields["department"].empty_label = None
+def _require_department(form: ObjectiveForm, departments: list[Department]) -> None:
+    """A person who may not create company-level objectives is not offered "Company-level" at all.
+
+    The choices are the departments already read (the field's queryset still validates the post).
+    """
+    field = form.fields["department"]
+    field.required = True
+    field.empty_label = None
+    field.choices = [(d.pk, field.label_from_instance(d)) for d in departments]
 
 
 def _objective_form_context(request, form: ObjectiveForm, objective: Objective | None) -> dict:

@@ -33,17 +33,19 @@ def test_frozen_objective_pages_offer_no_edit_or_add_key_result(team, frozen, cl
     assert _url("key_result_edit", team, kr.pk) not in html
     assert "Edit key result" not in client.get(_url("key_result", team, kr.pk)).content.decode()
     # The forms themselves send the person back with the reason.
-    for name, arg in [("objective_edit", objective.pk), ("key_result_create", objective.pk), ("key_result_edit", kr.pk)]:
+    forms = [("objective_edit", objective.pk), ("key_result_create", objective.pk), ("key_result_edit", kr.pk)]
+    for name, arg in forms:
         response = client.get(_url(name, team, arg))
         assert response.status_code == 302
         assert response.url == _url("objective", team, objective.pk)
 
 
 def test_active_objective_still_offers_edit(team, frozen, client_for):
-    objective, kr = frozen(ObjectiveStatus.ACTIVE)
+    objective, _ = frozen(ObjectiveStatus.ACTIVE)
     assert objective_is_editable(objective)
     html = client_for(team.admin).get(_url("objective", team, objective.pk)).content.decode()
-    assert "Edit objective" in html and "Add key result" in html
+    assert "Edit objective" in html
+    assert "Add key result" in html
 
 
 @pytest.mark.parametrize("status", [ObjectiveStatus.ARCHIVED, ObjectiveStatus.CLOSED])
