@@ -65,7 +65,9 @@ def test_services_refuse_edits_of_frozen_objectives(team, frozen, status):
 
 def test_department_page_offers_no_edit_for_closed_objectives(team, frozen, client_for):
     objective, _ = frozen(ObjectiveStatus.CLOSED)
-    html = client_for(team.admin).get(
-        reverse("departments:department", args=[team.company.slug, team.department.slug])
-    ).content.decode()
+    html = (
+        client_for(team.admin)
+        .get(reverse("departments:department", args=[team.company.slug, team.department.slug]))
+        .content.decode()
+    )
     assert _url("objective_edit", team, objective.pk) not in html
