@@ -359,7 +359,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
             "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
-            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
+            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk, actor=actor),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,
@@ -539,7 +539,7 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
     data["can_edit"] = objective_is_editable(objective) and pages.can_edit_objective(request.actor, objective)
-    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk)
+    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk, actor=request.actor)
     return render(request, "objectives/key_result_detail.html", data)
 
 

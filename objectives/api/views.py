@@ -409,7 +409,7 @@ class _History:
 
     def get(self, request: Request, slug: str, pk: int) -> Response:
         instance = self.get_object()  # 404 for another company's object or one the caller may not read
-        entries = object_history(company=self.company, model=self.model, object_id=instance.pk)
+        entries = object_history(company=self.company, model=self.model, object_id=instance.pk, actor=self.actor)
         return Response({"results": entries})
 
 
