@@ -18,6 +18,7 @@ from departments.models import Department
 from objectives import quality
 from objectives import selectors as pages
 from objectives import services as okr
+from objectives.audit import audit_history
 from objectives.charts import progress_chart
 from objectives.forms import (
     CheckInForm,
@@ -27,7 +28,6 @@ from objectives.forms import (
     ObjectiveForm,
     parent_candidates,
 )
-from objectives.history import object_history
 from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus, objective_is_editable
 from objectives.selectors import choose_cycle
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
@@ -359,7 +359,7 @@ def objective_detail(request: HttpRequest, objective_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
             "dependency_form": DependencyForm(company=request.company, objective=objective) if can_link else None,
-            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk, actor=actor),
+            "audit": audit_history(company=request.company, actor=actor, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,
@@ -539,7 +539,7 @@ def key_result_detail(request: HttpRequest, key_result_id: int) -> HttpResponse:
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
     data["can_edit"] = objective_is_editable(objective) and pages.can_edit_objective(request.actor, objective)
-    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk, actor=request.actor)
+    data["audit"] = audit_history(company=request.company, actor=request.actor, model=KeyResult, object_id=kr.pk)
     return render(request, "objectives/key_result_detail.html", data)
 
 
@@ -656,13 +656,21 @@ def okr_import(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"Imported {result.objectives} objectives and {result.key_results} key results."
                 )
-                return redirect("departments:departments", company_slug=request.company.slug)
+                # Land on what was imported: the alignment tree of its cycle.
+                tree = reverse("alignment:tree", args=[request.company.slug])
+                return redirect(f"{tree}?cycle={result.cycle_id}" if result.cycle_id else tree)
             # Show what was read, so the checked text is what a confirmation imports.
             form = ImportForm(initial={"csv_text": text})
     refused = request.method == "POST" and (result is None or bool(result.errors))
     return render(
         request,
         "objectives/import.html",
-        {"form": form, "result": result, "columns": IMPORT_COLUMNS, "help": IMPORT_HELP},
+        {
+            "form": form,
+            "result": result,
+            "columns": IMPORT_COLUMNS,
+            "help": IMPORT_HELP,
+            "hint_count": sum(len(item["hints"]) for item in result.preview) if result else 0,
+        },
         status=422 if refused else 200,
     )
