@@ -73,7 +73,8 @@ def describe(entries: list[dict[str, Any]], *, company: Company, actor: Actor) -
     wanted: dict[str, set[int]] = {"objective": set(), "user": set(), "department": set()}
     kinds = {"parent": "objective", "objective": "objective", "owner": "user", "department": "department"}
     for entry in entries:
-        for change in entry["changes"]:
+        # Only changes are told field by field ("created it" names nothing), so only they need names.
+        for change in entry["changes"] if entry["type"] == "changed" else []:
             kind = kinds.get(change["field"])
             if kind:
                 wanted[kind].update(v for v in (change["from"], change["to"]) if isinstance(v, int))
