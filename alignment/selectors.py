@@ -27,7 +27,7 @@ from objectives.models import (
 )
 from objectives.progress import expected_progress, is_behind_pace
 from objectives.progress import status as computed_status
-from objectives.selectors import reads_objective
+from objectives.selectors import reads_objective, stale_key_results_q
 from okrhub.permissions import Action
 
 OBJECTIVE_FIELDS = (
@@ -310,12 +310,16 @@ def alignment_tree(
     }
 
 
-def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str, list[dict[str, Any]]]:
-    """DESIGN §1 "no disconnected goals", from three queries.
+def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str, Any]:
+    """DESIGN §1 "no disconnected goals", from four queries.
 
     - department objectives with no parent;
     - company objectives that nothing (active or closed) supports;
-    - departments with no objective in the cycle.
+    - departments with no objective in the cycle;
+    - key results of active objectives with no check-in within the company's
+      cadence (``stale_key_results_q``);
+    - ``objective_count``: the visible objectives of the cycle (0 is an empty
+      company, not a gap-free one).
     """
     rows = visible_objectives(
         actor=actor,
@@ -345,7 +349,29 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
         .distinct()
     )
     departments_with_objectives = {row["department_id"] for row in rows if row["department_id"]}
+    stale = list(
+        KeyResult.objects.filter(
+            company=company,
+            objective_id__in=[row["id"] for row in rows if row["status"] == ObjectiveStatus.ACTIVE],
+        )
+        .filter(stale_key_results_q(company=company, cycle=cycle))
+        .order_by("last_checkin_at", "id")
+        .values("id", "title", "objective_id", "objective__title", "owner_id", "owner__full_name", "last_checkin_at")
+    )
     return {
+        "objective_count": len(rows),
+        "stale_key_results": [
+            {
+                "id": kr["id"],
+                "title": kr["title"],
+                "objective_id": kr["objective_id"],
+                "objective_title": kr["objective__title"],
+                "owner_id": kr["owner_id"],
+                "owner_name": kr["owner__full_name"] or None,
+                "last_checkin_at": kr["last_checkin_at"],
+            }
+            for kr in stale
+        ],
         "unaligned_objectives": [row for row in rows if row["department_id"] and row["parent_id"] is None],
         "unsupported_company_objectives": [
             row for row in rows if row["department_id"] is None and row["id"] not in supported

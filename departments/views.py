@@ -13,7 +13,7 @@ from departments import services as department_services
 from departments.forms import DepartmentForm, DepartmentPersonForm
 from departments.models import Department
 from objectives import selectors as pages
-from objectives.models import ObjectiveStatus
+from objectives.models import ObjectiveStatus, objective_is_editable
 from objectives.selectors import choose_cycle, focus_count
 from objectives.views import _cycles
 from okrhub.errors import not_found
@@ -57,7 +57,9 @@ def department(request: TenantRequest, department_slug: str) -> HttpResponse:
     cycle_closed = cycle is not None and cycle.is_closed
     for objective in objectives:
         draft = objective.status == ObjectiveStatus.DRAFT
-        objective.can_edit = pages.can_edit_objective(actor, objective) and not cycle_closed
+        if cycle is not None:
+            objective.cycle = cycle  # the page's cycle: no query per objective
+        objective.can_edit = pages.can_edit_objective(actor, objective) and objective_is_editable(objective)
         objective.can_activate = (
             draft and not cycle_closed and actor.can(Action.MANAGE_OBJECTIVE, department_id=dept.pk)
         )

@@ -75,6 +75,18 @@ class ObjectiveStatus(models.TextChoices):
 #: Statuses whose objectives count in their parent's roll-up.
 COUNTED_STATUSES = (ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED)
 
+#: Statuses whose objectives are frozen: their definition and key results change only after reopening.
+FROZEN_STATUSES = (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED)
+
+
+def objective_is_editable(objective: "Objective") -> bool:
+    """Whether an objective and its key results may be edited at all (whoever asks): not frozen, cycle open.
+
+    Pages use it to offer Edit / Add key result; the services refuse the same
+    writes with it. Who may edit is a separate question (the permission matrix).
+    """
+    return objective.status not in FROZEN_STATUSES and not objective.cycle.is_closed
+
 
 class Objective(models.Model):
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)

@@ -143,6 +143,30 @@ def dependency_list(*, company: Company, actor: Actor) -> QuerySet[Dependency]:
     )
 
 
+# ---------------------------------------------------------------- check-in cadence
+
+#: The company checks in weekly (on its check-in weekday and hour, companies.models.Company).
+CHECKIN_CADENCE = datetime.timedelta(days=7)
+#: How late a check-in may be before its key result counts as stale.
+CHECKIN_GRACE = datetime.timedelta(days=1)
+
+
+def stale_key_results_q(*, company: Company, cycle: Cycle, now: datetime.datetime | None = None) -> Q:
+    """Key results with no check-in within the company's cadence (one period plus grace), as a condition.
+
+    A key result that has never been checked in counts once it is older than
+    that, and nothing is stale before the cycle has run that long or in a
+    cycle that is not active (closed cycles take no check-ins). The one home
+    of the rule: the gaps page and its API read it.
+    """
+    now = now or datetime.datetime.now(datetime.UTC)
+    cutoff = now - CHECKIN_CADENCE - CHECKIN_GRACE
+    cycle_start = datetime.datetime.combine(cycle.start_date, datetime.time(), tzinfo=company.tzinfo)
+    if cycle.status != CycleStatus.ACTIVE or cycle_start > cutoff:
+        return Q(pk__in=[])
+    return Q(last_checkin_at__lt=cutoff) | Q(last_checkin_at__isnull=True, created_at__lt=cutoff)
+
+
 # ---------------------------------------------------------------- pages
 
 

@@ -33,6 +33,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    objective_is_editable,
 )
 from objectives.progress import key_result_progress
 from objectives.rollup import company_full_recompute, recompute_objective
@@ -114,6 +115,18 @@ def _checkin_moment(moment: datetime.datetime, *, company: Company, cycle: Cycle
 def _refuse_closed_cycle(cycle: Cycle) -> None:
     if cycle.status == CycleStatus.CLOSED:
         raise invalid("cycle", "This cycle is closed; its OKRs are frozen.", "cycle_closed")
+
+
+def _refuse_frozen(objective: Objective) -> None:
+    """Refuse edits to a closed or archived objective, or one in a closed cycle (``objective_is_editable``)."""
+    if objective_is_editable(objective):
+        return
+    _refuse_closed_cycle(objective.cycle)
+    raise invalid(
+        "status",
+        f"This objective is {objective.get_status_display().lower()}; reopen it to change it or its key results.",
+        "objective_frozen",
+    )
 
 
 def _enforce_focus(company: Company, hint: quality.Hint | None, hints: list[quality.Hint]) -> None:
@@ -410,7 +423,7 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
         Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
     )
     _require_edit(actor, objective)
-    _refuse_closed_cycle(objective.cycle)
+    _refuse_frozen(objective)
     old_parent_id, old_weight, old_department_id = (
         objective.parent_id,
         objective.weight,
@@ -630,7 +643,7 @@ def key_result_create(
         Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
     )
     _require_edit(actor, objective)
-    _refuse_closed_cycle(objective.cycle)
+    _refuse_frozen(objective)
     _check_owner(company, owner)
     target_given = target_value is not None
     if kind == KeyResultKind.MILESTONE and not target_given:
@@ -682,7 +695,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
         .get(pk=key_result.pk, company=company)
     )
     _require_edit(actor, kr.objective)
-    _refuse_closed_cycle(kr.objective.cycle)
+    _refuse_frozen(kr.objective)
     if "owner" in changes:
         _check_owner(company, changes["owner"])
     for name in ("start_value", "target_value", "weight"):
@@ -710,7 +723,7 @@ def key_result_delete(*, company: Company, actor: Actor | None, key_result: KeyR
         .get(pk=key_result.pk, company=company)
     )
     _require_edit(actor, kr.objective)
-    _refuse_closed_cycle(kr.objective.cycle)
+    _refuse_frozen(kr.objective)
     objective_id = kr.objective_id
     kr.delete()
     schedule_rollup(company_id=company.pk, objective_id=objective_id)

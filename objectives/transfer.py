@@ -5,7 +5,9 @@ objectives included: only admins export). Import goes through the same
 services as the pages and the API, row by row inside one transaction: a dry
 run always rolls back; a real run rolls back unless every row succeeded, so
 nothing changes until a clean file is confirmed. Errors name the row (as
-numbered in the file, the header being row 1) and the column.
+numbered in the file, the header being row 1) and the column; every problem of
+every row is reported, not just the first. A clean run also returns a preview
+of what it read, row by row, with the quality hints the services gave.
 """
 
 import csv
@@ -13,7 +15,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,7 +27,16 @@ from companies.models import Company, Membership
 from companies.tenancy import Actor
 from departments.models import Department
 from objectives import services
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.models import (
+    CheckIn,
+    Cycle,
+    Dependency,
+    Direction,
+    KeyResult,
+    KeyResultKind,
+    Objective,
+    ObjectiveStatus,
+)
 from okrhub.errors import NotFound, PermissionDenied
 
 EXPORT_VERSION = 1
@@ -196,6 +207,10 @@ class ImportResult:
     objectives: int = 0
     key_results: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    #: Row by row, what a clean run read (row, type, title, where, hints); empty when there are errors.
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    #: The cycle of the first objective or key result read (where the page sends people after importing).
+    cycle_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -212,17 +227,43 @@ class _RowError(Exception):
         self.column, self.message = column, message
 
 
+class _RowErrors(Exception):
+    """Every problem found in one row's columns before any service is called."""
+
+    def __init__(self, errors: list[_RowError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
+class _Checks:
+    """Run each column's check, keeping every problem rather than stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[_RowError] = []
+
+    def __call__(self, check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except _RowError as error:
+            self.errors.append(error)
+            return None
+
+    def done(self) -> None:
+        if self.errors:
+            raise _RowErrors(self.errors)
+
+
 def okrs_import_csv(*, company: Company, actor: Actor | None, text: str, dry_run: bool = True) -> ImportResult:
     """Create the file's objectives and key results through the services; all or nothing."""
     result = ImportResult(dry_run=dry_run)
     reader = csv.DictReader(io.StringIO(text))
     missing = {"type", "title"} - set(reader.fieldnames or [])
-    if missing:
-        result.errors.append({"row": 1, "field": sorted(missing)[0], "message": "The header lacks this column."})
-        return result
     unknown = sorted(set(reader.fieldnames or []) - set(IMPORT_COLUMNS))
-    if unknown:
-        result.errors.append({"row": 1, "field": unknown[0], "message": "Unknown column."})
+    for name in sorted(missing):
+        result.errors.append({"row": 1, "field": name, "message": "The header lacks this column."})
+    for name in unknown:
+        result.errors.append({"row": 1, "field": name, "message": "Unknown column."})
+    if result.errors:
         return result
     rows = list(reader)
     if len(rows) > MAX_IMPORT_ROWS:
@@ -237,15 +278,20 @@ def okrs_import_csv(*, company: Company, actor: Actor | None, text: str, dry_run
             row = {key: from_spreadsheet((value or "").strip()) for key, value in row.items() if key is not None}
             try:
                 with transaction.atomic():
-                    _import_row(company, actor, row, cycles, departments, members, refs, result)
+                    _import_row(company, actor, row, cycles, departments, members, refs, result, number)
+            except _RowErrors as errors:
+                for error in errors.errors:
+                    result.errors.append({"row": number, "field": error.column, "message": error.message})
             except _RowError as error:
                 result.errors.append({"row": number, "field": error.column, "message": error.message})
             except (NotFound, PermissionDenied) as error:
                 result.errors.append({"row": number, "field": None, "message": str(error)})
             except ValidationError as error:
-                for name, messages in _messages(error):
-                    result.errors.append({"row": number, "field": _column(name), "message": messages})
+                for field_name, messages in _messages(error):
+                    result.errors.append({"row": number, "field": _column(field_name), "message": messages})
         result.applied = not dry_run and not result.errors
+        if result.errors:
+            result.preview = []
         if not result.applied:
             transaction.set_rollback(True)
     return result
@@ -277,6 +323,24 @@ def _objective_ref(value: str, refs: dict[str, Objective], company: Company, col
     return refs[value]
 
 
+def _decimal(row: dict[str, str], column: str, default: Any) -> Any:
+    value = row.get(column) or ""
+    if not value:
+        return default
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        raise _RowError(column, f"“{value}” is not a number.") from None
+    return value
+
+
+def _choice(row: dict[str, str], column: str, allowed: list[str], default: str) -> str:
+    value = row.get(column) or default
+    if value not in allowed:
+        raise _RowError(column, f"Use one of: {', '.join(allowed)}.")
+    return value
+
+
 def _owner(value: str, members: dict[str, Any]):
     if not value:
         return None
@@ -285,18 +349,23 @@ def _owner(value: str, members: dict[str, Any]):
     return members[value.lower()]
 
 
-def _import_row(company, actor, row, cycles, departments, members, refs, result) -> None:
+def _import_row(company, actor, row, cycles, departments, members, refs, result, number) -> None:
     kind = row.get("type", "").lower()
+    check = _Checks()
     if kind == "objective":
         if row.get("cycle", "") not in cycles:
-            raise _RowError("cycle", f"No cycle named “{row.get('cycle', '')}”.")
+            check.errors.append(_RowError("cycle", f"No cycle named “{row.get('cycle', '')}”."))
         department = None
         if row.get("department"):
             department = departments.get(row["department"])
             if department is None:
-                raise _RowError("department", f"No department “{row['department']}”.")
+                check.errors.append(_RowError("department", f"No department “{row['department']}”."))
         if row.get("ref") and row["ref"] in refs:
-            raise _RowError("ref", f"The ref “{row['ref']}” is used by an earlier row.")
+            check.errors.append(_RowError("ref", f"The ref “{row['ref']}” is used by an earlier row."))
+        parent = check(_objective_ref, row.get("parent", ""), refs, company, "parent")
+        owner = check(_owner, row.get("owner", ""), members)
+        weight = check(_decimal, row, "weight", 1)
+        check.done()
         objective = services.objective_create(
             company=company,
             actor=actor,
@@ -304,32 +373,56 @@ def _import_row(company, actor, row, cycles, departments, members, refs, result)
             department=department,
             title=row.get("title", ""),
             description=row.get("description", ""),
-            parent=_objective_ref(row.get("parent", ""), refs, company, "parent"),
-            owner=_owner(row.get("owner", ""), members),
-            weight=row.get("weight") or 1,
+            parent=parent,
+            owner=owner,
+            weight=weight,
             activate=row.get("activate", "").lower() in ("yes", "true", "1", ObjectiveStatus.ACTIVE),
         )
         if row.get("ref"):
             refs[row["ref"]] = objective
         result.objectives += 1
+        result.cycle_id = result.cycle_id or objective.cycle_id
+        where = department.name if department else "Company"
+        if parent is not None:
+            where += f" · under “{parent.title}”"
+        _preview(result, number, "objective", objective.title, where, objective)
     elif kind == "key_result":
-        kr_objective = _objective_ref(row.get("objective", ""), refs, company, "objective")
-        if kr_objective is None:
-            raise _RowError("objective", "Name the objective: the ref of a row above or #<id>.")
-        services.key_result_create(
+        kr_objective = check(_objective_ref, row.get("objective", ""), refs, company, "objective")
+        if kr_objective is None and not row.get("objective"):
+            check.errors.append(_RowError("objective", "Name the objective: the ref of a row above or #<id>."))
+        values = {
+            "kind": check(_choice, row, "kind", KeyResultKind.values, KeyResultKind.NUMBER),
+            "direction": check(_choice, row, "direction", Direction.values, Direction.INCREASE),
+            "start_value": check(_decimal, row, "start", 0),
+            "target_value": check(_decimal, row, "target", None),
+            "weight": check(_decimal, row, "weight", 1),
+            "owner": check(_owner, row.get("owner", ""), members),
+        }
+        check.done()
+        kr = services.key_result_create(
             company=company,
             actor=actor,
             objective=kr_objective,
             title=row.get("title", ""),
-            kind=row.get("kind") or "number",
-            direction=row.get("direction") or "increase",
-            start_value=row.get("start") or 0,
-            target_value=row.get("target") or None,
             unit=row.get("unit", ""),
             currency=row.get("currency", ""),
-            weight=row.get("weight") or 1,
-            owner=_owner(row.get("owner", ""), members),
+            **values,
         )
         result.key_results += 1
+        result.cycle_id = result.cycle_id or kr.objective.cycle_id
+        _preview(result, number, "key result", kr.title, f"on “{kr.objective.title}”", kr)
     else:
         raise _RowError("type", "Use objective or key_result.")
+
+
+def _preview(result: ImportResult, number: int, kind: str, title: str, where: str, created: Any) -> None:
+    """One preview row; its hints are the services' (quality.key_result_title_hints and the focus limits)."""
+    result.preview.append(
+        {
+            "row": number,
+            "type": kind,
+            "title": title,
+            "where": where,
+            "hints": [hint.message for hint in getattr(created, "hints", [])],
+        }
+    )

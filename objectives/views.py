@@ -21,6 +21,7 @@ from departments.models import Department
 from objectives import quality
 from objectives import selectors as pages
 from objectives import services as okr
+from objectives.audit import audit_history
 from objectives.charts import progress_chart
 from objectives.formatting import count
 from objectives.forms import (
@@ -31,8 +32,7 @@ from objectives.forms import (
     ObjectiveForm,
     parent_candidates,
 )
-from objectives.history import object_history
-from objectives.models import Cycle, Dependency, KeyResult, Objective
+from objectives.models import Cycle, Dependency, KeyResult, Objective, objective_is_editable
 from objectives.progress import is_behind_pace
 from objectives.selectors import can_read_objective, choose_cycle, focus_count, visible_objectives_q
 from objectives.transfer import IMPORT_COLUMNS, IMPORT_HELP, okrs_import_csv
@@ -183,13 +183,10 @@ def objective_create(request: TenantRequest) -> HttpResponse:
         raise PermissionDenied("Your role does not allow drafting objectives.")
     cycles = _cycles(request)
     cycle = choose_cycle(request, cycles)
-    initial_department = Department.objects.filter(
-        company=company, pk=int_or_none(request.GET.get("department")) or 0
-    ).first()
     if request.method == "POST":
         form = ObjectiveForm(request.POST, company=company, actor=actor, departments=departments_qs)
         if not can_company_level:
-            form.fields["department"].required = True
+            _require_department(form, list(departments_qs))
         if form.is_valid():
             data = form.cleaned_data
             activate = request.POST.get("intent") == "activate"
@@ -213,6 +210,14 @@ def objective_create(request: TenantRequest) -> HttpResponse:
                 _flash_hints(request, objective, "Objective created" if activate else "Draft saved")
                 return redirect_after_post(request, _objective_back_url(request, objective))
         return render_invalid(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+    draftable = list(departments_qs)
+    asked = int_or_none(request.GET.get("department"))
+    # The asked-for department if the person may draft there, else their own (the first they belong to).
+    initial_department = next((d for d in draftable if d.pk == asked), None) or next(
+        (d for d in draftable if d.pk in actor.department_roles), None
+    )
+    if initial_department is None and not can_company_level and draftable:
+        initial_department = draftable[0]
     form = ObjectiveForm(
         company=company,
         actor=actor,
@@ -221,8 +226,19 @@ def objective_create(request: TenantRequest) -> HttpResponse:
         initial={"department": initial_department, "cycle": cycle},
     )
     if not can_company_level:
-        form.fields["department"].required = True
+        _require_department(form, draftable)
     return render(request, "objectives/objective_form.html", _objective_form_context(request, form, None))
+
+
+def _require_department(form: ObjectiveForm, departments: list[Department]) -> None:
+    """A person who may not create company-level objectives is not offered "Company-level" at all.
+
+    The choices are the departments already read (the field's queryset still validates the post).
+    """
+    field = cast(forms.ModelChoiceField, form.fields["department"])
+    field.required = True
+    field.empty_label = None
+    field.choices = [(d.pk, field.label_from_instance(d)) for d in departments]
 
 
 def _objective_form_context(request, form: ObjectiveForm, objective: Objective | None) -> dict:
@@ -261,6 +277,8 @@ def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
     objective = _objective_or_404(request, objective_id)
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if not objective_is_editable(objective):
+        return _frozen(request, objective)
     departments_qs = Department.objects.filter(company=company).order_by("name")
     if request.method == "POST":
         form = ObjectiveForm(
@@ -302,6 +320,12 @@ def objective_edit(request: TenantRequest, objective_id: int) -> HttpResponse:
     return render(request, "objectives/objective_form.html", _objective_form_context(request, form, objective))
 
 
+def _frozen(request: TenantRequest, objective: Objective) -> HttpResponse:
+    """The edit forms of a closed or archived objective send the person back to it, saying why."""
+    messages.error(request, f"“{objective.title}” is {objective.get_status_display().lower()}; reopen it to edit it.")
+    return redirect(_objective_back_url(request, objective))
+
+
 @require_POST
 @company_view
 def objective_status(request: TenantRequest, objective_id: int) -> HttpResponse:
@@ -337,7 +361,7 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
     if data is None:
         raise not_found("objective")
     objective, actor = data["objective"], request.actor
-    can_edit = pages.can_edit_objective(actor, objective) and not objective.cycle.is_closed
+    can_edit = pages.can_edit_objective(actor, objective) and objective_is_editable(objective)
     can_manage = (
         actor.can(Action.MANAGE_OBJECTIVE, department_id=objective.department_id) and not objective.cycle.is_closed
     )
@@ -352,7 +376,7 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
             "dependency_form": DependencyForm(company=request.company, actor=actor, objective=objective)
             if can_link
             else None,
-            "audit": object_history(company=request.company, model=Objective, object_id=objective.pk),
+            "audit": audit_history(company=request.company, actor=actor, model=Objective, object_id=objective.pk),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,
@@ -430,6 +454,8 @@ def _key_result_form_view(request: TenantRequest, objective: Objective, kr: KeyR
     company, actor = request.company, request.actor
     if not pages.can_edit_objective(actor, objective):
         raise PermissionDenied("Your role does not allow editing this objective.")
+    if not objective_is_editable(objective):
+        return _frozen(request, objective)
     if request.method == "POST" and "use_suggestion" in request.POST:
         # "Use this suggestion": show the form again with the suggested title, saving nothing.
         fields = KeyResultForm.base_fields
@@ -533,8 +559,8 @@ def key_result_detail(request: TenantRequest, key_result_id: int) -> HttpRespons
         expected_now=kr.expected,
     )
     data["form"] = CheckInForm(key_result=kr, prefix=f"kr{kr.pk}") if kr.can_check_in else None
-    data["can_edit"] = not objective.cycle.is_closed and pages.can_edit_objective(request.actor, objective)
-    data["audit"] = object_history(company=request.company, model=KeyResult, object_id=kr.pk)
+    data["can_edit"] = objective_is_editable(objective) and pages.can_edit_objective(request.actor, objective)
+    data["audit"] = audit_history(company=request.company, actor=request.actor, model=KeyResult, object_id=kr.pk)
     return render(request, "objectives/key_result_detail.html", data)
 
 
@@ -667,13 +693,21 @@ def okr_import(request: TenantRequest) -> HttpResponse:
                     f"Imported {count(result.objectives, 'objective', 'objectives')} and"
                     f" {count(result.key_results, 'key result', 'key results')}.",
                 )
-                return redirect("departments:departments", company_slug=request.company.slug)
+                # Land on what was imported: the alignment tree of its cycle.
+                tree = reverse("alignment:tree", args=[request.company.slug])
+                return redirect(f"{tree}?cycle={result.cycle_id}" if result.cycle_id else tree)
             # Show what was read, so the checked text is what a confirmation imports.
             form = ImportForm(initial={"csv_text": text})
     refused = request.method == "POST" and (result is None or bool(result.errors))
     return render(
         request,
         "objectives/import.html",
-        {"form": form, "result": result, "columns": IMPORT_COLUMNS, "help": IMPORT_HELP},
+        {
+            "form": form,
+            "result": result,
+            "columns": IMPORT_COLUMNS,
+            "help": IMPORT_HELP,
+            "hint_count": sum(len(item["hints"]) for item in result.preview) if result else 0,
+        },
         status=422 if refused else 200,
     )

@@ -96,8 +96,22 @@ class GapDepartmentSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class GapKeyResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    objective_id = serializers.IntegerField()
+    objective_title = serializers.CharField()
+    owner_id = serializers.IntegerField(allow_null=True)
+    owner_name = serializers.CharField(allow_null=True)
+    last_checkin_at = serializers.DateTimeField(allow_null=True, help_text="Null: never checked in.")
+
+
 class GapsSerializer(serializers.Serializer):
     cycle = CycleSerializer()
+    objective_count = serializers.IntegerField(help_text="Objectives of the cycle the caller can read (0: empty).")
+    stale_key_results = GapKeyResultSerializer(
+        many=True, help_text="Key results of active objectives with no check-in within the company's cadence."
+    )
     unaligned_objectives = GapObjectiveSerializer(many=True)
     unsupported_company_objectives = GapObjectiveSerializer(many=True)
     departments_without_objectives = GapDepartmentSerializer(many=True)

@@ -317,6 +317,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     via = serializers.ChoiceField(choices=["person", "api_key", "system"])
     api_key = serializers.CharField(allow_null=True, help_text="The prefix of the API key that made the change.")
     changes = HistoryChangeSerializer(many=True)
+    summary = serializers.CharField(help_text="The change in people's words, e.g. Ana Admin moved it under “Grow”.")
+    checkin_only = serializers.BooleanField(help_text="True when the entry only records a check-in's values.")
 
 
 class HistorySerializer(serializers.Serializer):

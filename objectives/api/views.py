@@ -19,7 +19,7 @@ from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, r
 from objectives import selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
-from objectives.history import object_history
+from objectives.audit import audit_history
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
 from okrhub.errors import not_found
@@ -418,7 +418,7 @@ class _History(CompanyAPIView):
 
     def get(self, request: Request, slug: str, pk: int) -> Response:
         instance = self.get_object()  # 404 for another company's object or one the caller may not read
-        entries = object_history(company=self.company, model=self.model, object_id=instance.pk)
+        entries = audit_history(company=self.company, actor=self.actor, model=self.model, object_id=instance.pk)
         return Response({"results": entries})
 
 

@@ -2,8 +2,11 @@
  *
  * - Disclosure buttons (the alignment tree): a button with aria-controls toggles aria-expanded
  *   and the hidden state of the element it controls; htmx loads the children on first open.
- * - After htmx swaps a fragment in, focus moves to an element marked data-focus-after-swap
- *   (the first invalid field of a re-rendered form, or the updated row's status line).
+ * - After htmx swaps a fragment in, focus moves to its error summary, else to an element marked
+ *   data-focus-after-swap (the first invalid field of a re-rendered form, or the updated row's status line).
+ * - A page that comes back with form errors focuses its error summary (templates/components/
+ *   error_summary.html: tabindex="-1", so it takes focus and scrolls into view, like autofocus);
+ *   a link in the summary moves focus to its field, not just the scroll position.
  */
 (function () {
   "use strict";
@@ -20,8 +23,31 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var scope = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : event.detail.target;
     if (!scope || !scope.querySelector) return;
-    var target = scope.querySelector("[aria-invalid=true]") || scope.querySelector("[data-focus-after-swap]");
-    if (target) target.focus();
+    var target = scope.querySelector("[data-error-summary]") || scope.querySelector("[aria-invalid=true]") ||
+      scope.querySelector("[data-focus-after-swap]");
+    if (target) focusInView(target);
+  });
+
+  function focusInView(element) {
+    element.focus({preventScroll: true});
+    element.scrollIntoView({block: "nearest"});
+  }
+
+  // The script is deferred: the document is parsed when it runs.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) focusInView(summary);
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    // Radio and checkbox groups are named by their wrapper: focus the first choice.
+    if (!field.matches("input, select, textarea, button")) field = field.querySelector("input, select, textarea") || field;
+    event.preventDefault();
+    var label = field.id && document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({block: "center"});
+    field.focus({preventScroll: true});
   });
 
   // Destructive buttons ask first (their forms carry data-confirm); without JavaScript they just post.

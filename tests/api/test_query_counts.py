@@ -120,7 +120,8 @@ def test_lists_and_tree_cost_the_same_for_3_and_300_rows(team, api, api_key, who
     assert most_checked_in(team).checkins.count() == 300
     large = {endpoint: queries(client, url(endpoint)) for endpoint in ENDPOINTS}
     assert large == small
-    assert max(small.values()) <= 9, small
+    # The gaps report is the largest: its four reads (objectives, supported ids, stale key results, departments).
+    assert max(small.values()) <= 10, small
 
 
 def test_tree_of_300_objectives_has_all_of_them(team, api, django_assert_num_queries):

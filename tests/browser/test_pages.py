@@ -52,6 +52,9 @@ def test_employee_checks_in_and_sees_progress_roll_up(page, live_server, demo, s
     row.get_by_label("New value").fill("")
     row.get_by_role("button", name="Save check-in").click()
     expect(row.locator(".errorlist")).to_contain_text("required")
+    # The swapped-in fragment's error summary takes focus; its link leads to the field.
+    expect(row.locator("[data-error-summary]")).to_be_focused()
+    row.locator("[data-error-summary] a").first.click()
     expect(row.get_by_label("New value")).to_be_focused()
     assert page.evaluate("window.__stillHere") is True
 

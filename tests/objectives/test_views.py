@@ -585,9 +585,10 @@ def test_form_page_query_counts_do_not_grow_with_data(team, cascade, client_for,
         DepartmentFactory(company=team.company)
     client = client_for(team.lead)
     # Common five (session, user, membership, department roles, header companies), then the department
-    # tree for the permission walk, the draftable departments (ids, exists), cycles, the initial
-    # department, the parent candidates' department tree, the focus-limit count and the selects' querysets
-    with django_assert_num_queries(17):
+    # tree for the permission walk, the draftable departments (ids, exists, the list the department
+    # select shows), cycles, the parent candidates' department tree, the focus-limit count and the
+    # other selects' querysets
+    with django_assert_num_queries(16):
         assert client.get(url("objective_create", team) + f"?department={team.department.pk}").status_code == 200
     # Common five, objective, department tree (permission), departments, parent candidates (2),
     # the department tree of the visibility rule, and the selects: department, owner
