@@ -128,7 +128,9 @@ def test_the_page_list_names_every_page_route():
 
 
 def _shot_name(role: str, path: str) -> str:
-    return f"phone-{role}-" + (path.strip("/").replace(f"c/{DEMO_SLUG}", "").strip("/").replace("/", "-") or "home")
+    """A name that stays the same from run to run: ids become "id"."""
+    words = ["id" if part.isdigit() else part for part in path.strip("/").split("/") if part not in ("c", DEMO_SLUG)]
+    return f"phone-{role}-" + ("-".join(words) or "home")
 
 
 def _visit(page, base: str, paths: list[str], role: str) -> list[str]:
