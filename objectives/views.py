@@ -120,7 +120,15 @@ def _checkin_row(request, kr: KeyResult, form: CheckInForm, *, status: int = 200
     objective = kr.objective
     objective.expected = expected
     objective.behind_pace = is_behind_pace(objective.progress, expected)
-    context = {"kr": kr, "objective": objective, "just_checked_in": just_checked_in, "oob": True}
+    context = {"kr": kr, "just_checked_in": just_checked_in, "oob": True, "page_objectives": [objective]}
+    if just_checked_in:
+        # The check-in moved its objective and, through the roll-up (already committed), the ones above
+        # it: send every figure the page shows out of band, read by the selectors the page is drawn with.
+        cycle, company, actor = objective.cycle, request.company, request.actor
+        mine = pages.my_key_results(company=company, actor=actor, cycle=cycle)
+        context["page_objectives"] = mine if any(o.pk == objective.pk for o in mine) else [objective, *mine]
+        context["company_objectives"] = pages.company_objectives(company=company, actor=actor, cycle=cycle)
+        context["cycle"] = cycle
     if not request.htmx:
         # Without JavaScript an invalid check-in re-renders the whole page with the errors in its row.
         return _my_key_results_with(request, kr, form, status)

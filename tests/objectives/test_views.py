@@ -100,11 +100,16 @@ def test_htmx_checkin_updates_the_row_and_the_objective_rollup(team, cascade, cl
     assert "At risk" in html
     assert "Checked in." in html
     # ...and the objective's rolled-up progress as an out-of-band swap.
-    assert f'id="objective-{sales.pk}-progress" hx-swap-oob="true"' in html
+    assert f'id="objective-{sales.pk}-progress" data-progress="objective-{sales.pk}" hx-swap-oob="true"' in html
     sales.refresh_from_db()
     top.refresh_from_db()
     assert sales.progress == pytest.approx(0.5)
     assert top.progress == pytest.approx(0.5)
+    # ...and so does "What the company is aiming for", with the company objective after the roll-up.
+    goals = html[html.index('<section class="card company-goals" id="company-goals"') :]
+    assert 'hx-swap-oob="true"' in goals.split(">", 1)[0]
+    assert f'data-progress="company-{top.pk}"' in goals
+    assert ">50%<" in goals.split(f'data-progress="company-{top.pk}"', 1)[1].split("</li>", 1)[0]
     checkin = CheckIn.objects.get(key_result=kr)
     assert checkin.note == "Two deals slipped."
     assert checkin.author == team.member
@@ -614,8 +619,9 @@ def test_checkin_query_count_does_not_grow_with_data(
     # history row, and the re-read for the row; constant whatever the company's size. Its own objective
     # is recomputed in the transaction: lock, its key results, its child objectives, update (4). (The
     # ancestors' roll-up runs on commit, outside the test transaction; the service no longer spends three
-    # round trips on Django's query-based check of the confidence constraint.)
-    with django_assert_num_queries(18):
+    # round trips on Django's query-based check of the confidence constraint.) Then the page's other
+    # figures, sent out of band: the actor's objectives and the company objectives, one query each.
+    with django_assert_num_queries(20):
         assert client.post(url("check_in", team, kr.pk), data).status_code == 200
 
 

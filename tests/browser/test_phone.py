@@ -1,0 +1,184 @@
+"""The pages on a phone, and the figures a check-in moves, in a real browser.
+
+- After an inline check-in on My key results, every progress figure on the
+  page (``[data-progress]``) reads what a fresh load of the page reads: the
+  out-of-band swaps leave no stale number behind.
+- Every page, as each role, fits a 390 px wide screen: the document is no
+  wider than the viewport (nothing scrolls sideways; wide tables and charts
+  scroll inside their own box).
+"""
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from objectives.models import KeyResult, Objective
+from onboarding.demo import DEMO_SLUG
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
+from tests.test_tenant_sweep import all_routes
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Each figure a write can move, by its ``data-progress`` name: its text and its bar's geometry.
+SNAPSHOT = """() => Object.fromEntries([...document.querySelectorAll('[data-progress]')].map(e => [
+  e.dataset.progress,
+  e.innerText.replace(/\\s+/g, ' ').trim() + ' | ' +
+    [...e.querySelectorAll('svg rect, svg line')].map(r => r.getAttribute('width') ?? r.getAttribute('x1')).join(','),
+]))"""
+
+SETTLED = "() => document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling').length === 0"
+
+
+def test_checkin_leaves_no_stale_figure_on_my_key_results(page, live_server, demo, sign_in):
+    sign_in(page, "member@demo.okrhub.test")
+    kr = KeyResult.objects.get(title="Generate 1,000 qualified leads from Germany and France")
+    company_goal = Objective.objects.get(department__isnull=True, children__pk=kr.objective_id)
+    before = page.evaluate(SNAPSHOT)
+    assert {f"kr-{kr.pk}", f"objective-{kr.objective_id}", f"company-{company_goal.pk}"} <= before.keys()
+
+    row = page.locator(f"#kr-{kr.pk}")
+    row.get_by_text("Check in").click()
+    row.get_by_label("New value").fill("1000")
+    row.get_by_label("Confidence").select_option("on_track")
+    row.get_by_role("button", name="Save check-in").click()
+    expect(row.get_by_text("Checked in.")).to_be_visible()
+    page.wait_for_function(SETTLED)
+    swapped = page.evaluate(SNAPSHOT)
+
+    # The company objective's figure moved with the roll-up (so the comparison below has teeth)...
+    assert swapped[f"company-{company_goal.pk}"] != before[f"company-{company_goal.pk}"]
+    assert swapped[f"objective-{kr.objective_id}"] != before[f"objective-{kr.objective_id}"]
+    # ...and every figure on the page equals what a fresh load of the same page shows.
+    page.reload()
+    assert page.evaluate(SNAPSHOT) == swapped
+
+
+# ---------------------------------------------------------------- every page at 390 px
+
+OBJECTIVE = "Generate 1,000 qualified leads from Germany and France"
+
+#: Every page route under /c/<slug>/ and /accounts/ (and the token pages), filled with the demo's
+#: objects; ``None`` marks a route that is no page (POST only, or an htmx fragment), with why.
+PAGES: dict[str, str | None] = {
+    "accounts/login/": "/accounts/login/",
+    "accounts/logout/": None,  # POST only (sign out)
+    "accounts/password-reset/": "/accounts/password-reset/",
+    "accounts/password-reset/sent/": "/accounts/password-reset/sent/",
+    "accounts/reset/<uidb64>/<token>/": "/accounts/reset/MQ/not-a-token/",
+    "accounts/reset/done/": "/accounts/reset/done/",
+    "accounts/profile/": "/accounts/profile/",
+    "accounts/signup/": "/accounts/signup/",
+    "accounts/signup/sent/": "/accounts/signup/sent/",
+    "accounts/verify/resend/": None,  # POST only
+    "accounts/verify/<str:token>/": "/accounts/verify/not-a-token/",
+    "c/<slug:company_slug>/": "/c/{slug}/",
+    "c/<slug:company_slug>/leave/": "/c/{slug}/leave/",
+    "c/<slug:company_slug>/start/example/": None,  # POST only (load the example)
+    "c/<slug:company_slug>/alignment/": "/c/{slug}/alignment/",
+    "c/<slug:company_slug>/alignment/nodes/<int:objective_id>/children/": None,  # htmx fragment of the tree
+    "c/<slug:company_slug>/alignment/gaps/": "/c/{slug}/alignment/gaps/",
+    "c/<slug:company_slug>/settings/": "/c/{slug}/settings/",
+    "c/<slug:company_slug>/settings/members/<int:membership_id>/role/": None,  # POST only
+    "c/<slug:company_slug>/settings/invitations/": None,  # POST only
+    "c/<slug:company_slug>/settings/invitations/<int:invitation_id>/<str:action>/": None,  # POST only
+    "c/<slug:company_slug>/settings/cycles/": None,  # POST only
+    "c/<slug:company_slug>/settings/cycles/<int:cycle_id>/<str:action>/": None,  # POST only
+    "c/<slug:company_slug>/settings/api-keys/": None,  # POST only
+    "c/<slug:company_slug>/settings/api-keys/<str:prefix>/revoke/": None,  # POST only
+    "c/<slug:company_slug>/settings/departments/": None,  # POST only
+    "c/<slug:company_slug>/settings/departments/people/": None,  # POST only
+    "c/<slug:company_slug>/settings/members/<int:membership_id>/remove/": (
+        "/c/{slug}/settings/members/{membership}/remove/"
+    ),
+    "c/<slug:company_slug>/departments/": "/c/{slug}/departments/",
+    "c/<slug:company_slug>/departments/<slug:department_slug>/": "/c/{slug}/departments/marketing/",
+    "c/<slug:company_slug>/objectives/new/": "/c/{slug}/objectives/new/",
+    "c/<slug:company_slug>/objectives/parents/": None,  # htmx fragment of the objective form
+    "c/<slug:company_slug>/objectives/hints/": None,  # htmx fragment of the objective form
+    "c/<slug:company_slug>/objectives/<int:objective_id>/": "/c/{slug}/objectives/{objective}/",
+    "c/<slug:company_slug>/objectives/<int:objective_id>/edit/": "/c/{slug}/objectives/{objective}/edit/",
+    "c/<slug:company_slug>/objectives/<int:objective_id>/status/": None,  # POST only
+    "c/<slug:company_slug>/objectives/<int:objective_id>/key-results/new/": (
+        "/c/{slug}/objectives/{objective}/key-results/new/"
+    ),
+    "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/": None,  # POST only
+    "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/<int:dependency_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/import/": "/c/{slug}/import/",
+    "c/<slug:company_slug>/key-results/hints/": None,  # htmx fragment of the key result form
+    "c/<slug:company_slug>/key-results/<int:key_result_id>/": "/c/{slug}/key-results/{key_result}/",
+    "c/<slug:company_slug>/key-results/<int:key_result_id>/edit/": "/c/{slug}/key-results/{key_result}/edit/",
+    "c/<slug:company_slug>/key-results/<int:key_result_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/key-results/<int:key_result_id>/check-in/": None,  # POST only
+    "invitations/<str:token>/": "/invitations/not-a-token/",
+}
+ROLES = {
+    "admin": "admin@demo.okrhub.test",
+    "leader": "leader@demo.okrhub.test",
+    "lead": "sales.lead@demo.okrhub.test",
+    "member": "member@demo.okrhub.test",
+    "viewer": "viewer@demo.okrhub.test",
+}
+TOO_WIDE = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+
+def test_the_page_list_names_every_page_route():
+    routes = {r for r in all_routes() if r.startswith(("c/", "accounts/", "invitations/")) and "/api/" not in r}
+    assert set(PAGES) == routes
+
+
+def _shot_name(role: str, path: str) -> str:
+    """A name that stays the same from run to run: ids become "id"."""
+    words = ["id" if part.isdigit() else part for part in path.strip("/").split("/") if part not in ("c", DEMO_SLUG)]
+    return f"phone-{role}-" + ("-".join(words) or "home")
+
+
+def _visit(page, base: str, paths: list[str], role: str) -> list[str]:
+    wide = []
+    for path in paths:
+        page.set_viewport_size(PHONE)
+        response = page.goto(base + path)
+        assert response is not None, (role, path)
+        assert response.status < 500, (role, path)
+        overflow = page.evaluate(TOO_WIDE)
+        if overflow > 0:
+            wide.append(f"{role} {path}: {overflow}px too wide")
+        name = _shot_name(role, path)
+        page.screenshot(path=ARTIFACTS / f"{name}-phone.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
+        page.screenshot(path=ARTIFACTS / f"{name}-desktop.png")
+    return wide
+
+
+def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
+    ARTIFACTS.mkdir(exist_ok=True)
+    started = time.monotonic()
+    objective = Objective.objects.get(title=OBJECTIVE)
+    kr = objective.key_results.first()
+    ids = {
+        "slug": DEMO_SLUG,
+        "objective": objective.pk,
+        "key_result": kr.pk,
+        "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
+    }
+    paths = [p.format(**ids) for p in PAGES.values() if p]
+    anonymous = [p for p in paths if not p.startswith("/c/") and p != "/accounts/profile/"]
+    signed_in = [p for p in paths if p not in anonymous]
+    wide: list[str] = []
+
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    wide += _visit(context.new_page(), live_server.url, anonymous, "anonymous")
+    context.close()
+    for role, email in ROLES.items():
+        context = browser.new_context(viewport=PHONE, locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill("okrhub-demo")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/c/**")
+        wide += _visit(page, live_server.url, signed_in, role)
+        context.close()
+    assert wide == []
+    print(f"\n{len(anonymous) + len(signed_in) * len(ROLES)} page views in {time.monotonic() - started:.1f}s")
