@@ -66,7 +66,7 @@ GLOBAL_ROUTES = {
     "api/v1/docs/",
     "api/v1/redoc/",
     "api/v1/me/",
-    "api/v1/<regex:^.*$>",
+    r"api/v1/<regex:^[\s\S]*$>",
 }
 
 #: The object a ``pk`` stands for, by the path segment in front of it.

@@ -114,7 +114,7 @@ def test_a_new_team_signs_up_loads_the_example_and_brings_a_colleague_in(
     assert secret_value_absent(page, "CRM sync")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("#api-keys").get_by_role("button", name="Revoke key CRM sync").click()
-    expect(page.locator("#api-keys table")).to_contain_text("revoked")
+    expect(page.locator("#api-keys table")).to_contain_text("Revoked")
     assert_accessible(page)
 
     company = Company.objects.get(slug="fjord-analytics")
