@@ -113,7 +113,7 @@ def test_a_database_error_late_in_a_write_leaves_nothing_half_written():
     url = f"/api/v1/companies/{team.company.slug}/key-results/{kr.pk}/check-ins/"
     before = db_state()
     # The check-in row and the key result's new value are written; then scheduling the roll-up fails.
-    with mock.patch.object(okr, "schedule_rollup", side_effect=IntegrityError("forced failure")):
+    with mock.patch("objectives.services.checkins.schedule_rollup", side_effect=IntegrityError("forced failure")):
         response = _client(secret).post(
             url, {"value": "500", "confidence": "on_track"}, format="json", HTTP_IDEMPOTENCY_KEY="retry-me"
         )

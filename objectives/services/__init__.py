@@ -1,0 +1,31 @@
+"""Every write to cycles, objectives, key results, check-ins and dependencies.
+
+Each service takes the company and the acting :class:`~companies.tenancy.Actor`
+explicitly, checks the permission matrix, validates (``full_clean`` plus the
+rules the database cannot check) and writes in one transaction. Objects of
+another company are refused as not found. Writes that change progress inputs
+schedule the roll-up after commit.
+"""
+
+from objectives.services._common import MAX_VALUE as MAX_VALUE
+from objectives.services.checkins import checkin_create as checkin_create
+from objectives.services.cycles import cycle_activate as cycle_activate
+from objectives.services.cycles import cycle_close as cycle_close
+from objectives.services.cycles import cycle_create as cycle_create
+from objectives.services.cycles import cycle_update as cycle_update
+from objectives.services.dependencies import dependency_create as dependency_create
+from objectives.services.dependencies import dependency_delete as dependency_delete
+from objectives.services.key_results import KEY_RESULT_EDITABLE as KEY_RESULT_EDITABLE
+from objectives.services.key_results import key_result_create as key_result_create
+from objectives.services.key_results import key_result_delete as key_result_delete
+from objectives.services.key_results import key_result_update as key_result_update
+from objectives.services.objectives import OBJECTIVE_EDITABLE as OBJECTIVE_EDITABLE
+from objectives.services.objectives import OBJECTIVE_TRANSITIONS as OBJECTIVE_TRANSITIONS
+from objectives.services.objectives import may_place_objective as may_place_objective
+from objectives.services.objectives import objective_activate as objective_activate
+from objectives.services.objectives import objective_create as objective_create
+from objectives.services.objectives import objective_delete as objective_delete
+from objectives.services.objectives import objective_set_status as objective_set_status
+from objectives.services.objectives import objective_update as objective_update
+from objectives.services.objectives import owned_count as owned_count
+from objectives.services.objectives import owner_reassign as owner_reassign

@@ -1,0 +1,110 @@
+"""Writes to cycles: create, update, activate, close."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from companies.models import Company
+from companies.tenancy import Actor
+from objectives.models import (
+    Cycle,
+    CycleStatus,
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+)
+from objectives.rollup import company_full_recompute
+from objectives.services._common import _refuse_closed_cycle, _same_company
+from okrhub.errors import invalid
+from okrhub.permissions import Action
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    company: Company,
+    actor: Actor | None,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    status: str = CycleStatus.PLANNING,
+) -> Cycle:
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    if status == CycleStatus.CLOSED:
+        raise invalid("status", "A new cycle cannot start closed.", "invalid")
+    if Cycle.objects.filter(company=company, name=name).exists():
+        raise invalid("name", f"A cycle named “{name}” already exists.", "unique")
+    cycle = Cycle(company=company, name=name, start_date=start_date, end_date=end_date, status=status)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_update(*, company: Company, actor: Actor, cycle: Cycle, **changes: Any) -> Cycle:
+    actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    _refuse_closed_cycle(cycle)
+    allowed = {"name", "start_date", "end_date"}
+    if set(changes) - allowed:
+        raise ValueError(f"cannot change {sorted(set(changes) - allowed)}")
+    if "name" in changes and Cycle.objects.filter(company=company, name=changes["name"]).exclude(pk=cycle.pk).exists():
+        raise invalid("name", f"A cycle named “{changes['name']}” already exists.", "unique")
+    for name, value in changes.items():
+        setattr(cycle, name, value)
+    cycle.full_clean()
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_activate(*, company: Company, actor: Actor, cycle: Cycle) -> Cycle:
+    actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    if cycle.status != CycleStatus.PLANNING:
+        raise invalid("status", "Only a cycle in planning can be activated.", "invalid")
+    cycle.status = CycleStatus.ACTIVE
+    cycle.save(update_fields=["status"])
+    return cycle
+
+
+@transaction.atomic
+def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle:
+    """Close a cycle: freeze check-ins and store every final score.
+
+    The cycle row and then its key result rows are locked (in id order, as
+    check-ins lock them), so a concurrent check-in either commits before the
+    close and counts in the final scores, or waits and is then refused.
+    """
+    if actor is not None:
+        actor.require(Action.MANAGE_COMPANY)
+    _same_company(company, cycle=cycle)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    _refuse_closed_cycle(cycle)
+    # Only the key result rows: check-ins lock their objective after their key result.
+    list(
+        KeyResult.objects.select_for_update(of=("self",))
+        .filter(company=company, objective__cycle=cycle)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    cycle.status = CycleStatus.CLOSED
+    cycle.closed_at = timezone.now()
+    cycle.save(update_fields=["status", "closed_at"])
+    # Final scores come from a recomputation, not from a cache that may lag.
+    company_full_recompute(company=company)
+    objectives = Objective.objects.filter(company=company, cycle=cycle)
+    KeyResult.objects.filter(company=company, objective__cycle=cycle).update(final_score=_progress_ref())
+    objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
+    objectives.update(final_score=_progress_ref())
+    return cycle
+
+
+def _progress_ref() -> F:
+    return F("progress")

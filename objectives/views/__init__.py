@@ -1,0 +1,24 @@
+"""The OKR pages: my key results with inline check-ins, department OKRs, objective and key result detail.
+
+Every write goes through ``objectives.services``; forms only parse. Plain
+POSTs redirect (or re-render the page with errors); htmx requests get the
+fragment they target back, with 422 when the form has errors.
+"""
+
+from objectives.views._common import _cycles as _cycles
+from objectives.views.checkins import check_in as check_in
+from objectives.views.checkins import my_key_results as my_key_results
+from objectives.views.dependencies import dependency_add as dependency_add
+from objectives.views.dependencies import dependency_remove as dependency_remove
+from objectives.views.hints import key_result_hints as key_result_hints
+from objectives.views.hints import objective_hints as objective_hints
+from objectives.views.hints import parent_options as parent_options
+from objectives.views.key_results import key_result_create as key_result_create
+from objectives.views.key_results import key_result_delete as key_result_delete
+from objectives.views.key_results import key_result_detail as key_result_detail
+from objectives.views.key_results import key_result_edit as key_result_edit
+from objectives.views.objectives import objective_create as objective_create
+from objectives.views.objectives import objective_detail as objective_detail
+from objectives.views.objectives import objective_edit as objective_edit
+from objectives.views.objectives import objective_status as objective_status
+from objectives.views.transfer import okr_import as okr_import
