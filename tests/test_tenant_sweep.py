@@ -168,7 +168,7 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
 
 
 def _regex_value(regex: str, route: str) -> str:
-    if regex == "^.*$":
+    if regex in ("^.*$", r"^[\s\S]*$"):
         return "no-such-endpoint/"
     if regex.startswith("^(?P<app_label>"):
         return "objectives/"
