@@ -76,20 +76,7 @@ def _key_result_form_view(request: TenantRequest, objective: Objective, kr: KeyR
         return render_invalid(request, "objectives/key_result_form.html", context)
     initial = {}
     if kr is not None:
-        initial = {
-            name: getattr(kr, name)
-            for name in (
-                "title",
-                "kind",
-                "direction",
-                "start_value",
-                "target_value",
-                "unit",
-                "currency",
-                "weight",
-                "owner",
-            )
-        }
+        initial = {name: getattr(kr, name) for name in okr.KEY_RESULT_EDITABLE}
     if request.GET.get("title", "").strip():  # "Use this suggestion" from a page that shows the saved hint
         initial["title"] = request.GET["title"].strip()[:_KR_TITLE_MAX_LENGTH]
     form = KeyResultForm(company=company, initial=initial)
