@@ -87,12 +87,20 @@ class Actor:
                 best = role
         return best
 
-    def facts(self, *, department_id: int | None, owner_id: int | None = None, is_draft: bool = False) -> Facts:
+    def facts(
+        self,
+        *,
+        department_id: int | None,
+        owner_id: int | None = None,
+        is_draft: bool = False,
+        author_id: int | None = None,
+    ) -> Facts:
         return Facts(
             is_owner=owner_id is not None and owner_id == self.user_id,
             department_role=self.department_role(department_id),
             company_level=department_id is None,
             is_draft=is_draft,
+            is_author=author_id is not None and author_id == self.user_id,
         )
 
     def can(
@@ -102,8 +110,9 @@ class Actor:
         department_id: int | None = None,
         owner_id: int | None = None,
         is_draft: bool = False,
+        author_id: int | None = None,
     ) -> bool:
-        facts = self.facts(department_id=department_id, owner_id=owner_id, is_draft=is_draft)
+        facts = self.facts(department_id=department_id, owner_id=owner_id, is_draft=is_draft, author_id=author_id)
         return is_allowed(self.role, action, facts)
 
     def require(
@@ -113,8 +122,9 @@ class Actor:
         department_id: int | None = None,
         owner_id: int | None = None,
         is_draft: bool = False,
+        author_id: int | None = None,
     ) -> None:
-        if not self.can(action, department_id=department_id, owner_id=owner_id, is_draft=is_draft):
+        if not self.can(action, department_id=department_id, owner_id=owner_id, is_draft=is_draft, author_id=author_id):
             raise PermissionDenied(f"Your role does not allow this ({action.value}).")
 
     @property

@@ -306,6 +306,81 @@ class Dependency(models.Model):
         return f"{self.from_objective_id} → {self.to_objective_id}"
 
 
+class Verb(models.TextChoices):
+    """What an event says happened. The names are the event types webhooks and chat messages carry."""
+
+    CHECKIN_CREATED = "checkin.created", "checked in"
+    CHECKIN_CORRECTED = "checkin.corrected", "corrected a check-in"
+    CHECKIN_UNDONE = "checkin.undone", "undid a check-in"
+    OBJECTIVE_CREATED = "objective.created", "created an objective"
+    OBJECTIVE_UPDATED = "objective.updated", "changed an objective"
+    OBJECTIVE_ACTIVATED = "objective.activated", "activated an objective"
+    OBJECTIVE_STATUS_CHANGED = "objective.status_changed", "changed an objective's status"
+    KEY_RESULT_CREATED = "key_result.created", "added a key result"
+    KEY_RESULT_UPDATED = "key_result.updated", "changed a key result"
+    KEY_RESULT_DELETED = "key_result.deleted", "deleted a key result"
+    DEPENDENCY_CREATED = "dependency.created", "added a dependency"
+    DEPENDENCY_DELETED = "dependency.deleted", "removed a dependency"
+    CYCLE_ACTIVATED = "cycle.activated", "started a cycle"
+    CYCLE_CLOSED = "cycle.closed", "closed a cycle"
+    COMMENT_CREATED = "comment.created", "commented"
+    REACTION_ADDED = "reaction.added", "reacted"
+
+
+class Event(models.Model):
+    """One thing that happened in a company: append-only, written by the service in its own transaction.
+
+    The activity feed, notifications, webhooks and chat messages all read
+    from this table (``objectives.events`` writes it). ``objective`` is the
+    objective the event is about, or under (a key result's, a check-in's, a
+    comment's): it is what decides who may read the event, so an event about
+    a private objective is exactly as private as the objective. Events with no
+    objective (a cycle closed) are readable by every member. Deleting an
+    objective (drafts and archived ones only) deletes its events with it: an
+    event that outlived its objective could leak a private title.
+
+    ``department`` is the objective's department when the event was written
+    (the department feed reads it); ``subject_kind``/``subject_id`` name the
+    primary subject, which may live in an app above this one (a comment).
+    ``payload`` holds what a reader needs without joining (titles, values,
+    old and new statuses), in plain JSON types.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=32, choices=Verb.choices)
+    subject_kind = models.CharField(max_length=16)
+    subject_id = models.BigIntegerField()
+    cycle = models.ForeignKey(Cycle, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    objective = models.ForeignKey(Objective, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    key_result = models.ForeignKey(KeyResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checkin = models.ForeignKey(CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(
+        "departments.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # No check constraint on ``verb``: the enum is the rule, and new verbs need no migration.
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-created_at", "-id"], name="event_company_time"),
+            models.Index(fields=["company", "objective", "-created_at"], name="event_company_objective"),
+            models.Index(fields=["company", "department", "-created_at"], name="event_company_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.subject_kind}:{self.subject_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Events are append-only; record a new event instead.")
+        super().save(*args, **kwargs)
+
+
 class EmailKind(models.TextChoices):
     CHECKIN_REMINDER = "reminder", "Check-in reminder"
     DIGEST = "digest", "Weekly digest"

@@ -11,6 +11,10 @@ from companies.api import urls as companies_urls
 from companies.api.base import APIView
 from companies.api.views import MeView
 from departments.api import urls as departments_urls
+from discussion.api import urls as discussion_urls
+from explore.api import urls as explore_urls
+from insights.api import urls as insights_urls
+from notifications.api import urls as notifications_urls
 from objectives.api import urls as objectives_urls
 from okrhub.errors import not_found
 from onboarding import api as onboarding_api
@@ -34,6 +38,10 @@ company_urls = [
     *departments_urls.urlpatterns,
     *objectives_urls.urlpatterns,
     *alignment_urls.urlpatterns,
+    *discussion_urls.urlpatterns,
+    *notifications_urls.urlpatterns,
+    *insights_urls.urlpatterns,
+    *explore_urls.urlpatterns,
 ]
 
 app_name = "api"

@@ -37,6 +37,9 @@ class Action(StrEnum):
     MANAGE_OBJECTIVE = "manage_objective"  # create active, edit, activate, close, archive; KRs
     MANAGE_DEPENDENCY = "manage_dependency"  # link the objective to another it depends on
     MANAGE_COMPANY = "manage_company"  # settings, members, departments, cycles, API keys
+    CORRECT_CHECKIN = "correct_checkin"  # correct (or undo) a recorded check-in of an open cycle
+    COMMENT = "comment"  # comment on, reply to and react to OKRs the actor may read
+    DELETE_COMMENT = "delete_comment"  # remove a comment (its text; the thread keeps its place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Facts:
     department_role: str | None = None
     company_level: bool = False
     is_draft: bool = False
+    is_author: bool = False
 
 
 def _always(_: Facts) -> bool:
@@ -80,6 +84,10 @@ def _any(*rules: Callable[[Facts], bool]) -> Callable[[Facts], bool]:
 
     rule.__name__ = "_or_".join(r.__name__.strip("_") for r in rules)
     return rule
+
+
+def _author(f: Facts) -> bool:
+    return f.is_author
 
 
 def _own_draft(f: Facts) -> bool:
@@ -143,6 +151,19 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
         K: _always,
     },
     Action.MANAGE_COMPANY: {A: _always, L: _never, M: _never, V: _never, K: _never},
+    # The check-in's author, the key result's owner, a lead of its department (or a leader for a
+    # company-level one) and admins; an integration corrects what it may record.
+    Action.CORRECT_CHECKIN: {
+        A: _always,
+        L: _any(_author, _owner, _dept_lead, _company_level),
+        M: _any(_author, _owner, _dept_lead),
+        V: _never,
+        K: _always,
+    },
+    # Viewers read the conversation but take no part in it.
+    Action.COMMENT: {A: _always, L: _always, M: _always, V: _never, K: _always},
+    # Authors remove their own comments; admins moderate any. Keys never delete people's words.
+    Action.DELETE_COMMENT: {A: _always, L: _author, M: _author, V: _never, K: _never},
 }
 
 

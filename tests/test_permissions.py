@@ -9,6 +9,7 @@ OWN_DRAFT = Facts(is_owner=True, is_draft=True)
 LEAD = Facts(department_role="lead")
 DEPT_MEMBER = Facts(department_role="member")
 COMPANY_LEVEL = Facts(company_level=True)
+AUTHOR = Facts(is_author=True)
 STRANGER = Facts()  # someone else's object in a department the actor is not in
 
 CONTEXTS = {
@@ -17,6 +18,7 @@ CONTEXTS = {
     "lead": LEAD,
     "dept_member": DEPT_MEMBER,
     "company_level": COMPANY_LEVEL,
+    "author": AUTHOR,
     "stranger": STRANGER,
 }
 
@@ -78,6 +80,27 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.CORRECT_CHECKIN: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level", "author"},
+        "member": {"owner", "own_draft", "lead", "author"},
+        "viewer": set(),
+        "integration": set(CONTEXTS),
+    },
+    Action.COMMENT: {
+        "admin": set(CONTEXTS),
+        "leader": set(CONTEXTS),
+        "member": set(CONTEXTS),
+        "viewer": set(),
+        "integration": set(CONTEXTS),
+    },
+    Action.DELETE_COMMENT: {
+        "admin": set(CONTEXTS),
+        "leader": {"author"},
+        "member": {"author"},
+        "viewer": set(),
+        "integration": set(),
+    },
 }
 
 CASES = [
@@ -113,4 +136,5 @@ def test_api_key_scopes_map_onto_matrix_roles():
     assert {a for a in Action if is_allowed(write, a, STRANGER)} == set(Action) - {
         Action.READ_PRIVATE,
         Action.MANAGE_COMPANY,
+        Action.DELETE_COMMENT,
     }

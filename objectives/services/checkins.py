@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from companies.models import Company
 from companies.tenancy import Actor
+from objectives import events
 from objectives.models import (
     CheckIn,
     Confidence,
@@ -16,6 +17,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    Verb,
 )
 from objectives.rollup import recompute_objective
 from objectives.scheduling import schedule_rollup
@@ -116,6 +118,7 @@ def checkin_create(
     # enforced by the database anyway. Check-ins are the hot write path.
     checkin.full_clean(exclude=["key_result", "company", "author"], validate_constraints=False)
     checkin.save(force_insert=True)
+    previous = {"confidence": kr.confidence or None, "progress": kr.progress, "value": kr.current_value}
     if kr.last_checkin_at is None or checkin.created_at >= kr.last_checkin_at:
         kr.current_value = number
         kr.confidence = confidence
@@ -134,4 +137,28 @@ def checkin_create(
         changed, parent_id = recompute_objective(company=company, objective_id=kr.objective_id)
         if changed:
             schedule_rollup(company_id=company.pk, objective_id=parent_id)
+    events.record(
+        Verb.CHECKIN_CREATED,
+        company_id=company.pk,
+        actor=actor,
+        key_result=kr,
+        checkin=checkin,
+        payload=checkin_payload(checkin, kr, previous=previous),
+    )
     return checkin
+
+
+def checkin_payload(checkin: CheckIn, kr: KeyResult, *, previous: dict[str, Any]) -> dict[str, Any]:
+    """What a check-in event carries: the new reading and the one before it, in JSON types."""
+    return {
+        "key_result_title": kr.title,
+        "objective_title": kr.objective.title,
+        "value": str(checkin.value),
+        "confidence": checkin.confidence,
+        "note": checkin.note,
+        "progress": kr.progress,
+        "previous_value": None if previous["value"] is None else str(previous["value"]),
+        "previous_confidence": previous["confidence"],
+        "previous_progress": previous["progress"],
+        "recorded_at": checkin.created_at.isoformat(),
+    }

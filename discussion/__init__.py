@@ -1,0 +1,1 @@
+"""Conversation on OKRs: comments (one level of replies), mentions and reactions."""

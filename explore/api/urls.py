@@ -1,0 +1,3 @@
+"""API routes of the explore app, mounted under /api/v1/companies/<slug>/."""
+
+urlpatterns: list = []

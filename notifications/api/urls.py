@@ -1,0 +1,3 @@
+"""API routes of the notifications app, mounted under /api/v1/companies/<slug>/."""
+
+urlpatterns: list = []
