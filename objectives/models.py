@@ -255,8 +255,17 @@ class KeyResult(models.Model):
         return self.title
 
 
+class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    def effective(self) -> "CheckInQuerySet":
+        """The check-ins that stand: the one home every reader of values (history, charts, snapshots,
+        exports, reminders) goes through, so corrected and undone entries never count twice."""
+        return self
+
+
 class CheckIn(models.Model):
     """Append-only: a correction is a new check-in, never an edit."""
+
+    objects = CheckInQuerySet.as_manager()
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
