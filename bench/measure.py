@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client as DjangoClient
 from django.test.utils import CaptureQueriesContext
 
-from bench import floor
+from bench import extras, floor
 from bench.generate import Built, Sizes, build_company
 from bench.http import Client, Sample, concurrent, repeat
 from companies.models import APIKeyScope, Company, Membership, User
@@ -348,6 +348,11 @@ def run_all(args, servers_factory) -> dict[str, Any]:
             "median": round(statistics.median(lags), 3),
             "coalesce_countdown_s": settings.OKRHUB_ROLLUP_COALESCE_SECONDS,
         }
+        extra_rows: list[tuple[str, str, str]] = []
+        for name, entry in extras.ENTRIES.items():
+            print(f"==> {name}", flush=True)
+            results[name], rows_of_entry = entry(fixture, small, base, args)
+            extra_rows.extend(rows_of_entry)
     seconds, changed = measure_full_recompute(built.company)
     results["full_recompute"] = {"runs_s": [round(s, 3) for s in seconds], "changed": changed}
     results["load_after"] = os.getloadavg()
@@ -383,5 +388,6 @@ def run_all(args, servers_factory) -> dict[str, Any]:
         target = "equal, <= 3" if name == "tree_api" else "equal"
         rows.append((f"queries: {name} (small / large)", f"{small_counts[name]} / {counts[name]}", target))
     rows.append(("queries equal at both scales", "yes" if equal else "NO", "yes"))
+    rows.extend(extra_rows)
     results["table"] = rows
     return results

@@ -1,0 +1,18 @@
+"""Feature benchmarks that run after the core figures, each in a module of its own.
+
+An entry is a callable ``(fixture, small, base_url, args) -> (results, rows)``:
+``fixture`` and ``small`` are the two generated companies (``measure.Fixture``),
+``base_url`` the gunicorn the core figures used (still running), ``args`` the
+command line. ``results`` is merged into the JSON under the entry's name,
+``rows`` (label, measured, target) are appended to the printed table. An
+entry builds any extra data it needs itself, idempotently (``--reuse`` keeps
+the companies), and keeps within the run's ``--requests``.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
+
+#: name -> entry, run in this order.
+ENTRIES: dict[str, Entry] = {}
