@@ -265,8 +265,6 @@ class CheckInQuerySet(models.QuerySet["CheckIn"]):
 class CheckIn(models.Model):
     """Append-only: a correction is a new check-in, never an edit."""
 
-    objects = CheckInQuerySet.as_manager()
-
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -274,6 +272,8 @@ class CheckIn(models.Model):
     confidence = models.CharField(max_length=9, choices=Confidence.choices)
     note = models.TextField(blank=True, max_length=2000, validators=[validate_multi_line])
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CheckInQuerySet.as_manager()
 
     kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
 
