@@ -65,6 +65,10 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
+            # Notifications refer to events (and people), events to check-ins, key results, objectives, cycles.
+            "notifications_notification",
+            "notifications_notificationpreference",
+            "notifications_notificationdigest",
             "objectives_event",  # refers to check-ins, key results, objectives and cycles: first
             "objectives_checkin",
             "objectives_dependency",

@@ -33,10 +33,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companies.models import Company
-from companies.tenancy import Actor
 from notifications.models import EmailMode, Notification, NotificationDigest, Reason
 from notifications.reminders import _message, _permanent
-from notifications.selectors import describe, notification_list, preference_for, preferences_for, readers, with_event
+from notifications.selectors import (
+    Described,
+    describe_all,
+    notification_list,
+    preference_for,
+    preferences_for,
+    readers,
+    with_event,
+)
 from okrhub.links import site_url
 from okrhub.logs import log_event
 
@@ -59,8 +66,7 @@ def notifications_url(company: Company) -> str:
     return site_url(reverse("notifications:list", kwargs={"company_slug": company.slug}))
 
 
-def _item(notification: Notification, actor: Actor) -> dict[str, Any]:
-    described = describe(notification, actor=actor)
+def _item(notification: Notification, described: Described) -> dict[str, Any]:
     return {
         "text": described.text,
         "excerpt": described.excerpt,
@@ -117,7 +123,7 @@ def send_immediate(*, company: Company, notification_id: int) -> bool:
     if not claimed:
         log_event(log, "notification_email.skipped", company=company.pk, notification=notification_id)
         return False
-    item = _item(notification, actor)
+    item = _item(notification, describe_all([notification], actor=actor)[0])
     context = {
         "company": company,
         "user": actor.user,
@@ -205,7 +211,8 @@ def send_digest(*, company: Company, user_id: int, day: datetime.date, now: date
         NotificationDigest.objects.filter(pk=claim.pk, company=company).delete()
         return False
     listed = list(with_event(Notification.objects.filter(company=company, pk__in=ids)).order_by("-created_at", "-id"))
-    items = [_item(notification, actor) for notification in listed[:DIGEST_LISTED]]
+    shown = listed[:DIGEST_LISTED]
+    items = [_item(n, words) for n, words in zip(shown, describe_all(shown, actor=actor), strict=True)]
     context = {
         "company": company,
         "user": actor.user,

@@ -10,11 +10,11 @@
   lost access to a private objective (left its department) stops seeing
   its titles at once. The bell's count (:func:`unread_count`), the page, the
   API and the emails all read through it.
-- :func:`describe`: what a notification says, in words, and where it links.
+- :func:`describe_all`: what notifications say, in words, and where they link.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from companies.models import Company, Membership
 from companies.tenancy import Actor
 from departments.models import DepartmentMembership
 from notifications.models import EmailMode, Notification, NotificationPreference, Reason
-from objectives.models import Event
+from objectives.models import Event, Objective
 from objectives.selectors import reads_objective, visible_objectives
 from okrhub.errors import PermissionDenied
 
@@ -153,8 +153,12 @@ def notification_list(
 
 
 def with_event(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
-    """What :func:`describe` reads, joined in the same query."""
-    return notifications.select_related("event__actor", "event__objective__parent", "event__key_result", "company")
+    """What :func:`describe_all` reads, joined in the same query.
+
+    Only these: each more relation (the objective's parent, the company)
+    costs PostgreSQL more to plan than the whole page costs to run.
+    """
+    return notifications.select_related("event__actor", "event__objective", "event__key_result")
 
 
 def unread_count(*, company: Company, actor: Actor) -> int:
@@ -236,6 +240,25 @@ def _subject_title(event: Event) -> str:
     return _quoted(title) if isinstance(title, str) else "an OKR"
 
 
+def _laddered_parent_id(event: Event) -> int | None:
+    """The objective a laddering event put the objective under (the payload's, else its parent now)."""
+    parent_id = event.payload.get("parent_id")
+    if isinstance(parent_id, int) and not isinstance(parent_id, bool):
+        return parent_id
+    return event.objective.parent_id if event.objective is not None else None
+
+
+def describe_all(notifications: Sequence[Notification], *, actor: Actor) -> list[Described]:
+    """Each notification in words with its link (joined by :func:`with_event`; laddering parents in one query)."""
+    wanted = {
+        parent_id
+        for n in notifications
+        if n.reason == Reason.LADDERED and (parent_id := _laddered_parent_id(n.event)) is not None
+    }
+    parents = {o.pk: o for o in Objective.objects.filter(company=actor.company, pk__in=wanted)} if wanted else {}
+    return [describe(n, actor=actor, parents=parents) for n in notifications]
+
+
 def _target_path(event: Event, slug: str) -> str:
     payload = event.payload
     if event.key_result_id is not None:
@@ -250,8 +273,8 @@ def _target_path(event: Event, slug: str) -> str:
     return path
 
 
-def describe(notification: Notification, *, actor: Actor) -> Described:
-    """What the notification says in words and where it links (the event joined by :func:`with_event`).
+def describe(notification: Notification, *, actor: Actor, parents: Mapping[int, Objective]) -> Described:
+    """What the notification says in words and where it links (call :func:`describe_all`).
 
     Only names what the reader may read: the event's objective was checked
     by :func:`notification_list`; the parent of a laddered objective is named
@@ -281,9 +304,8 @@ def describe(notification: Notification, *, actor: Actor) -> Described:
         excerpt = payload.get("note") if isinstance(payload.get("note"), str) else ""
     elif reason == Reason.LADDERED:
         child = _quoted(event.objective.title) if event.objective is not None else "an objective"
-        parent = event.objective.parent if event.objective is not None else None
-        if parent is not None and payload.get("parent_id", parent.pk) != parent.pk:
-            parent = None  # moved on since: the parent now is not the one it was laddered under
+        parent_id = _laddered_parent_id(event)
+        parent = parents.get(parent_id) if parent_id is not None else None
         if parent is not None and reads_objective(
             actor, private=parent.private, department_id=parent.department_id, owner_id=parent.owner_id
         ):
@@ -293,4 +315,4 @@ def describe(notification: Notification, *, actor: Actor) -> Described:
         excerpt = ""
     else:  # a reason added later without words yet
         text = f"{who} {event.get_verb_display()} {subject}"
-    return Described(text=text, path=_target_path(event, notification.company.slug), excerpt=excerpt or "")
+    return Described(text=text, path=_target_path(event, actor.company.slug), excerpt=excerpt or "")

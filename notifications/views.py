@@ -54,9 +54,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _items(request: TenantRequest, notifications: list[Notification]) -> list[dict[str, Any]]:
+    described = selectors.describe_all(notifications, actor=request.actor)
     return [
-        {"notification": n, "described": selectors.describe(n, actor=request.actor), "unread": n.read_at is None}
-        for n in notifications
+        {"notification": n, "described": words, "unread": n.read_at is None}
+        for n, words in zip(notifications, described, strict=True)
     ]
 
 

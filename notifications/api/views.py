@@ -68,8 +68,9 @@ class _PersonsOwn(CompanyAPIView):
         return selectors.with_event(selectors.notification_list(company=self.company, actor=self.actor))
 
     def described(self, notifications: list[Notification]) -> list[Notification]:
-        for notification in notifications:
-            words = selectors.describe(notification, actor=self.actor)
+        for notification, words in zip(
+            notifications, selectors.describe_all(notifications, actor=self.actor), strict=True
+        ):
             notification.described = {"text": words.text, "excerpt": words.excerpt, "url": site_url(words.path)}  # type: ignore[attr-defined]
         return notifications
 

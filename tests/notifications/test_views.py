@@ -279,3 +279,22 @@ def test_page_and_count_cost_the_same_for_3_and_300_notifications(okrs, client_f
     # the page adds its two lists and the header's company switcher.
     assert small["count"] <= 6, small
     assert small["page"] <= 9, small
+
+
+def test_laddering_names_the_parent_only_while_the_reader_may_read_it(okrs, commit, client_for):
+    team = okrs.team
+    commit(
+        Verb.OBJECTIVE_UPDATED,
+        team,
+        by=team.admin,
+        objective=okrs.fair,
+        payload={"title": okrs.fair.title, "parent_id": okrs.sales_goal.pk, "previous_parent_id": None},
+    )
+    lead = client_for(team.lead)
+    assert "laddered “Run the Lyon fair” under your objective “Close new business”" in lead.get(PAGE).content.decode()
+    # The parent went private and to someone else, and the lead left Sales: the fair is still theirs to read about.
+    Objective.objects.filter(pk=okrs.sales_goal.pk).update(private=True, owner=team.admin, title="Secret plan")
+    team.lead.department_memberships.all().delete()
+    html = lead.get(PAGE).content.decode()
+    assert "laddered “Run the Lyon fair” under your objective" in html
+    assert "Secret plan" not in html
