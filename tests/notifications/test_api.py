@@ -173,7 +173,8 @@ def test_list_and_count_cost_the_same_for_3_and_300_notifications(okrs, api, who
     _grow(okrs, 300)
     Notification.objects.filter(user=team.member).update(user=user)
     assert measure() == small
-    assert max(small.values()) <= 6, small
+    # session, user, membership, department roles (+ departments), the page, the parents of laddered objectives
+    assert max(small.values()) <= 7, small
 
 
 def test_the_schema_describes_the_endpoints(api, okrs):

@@ -230,14 +230,15 @@ def _grow(okrs, n: int) -> None:
             verb=Verb.COMMENT_CREATED,
             subject_kind="comment",
             subject_id=i,
-            objective=objectives[i % 2],
+            objective=objectives[(i // 6) % 2],  # every reason on both objectives, the first on the laddered one,
             key_result=okrs.kr if i % 3 else None,
             actor=team.lead,
             payload={"comment_id": i, "target_kind": "objective", "body_excerpt": "x"},
         )
         for i in range(n)
     )
-    reasons = Reason.values
+    # Laddering first, on the objective with a parent: from the first rows on, both sizes take the same paths.
+    reasons = [Reason.LADDERED, *(reason for reason in Reason.values if reason != Reason.LADDERED)]
     Notification.objects.bulk_create(
         Notification(
             company=team.company,
@@ -276,9 +277,9 @@ def test_page_and_count_cost_the_same_for_3_and_300_notifications(okrs, client_f
     Notification.objects.filter(user=team.member).update(user=user)
     assert measure() == small
     # session, user, membership, department roles (+ departments for a department member), the count;
-    # the page adds its two lists and the header's company switcher.
+    # the page adds its two lists, the parents of laddered objectives and the header's company switcher.
     assert small["count"] <= 6, small
-    assert small["page"] <= 9, small
+    assert small["page"] <= 10, small
 
 
 def test_laddering_names_the_parent_only_while_the_reader_may_read_it(okrs, commit, client_for):
