@@ -69,7 +69,7 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
             "notifications_notification",
             "notifications_notificationpreference",
             "notifications_notificationdigest",
-            "objectives_event",  # refers to check-ins, key results, objectives and cycles: first
+            "objectives_event",  # refers to check-ins, key results, objectives and cycles: before them
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",

@@ -26,7 +26,10 @@ candidate, never an error):
 
 ``checkin.created`` / ``checkin.corrected`` (``objectives.services.checkins.checkin_payload``)
     only when the confidence becomes off track (``confidence`` is
-    ``off_track`` and ``previous_confidence`` is not): the owners of the
+    ``off_track``, ``previous_confidence`` is not, and the key result's
+    confidence is off track when the fan-out runs: a backdated check-in or a
+    correction of an older entry that leaves the latest reading standing
+    changes nothing people depend on): the owners of the
     objectives that depend on the key result's objective
     (``Dependency.from_objective`` → ``to_objective``), drafts and active
     ones: **dependency_off_track** (digest).
@@ -101,6 +104,8 @@ def checkin_off_track(event: Event) -> list[Candidate]:
     payload = event.payload
     if payload.get("confidence") != Confidence.OFF_TRACK or payload.get("previous_confidence") == Confidence.OFF_TRACK:
         return []
+    if event.key_result is not None and event.key_result.confidence != Confidence.OFF_TRACK:
+        return []  # not the reading that stands (backdated, or a correction of an older entry)
     owners = (
         Dependency.objects.filter(company_id=event.company_id, to_objective_id=event.objective_id)
         .filter(from_objective__status__in=(ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE))

@@ -17,7 +17,7 @@ from notifications import emails, services
 from notifications.models import EmailMode, Notification, NotificationDigest, Reason
 from notifications.tasks import dispatch_notification_digests_task
 from objectives import events
-from objectives.models import Dependency, Verb
+from objectives.models import Dependency, KeyResult, Verb
 from tests.concurrency import run_concurrently
 from tests.factories import KeyResultFactory, ObjectiveFactory
 from tests.notifications.conftest import comment, comment_payload
@@ -135,6 +135,7 @@ def _digest_world(okrs, commit):
             "target_author_id": team.lead.pk,
         },
     )
+    KeyResult.objects.filter(pk=okrs.kr.pk).update(confidence="off_track")  # as the check-in service leaves it
     commit(
         Verb.CHECKIN_CREATED,
         team,
@@ -213,7 +214,7 @@ def test_an_at_once_email_that_never_left_goes_with_the_digest(okrs, smtp, djang
 def test_racing_dispatchers_send_one_digest_per_person(smtp):
     team = make_team("racing")
     company_goal = ObjectiveFactory(company=team.company, cycle=team.cycle, owner=team.lead, title="Grow")
-    kr = KeyResultFactory(company=team.company, objective=company_goal, owner=team.member)
+    kr = KeyResultFactory(company=team.company, objective=company_goal, owner=team.member, confidence="off_track")
     dependent = ObjectiveFactory(company=team.company, cycle=team.cycle, owner=team.admin, title="Depends")
     Dependency.objects.create(company=team.company, from_objective=dependent, to_objective=company_goal)
     for n in range(3):

@@ -14,8 +14,8 @@ from notifications import services
 from notifications.models import EmailMode, Notification, NotificationPreference, Reason
 from notifications.rules import RULES, strongest
 from notifications.selectors import notification_list, preference_for, unread_count
-from objectives.models import Event, Objective, Verb
-from objectives.services import checkin_create
+from objectives.models import Event, KeyResult, Objective, Verb
+from objectives.services import checkin_correct, checkin_create
 from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.conftest import comment
 
@@ -151,11 +151,30 @@ def test_the_owner_who_checks_in_off_track_is_not_told_about_their_own_check_in(
     assert told(_check_in(okrs, django_capture_on_commit_callbacks, "off_track")) == {}
 
 
-def test_a_correction_to_off_track_counts_too(okrs, commit):
+def test_a_correction_counts_only_when_it_puts_the_reading_that_stands_off_track(
+    okrs, django_capture_on_commit_callbacks
+):
     team = okrs.team
-    payload = {"confidence": "off_track", "previous_confidence": "on_track", "key_result_title": okrs.kr.title}
-    event = commit(Verb.CHECKIN_CORRECTED, team, by=team.member, key_result=okrs.kr, payload=payload)
-    assert told(event) == {"admin@acme.test": Reason.DEPENDENCY_OFF_TRACK}
+    actor = team.actor(team.member)
+    older = _check_in(okrs, django_capture_on_commit_callbacks, "on_track")
+    latest = _check_in(okrs, django_capture_on_commit_callbacks, "on_track")
+    # The older entry corrected to off track: the latest reading still stands, on track.
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_correct(company=team.company, actor=actor, checkin=older.checkin, value=10, confidence="off_track")
+    assert told(Event.objects.filter(verb=Verb.CHECKIN_CORRECTED).latest("id")) == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin_correct(company=team.company, actor=actor, checkin=latest.checkin, value=10, confidence="off_track")
+    corrected = Event.objects.filter(verb=Verb.CHECKIN_CORRECTED).latest("id")
+    assert told(corrected) == {"admin@acme.test": Reason.DEPENDENCY_OFF_TRACK}
+
+
+def test_a_backdated_off_track_check_in_behind_the_latest_tells_no_one(okrs, commit):
+    team = okrs.team
+    KeyResult.objects.filter(pk=okrs.kr.pk).update(confidence="on_track")
+    okrs.kr.refresh_from_db()
+    payload = {"confidence": "off_track", "previous_confidence": "on_track"}
+    event = commit(Verb.CHECKIN_CREATED, team, by=team.member, key_result=okrs.kr, payload=payload)
+    assert told(event) == {}
 
 
 # ---------------------------------------------------------------- laddering
