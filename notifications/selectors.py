@@ -176,10 +176,13 @@ def unread_label(count: int) -> str:
 # ---------------------------------------------------------------- keyset pages
 
 
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+
+
 def cursor_of(notification: Notification) -> str:
-    """An opaque position after which the next page starts (time in microseconds, then id)."""
-    micros = int(notification.created_at.timestamp() * 1_000_000)
-    return f"{micros}-{notification.pk}"
+    """An opaque position after which the next page starts (time in whole microseconds, exact; then id)."""
+    return f"{(notification.created_at - _EPOCH) // _MICROSECOND}-{notification.pk}"
 
 
 def parse_cursor(value: str) -> tuple[datetime.datetime, int]:
@@ -187,8 +190,7 @@ def parse_cursor(value: str) -> tuple[datetime.datetime, int]:
     micros, _, pk = value.partition("-")
     if not (micros.isascii() and micros.isdigit() and pk.isascii() and pk.isdigit()) or len(value) > 40:
         raise ValueError("not a page cursor")
-    moment = datetime.datetime.fromtimestamp(int(micros) / 1_000_000, tz=datetime.UTC)
-    return moment, int(pk)
+    return _EPOCH + int(micros) * _MICROSECOND, int(pk)
 
 
 def page(

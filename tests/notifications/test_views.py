@@ -299,3 +299,34 @@ def test_laddering_names_the_parent_only_while_the_reader_may_read_it(okrs, comm
     html = lead.get(PAGE).content.decode()
     assert "laddered “Run the Lyon fair” under your objective" in html
     assert "Secret plan" not in html
+
+
+def test_pages_lose_no_notification_that_shares_its_moment(okrs, client_for):
+    """Ties on the time (one event's many notifications, a bulk insert) page by id, to the microsecond."""
+    team = okrs.team
+    events = Event.objects.bulk_create(
+        Event(
+            company=team.company,
+            verb=Verb.COMMENT_CREATED,
+            subject_kind="comment",
+            subject_id=i,
+            objective=okrs.sales_goal,
+            payload={"body_excerpt": f"tie {i:03d}", "comment_id": i, "target_kind": "objective"},
+        )
+        for i in range(55)
+    )
+    moment = timezone.now().replace(microsecond=123457)
+    Notification.objects.bulk_create(
+        Notification(company=team.company, user=team.member, event=event, reason=Reason.MENTION, created_at=moment)
+        for event in events
+    )
+    client = client_for(team.member)
+    seen: list[str] = []
+    url = f"{PAGE}?show=unread"
+    while url:
+        html = client.get(url).content.decode()
+        seen += re.findall(r"tie (\d{3})", html)
+        more = re.search(r'href="(\?show=unread&amp;before=[^"]+)"', html)
+        url = PAGE + more.group(1).replace("&amp;", "&") if more else ""
+    assert sorted(seen) == [f"{i:03d}" for i in range(55)]
+    assert len(seen) == 55
