@@ -12,9 +12,9 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections
+from bench import corrections, notifications
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
 #: name -> entry, run in this order.
-ENTRIES: dict[str, Entry] = {"corrections": corrections.measure}
+ENTRIES: dict[str, Entry] = {"corrections": corrections.measure, "notifications": notifications.run}

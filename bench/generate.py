@@ -65,7 +65,11 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
-            "objectives_event",  # refers to check-ins, key results, objectives and cycles: first
+            # Notifications refer to events (and people), events to check-ins, key results, objectives, cycles.
+            "notifications_notification",
+            "notifications_notificationpreference",
+            "notifications_notificationdigest",
+            "objectives_event",  # refers to check-ins, key results, objectives and cycles: before them
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",

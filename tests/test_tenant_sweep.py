@@ -34,8 +34,9 @@ from companies.models import Company, CompanyAPIKey, Membership, User
 from companies.tenancy import Actor
 from conftest import make_team
 from departments.models import Department, DepartmentMembership
-from notifications import reminders
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
+from notifications import emails, reminders
+from notifications.models import Notification, Reason
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, PeriodicEmail, Verb
 from tests.api.conftest import World, build_world
 from tests.factories import DepartmentFactory
 from tests.helpers import db_state
@@ -79,6 +80,7 @@ PK_OWNERS = {
     "departments": "department",
     "members": "membership",
     "invitations": "invitation",
+    "notifications": "notification",
 }
 
 
@@ -102,7 +104,41 @@ class Side:
             "department": w.team.department.pk,
             "membership": w.extra.pk,
             "invitation": w.invitation.pk,
+            "notification": first_notification(self.company),
         }
+
+
+def first_notification(company: Company) -> int:
+    """The company's first notification (the seeds make one per person; see :func:`seed_notifications`)."""
+    found = Notification.objects.filter(company=company).order_by("id").values_list("id", flat=True).first()
+    assert found is not None, "seed notifications first (seed_notifications)"
+    return found
+
+
+def seed_notifications(world: World, *, objective: Objective, excerpt: str) -> list[Notification]:
+    """A comment on ``objective`` mentioning everyone of the world's company: one unread notification each."""
+    company = world.team.company
+    people = [world.team.admin, world.team.leader, world.team.lead, world.team.member, world.team.viewer]
+    people.append(world.extra.user)
+    event = Event.objects.create(
+        company=company,
+        actor=world.team.admin,
+        verb=Verb.COMMENT_CREATED,
+        subject_kind="comment",
+        subject_id=1,
+        objective=objective,
+        key_result=world.kr if world.kr.objective_id == objective.pk else None,
+        payload={
+            "comment_id": 1,
+            "target_kind": "objective",
+            "target_id": objective.pk,
+            "body_excerpt": excerpt,
+            "objective_title": objective.title,
+        },
+    )
+    return Notification.objects.bulk_create(
+        Notification(company=company, user=person, event=event, reason=Reason.MENTION) for person in people
+    )
 
 
 def route_text(pattern) -> str:
@@ -146,6 +182,7 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "dependency_id": objects["dependency"],
             "membership_id": objects["membership"],
             "invitation_id": objects["invitation"],
+            "notification_id": objects["notification"],
             "cycle_id": objects["cycle"],
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
@@ -238,6 +275,10 @@ def _seed(slug: str, *, secret: bool) -> Side:
     AccessFailureLog.objects.create(**common, path_info="/accounts/login/")
     PeriodicEmail.objects.create(
         company=company, user=world.team.member, kind="reminder", period=datetime.date(2026, 11, 16)
+    )
+    world.sales_objective.refresh_from_db()
+    seed_notifications(
+        world, objective=world.sales_objective, excerpt="ACME-SECRET words" if secret else "Globex words"
     )
     return Side(world=world, department_slug=department_slug)
 
@@ -465,6 +506,13 @@ def test_emails_of_b_carry_nothing_of_a(sides, django_capture_on_commit_callback
     for membership in Membership.objects.filter(company=company):
         reminders.send_checkin_reminder(company=company, user_id=membership.user_id, period=period)
         reminders.send_weekly_digest(company=company, user_id=membership.user_id, period=period, now=now)
+    # Each person's notification, emailed at once and then (released again) in a digest.
+    Notification.objects.filter(company=company).update(email="immediate")
+    for notification in Notification.objects.filter(company=company):
+        assert emails.send_immediate(company=company, notification_id=notification.pk)
+    Notification.objects.filter(company=company).update(email="digest", emailed_at=None)
+    for membership in Membership.objects.filter(company=company):
+        assert emails.send_digest(company=company, user_id=membership.user_id, day=now.date(), now=now)
     assert mail.outbox, "no email was sent, so nothing was checked"
     for message in mail.outbox:
         text = (message.subject + message.body + "".join(str(a[0]) for a in message.alternatives)).lower()

@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from companies.tenancy import Actor
 from conftest import make_team
-from notifications import reminders
+from notifications import emails, reminders
+from notifications.models import Notification
 from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
-from tests.test_tenant_sweep import Side, _kind, all_routes, fill
+from tests.test_tenant_sweep import Side, _kind, all_routes, fill, seed_notifications
 
 MARKER = "zq-private-marker"
 
@@ -51,6 +52,7 @@ VIEW_MODULES = {
     "onboarding.views",
     "onboarding.api",
     "notifications.views",
+    "notifications.api.views",
 }
 
 #: People and keys that may not read a private company objective they do not own.
@@ -64,6 +66,7 @@ class Private:
     objective: Objective
     key_result: KeyResult
     checkin: CheckIn
+    notifications: dict[int, Notification]  # by person: a mention in a comment on the private objective
 
 
 @dataclass
@@ -78,6 +81,7 @@ class PrivateSide(Side):
             objects["objective"] = self.private.objective.pk
             objects["key_result"] = self.private.key_result.pk
             objects["checkin"] = self.private.checkin.pk
+            objects["notification"] = self.private.notifications[self.world.team.member.pk].pk
         return objects
 
 
@@ -97,7 +101,12 @@ def private(db) -> Private:
         company=team.company, key_result=kr, author=team.member, value=3, confidence="on_track", note=f"Met {MARKER}"
     )
     PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
-    return Private(world=world, objective=hidden, key_result=kr, checkin=checkin)
+    # Everyone is mentioned on the public child, and on the private objective, the comment quoting its title.
+    seed_notifications(world, objective=world.sales_objective, excerpt="Public words")
+    told = seed_notifications(world, objective=hidden, excerpt=f"About {MARKER}")
+    return Private(
+        world=world, objective=hidden, key_result=kr, checkin=checkin, notifications={n.user_id: n for n in told}
+    )
 
 
 def _body(response) -> str:
@@ -183,6 +192,7 @@ def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
     """The sweep's control: a leader reads the private objective, its child names it, its picker lists it."""
     world = private.world
     leader = client_for(world.team.leader)
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/notifications/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{private.objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{world.sales_objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/new/?department={world.team.department.pk}"))
@@ -207,6 +217,31 @@ def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):
     text = (message.subject + message.body + "".join(str(a[0]) for a in message.alternatives)).lower()
     assert world.kr.title.lower() in text  # the key result they may read is there
     assert MARKER not in text
+
+
+def test_notification_emails_show_no_private_objective_to_those_who_may_not_read_it(private):
+    world = private.world
+    company = world.team.company
+    now = timezone.now()
+    Notification.objects.filter(company=company).update(email="immediate")
+    mail.outbox.clear()
+    for user in (world.team.member, world.team.viewer, world.team.lead, world.extra.user, world.team.leader):
+        hidden = private.notifications[user.pk]
+        public = Notification.objects.filter(company=company, user=user).exclude(pk=hidden.pk).get()
+        # The one about the private objective is not sent at all to those who may not read it.
+        assert emails.send_immediate(company=company, notification_id=hidden.pk) == (user == world.team.leader)
+        assert emails.send_immediate(company=company, notification_id=public.pk)
+    Notification.objects.filter(company=company).update(email="digest", emailed_at=None)
+    for user in (world.team.member, world.team.viewer, world.team.lead, world.extra.user):
+        assert emails.send_digest(company=company, user_id=user.pk, day=now.date(), now=now)
+    assert len(mail.outbox) == 5 + 1 + 4
+    shown_to = set()
+    for message in mail.outbox:
+        text = (message.subject + message.body + "".join(str(a[0]) for a in message.alternatives)).lower()
+        assert "public words" in text or MARKER in text
+        if MARKER in text:
+            shown_to.add(message.to[0])
+    assert shown_to == {world.team.leader.email}  # the control: the one who may read it is told
 
 
 def test_reminder_skips_only_unreadable_key_results(private):

@@ -274,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "objectives.tasks.dispatch_checkin_emails_task",
         "schedule": env.float("OKRHUB_DISPATCH_INTERVAL_SECONDS", default=15 * 60),
     },
+    # The daily notification digest goes out at each company's local morning (met within 15 minutes).
+    "dispatch-notification-digests": {
+        "task": "notifications.tasks.dispatch_notification_digests_task",
+        "schedule": env.float("OKRHUB_DISPATCH_INTERVAL_SECONDS", default=15 * 60),
+    },
     # The safety net under the incremental roll-up: recompute every active
     # cycle from scratch; after a drained queue it changes nothing.
     # API idempotency keys are replayed for a day, then forgotten.
@@ -311,6 +316,10 @@ OKRHUB_BASE_URL = env("OKRHUB_BASE_URL", default="http://127.0.0.1:8000").rstrip
 # Hours after a company's check-in moment during which its reminders and digest
 # may still go out (a beat that was down catches up within this window).
 OKRHUB_REMINDER_WINDOW_HOURS = env.int("OKRHUB_REMINDER_WINDOW_HOURS", default=6)
+# Local hour (0-23, the company's time zone) of the daily notification digest.
+OKRHUB_NOTIFICATION_DIGEST_HOUR = env.int("OKRHUB_NOTIFICATION_DIGEST_HOUR", default=8)
+# Seconds between two polls of the bell's unread count by an open page.
+OKRHUB_NOTIFICATION_POLL_SECONDS = env.int("OKRHUB_NOTIFICATION_POLL_SECONDS", default=30)
 
 # Cache: Redis when REDIS_URL is set (shared by every web process, so API
 # throttles hold across them), process-local memory otherwise.

@@ -14,6 +14,7 @@ MANAGE_SALES = {"admin", "lead", "write_key"}  # MANAGE_OBJECTIVE / MANAGE_DEPEN
 EDIT_SALES_DRAFT = {"admin", "lead", "member", "write_key"}  # EDIT_DRAFT: the member owns the draft
 CHECK_IN_SALES = {"admin", "lead", "member", "write_key"}  # CHECK_IN: the member owns the key result
 DRAFT_IN_SALES = {"admin", "leader", "lead", "member", "write_key"}  # DRAFT_OBJECTIVE: leaders draft anywhere
+PEOPLE = ALL - {"read_key", "write_key"}  # a person's own things (notifications): keys have none
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,21 @@ OPS = [
     # alignment
     Op("tree", "get", lambda w: "alignment/tree/", ALL),
     Op("gaps", "get", lambda w: "alignment/gaps/", ALL),
+    # notifications: the caller's own
+    Op("notifications", "get", lambda w: "notifications/", PEOPLE),
+    Op("notification_unread_count", "get", lambda w: "notifications/unread-count/", PEOPLE),
+    Op("notification_preferences", "get", lambda w: "notifications/preferences/", PEOPLE),
+    Op(
+        "notification_preferences_update",
+        "patch",
+        lambda w: "notifications/preferences/",
+        PEOPLE,
+        lambda w: {"mention": {"email": "digest"}},
+        (
+            ("mention.email", lambda w: {"mention": {"email": "hourly"}}),
+            ("shouting", lambda w: {"shouting": {"in_app": False}}),
+        ),
+    ),
 ]
 
 WRITES = [op for op in OPS if not op.is_read]

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from objectives.models import CheckIn, KeyResult, Objective
 from onboarding.demo import DEMO_SLUG
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
+from tests.browser.test_notifications import notify_everyone
 from tests.test_tenant_sweep import all_routes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,6 +113,11 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/key-results/<int:key_result_id>/check-in/": None,  # POST only
     "c/<slug:company_slug>/check-ins/<int:checkin_id>/correct/": "/c/{slug}/check-ins/{checkin}/correct/",
     "c/<slug:company_slug>/check-ins/<int:checkin_id>/undo/": None,  # POST only
+    "c/<slug:company_slug>/notifications/": "/c/{slug}/notifications/",
+    "c/<slug:company_slug>/notifications/count/": None,  # htmx fragment of the bell
+    "c/<slug:company_slug>/notifications/read-all/": None,  # POST only
+    "c/<slug:company_slug>/notifications/<int:notification_id>/read/": None,  # POST only
+    "c/<slug:company_slug>/notifications/preferences/": "/c/{slug}/notifications/preferences/",
     "invitations/<str:token>/": "/invitations/not-a-token/",
 }
 ROLES = {
@@ -164,6 +170,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "checkin": CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id").pk,
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
     }
+    notify_everyone(demo)  # a long-worded notification on everyone's list
     paths = [p.format(**ids) for p in PAGES.values() if p]
     anonymous = [p for p in paths if not p.startswith("/c/") and p != "/accounts/profile/"]
     signed_in = [p for p in paths if p not in anonymous]
