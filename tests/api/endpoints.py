@@ -276,6 +276,8 @@ OPS = [
     # alignment
     Op("tree", "get", lambda w: "alignment/tree/", ALL),
     Op("gaps", "get", lambda w: "alignment/gaps/", ALL),
+    # search
+    Op("search", "get", lambda w: "search/?q=grow&kind=all&cycle=all", ALL),
 ]
 
 WRITES = [op for op in OPS if not op.is_read]
