@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models import CharField, Count, Exists, F, Model, OuterRef, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, NullIf
 
 from companies.models import Company, Membership
@@ -97,6 +97,15 @@ ORDER: dict[str, tuple[Any, ...]] = {
 }
 
 
+#: Each kind's order among equally ranked matches: its own columns only, so ranking needs no join.
+RANKED_ORDER: dict[str, tuple[str, ...]] = {
+    "objective": ("title", "id"),
+    "key_result": ("title", "id"),
+    "person": ("user__full_name", "user_id"),
+    "department": ("name", "id"),
+}
+
+
 def expected_by_cycle(cycles: Sequence[Cycle], today: datetime.date) -> dict[int, float]:
     """Each cycle's expected progress today (DESIGN §3), for the pace mark and status of its rows."""
     return {c.pk: expected_progress(today=today, start=c.start_date, end=c.end_date) for c in cycles}
@@ -131,8 +140,19 @@ def kind_queryset(
         return queryset.none()  # only punctuation typed: nothing to look for
     if search.words:
         queryset = engine().match(queryset, kind=kind, words=search.words)
-        return queryset.order_by("-rank", *ORDER[kind])
+        return queryset.order_by("-rank", *RANKED_ORDER[kind])
     return queryset.order_by(*ORDER[kind])
+
+
+def _company_rows(kind: str, company: Company) -> QuerySet[Any]:
+    """Every row of ``kind`` in the company, to read the columns of rows already chosen by id."""
+    models: dict[str, type[Model]] = {
+        "objective": Objective,
+        "key_result": KeyResult,
+        "person": Membership,
+        "department": Department,
+    }
+    return models[kind]._default_manager.filter(company=company)
 
 
 def _cycles_searched(search: Search, cycles: Sequence[Cycle]) -> list[Cycle]:
@@ -195,7 +215,10 @@ def _key_results(
     return queryset
 
 
-def _values(queryset: QuerySet[Any], kind: str, search: Search, *, description: bool = False) -> QuerySet[Any]:
+def _values(
+    queryset: QuerySet[Any], kind: str, *, rank: bool, description: bool = False, key: bool = False
+) -> QuerySet[Any]:
+    """The rows' columns (:data:`COLUMNS`), with the rank, the description and the primary key when asked."""
     fields = [name for name, column in COLUMNS[kind].items() if column == name]
     renamed = {
         name: F(column) if isinstance(column, str) else column
@@ -204,9 +227,38 @@ def _values(queryset: QuerySet[Any], kind: str, search: Search, *, description: 
     }
     if description:
         fields.append("description")
-    if search.words:
+    if rank:
         fields.append("rank")
+    if key:
+        fields.append("pk")
     return queryset.values(*fields, **renamed)
+
+
+def _slice(
+    queryset: QuerySet[Any], kind: str, *, company: Company, ranked: bool, start: int, stop: int, description: bool
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Rows ``start:stop`` of ``queryset`` with their columns, and how many rows it has (None past its end).
+
+    A ranked search reads in two steps: ids, rank and count first (every
+    match is ranked, and no names are joined in for them), then the columns
+    of the rows shown, by id. At 40,000 matches, joining the names of every
+    match cost more than ranking them.
+    """
+    total = Window(Count("pk"))
+    if not ranked:
+        rows = list(_values(queryset, kind, rank=False, description=description).annotate(total=total)[start:stop])
+        return rows, rows[0]["total"] if rows else None
+    chosen = list(queryset.annotate(total=total).values_list("pk", "rank", "total")[start:stop])
+    if not chosen:
+        return [], None
+    shown = _company_rows(kind, company).filter(pk__in=[pk for pk, _, _ in chosen])
+    by_pk = {row.pop("pk"): row for row in _values(shown, kind, rank=False, description=description, key=True)}
+    rows = []
+    for pk, rank, _ in chosen:
+        row = by_pk[pk]
+        row["rank"] = rank
+        rows.append(row)
+    return rows, chosen[0][2]
 
 
 def _finish(rows: list[dict[str, Any]], kind: str, expected: dict[int, float]) -> list[dict[str, Any]]:
@@ -256,29 +308,32 @@ def search_listing(
     def queryset(kind: str) -> QuerySet[Any]:
         return kind_queryset(kind, company=company, actor=actor, search=search, cycles=cycles, today=today)
 
-    description = bool(search.words)
+    ranked = bool(search.words)
+    page_count = 1
     if search.kind == ALL:
         for kind in search.kinds:
-            found = list(
-                _values(queryset(kind), kind, search, description=description and kind == "objective").annotate(
-                    total=Window(Count("pk"))
-                )[:PER_KIND]
-            )
-            counts[kind] = found[0]["total"] if found else 0
+            found, total = _slice(
+                queryset(kind), kind, company=company, ranked=ranked, start=0, stop=PER_KIND,
+                description=ranked and kind == "objective",
+            )  # fmt: skip
+            counts[kind] = total or 0
             rows[kind] = _finish(found, kind, expected)
-        page_count = 1
     else:
         kind = search.kind
-        values = _values(queryset(kind), kind, search, description=description and kind == "objective")
+        description = ranked and kind == "objective"
         if search.page is None:
-            found = list(values)
+            found = list(_values(queryset(kind), kind, rank=ranked, description=description))
             counts[kind] = len(found)
         else:
-            offset = (search.page - 1) * PAGE_SIZE
-            found = list(values.annotate(total=Window(Count("pk")))[offset : offset + PAGE_SIZE])
-            counts[kind] = found[0]["total"] if found else (queryset(kind).count() if offset else 0)
+            start = (search.page - 1) * PAGE_SIZE
+            found, total = _slice(
+                queryset(kind), kind, company=company, ranked=ranked, start=start, stop=start + PAGE_SIZE,
+                description=description,
+            )  # fmt: skip
+            # Past the last page there is no row to read the count from: count them (a query only then).
+            counts[kind] = total if total is not None else (queryset(kind).count() if start else 0)
+            page_count = max(1, -(-counts[kind] // PAGE_SIZE))
         rows[kind] = _finish(found, kind, expected)
-        page_count = max(1, -(-counts[kind] // PAGE_SIZE)) if search.page is not None else 1
         for other in _other_kinds(search):
             counts[other] = queryset(other).count()
     departments_of = _departments_of(company, [row["id"] for row in rows.get("person", [])])
@@ -323,7 +378,9 @@ def export_rows(
     expected = expected_by_cycle(cycles, today)
     for kind in search.kinds:
         queryset = kind_queryset(kind, company=company, actor=actor, search=search, cycles=cycles, today=today)
-        rows = _finish(list(_values(queryset, kind, search, description=kind == "objective")), kind, expected)
+        rows = _finish(
+            list(_values(queryset, kind, rank=bool(search.words), description=kind == "objective")), kind, expected
+        )
         if kind == "person":
             departments = _departments_of(company, [row["id"] for row in rows])
             for row in rows:
