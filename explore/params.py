@@ -44,6 +44,7 @@ from okrhub.text import validate_single_line
 
 ALL = "all"
 KINDS = ("objective", "key_result", "person", "department")
+SEARCH_KINDS = (ALL, *KINDS)
 KIND_LABELS = {"objective": "Objectives", "key_result": "Key results", "person": "People", "department": "Departments"}
 KIND_NAMES = {"objective": "Objective", "key_result": "Key result", "person": "Person", "department": "Department"}
 PARAMETERS = ("q", "kind", "cycle", "department", "owner", "status", "confidence", "pace", "stale", "page")

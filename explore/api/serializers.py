@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from explore.params import ALL, KINDS, MAX_TEXT
+from explore.params import KINDS, MAX_TEXT, SEARCH_KINDS
 from objectives.models import Confidence, ObjectiveStatus
 from objectives.progress import Status
 
@@ -16,7 +16,7 @@ class SearchQuerySerializer(serializers.Serializer):
         help_text="Words to find; each must match (the start of a word is enough). Ranked: titles above descriptions.",
     )
     kind = serializers.ChoiceField(
-        choices=[ALL, *KINDS], required=False, help_text="Default: `all` with `q`, `objective` without."
+        choices=SEARCH_KINDS, required=False, help_text="Default: `all` with `q`, `objective` without."
     )
     cycle = serializers.RegexField(
         r"^([1-9][0-9]{0,17}|all)$", required=False, help_text="A cycle's id or `all`. Default: the current cycle."
@@ -71,7 +71,7 @@ class SearchResultSerializer(serializers.Serializer):
 
 class SearchSerializer(serializers.Serializer):
     q = serializers.CharField(allow_blank=True)
-    kind = serializers.ChoiceField(choices=[ALL, *KINDS])
+    kind = serializers.ChoiceField(choices=SEARCH_KINDS)
     cycle = serializers.IntegerField(allow_null=True, help_text="The cycle searched; null: every cycle (or none yet).")
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="Matches per kind listed (filters for OKRs list OKRs only)."
