@@ -15,7 +15,7 @@ all take the same parameters and read them here (:func:`parse`):
 - ``pace``: ``behind`` (more than the margin below the expected pace);
 - ``stale``: ``1`` (key results of active objectives with no check-in within
   the company's cadence, and their objectives);
-- ``page``: a page number, or ``all`` for every row.
+- ``page``: a page number (of one kind), or ``all`` for every row (of every kind listed).
 
 ``owner``, ``status``, ``confidence``, ``pace`` and ``stale`` describe
 objectives and key results: with any of them the search lists those two
@@ -165,6 +165,8 @@ def parse(
     elif raw_page is not None:
         if not _whole_number(raw_page) or not 1 <= int(raw_page) <= 1_000_000:
             errors["page"] = "Send a page number (1, 2, …) or “all”."
+        elif int(raw_page) > 1 and kind == ALL:
+            errors["page"] = "Pages list one kind: choose a kind, or ask for “all” rows."
         else:
             page = int(raw_page)
     if errors:

@@ -298,8 +298,9 @@ def search_listing(
     """The search's rows and counts, from one query per listed kind (plus the people's departments).
 
     Every kind at once (``kind=all``): the best :data:`PER_KIND` of each with
-    its count. One kind: a page of :data:`PAGE_SIZE` rows (every row for
-    ``page=all``) with its count, and the counts of the other kinds.
+    its count (every row of each for ``page=all``). One kind: a page of
+    :data:`PAGE_SIZE` rows (every row for ``page=all``) with its count, and
+    the counts of the other kinds.
     """
     expected = expected_by_cycle(cycles, today)
     counts: dict[str, int] = {}
@@ -310,7 +311,14 @@ def search_listing(
 
     ranked = bool(search.words)
     page_count = 1
-    if search.kind == ALL:
+    if search.kind == ALL and search.page is None:
+        for kind in search.kinds:
+            description = ranked and kind == "objective"
+            rows[kind] = _finish(
+                list(_values(queryset(kind), kind, rank=ranked, description=description)), kind, expected
+            )
+            counts[kind] = len(rows[kind])
+    elif search.kind == ALL:
         for kind in search.kinds:
             found, total = _slice(
                 queryset(kind), kind, company=company, ranked=ranked, start=0, stop=PER_KIND,

@@ -141,7 +141,11 @@ def _listing_context(request: TenantRequest, listing: Listing) -> dict[str, Any]
             "label": KIND_LABELS[kind],
             "count": listing.counts[kind],
             "rows": listing.rows[kind],
-            "more_url": url(kind=kind, page=None) if found.kind == ALL and listing.counts[kind] > PER_KIND else None,
+            "more_url": (
+                url(kind=kind, page=None)
+                if found.kind == ALL and found.page is not None and listing.counts[kind] > PER_KIND
+                else None
+            ),
         }
         for kind in listing.rows
     ]

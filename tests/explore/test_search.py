@@ -113,6 +113,19 @@ def test_without_words_the_kind_defaults_to_objectives_of_the_current_cycle(okrs
     ]
 
 
+def test_every_row_of_every_kind(okrs):
+    Objective.objects.bulk_create(
+        Objective(company=okrs.team.company, cycle=okrs.team.cycle, title=f"Lead bulk {i:03}", status="active")
+        for i in range(30)
+    )
+    best = listing(okrs, q="lea")
+    assert best.counts["objective"] == 33
+    assert len(best.rows["objective"]) == 10  # the best of each kind
+    every = listing(okrs, q="lea", page="all")
+    assert every.counts == best.counts
+    assert {kind: len(rows) for kind, rows in every.rows.items()} == every.counts
+
+
 def test_other_cycles_and_every_cycle(okrs):
     assert titles(okrs, q="leads", kind="objective", cycle=okrs.old_cycle.pk)["objective"] == ["Leads pipeline review"]
     assert set(titles(okrs, q="leads", kind="objective", cycle="all")["objective"]) == {
@@ -340,6 +353,7 @@ def test_stored_vectors_are_the_vectors_of_the_fields(okrs):
         ({"sort": "title"}, "sort"),
         ({"kind": "person", "status": "done"}, "status"),
         ({"kind": "department", "owner": "1"}, "owner"),
+        ({"q": "lead", "page": "2"}, "page"),  # every kind at once has no pages, only "all"
     ],
 )
 def test_bad_parameters_are_named(okrs, params, field):
