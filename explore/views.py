@@ -31,32 +31,47 @@ from okrhub.errors import NotFound
 from okrhub.web import UNPROCESSABLE
 
 
-def _company_lists(request: TenantRequest) -> dict[str, Any]:
-    """What the filters offer: cycles, departments (named with the departments they sit in), members."""
+def _company_lists(request: TenantRequest, *, form: bool) -> dict[str, Any]:
+    """What reading the parameters needs (cycles, the department tree) and, for the ``form``, what the
+    filters offer: departments named with those they sit in, and the members (a few thousand, maybe:
+    live results and downloads, which show no form, do without)."""
     company = request.company
     cycles = list(Cycle.objects.filter(company=company).order_by("-start_date", "name"))
     rows = list(Department.objects.filter(company=company).values_list("id", "name", "parent_id"))
     parents = {pk: parent for pk, _, parent in rows}
-    names = {pk: name for pk, name, _ in rows}
-    paths = {pk: " / ".join(names[d] for d in reversed(list(walk_up(parents, pk)))) for pk in names}
-    departments = [{"id": pk, "name": path} for pk, path in sorted(paths.items(), key=lambda item: item[1].casefold())]
-    members = list(
-        Membership.objects.filter(company=company)
-        .annotate(name=Coalesce(NullIf(F("user__full_name"), Value("")), F("user__email"), output_field=CharField()))
-        .order_by("name", "user_id")
-        .values_list("user_id", "name")
-    )
-    return {"cycles": cycles, "parents": parents, "departments": departments, "members": members}
+    lists: dict[str, Any] = {"cycles": cycles, "parents": parents, "departments": [], "members": None}
+    if form:
+        names = {pk: name for pk, name, _ in rows}
+        paths = {pk: " / ".join(names[d] for d in reversed(list(walk_up(parents, pk)))) for pk in names}
+        lists["departments"] = [
+            {"id": pk, "name": path} for pk, path in sorted(paths.items(), key=lambda item: item[1].casefold())
+        ]
+        lists["members"] = list(
+            Membership.objects.filter(company=company)
+            .annotate(
+                name=Coalesce(NullIf(F("user__full_name"), Value("")), F("user__email"), output_field=CharField())
+            )
+            .order_by("name", "user_id")
+            .values_list("user_id", "name")
+        )
+    return lists
 
 
 def _parse(request: TenantRequest, lists: Mapping[str, Any]) -> Search:
-    member_ids = {user_id for user_id, _ in lists["members"]}
+    company = request.company
+    members: set[int] | None = {user_id for user_id, _ in lists["members"]} if lists["members"] is not None else None
+
+    def is_member(user_id: int) -> bool:
+        if members is not None:
+            return user_id in members
+        return Membership.objects.filter(company=company, user_id=user_id).exists()
+
     return parse(
         request.GET,
         cycles=lists["cycles"],
         departments=lists["parents"],
-        is_member=member_ids.__contains__,
-        today=request.company.local_today(),
+        is_member=is_member,
+        today=company.local_today(),
     )
 
 
@@ -73,9 +88,12 @@ def _refused(request: TenantRequest, lists: Mapping[str, Any], error: Validation
         name = str(error).removeprefix("No such ").removesuffix(".")
         problems = [(name, f"No such {name} in {request.company.name}.")]
         status = 404
-    context = {**_base_context(request, lists), "problems": problems, "form": _form_values(request)}
-    if request.htmx:
+    if request.htmx and request.htmx.target == "search-results":
+        context = {**_base_context(request, lists), "problems": problems}
         return render(request, "explore/search.html#results", context, status=UNPROCESSABLE)
+    if lists["members"] is None:
+        lists = _company_lists(request, form=True)
+    context = {**_base_context(request, lists), "problems": problems, "form": _form_values(request)}
     return render(request, "explore/search.html", context, status=status)
 
 
@@ -94,7 +112,8 @@ def _base_context(request: TenantRequest, lists: Mapping[str, Any]) -> dict[str,
 @require_GET
 @company_view
 def search(request: TenantRequest) -> HttpResponse:
-    lists = _company_lists(request)
+    live = bool(request.htmx and request.htmx.target == "search-results")
+    lists = _company_lists(request, form=not live)
     try:
         found = _parse(request, lists)
     except (ValidationError, NotFound) as error:
@@ -111,7 +130,7 @@ def search(request: TenantRequest) -> HttpResponse:
         today=request.company.local_today(),
     )
     context = {**_base_context(request, lists), **_listing_context(request, listing), "form": _form_values(request)}
-    if request.htmx and request.htmx.target == "search-results":
+    if live:
         response = render(request, "explore/search.html#results", context)
         response["HX-Push-Url"] = f"{request.path}?{canonical}" if canonical else request.path
         return response
@@ -189,7 +208,7 @@ def _summary(found: Search, listing: Listing, result_count: int) -> str:
 @company_view
 def export(request: TenantRequest, fmt: Format) -> HttpResponse:
     """Every row of the search the reader may see, whatever page is on screen, as CSV or XLSX."""
-    lists = _company_lists(request)
+    lists = _company_lists(request, form=False)
     try:
         found = _parse(request, lists)
     except (ValidationError, NotFound) as error:
