@@ -224,6 +224,9 @@ def test_stale(okrs):
     found = titles(okrs, kind="all", stale="1")
     assert set(found["key_result"]) == {"Book the Munich trade fair", "Sign 12 distributors"}
     assert set(found["objective"]) == {"Open a trade fair stand in Munich", "Close €5M in new business"}
+    assert titles(okrs, kind="all", stale="1", cycle="all") == found
+    # A closed cycle takes no check-ins: nothing in it is stale.
+    assert titles(okrs, kind="all", stale="1", cycle=okrs.old_cycle.pk) == {"objective": [], "key_result": []}
 
 
 def test_filters_combine_with_words(okrs):
