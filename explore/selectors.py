@@ -9,8 +9,10 @@ through it, so a count, a page and a download hold the same rows.
 
 Reads are flat ``.values()`` rows with the names they show (owner,
 department, objective) joined in, so a list costs one query per kind
-whatever its length; a page of one kind also counts the other kinds (one
-query each), and a page of people adds their departments (one query).
+whatever its length (a ranked search two: the ids, rank and count of every
+match, then the columns of the rows shown); a page of one kind also counts
+the other kinds (one query each), and people come with their departments
+(one query).
 """
 
 import datetime
@@ -33,7 +35,7 @@ from objectives.progress import status as computed_status
 from objectives.selectors import behind_pace_q, stale_key_results_q, status_q, visible_objectives
 
 
-def _name(path: str) -> Coalesce:
+def person_name(path: str) -> Coalesce:
     """A person's name as the pages show it: the full name, else the email address."""
     return Coalesce(NullIf(F(f"{path}__full_name"), Value("")), F(f"{path}__email"), output_field=CharField())
 
@@ -47,7 +49,7 @@ COLUMNS: dict[str, dict[str, str | Any]] = {
         "department_id": "department_id",
         "department_name": "department__name",
         "owner_id": "owner_id",
-        "owner_name": _name("owner"),
+        "owner_name": person_name("owner"),
         "objective_status": "status",
         "private": "private",
         "progress": "progress",
@@ -61,7 +63,7 @@ COLUMNS: dict[str, dict[str, str | Any]] = {
         "department_id": "objective__department_id",
         "department_name": "objective__department__name",
         "owner_id": "owner_id",
-        "owner_name": _name("owner"),
+        "owner_name": person_name("owner"),
         "private": "objective__private",
         "progress": "progress",
         "confidence": "confidence",
@@ -75,7 +77,7 @@ COLUMNS: dict[str, dict[str, str | Any]] = {
     # A person's row is their membership; it carries the user's id (``id``, renamed in ``_finish``).
     "person": {
         "user_id": "user_id",
-        "title": _name("user"),
+        "title": person_name("user"),
         "email": "user__email",
         "role": "role",
     },

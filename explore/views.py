@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +21,7 @@ from departments.models import Department
 from explore.exports import Format, table_response
 from explore.links import ResultLinks
 from explore.params import ALL, KIND_LABELS, KIND_NAMES, KINDS, PARAMETERS, PER_KIND, Search, parse
-from explore.selectors import Listing, export_rows, search_listing
+from explore.selectors import Listing, export_rows, person_name, search_listing
 from explore.tables import table
 from objectives.models import Confidence, Cycle
 from objectives.progress import Status
@@ -48,9 +46,7 @@ def _company_lists(request: TenantRequest, *, form: bool) -> dict[str, Any]:
         ]
         lists["members"] = list(
             Membership.objects.filter(company=company)
-            .annotate(
-                name=Coalesce(NullIf(F("user__full_name"), Value("")), F("user__email"), output_field=CharField())
-            )
+            .annotate(name=person_name("user"))
             .order_by("name", "user_id")
             .values_list("user_id", "name")
         )
