@@ -12,9 +12,13 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, notifications
+from bench import corrections, explore, notifications
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
 #: name -> entry, run in this order.
-ENTRIES: dict[str, Entry] = {"corrections": corrections.measure, "notifications": notifications.run}
+ENTRIES: dict[str, Entry] = {
+    "corrections": corrections.measure,
+    "notifications": notifications.run,
+    "explore": explore.run,
+}

@@ -1,7 +1,13 @@
-"""Pages of the explore app, mounted under /c/<company_slug>/."""
+"""Pages of the explore app, mounted under /c/<company_slug>/search/."""
 
-from django.urls import path  # noqa: F401 - the routes come with the feature
+from django.urls import path
+
+from explore import views
 
 app_name = "explore"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("export.csv", views.export, {"fmt": "csv"}, name="export_csv"),
+    path("export.xlsx", views.export, {"fmt": "xlsx"}, name="export_xlsx"),
+]

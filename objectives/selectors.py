@@ -32,6 +32,7 @@ from objectives.models import (
     checkin_undo_refusal,
 )
 from objectives.progress import (
+    Status,
     Weighted,
     behind_pace_threshold,
     expected_progress,
@@ -113,6 +114,26 @@ def behind_pace_q(
         if threshold > 0:
             condition |= Q(**{cycle_field: cycle_id, f"{progress_field}__lt": threshold})
     return condition
+
+
+def status_q(
+    status: Status, *, company: Company, today: date, cycle_field: str = "cycle_id", progress_field: str = "progress"
+) -> Q:
+    """Rows whose computed status (:func:`objectives.progress.status`) is ``status``, as a condition.
+
+    The status rule in SQL, in the same order as the function: unknown
+    without progress, done at 100%, behind pace past the margin
+    (:func:`behind_pace_q`), else on track. Lists filter with it, so a filter
+    by status shows exactly the rows whose badge says so.
+    """
+    progress = progress_field
+    if status == Status.UNKNOWN:
+        return Q(**{f"{progress}__isnull": True})
+    if status == Status.DONE:
+        return Q(**{f"{progress}__gte": 1})
+    measured = Q(**{f"{progress}__isnull": False, f"{progress}__lt": 1})
+    behind = behind_pace_q(company=company, today=today, cycle_field=cycle_field, progress_field=progress)
+    return measured & (behind if status == Status.BEHIND_PACE else ~behind)
 
 
 def objective_list(*, company: Company, actor: Actor) -> QuerySet[Objective]:

@@ -31,7 +31,7 @@ from notifications.models import Notification
 from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
-from tests.test_tenant_sweep import Side, _kind, all_routes, fill, seed_notifications
+from tests.test_tenant_sweep import SEARCH_ROUTES, Side, _kind, all_routes, fill, seed_notifications
 
 MARKER = "zq-private-marker"
 
@@ -53,7 +53,20 @@ VIEW_MODULES = {
     "onboarding.api",
     "notifications.views",
     "notifications.api.views",
+    "explore.views",
+    "explore.api.views",
 }
+
+#: The search routes are also asked for the private objective's words (title, description, key result),
+#: in every kind and cycle. Never a word of the marker itself: a result marks the words found, which
+#: would split the marker in the page and hide a leak from this sweep.
+SEARCH_QUERIES = [
+    "?q=grow",
+    "?q=win accounts&kind=key_result",
+    "?q=plan&kind=objective&cycle=all",
+    "?kind=all&cycle=all&page=all",
+    "?kind=objective&department=&owner=&status=on_track",
+]
 
 #: People and keys that may not read a private company objective they do not own.
 SESSION_ROLES = ("member", "lead", "viewer", "extra")
@@ -170,7 +183,7 @@ def test_no_route_shows_a_private_objective_to_those_who_may_not_read_it(private
             for path in sorted(paths):
                 if kind != "admin":
                     reached.add(resolve(path).func.__module__)
-                for query in queries:
+                for query in queries + (SEARCH_QUERIES if route.startswith(SEARCH_ROUTES) else []):
                     variants = [{}] + ([{"HX-Request": "true"}] if kind == "page" and query else [])
                     for headers in variants:
                         tried += 1
@@ -196,6 +209,9 @@ def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{private.objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{world.sales_objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/new/?department={world.team.department.pk}"))
+    for path in ("search/?q=grow", "search/?q=win accounts&kind=key_result", "search/export.csv?kind=all"):
+        assert MARKER in _body(leader.get(f"/c/{world.slug}/{path}")), path
+    assert MARKER in _body(leader.get(f"/api/v1/companies/{world.slug}/search/?q=grow"))
 
 
 def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):

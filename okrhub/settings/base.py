@@ -386,5 +386,9 @@ SPECTACULAR_SETTINGS = {
         "ConfidenceEnum": "objectives.models.Confidence",
         "RoleEnum": "companies.models.Role",
         "DepartmentRoleEnum": "departments.models.DepartmentRole",
+        # A key result's kind keeps the name it had before the search's kinds (explore) came along.
+        "KindEnum": "objectives.models.KeyResultKind",
+        "SearchKindEnum": "explore.params.SEARCH_KINDS",
+        "SearchResultKindEnum": "explore.params.KINDS",
     },
 }

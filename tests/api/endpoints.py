@@ -310,6 +310,8 @@ OPS = [
             ("shouting", lambda w: {"shouting": {"in_app": False}}),
         ),
     ),
+    # search
+    Op("search", "get", lambda w: "search/?q=grow&kind=all&cycle=all", ALL),
 ]
 
 WRITES = [op for op in OPS if not op.is_read]

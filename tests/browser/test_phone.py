@@ -106,6 +106,9 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/": None,  # POST only
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/<int:dependency_id>/delete/": None,  # POST only
     "c/<slug:company_slug>/import/": "/c/{slug}/import/",
+    "c/<slug:company_slug>/search/": "/c/{slug}/search/?q=lead",
+    "c/<slug:company_slug>/search/export.csv": None,  # a download of the search, not a page
+    "c/<slug:company_slug>/search/export.xlsx": None,  # a download of the search, not a page
     "c/<slug:company_slug>/key-results/hints/": None,  # htmx fragment of the key result form
     "c/<slug:company_slug>/key-results/<int:key_result_id>/": "/c/{slug}/key-results/{key_result}/",
     "c/<slug:company_slug>/key-results/<int:key_result_id>/edit/": "/c/{slug}/key-results/{key_result}/edit/",
