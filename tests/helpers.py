@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Invitation, Membership
 from departments.models import Department, DepartmentMembership
+from discussion.models import Comment, Mention, Reaction
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
 
 TENANT_MODELS = (
@@ -22,6 +23,9 @@ TENANT_MODELS = (
     CompanyAPIKey,
     IdempotencyRecord,
     Invitation,
+    Comment,
+    Mention,
+    Reaction,
 )
 
 
