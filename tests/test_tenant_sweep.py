@@ -34,6 +34,7 @@ from companies.models import Company, CompanyAPIKey, Membership, User
 from companies.tenancy import Actor
 from conftest import make_team
 from departments.models import Department, DepartmentMembership
+from discussion.models import Comment
 from notifications import reminders
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
@@ -78,6 +79,8 @@ PK_OWNERS = {
     "departments": "department",
     "members": "membership",
     "invitations": "invitation",
+    "check-ins": "checkin",
+    "comments": "comment",
 }
 
 
@@ -100,6 +103,8 @@ class Side:
             "department": w.team.department.pk,
             "membership": w.extra.pk,
             "invitation": w.invitation.pk,
+            "checkin": w.checkin.pk,
+            "comment": w.comment.pk,
         }
 
 
@@ -144,6 +149,9 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "membership_id": objects["membership"],
             "invitation_id": objects["invitation"],
             "cycle_id": objects["cycle"],
+            "checkin_id": objects["checkin"],
+            "comment_id": objects["comment"],
+            "kind": "thumbs_up",
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
             "prefix": "NoSuchKey" if missing else side.world.admin_key.prefix,
@@ -225,6 +233,7 @@ def _seed(slug: str, *, secret: bool) -> Side:
         Department.objects.filter(company=company).update(name=Concat(mark, "name"))
         CheckIn.objects.filter(company=company).update(note="ACME-SECRET note")
         Dependency.objects.filter(company=company).update(note="ACME-SECRET dependency")
+        Comment.objects.filter(company=company).update(body="ACME-SECRET comment")
         CompanyAPIKey.objects.filter(company=company).update(name="ACME-SECRET key")
         department_slug = DepartmentFactory(company=company, name="ACME-SECRET Legal", slug="acme-legal").slug
         world.team.company.refresh_from_db()

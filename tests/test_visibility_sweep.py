@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from companies.tenancy import Actor
 from conftest import make_team
+from discussion.models import Comment, Reaction
 from notifications import reminders
-from objectives.models import KeyResult, Objective, PeriodicEmail
+from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
 from tests.test_tenant_sweep import Side, _kind, all_routes, fill
@@ -51,6 +52,8 @@ VIEW_MODULES = {
     "onboarding.views",
     "onboarding.api",
     "notifications.views",
+    "discussion.views",
+    "discussion.api.views",
 }
 
 #: People and keys that may not read a private company objective they do not own.
@@ -63,6 +66,8 @@ class Private:
     world: World
     objective: Objective
     key_result: KeyResult
+    checkin: CheckIn
+    comment: Comment
 
 
 @dataclass
@@ -76,6 +81,8 @@ class PrivateSide(Side):
         if self.private is not None:
             objects["objective"] = self.private.objective.pk
             objects["key_result"] = self.private.key_result.pk
+            objects["checkin"] = self.private.checkin.pk
+            objects["comment"] = self.private.comment.pk
         return objects
 
 
@@ -90,7 +97,18 @@ def private(db) -> Private:
     hidden.refresh_from_db()
     kr = KeyResultFactory(company=team.company, objective=hidden, owner=team.member, title=f"Win {MARKER} accounts")
     PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
-    return Private(world=world, objective=hidden, key_result=kr)
+    # The conversation on it: a comment on the objective, a check-in with a note and a comment on that.
+    checkin = CheckIn.objects.create(
+        company=team.company, key_result=kr, author=team.leader, value=1, confidence="on_track", note=f"{MARKER} note"
+    )
+    comment = Comment.objects.create(
+        company=team.company, objective=hidden, author=team.leader, body=f"Board says {MARKER}"
+    )
+    Comment.objects.create(
+        company=team.company, objective=hidden, key_result=kr, checkin=checkin, author=team.admin, body=f"{MARKER} too"
+    )
+    Reaction.objects.create(company=team.company, user=team.admin, comment=comment, kind="eyes")
+    return Private(world=world, objective=hidden, key_result=kr, checkin=checkin, comment=comment)
 
 
 def _body(response) -> str:
@@ -179,6 +197,10 @@ def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{private.objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/{world.sales_objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/objectives/new/?department={world.team.department.pk}"))
+    # ...and its conversation: the thread, the check-in's thread, the comment through the API.
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/objectives/{private.objective.pk}/"))
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/check-ins/{private.checkin.pk}/"))
+    assert MARKER in _body(leader.get(f"/api/v1/companies/{world.slug}/comments/{private.comment.pk}/"))
 
 
 def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):

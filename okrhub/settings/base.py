@@ -377,5 +377,7 @@ SPECTACULAR_SETTINGS = {
         "ConfidenceEnum": "objectives.models.Confidence",
         "RoleEnum": "companies.models.Role",
         "DepartmentRoleEnum": "departments.models.DepartmentRole",
+        "KeyResultKindEnum": "objectives.models.KeyResultKind",
+        "ReactionKindEnum": "discussion.models.ReactionKind",
     },
 }

@@ -283,7 +283,9 @@ def test_the_author_and_admins_delete(talk, role, allowed):
 def test_an_api_key_never_deletes_peoples_words(talk):
     comment = create(talk, "member", "Mine")
     with refused("-", exc=PermissionDenied):
-        services.comment_delete(company=talk.company, actor=Actor(company=talk.company, role="integration"), comment=comment)
+        services.comment_delete(
+            company=talk.company, actor=Actor(company=talk.company, role="integration"), comment=comment
+        )
 
 
 # ---------------------------------------------------------------- reactions
