@@ -59,7 +59,6 @@ class Comment(models.Model):
     reaction_counts: list[Any]  # discussion.selectors.ReactionCount, one per kind
     can_delete: bool
     thread_replies: list["Comment"]
-    reply_form: Any  # the page's reply form (discussion.forms.CommentForm) or None
 
     class Meta:
         ordering = ["created_at", "id"]

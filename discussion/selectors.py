@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from companies.models import Company, Membership, User
@@ -214,34 +214,56 @@ def thread_comments(*, company: Company, target: Target) -> QuerySet[Comment]:
     return with_people(Comment.objects.filter(company=company, **target.thread_filter())).order_by("created_at", "id")
 
 
-def thread(*, company: Company, actor: Actor, target: Target) -> list[Comment]:
-    """The thread as a page shows it: top-level comments, each with ``thread_replies`` (three queries).
+#: Top-level comments a page shows at once (with all their replies); earlier ones come a page at a time.
+THREAD_PAGE = 20
+
+
+@dataclass
+class ThreadPage:
+    """A page of a thread: top-level comments oldest first, each with ``thread_replies``.
+
+    ``earlier`` is the ``before`` cursor of the page above when there is one;
+    ``count`` the comments standing in the whole thread.
+    """
+
+    comments: list[Comment]
+    earlier: int | None
+    count: int
+
+
+def thread(
+    *, company: Company, actor: Actor, target: Target, before: int | None = None, limit: int = THREAD_PAGE
+) -> ThreadPage:
+    """The latest ``limit`` top-level comments (older than ``before``) with their replies: four queries.
 
     A deleted comment keeps its place only while a reply stands under it;
     deleted replies, and deleted comments nobody answered, are left out.
     """
-    comments = [annotate_comment(c, actor) for c in thread_comments(company=company, target=target)]
+    comments = Comment.objects.filter(company=company, **target.thread_filter())
+    answered = Exists(Comment.objects.filter(company=company, parent=OuterRef("pk"), deleted_at=None))
+    tops = comments.filter(Q(deleted_at=None) | answered, parent=None)
+    if before is not None:
+        tops = tops.filter(pk__lt=before)
+    shown = tops.order_by("-id").values("pk")[: limit + 1]
+    rows = [
+        annotate_comment(c, actor)
+        for c in with_people(
+            comments.filter(Q(pk__in=shown) | Q(parent__in=shown, deleted_at=None)).order_by("created_at", "id")
+        )
+    ]
+    top = sorted((c for c in rows if c.parent_id is None), key=lambda c: c.pk)
+    earlier = None
+    if len(top) > limit:  # one more than a page: there is a page above; leave its comment out
+        top = top[1:]
+        earlier = top[0].pk
     replies: dict[int, list[Comment]] = defaultdict(list)
-    for comment in comments:
-        if comment.parent_id is not None and not comment.is_deleted:
-            replies[comment.parent_id].append(comment)
-    top = []
-    for comment in comments:
+    for comment in rows:
         if comment.parent_id is not None:
-            continue
+            replies[comment.parent_id].append(comment)
+    for comment in top:
         comment.thread_replies = replies.get(comment.pk, [])
-        if comment.is_deleted and not comment.thread_replies:
-            continue
-        top.append(comment)
-    return top
-
-
-def count_standing(comments: Iterable[Comment]) -> int:
-    """How many comments of a page's thread stand (deleted ones do not count)."""
-    total = 0
-    for comment in comments:
-        total += (not comment.is_deleted) + len(getattr(comment, "thread_replies", []))
-    return total
+    top.sort(key=lambda c: (c.created_at, c.pk))
+    return ThreadPage(comments=top, earlier=earlier, count=comments.filter(deleted_at=None).count())
 
 
 @dataclass

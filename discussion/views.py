@@ -55,31 +55,33 @@ def _render_thread(
     *,
     form: CommentForm | None = None,
     reply_form: CommentForm | None = None,
-    reply_to: int | None = None,
+    reply_parent: Comment | None = None,
     announce: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The thread: the fragment for htmx, the thread's own page otherwise."""
     company, actor = request.company, request.actor
-    comments = selectors.thread(company=company, actor=actor, target=target)
+    before = int_or_none(request.GET.get("before")) if request.method == "GET" else None
+    page = selectors.thread(company=company, actor=actor, target=target, before=before)
     can_comment = actor.can(Action.COMMENT)
-    for comment in comments:
-        comment.reply_form = None
-        if can_comment and not comment.is_deleted:
-            failed = reply_form is not None and comment.pk == reply_to
-            comment.reply_form = reply_form if failed else _form(request, target, reply_to=comment)
     context: dict[str, Any] = {
         "target": target,
-        "comments": comments,
-        "count": selectors.count_standing(comments),
+        "comments": page.comments,
+        "earlier": page.earlier,
+        "before": before,
+        "count": page.count,
         "can_comment": can_comment,
         "form": form if form is not None else (_form(request, target) if can_comment else None),
         "thread_url": thread_url(request, target),
         "announce": announce,
-        "reply_to": reply_to,
+        # The open reply form goes under the top-level comment; it posts to the comment it answers.
+        "reply_to": (reply_parent.parent_id or reply_parent.pk) if reply_parent is not None else None,
+        "reply_parent": reply_parent,
+        "reply_form": reply_form,
     }
     if request.htmx:
-        return render(request, f"{TEMPLATE}#thread", context, status=status)
+        # "Show earlier comments" asks for the page above (``before``): its items only.
+        return render(request, f"{TEMPLATE}#{'earlier' if before else 'thread'}", context, status=status)
     if target.checkin is not None:
         context["checkin_reactions"] = selectors.checkin_reactions(company=company, actor=actor, checkin=target.checkin)
     return render(request, TEMPLATE, context, status=status)
@@ -130,12 +132,21 @@ def checkin_thread(request: TenantRequest, checkin_id: int) -> HttpResponse:
     return _thread_view(request, target)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @company_view
 def reply(request: TenantRequest, comment_id: int) -> HttpResponse:
+    """The reply form under a top-level comment (loaded in place by htmx, or the thread page with it open), and
+    the reply itself. A reply to a reply goes under the top-level comment above it."""
     comment = selectors.comment_for(company=request.company, actor=request.actor, comment_id=comment_id)
     request.actor.require(Action.COMMENT)
     target = selectors.target_of(comment)
+    if request.method == "GET":
+        form = _form(request, target, reply_to=comment)
+        form.fields["body"].widget.attrs["autofocus"] = True
+        if request.htmx:
+            context = {"reply_parent": comment, "reply_form": form, "target": target}
+            return render(request, f"{TEMPLATE}#reply-form", context)
+        return _render_thread(request, target, reply_form=form, reply_parent=comment)
     form = _form(request, target, request.POST, reply_to=comment)
     if form.is_valid():
         try:
@@ -150,8 +161,7 @@ def reply(request: TenantRequest, comment_id: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return _after_write(request, target, announce="Reply posted.", anchor=f"comment-{created.pk}")
-    top = comment.parent_id or comment.pk
-    return _render_thread(request, target, reply_form=form, reply_to=top, status=UNPROCESSABLE)
+    return _render_thread(request, target, reply_form=form, reply_parent=comment, status=UNPROCESSABLE)
 
 
 @require_POST

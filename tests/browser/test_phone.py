@@ -118,7 +118,9 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/discussion/key-results/<int:key_result_id>/check-ins/": None,  # htmx fragment
     "c/<slug:company_slug>/discussion/check-ins/<int:checkin_id>/": "/c/{slug}/discussion/check-ins/{checkin}/",
     "c/<slug:company_slug>/discussion/check-ins/<int:checkin_id>/react/": None,  # POST only
-    "c/<slug:company_slug>/discussion/comments/<int:comment_id>/reply/": None,  # POST only
+    "c/<slug:company_slug>/discussion/comments/<int:comment_id>/reply/": (
+        "/c/{slug}/discussion/comments/{comment}/reply/"
+    ),
     "c/<slug:company_slug>/discussion/comments/<int:comment_id>/delete/": None,  # POST only
     "c/<slug:company_slug>/discussion/comments/<int:comment_id>/react/": None,  # POST only
     "c/<slug:company_slug>/discussion/mentions/": None,  # htmx fragment of the comment box
@@ -162,13 +164,15 @@ def _visit(page, base: str, paths: list[str], role: str) -> list[str]:
     return wide
 
 
-def _seed_conversation(demo, objective, kr) -> None:
+def _seed_conversation(demo, objective, kr) -> int:
+    """The id of the objective thread's first comment."""
     from companies.tenancy import Actor
     from discussion import selectors, services
 
     people = {email: demo.company.memberships.get(user__email=email).user for email in ROLES.values()}
     lead, member = (Actor.for_user(demo.company, people[ROLES[r]]) for r in ("lead", "member"))
     checkin = kr.checkins.order_by("id").last()
+    tops = []
     for target in (
         selectors.objective_target(company=demo.company, actor=lead, objective_id=objective.pk),
         selectors.checkin_target(company=demo.company, actor=lead, checkin_id=checkin.pk),
@@ -182,6 +186,8 @@ def _seed_conversation(demo, objective, kr) -> None:
         )
         services.comment_create(company=demo.company, actor=member, target=target, body="On it.", parent=top)
         services.reaction_set(company=demo.company, actor=member, target=top, kind="celebrate", present=True)
+        tops.append(top.pk)
+    return tops[0]
 
 
 def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
@@ -197,7 +203,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "checkin": kr.checkins.order_by("id").last().pk,
     }
     # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.
-    _seed_conversation(demo, objective, kr)
+    ids["comment"] = _seed_conversation(demo, objective, kr)
     paths = [p.format(**ids) for p in PAGES.values() if p]
     anonymous = [p for p in paths if not p.startswith("/c/") and p != "/accounts/profile/"]
     signed_in = [p for p in paths if p not in anonymous]

@@ -377,12 +377,28 @@ def test_the_thread_nests_replies_and_keeps_a_deleted_comments_place_only_while_
     kept = create(talk, "lead", "Another")
     services.comment_delete(company=talk.company, actor=member, comment=answered)
     services.comment_delete(company=talk.company, actor=member, comment=alone)
-    thread = selectors.thread(company=talk.company, actor=lead, target=talk.target())
+    page = selectors.thread(company=talk.company, actor=lead, target=talk.target())
+    thread = page.comments
     assert [c.pk for c in thread] == [answered.pk, kept.pk]
     assert [r.pk for r in thread[0].thread_replies] == [reply.pk]
     assert thread[0].is_deleted
-    assert selectors.count_standing(thread) == 2
+    assert (page.count, page.earlier) == (2, None)
     assert [c.can_delete for c in (thread[0], thread[0].thread_replies[0], thread[1])] == [False, True, True]
+
+
+def test_a_long_thread_comes_a_page_at_a_time_newest_last(talk, django_assert_num_queries):
+    tops = [talk.comment(f"Top {i}") for i in range(5)]
+    replies = [talk.comment(f"Reply {i}", parent=tops[i]) for i in range(5)]
+    admin, target = talk.actor("admin"), talk.target()
+    with django_assert_num_queries(4):  # comments with authors, mentions, reactions; the count
+        page = selectors.thread(company=talk.company, actor=admin, target=target, limit=2)
+    assert [c.pk for c in page.comments] == [tops[3].pk, tops[4].pk]
+    assert [c.thread_replies[0].pk for c in page.comments] == [replies[3].pk, replies[4].pk]
+    assert (page.count, page.earlier) == (10, tops[3].pk)
+    above = selectors.thread(company=talk.company, actor=admin, target=talk.target(), limit=2, before=page.earlier)
+    assert [c.pk for c in above.comments] == [tops[1].pk, tops[2].pk]
+    top = selectors.thread(company=talk.company, actor=admin, target=talk.target(), limit=2, before=above.earlier)
+    assert ([c.pk for c in top.comments], top.earlier) == ([tops[0].pk], None)
 
 
 def test_threads_are_separate_per_target(talk):
@@ -391,9 +407,8 @@ def test_threads_are_separate_per_target(talk):
     on_checkin = create(talk, "member", "Check-in", target=talk.target("checkin"))
     admin = talk.actor("admin")
     for kind, comment in (("objective", on_objective), ("key_result", on_kr), ("checkin", on_checkin)):
-        assert [c.pk for c in selectors.thread(company=talk.company, actor=admin, target=talk.target(kind))] == [
-            comment.pk
-        ]
+        page = selectors.thread(company=talk.company, actor=admin, target=talk.target(kind))
+        assert [c.pk for c in page.comments] == [comment.pk]
 
 
 def test_reaction_counts_say_who_and_whether_mine(talk):

@@ -166,15 +166,44 @@ def test_a_viewer_posting_is_refused_and_nothing_changes(talk, client_for):
 def test_replies_in_place_and_errors_open_the_reply_form(talk, client_for):
     top = talk.comment("Who owns Lyon?", by="lead")
     client = client_for(talk.team.member, htmx=True)
+    form = client.get(url(talk, f"comments/{top.pk}/reply/"))  # the Reply link loads the form in place
+    assert f'name="reply-{top.pk}-body"' in text(form)
+    assert "autofocus" in text(form)
+    assert "<html" not in text(form)
+    page = client_for(talk.team.member).get(url(talk, f"comments/{top.pk}/reply/"))  # without JavaScript
+    assert "<html" in text(page)
+    assert f'name="reply-{top.pk}-body"' in text(page)
     bad = client.post(url(talk, f"comments/{top.pk}/reply/"), {f"reply-{top.pk}-body": "  "})
     assert bad.status_code == 422
-    assert '<details class="reply" open>' in text(bad)
+    assert re.search(rf'id="reply-slot-{top.pk}">\s*<form', text(bad))
+    assert "Write something first." in text(bad)
     assert not Comment.objects.filter(parent=top).exists()
     good = client.post(url(talk, f"comments/{top.pk}/reply/"), {f"reply-{top.pk}-body": "I do"})
     assert good.status_code == 200
     reply = Comment.objects.get(parent=top)
     assert reply.body == "I do"
     assert f'id="comment-{reply.pk}"' in text(good)
+
+
+def test_a_long_thread_shows_the_latest_and_loads_earlier_comments(talk, client_for):
+    from discussion.selectors import THREAD_PAGE
+
+    comments = [talk.comment(f"Number {i}") for i in range(THREAD_PAGE + 3)]
+    client = client_for(talk.team.member, htmx=True)
+    thread_url = url(talk, f"objectives/{talk.objective.pk}/")
+    fragment = text(client.get(thread_url))
+    assert "Number 2<" not in fragment
+    assert f"Number {THREAD_PAGE + 2}<" in fragment
+    assert f"{THREAD_PAGE + 3} comments" in fragment
+    assert f'hx-get="{thread_url}?before={comments[3].pk}"' in fragment
+    earlier = text(client.get(f"{thread_url}?before={comments[3].pk}"))
+    assert "Number 0<" in earlier
+    assert "Number 2<" in earlier
+    assert "Number 3<" not in earlier
+    assert 'class="earlier"' not in earlier  # nothing above the first page
+    assert 'class="thread"' not in earlier  # the items only, in place of the link
+    plain = text(client_for(talk.team.member).get(f"{thread_url}?before={comments[3].pk}"))
+    assert "Show the latest comments" in plain
 
 
 def test_deleting_in_place(talk, client_for):
@@ -297,5 +326,5 @@ def test_pages_cost_the_same_for_few_and_many_comments(talk, client_for):
     _grow(talk, 40)
     assert Comment.objects.count() > 80
     assert measure() == small
-    # session, user, membership, department roles, the target, then comments, mentions, reactions
-    assert small["objective thread (htmx)"] <= 8, small
+    # session, user, membership, department roles, the target, then comments, mentions, reactions, the count
+    assert small["objective thread (htmx)"] <= 9, small
