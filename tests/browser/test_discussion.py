@@ -66,6 +66,20 @@ def test_a_mention_autocompletes_and_the_comment_shows_it(page, live_server, dem
     expect(celebrate).to_have_attribute("aria-pressed", "true")
     expect(celebrate).to_be_focused()
     assert Reaction.objects.get().kind == "celebrate"
+    # Reply: the form comes in place with focus in it, the reply lands under the comment.
+    discussion.get_by_role("link", name="Reply to Mia Marketing").click()
+    reply_box = discussion.get_by_label("Your reply")
+    expect(reply_box).to_be_focused()
+    page.keyboard.type("Sent it to you, @le")
+    reply_list = page.locator(f"#{reply_box.get_attribute('id')}-mentions")
+    expect(reply_list.get_by_role("option", name="Lea Leader leader@demo.okrhub.test")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.type("ader@demo.okrhub.test.")
+    discussion.get_by_role("button", name="Post reply").click()
+    reply = discussion.locator(".replies article.comment")
+    expect(reply).to_contain_text("Sent it to you, @Lea Leader.")
+    expect(page.locator("#discussion-status")).to_have_text("Reply posted.")
+    assert Comment.objects.get(parent__isnull=False).parent_id == saved.pk
     shoot(page, "discussion-thread")
     violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert violations == [], violations
