@@ -65,6 +65,10 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
+            "discussion_reaction",
+            "discussion_mention",
+            "discussion_comment",
+            "objectives_event",
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",
