@@ -95,8 +95,9 @@ def key_result_target(*, company: Company, actor: Actor, key_result_id: int) -> 
 
 
 def checkin_target(*, company: Company, actor: Actor, checkin_id: int) -> Target:
+    # An undo is an entry that stands for no reading: there is nothing of it to discuss (the history hides it).
     checkin = (
-        CheckIn.objects.filter(company=company, pk=checkin_id)
+        CheckIn.objects.filter(company=company, pk=checkin_id, retracted=False)
         .select_related("author", "key_result__objective__cycle", "key_result__objective__department")
         .first()
     )
@@ -276,14 +277,17 @@ class CheckInTalk:
 
 
 def checkin_talk(*, company: Company, actor: Actor, target: Target) -> list[CheckInTalk]:
-    """Comment counts and reactions for every check-in under an objective or a key result (three queries).
+    """Comment counts and reactions for every check-in the history shows under an objective or a key result
+    (three queries): corrected entries too, undo entries not.
 
     ``target`` is an objective or key result the actor may read.
     """
     under = (
         Q(key_result=target.key_result) if target.key_result is not None else Q(key_result__objective=target.objective)
     )
-    checkin_ids = list(CheckIn.objects.filter(under, company=company).order_by("id").values_list("id", flat=True))
+    checkin_ids = list(
+        CheckIn.objects.filter(under, company=company, retracted=False).order_by("id").values_list("id", flat=True)
+    )
     counts = dict(
         Comment.objects.filter(company=company, objective=target.objective, checkin_id__in=checkin_ids, deleted_at=None)
         .values_list("checkin_id")

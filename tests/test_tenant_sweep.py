@@ -75,11 +75,11 @@ PK_OWNERS = {
     "cycles": "cycle",
     "objectives": "objective",
     "key-results": "key_result",
+    "check-ins": "checkin",
     "dependencies": "dependency",
     "departments": "department",
     "members": "membership",
     "invitations": "invitation",
-    "check-ins": "checkin",
     "comments": "comment",
 }
 
@@ -99,11 +99,11 @@ class Side:
             "cycle": w.planning_cycle.pk,
             "objective": w.sales_objective.pk,
             "key_result": w.kr.pk,
+            "checkin": w.checkin.pk,
             "dependency": w.dependency.pk,
             "department": w.team.department.pk,
             "membership": w.extra.pk,
             "invitation": w.invitation.pk,
-            "checkin": w.checkin.pk,
             "comment": w.comment.pk,
         }
 
@@ -145,11 +145,11 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
         known = {
             "objective_id": objects["objective"],
             "key_result_id": objects["key_result"],
+            "checkin_id": objects["checkin"],
             "dependency_id": objects["dependency"],
             "membership_id": objects["membership"],
             "invitation_id": objects["invitation"],
             "cycle_id": objects["cycle"],
-            "checkin_id": objects["checkin"],
             "comment_id": objects["comment"],
             "kind": "thumbs_up",
             "user_id": side.world.team.lead.pk,

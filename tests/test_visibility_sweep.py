@@ -96,11 +96,13 @@ def private(db) -> Private:
     )
     hidden.refresh_from_db()
     kr = KeyResultFactory(company=team.company, objective=hidden, owner=team.member, title=f"Win {MARKER} accounts")
-    PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
-    # The conversation on it: a comment on the objective, a check-in with a note and a comment on that.
+    # Written by the member who owns the key result but may not read its objective: the correction routes
+    # must still answer "no such check-in" to them.
     checkin = CheckIn.objects.create(
-        company=team.company, key_result=kr, author=team.leader, value=1, confidence="on_track", note=f"{MARKER} note"
+        company=team.company, key_result=kr, author=team.member, value=3, confidence="on_track", note=f"Met {MARKER}"
     )
+    PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
+    # The conversation on it: a comment on the objective, and a comment on the check-in.
     comment = Comment.objects.create(
         company=team.company, objective=hidden, author=team.leader, body=f"Board says {MARKER}"
     )

@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from objectives.models import KeyResult, Objective
+from objectives.models import CheckIn, KeyResult, Objective
 from onboarding.demo import DEMO_SLUG
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
 from tests.test_tenant_sweep import all_routes
@@ -110,6 +110,8 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/key-results/<int:key_result_id>/edit/": "/c/{slug}/key-results/{key_result}/edit/",
     "c/<slug:company_slug>/key-results/<int:key_result_id>/delete/": None,  # POST only
     "c/<slug:company_slug>/key-results/<int:key_result_id>/check-in/": None,  # POST only
+    "c/<slug:company_slug>/check-ins/<int:checkin_id>/correct/": "/c/{slug}/check-ins/{checkin}/correct/",
+    "c/<slug:company_slug>/check-ins/<int:checkin_id>/undo/": None,  # POST only
     "c/<slug:company_slug>/discussion/objectives/<int:objective_id>/": "/c/{slug}/discussion/objectives/{objective}/",
     "c/<slug:company_slug>/discussion/objectives/<int:objective_id>/check-ins/": None,  # htmx fragment (out of band)
     "c/<slug:company_slug>/discussion/key-results/<int:key_result_id>/": (
@@ -171,7 +173,7 @@ def _seed_conversation(demo, objective, kr) -> int:
 
     people = {email: demo.company.memberships.get(user__email=email).user for email in ROLES.values()}
     lead, member = (Actor.for_user(demo.company, people[ROLES[r]]) for r in ("lead", "member"))
-    checkin = kr.checkins.order_by("id").last()
+    checkin = CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id")
     tops = []
     for target in (
         selectors.objective_target(company=demo.company, actor=lead, objective_id=objective.pk),
@@ -199,8 +201,8 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "slug": DEMO_SLUG,
         "objective": objective.pk,
         "key_result": kr.pk,
+        "checkin": CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id").pk,
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
-        "checkin": kr.checkins.order_by("id").last().pk,
     }
     # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.
     ids["comment"] = _seed_conversation(demo, objective, kr)
