@@ -462,3 +462,15 @@ def test_member_actors_read_as_the_members_themselves(talk, other_team, django_a
     for user in (team.admin, team.lead, team.member, team.viewer):
         one = Actor.for_user(talk.company, user)
         assert (actors[user.pk].role, actors[user.pk].department_roles) == (one.role, one.department_roles)
+
+
+def test_an_undo_entry_has_no_thread(talk):
+    from objectives.services import checkin_undo
+
+    undo = checkin_undo(company=talk.company, actor=talk.actor("member"), checkin=talk.checkin)
+    with pytest.raises(NotFound):
+        selectors.checkin_target(company=talk.company, actor=talk.actor("admin"), checkin_id=undo.pk)
+    # The undone entry itself is still in the history, and still discussable.
+    assert selectors.checkin_target(company=talk.company, actor=talk.actor("admin"), checkin_id=talk.checkin.pk)
+    talk_rows = selectors.checkin_talk(company=talk.company, actor=talk.actor("admin"), target=talk.target())
+    assert [row.checkin_id for row in talk_rows] == [talk.checkin.pk]
