@@ -12,7 +12,7 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, explore, notifications
+from bench import corrections, discussion, explore, notifications
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -21,4 +21,5 @@ ENTRIES: dict[str, Entry] = {
     "corrections": corrections.measure,
     "notifications": notifications.run,
     "explore": explore.run,
+    "discussion": discussion.run,
 }

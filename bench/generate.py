@@ -65,11 +65,15 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
-            # Notifications refer to events (and people), events to check-ins, key results, objectives, cycles.
+            # Notifications refer to events (and people); the conversation to check-ins and objectives;
+            # events to check-ins, key results, objectives and cycles: all before what they name.
             "notifications_notification",
             "notifications_notificationpreference",
             "notifications_notificationdigest",
-            "objectives_event",  # refers to check-ins, key results, objectives and cycles: before them
+            "discussion_reaction",
+            "discussion_mention",
+            "discussion_comment",
+            "objectives_event",
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",

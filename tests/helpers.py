@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Invitation, Membership
 from departments.models import Department, DepartmentMembership
+from discussion.models import Comment, Mention, Reaction
 from notifications.models import Notification, NotificationPreference
 from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
 
@@ -25,6 +26,9 @@ TENANT_MODELS = (
     Invitation,
     Notification,
     NotificationPreference,
+    Comment,
+    Mention,
+    Reaction,
 )
 
 

@@ -34,6 +34,7 @@ from companies.models import Company, CompanyAPIKey, Membership, User
 from companies.tenancy import Actor
 from conftest import make_team
 from departments.models import Department, DepartmentMembership
+from discussion.models import Comment
 from notifications import emails, reminders
 from notifications.models import Notification, Reason
 from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, PeriodicEmail, Verb
@@ -86,6 +87,7 @@ PK_OWNERS = {
     "members": "membership",
     "invitations": "invitation",
     "notifications": "notification",
+    "comments": "comment",
 }
 
 
@@ -110,6 +112,7 @@ class Side:
             "membership": w.extra.pk,
             "invitation": w.invitation.pk,
             "notification": first_notification(self.company),
+            "comment": w.comment.pk,
         }
 
 
@@ -189,6 +192,8 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "invitation_id": objects["invitation"],
             "notification_id": objects["notification"],
             "cycle_id": objects["cycle"],
+            "comment_id": objects["comment"],
+            "kind": "thumbs_up",
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
             "prefix": "NoSuchKey" if missing else side.world.admin_key.prefix,
@@ -270,6 +275,7 @@ def _seed(slug: str, *, secret: bool) -> Side:
         Department.objects.filter(company=company).update(name=Concat(mark, "name"))
         CheckIn.objects.filter(company=company).update(note="ACME-SECRET note")
         Dependency.objects.filter(company=company).update(note="ACME-SECRET dependency")
+        Comment.objects.filter(company=company).update(body="ACME-SECRET comment")
         CompanyAPIKey.objects.filter(company=company).update(name="ACME-SECRET key")
         department_slug = DepartmentFactory(company=company, name="ACME-SECRET Legal", slug="acme-legal").slug
         world.team.company.refresh_from_db()

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from companies.tenancy import Actor
 from conftest import make_team
+from discussion.models import Comment, Reaction
 from notifications import emails, reminders
 from notifications.models import Notification
 from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
@@ -55,6 +56,8 @@ VIEW_MODULES = {
     "notifications.api.views",
     "explore.views",
     "explore.api.views",
+    "discussion.views",
+    "discussion.api.views",
 }
 
 #: The search routes are also asked for the private objective's words (title, description, key result),
@@ -80,6 +83,7 @@ class Private:
     key_result: KeyResult
     checkin: CheckIn
     notifications: dict[int, Notification]  # by person: a mention in a comment on the private objective
+    comment: Comment
 
 
 @dataclass
@@ -95,6 +99,7 @@ class PrivateSide(Side):
             objects["key_result"] = self.private.key_result.pk
             objects["checkin"] = self.private.checkin.pk
             objects["notification"] = self.private.notifications[self.world.team.member.pk].pk
+            objects["comment"] = self.private.comment.pk
         return objects
 
 
@@ -117,8 +122,21 @@ def private(db) -> Private:
     # Everyone is mentioned on the public child, and on the private objective, the comment quoting its title.
     seed_notifications(world, objective=world.sales_objective, excerpt="Public words")
     told = seed_notifications(world, objective=hidden, excerpt=f"About {MARKER}")
+    # The conversation on it: a comment on the objective, and a comment on the check-in.
+    comment = Comment.objects.create(
+        company=team.company, objective=hidden, author=team.leader, body=f"Board says {MARKER}"
+    )
+    Comment.objects.create(
+        company=team.company, objective=hidden, key_result=kr, checkin=checkin, author=team.admin, body=f"{MARKER} too"
+    )
+    Reaction.objects.create(company=team.company, user=team.admin, comment=comment, kind="eyes")
     return Private(
-        world=world, objective=hidden, key_result=kr, checkin=checkin, notifications={n.user_id: n for n in told}
+        world=world,
+        objective=hidden,
+        key_result=kr,
+        checkin=checkin,
+        notifications={n.user_id: n for n in told},
+        comment=comment,
     )
 
 
@@ -212,6 +230,10 @@ def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
     for path in ("search/?q=grow", "search/?q=win accounts&kind=key_result", "search/export.csv?kind=all"):
         assert MARKER in _body(leader.get(f"/c/{world.slug}/{path}")), path
     assert MARKER in _body(leader.get(f"/api/v1/companies/{world.slug}/search/?q=grow"))
+    # ...and its conversation: the thread, the check-in's thread, the comment through the API.
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/objectives/{private.objective.pk}/"))
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/check-ins/{private.checkin.pk}/"))
+    assert MARKER in _body(leader.get(f"/api/v1/companies/{world.slug}/comments/{private.comment.pk}/"))
 
 
 def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):

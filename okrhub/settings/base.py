@@ -386,8 +386,8 @@ SPECTACULAR_SETTINGS = {
         "ConfidenceEnum": "objectives.models.Confidence",
         "RoleEnum": "companies.models.Role",
         "DepartmentRoleEnum": "departments.models.DepartmentRole",
-        # A key result's kind keeps the name it had before the search's kinds (explore) came along.
-        "KindEnum": "objectives.models.KeyResultKind",
+        "KeyResultKindEnum": "objectives.models.KeyResultKind",
+        "ReactionKindEnum": "discussion.models.ReactionKind",
         "SearchKindEnum": "explore.params.SEARCH_KINDS",
         "SearchResultKindEnum": "explore.params.KINDS",
     },

@@ -61,4 +61,147 @@
     var form = event.target.closest("form[data-autosubmit]");
     if (form) form.requestSubmit();
   });
+
+  // A thread swapped in after a post (templates/discussion/thread.html) focuses its error summary, or the
+  // element marked to take focus. htmx fires afterSwap on the new element itself, so look there.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var thread = event.target;
+    if (!thread.matches || !thread.matches(".thread")) return;
+    var target = thread.querySelector("[data-error-summary]") || thread.querySelector("[data-focus-after-swap]");
+    if (target) focusInView(target);
+  });
+
+  // @mentions: a textarea with data-mentions (the URL of the people who may be mentioned) offers them as
+  // the person types "@" and the start of a name or address. htmx fetches the options into a listbox;
+  // arrow keys move through them (aria-activedescendant), Enter or Tab inserts "@address ", Escape closes,
+  // a click inserts too. Without JavaScript people type "@" and the address themselves (discussion/mentions.py).
+  var MENTION_QUERY = /(^|[^\w@.+\-])@([^\s@]{0,40})$/;
+
+  function isMentionBox(element) {
+    return element && element.matches && element.matches("textarea[data-mentions]");
+  }
+
+  function mentionQuery(textarea) {
+    if (textarea.selectionStart !== textarea.selectionEnd) return null;
+    var match = MENTION_QUERY.exec(textarea.value.slice(0, textarea.selectionStart));
+    return match ? match[2] : null;
+  }
+
+  function mentionList(textarea) {
+    if (textarea._mentionList && textarea._mentionList.isConnected) return textarea._mentionList;
+    var list = document.createElement("ul");
+    list.id = (textarea.id || "comment") + "-mentions";
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "People to mention");
+    list.setAttribute("hx-sync", "this:replace");
+    list.hidden = true;
+    var status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    textarea.insertAdjacentElement("afterend", list);
+    list.insertAdjacentElement("afterend", status);
+    textarea.setAttribute("aria-controls", list.id);
+    textarea._mentionList = list;
+    textarea._mentionStatus = status;
+    list.addEventListener("mousedown", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (!option) return;
+      event.preventDefault();  // the textarea keeps focus and its caret
+      insertMention(textarea, option);
+    });
+    return list;
+  }
+
+  function mentionOptions(list) {
+    return Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
+  }
+
+  function fetchMentions(textarea, query) {
+    var list = mentionList(textarea);
+    var url = textarea.getAttribute("data-mentions");
+    url += (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query);
+    htmx.ajax("GET", url, {source: list, target: list, swap: "innerHTML"}).then(function () {
+      showMentions(textarea);
+    });
+  }
+
+  function showMentions(textarea) {
+    var list = textarea._mentionList;
+    var items = mentionOptions(list);
+    if (!items.length || mentionQuery(textarea) === null || document.activeElement !== textarea) {
+      closeMentions(textarea, items.length ? "" : "No one to mention matches.");
+      return;
+    }
+    items.forEach(function (item, index) { item.id = list.id + "-" + index; });
+    list.hidden = false;
+    textarea._mentionStatus.textContent = items.length + (items.length === 1 ? " person" : " people") +
+      " to mention: arrow keys to choose, Enter to insert.";
+    setActiveMention(textarea, 0);
+  }
+
+  function setActiveMention(textarea, index) {
+    var items = mentionOptions(textarea._mentionList);
+    if (!items.length) return;
+    index = (index + items.length) % items.length;
+    items.forEach(function (item, i) { item.setAttribute("aria-selected", i === index ? "true" : "false"); });
+    textarea.setAttribute("aria-activedescendant", items[index].id);
+    textarea._mentionActive = index;
+    items[index].scrollIntoView({block: "nearest"});
+  }
+
+  function closeMentions(textarea, message) {
+    clearTimeout(textarea._mentionTimer);
+    var list = textarea._mentionList;
+    if (list) {
+      list.hidden = true;
+      list.textContent = "";
+      textarea._mentionStatus.textContent = message || "";
+    }
+    textarea.removeAttribute("aria-activedescendant");
+  }
+
+  function insertMention(textarea, option) {
+    var caret = textarea.selectionStart;
+    var match = MENTION_QUERY.exec(textarea.value.slice(0, caret));
+    if (match) {
+      // Replace the "@" and what follows it up to the caret with the whole address.
+      textarea.setRangeText("@" + option.getAttribute("data-mention") + " ", caret - match[2].length - 1, caret, "end");
+    }
+    closeMentions(textarea, match ? "Mentioned " + option.querySelector(".mention-name").textContent + "." : "");
+    textarea.focus();
+  }
+
+  document.addEventListener("input", function (event) {
+    var textarea = event.target;
+    if (!isMentionBox(textarea)) return;
+    var query = mentionQuery(textarea);
+    clearTimeout(textarea._mentionTimer);
+    if (query === null) {
+      closeMentions(textarea);
+      return;
+    }
+    textarea._mentionTimer = setTimeout(function () { fetchMentions(textarea, query); }, 150);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var textarea = event.target;
+    if (!isMentionBox(textarea) || !textarea._mentionList || textarea._mentionList.hidden) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      setActiveMention(textarea, textarea._mentionActive + (event.key === "ArrowDown" ? 1 : -1));
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      var active = mentionOptions(textarea._mentionList)[textarea._mentionActive];
+      if (!active) return;
+      event.preventDefault();
+      insertMention(textarea, active);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      closeMentions(textarea);
+    }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    if (isMentionBox(event.target)) closeMentions(event.target);
+  });
 })();

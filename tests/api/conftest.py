@@ -8,6 +8,7 @@ import pytest
 from companies.models import CompanyAPIKey, Invitation, Membership
 from conftest import Team, make_team
 from departments.models import Department
+from discussion.models import Comment
 from objectives.models import CheckIn, Cycle, CycleStatus, Dependency, KeyResult, Objective, ObjectiveStatus
 from tests.factories import DepartmentFactory, KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
 
@@ -28,6 +29,7 @@ class World:
     extra: Membership
     admin_key: CompanyAPIKey
     invitation: Invitation
+    comment: Comment
     secrets: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -81,6 +83,9 @@ def build_world(team: Team) -> World:
     invitation = Invitation.objects.create(
         company=company, email=f"invited@{company.slug}.test", role="viewer", invited_by=team.admin, nonce="first"
     )
+    comment = Comment.objects.create(
+        company=company, objective=sales, author=team.member, body="Two deals closed in Lyon this week"
+    )
     world = World(
         team=team,
         company_objective=company_objective,
@@ -94,6 +99,7 @@ def build_world(team: Team) -> World:
         extra=extra,
         admin_key=admin_key,
         invitation=invitation,
+        comment=comment,
     )
     world.secrets["read_key"] = _key(company, "read")[1]
     world.secrets["write_key"] = _key(company, "write")[1]

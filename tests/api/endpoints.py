@@ -15,6 +15,18 @@ EDIT_SALES_DRAFT = {"admin", "lead", "member", "write_key"}  # EDIT_DRAFT: the m
 CHECK_IN_SALES = {"admin", "lead", "member", "write_key"}  # CHECK_IN: the member owns the key result
 DRAFT_IN_SALES = {"admin", "leader", "lead", "member", "write_key"}  # DRAFT_OBJECTIVE: leaders draft anywhere
 PEOPLE = ALL - {"read_key", "write_key"}  # a person's own things (notifications): keys have none
+COMMENT = {"admin", "leader", "lead", "member", "write_key"}  # COMMENT: everyone but viewers (and read keys)
+REACT = {"admin", "leader", "lead", "member"}  # COMMENT, and reactions are people's: no key reacts
+DELETE_MEMBERS_COMMENT = {"admin", "member"}  # DELETE_COMMENT: the author (the member) and admins
+
+BAD_BODIES = (
+    ("body", lambda w: {"body": ""}),
+    ("body", lambda w: {"body": "x" * 5001}),
+    ("body", lambda w: {"body": "ring \u0007 the bell"}),
+    ("body", lambda w: {"body": "hello @admin@globex.test"}),  # another company's admin
+    ("body", lambda w: {"body": "hello @nobody@nowhere.test"}),
+    ("body", lambda w: {}),
+)
 
 
 @dataclass(frozen=True)
@@ -292,6 +304,62 @@ OPS = [
     ),
     Op("dependency", "get", lambda w: f"dependencies/{w.dependency.pk}/", ALL),
     Op("dependency_delete", "delete", lambda w: f"dependencies/{w.dependency.pk}/", MANAGE_SALES),
+    # conversation
+    Op("objective_comments", "get", lambda w: f"objectives/{w.sales_objective.pk}/comments/", ALL),
+    Op(
+        "objective_comment",
+        "post",
+        lambda w: f"objectives/{w.sales_objective.pk}/comments/",
+        COMMENT,
+        lambda w: {"body": f"Great start @{w.team.lead.email}"},
+        BAD_BODIES,
+    ),
+    Op("key_result_comments", "get", lambda w: f"key-results/{w.kr.pk}/comments/", ALL),
+    Op(
+        "key_result_comment",
+        "post",
+        lambda w: f"key-results/{w.kr.pk}/comments/",
+        COMMENT,
+        lambda w: {"body": "Pipeline looks thin"},
+        BAD_BODIES[:2],
+    ),
+    Op("checkin_comments", "get", lambda w: f"check-ins/{w.checkin.pk}/comments/", ALL),
+    Op(
+        "checkin_comment",
+        "post",
+        lambda w: f"check-ins/{w.checkin.pk}/comments/",
+        COMMENT,
+        lambda w: {"body": "Nice week"},
+        BAD_BODIES[2:4],
+    ),
+    Op("comment", "get", lambda w: f"comments/{w.comment.pk}/", ALL),
+    Op("comment_delete", "delete", lambda w: f"comments/{w.comment.pk}/", DELETE_MEMBERS_COMMENT),
+    Op(
+        "comment_reply",
+        "post",
+        lambda w: f"comments/{w.comment.pk}/replies/",
+        COMMENT,
+        lambda w: {"body": "Which ones?"},
+        BAD_BODIES,
+    ),
+    Op("comment_reactions", "get", lambda w: f"comments/{w.comment.pk}/reactions/", ALL),
+    Op(
+        "comment_react",
+        "post",
+        lambda w: f"comments/{w.comment.pk}/reactions/",
+        REACT,
+        lambda w: {"kind": "celebrate"},
+        (("kind", lambda w: {"kind": "poop"}), ("kind", lambda w: {})),
+    ),
+    Op("checkin_reactions", "get", lambda w: f"check-ins/{w.checkin.pk}/reactions/", ALL),
+    Op(
+        "checkin_react",
+        "post",
+        lambda w: f"check-ins/{w.checkin.pk}/reactions/",
+        REACT,
+        lambda w: {"kind": "thumbs_up"},
+        (("kind", lambda w: {"kind": "thumbs-up"}),),
+    ),
     # alignment
     Op("tree", "get", lambda w: "alignment/tree/", ALL),
     Op("gaps", "get", lambda w: "alignment/gaps/", ALL),

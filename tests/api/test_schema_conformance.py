@@ -80,6 +80,8 @@ def _path_parameters(world, path: str) -> dict:
         "/objectives/": world.draft.pk,
         "/key-results/": world.kr.pk,
         "/dependencies/": world.dependency.pk,
+        "/check-ins/{id}": world.checkin.pk,
+        "/comments/{id}": world.comment.pk,
     }
     parameters = {"slug": world.slug}
     for fragment, pk in ids.items():

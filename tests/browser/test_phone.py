@@ -121,6 +121,20 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/notifications/read-all/": None,  # POST only
     "c/<slug:company_slug>/notifications/<int:notification_id>/read/": None,  # POST only
     "c/<slug:company_slug>/notifications/preferences/": "/c/{slug}/notifications/preferences/",
+    "c/<slug:company_slug>/discussion/objectives/<int:objective_id>/": "/c/{slug}/discussion/objectives/{objective}/",
+    "c/<slug:company_slug>/discussion/objectives/<int:objective_id>/check-ins/": None,  # htmx fragment (out of band)
+    "c/<slug:company_slug>/discussion/key-results/<int:key_result_id>/": (
+        "/c/{slug}/discussion/key-results/{key_result}/"
+    ),
+    "c/<slug:company_slug>/discussion/key-results/<int:key_result_id>/check-ins/": None,  # htmx fragment
+    "c/<slug:company_slug>/discussion/check-ins/<int:checkin_id>/": "/c/{slug}/discussion/check-ins/{checkin}/",
+    "c/<slug:company_slug>/discussion/check-ins/<int:checkin_id>/react/": None,  # POST only
+    "c/<slug:company_slug>/discussion/comments/<int:comment_id>/reply/": (
+        "/c/{slug}/discussion/comments/{comment}/reply/"
+    ),
+    "c/<slug:company_slug>/discussion/comments/<int:comment_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/discussion/comments/<int:comment_id>/react/": None,  # POST only
+    "c/<slug:company_slug>/discussion/mentions/": None,  # htmx fragment of the comment box
     "invitations/<str:token>/": "/invitations/not-a-token/",
 }
 ROLES = {
@@ -161,6 +175,32 @@ def _visit(page, base: str, paths: list[str], role: str) -> list[str]:
     return wide
 
 
+def _seed_conversation(demo, objective, kr) -> int:
+    """The id of the objective thread's first comment."""
+    from companies.tenancy import Actor
+    from discussion import selectors, services
+
+    people = {email: demo.company.memberships.get(user__email=email).user for email in ROLES.values()}
+    lead, member = (Actor.for_user(demo.company, people[ROLES[r]]) for r in ("lead", "member"))
+    checkin = CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id")
+    tops = []
+    for target in (
+        selectors.objective_target(company=demo.company, actor=lead, objective_id=objective.pk),
+        selectors.checkin_target(company=demo.company, actor=lead, checkin_id=checkin.pk),
+    ):
+        top = services.comment_create(
+            company=demo.company,
+            actor=lead,
+            target=target,
+            body="A long first comment that wraps on a phone, mentioning @member@demo.okrhub.test and a long "
+            "address-like word averyveryverylongwordwithoutanyspacesthatmustwrapsomewhereonaphone.",
+        )
+        services.comment_create(company=demo.company, actor=member, target=target, body="On it.", parent=top)
+        services.reaction_set(company=demo.company, actor=member, target=top, kind="celebrate", present=True)
+        tops.append(top.pk)
+    return tops[0]
+
+
 def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.monotonic()
@@ -174,6 +214,8 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
     }
     notify_everyone(demo)  # a long-worded notification on everyone's list
+    # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.
+    ids["comment"] = _seed_conversation(demo, objective, kr)
     paths = [p.format(**ids) for p in PAGES.values() if p]
     anonymous = [p for p in paths if not p.startswith("/c/") and p != "/accounts/profile/"]
     signed_in = [p for p in paths if p not in anonymous]
