@@ -9,12 +9,13 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from companies import revision
 from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from objectives import selectors, services
 from objectives.api import filters
@@ -95,6 +96,44 @@ class CycleCloseView(_OneCycle):
         return self.render_one(cycle)
 
 
+# ---------------------------------------------------------------- lists that answer 304 when unchanged
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of a page you hold: answered 304 Not Modified (no body) while nothing you could see "
+    "has changed.",
+)
+
+
+def revision_list(view: CompanyListAPIView, request: Request, representation: str) -> Response:
+    """A list page whose ETag is the company revision (``companies/revision.py``), known before any read.
+
+    The tag names the revision, the reader's visibility class, the company's
+    day (pace fields move daily) and the query, so a matching
+    ``If-None-Match`` is answered 304 without reading the list.
+    """
+    current = revision.current(view.company.pk)
+    tag = None
+    if current is not None:
+        tag = revision.etag(
+            view.company.pk,
+            current,
+            representation,
+            selectors.visibility_class(company=view.company, actor=view.actor),
+            view.company.local_today().isoformat(),
+            sorted(request.query_params.lists()),
+        )
+        if revision.none_match(request.headers.get("If-None-Match"), tag):
+            return Response(status=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
+    response = view.list(request)
+    if tag:
+        response["ETag"] = tag
+        response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 # ---------------------------------------------------------------- objectives
 
 
@@ -110,8 +149,9 @@ class ObjectiveListView(CompanyListAPIView):
     def company_queryset(self):
         return selectors.objective_list(company=self.company, actor=self.actor)
 
+    @extend_schema(parameters=[IF_NONE_MATCH])
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "objectives-1")
 
     @extend_schema(
         request=s.ObjectiveInputSerializer,
@@ -225,8 +265,9 @@ class KeyResultListView(CompanyListAPIView):
     def company_queryset(self):
         return selectors.key_result_list(company=self.company, actor=self.actor)
 
+    @extend_schema(parameters=[IF_NONE_MATCH])
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "key-results-1")
 
     @extend_schema(
         request=s.KeyResultInputSerializer,
