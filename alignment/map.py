@@ -20,13 +20,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from objectives.progress import Status
 
-NODE_WIDTH = 248
+NODE_WIDTH = 280
 NODE_HEIGHT = 64
 COLUMN_GAP = 56
 ROW_GAP = 14
 MARGIN = 8
 MORE_HEIGHT = 30
-TITLE_CHARACTERS = 34
+TITLE_CHARACTERS = 30
 
 
 @dataclass

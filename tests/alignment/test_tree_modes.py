@@ -136,7 +136,7 @@ def test_map_layout_never_overlaps():
     first, last = kids[0], kids[-1]
     middle = (first.y + first.height / 2 + last.y + last.height / 2) / 2
     assert parent.y + NODE_HEIGHT / 2 == pytest.approx(middle)  # a parent sits midway along its children
-    assert all(box.x + 248 <= width and box.y + box.height <= height for box in boxes)
+    assert all(box.x + 280 <= width and box.y + box.height <= height for box in boxes)
 
 
 def test_the_first_level_and_each_parent_are_bounded(team, client_for):
