@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from django.conf import settings
 
@@ -42,7 +43,8 @@ def page_version() -> str:
     """The page representation's version: :data:`PAGE_VERSION` and the bytes of the templates that draw it."""
     digest = hashlib.sha256(PAGE_VERSION.encode())
     for name in ("alignment/tree.html", "components/status_legend.html"):
-        for directory in settings.TEMPLATES[0]["DIRS"]:
+        templates = cast(list[dict[str, Any]], settings.TEMPLATES)
+        for directory in templates[0]["DIRS"]:
             path = Path(directory) / name
             if path.exists():
                 digest.update(path.read_bytes())

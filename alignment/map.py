@@ -93,6 +93,36 @@ def _percent(progress: float | None) -> str:
     return "—" if progress is None else f"{round(progress * 100)}%"
 
 
+def _node(node: dict[str, Any], x: int, y: int, pace_x: int) -> str:
+    """One objective's box: a link named in words, with its title, department, bar (by status) and percent."""
+    status = node.get("pace_status") or Status.UNKNOWN.value
+    percent = _percent(node["progress"])
+    department = node.get("department__name") or "Company"
+    hidden = node["child_count"] - len(node.get("children") or ())
+    name = f"{node['title']} ({department}): {percent}, {Status(status).label}"
+    if hidden:
+        name += f", {hidden} more laddering up"
+    fill = ""
+    if node["progress"] is not None:
+        width = round(node["progress"] * 150)
+        fill = f'<rect class="bar-fill {status}" x="{x + 12}" y="{y + 46}" width="{width}" height="8"/>'
+    mark = x + 12 + round(pace_x * 1.5)
+    pace = f'<line class="bar-pace" x1="{mark}" x2="{mark}" y1="{y + 44}" y2="{y + 56}"/>'
+    badge = ""
+    if hidden:
+        badge = f'<text class="map-hidden" x="{x + NODE_WIDTH - 10}" y="{y + 20}" text-anchor="end">+{hidden}</text>'
+    level = " company-level" if node["department_id"] is None else ""
+    return (
+        f'<a class="map-node" href="{escape(node["url"])}" aria-label="{escape(name)}" data-objective="{node["id"]}">'
+        f"<title>{escape(name)}</title>"
+        f'<rect class="map-box{level}" x="{x}" y="{y}" width="{NODE_WIDTH}" height="{NODE_HEIGHT}" rx="8"/>'
+        f'<text class="map-title" x="{x + 12}" y="{y + 20}">{escape(_short(node["title"]))}</text>'
+        f'<text class="map-meta" x="{x + 12}" y="{y + 37}">{escape(_short(department, 28))}</text>'
+        f'<rect class="bar-track" x="{x + 12}" y="{y + 46}" width="150" height="8"/>{fill}{pace}'
+        f'<text class="map-percent" x="{x + 172}" y="{y + 55}">{escape(percent)}</text>{badge}</a>'
+    )
+
+
 def render_map(
     nodes: list[dict[str, Any]],
     *,
@@ -111,44 +141,19 @@ def render_map(
             x1, y1 = box.parent.x + NODE_WIDTH, box.parent.y + box.parent.height / 2
             x2, y2 = box.x, box.y + box.height / 2
             middle = (x1 + x2) / 2
-            edges.append(f'<path class="map-edge" d="M{x1:.0f},{y1:.0f} C{middle:.0f},{y1:.0f} {middle:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"/>')
+            curve = f"M{x1:.0f},{y1:.0f} C{middle:.0f},{y1:.0f} {middle:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
+            edges.append(f'<path class="map-edge" d="{curve}"/>')
+        x, y = round(box.x), round(box.y)
         if box.node is None:
-            text = f"+{box.more} more"
-            url = more_roots_url if box.parent is None else box.parent.node["url"] if box.parent.node else ""
+            parent_node = box.parent.node if box.parent is not None else None
+            url = parent_node["url"] if parent_node is not None else more_roots_url
             shapes.append(
-                f'<a class="map-more" href="{escape(url)}"><rect x="{box.x:.0f}" y="{box.y:.0f}" width="{NODE_WIDTH}"'
-                f' height="{MORE_HEIGHT}" rx="6"/><text x="{box.x + 12:.0f}" y="{box.y + 20:.0f}">{escape(text)}</text></a>'
+                f'<a class="map-more" href="{escape(url)}">'
+                f'<rect x="{x}" y="{y}" width="{NODE_WIDTH}" height="{MORE_HEIGHT}" rx="6"/>'
+                f'<text x="{x + 12}" y="{y + 20}">+{box.more} more</text></a>'
             )
             continue
-        node = box.node
-        status = node.get("pace_status") or Status.UNKNOWN.value
-        status_label = Status(status).label
-        percent = _percent(node["progress"])
-        department = node.get("department__name") or "Company"
-        hidden = node["child_count"] - len(node.get("children") or ())
-        name = f"{node['title']} ({department}): {percent}, {status_label}"
-        if hidden:
-            name += f", {hidden} more laddering up"
-        fill = "" if node["progress"] is None else (
-            f'<rect class="bar-fill {status}" x="{box.x + 12:.0f}" y="{box.y + 46:.0f}"'
-            f' width="{round(node["progress"] * 150)}" height="8"/>'
-        )
-        pace = f'<line class="bar-pace" x1="{box.x + 12 + pace_x * 1.5:.0f}" x2="{box.x + 12 + pace_x * 1.5:.0f}" y1="{box.y + 44:.0f}" y2="{box.y + 56:.0f}"/>'
-        badge = (
-            f'<text class="map-hidden" x="{box.x + NODE_WIDTH - 10:.0f}" y="{box.y + 20:.0f}" text-anchor="end">+{hidden}</text>'
-            if hidden
-            else ""
-        )
-        shapes.append(
-            f'<a class="map-node" href="{escape(node["url"])}" aria-label="{escape(name)}" data-objective="{node["id"]}">'
-            f"<title>{escape(name)}</title>"
-            f'<rect class="map-box{" company-level" if node["department_id"] is None else ""}" x="{box.x:.0f}" y="{box.y:.0f}"'
-            f' width="{NODE_WIDTH}" height="{NODE_HEIGHT}" rx="8"/>'
-            f'<text class="map-title" x="{box.x + 12:.0f}" y="{box.y + 20:.0f}">{escape(_short(node["title"]))}</text>'
-            f'<text class="map-meta" x="{box.x + 12:.0f}" y="{box.y + 37:.0f}">{escape(_short(department, 28))}</text>'
-            f'<rect class="bar-track" x="{box.x + 12:.0f}" y="{box.y + 46:.0f}" width="150" height="8"/>{fill}{pace}'
-            f'<text class="map-percent" x="{box.x + 172:.0f}" y="{box.y + 55:.0f}">{escape(percent)}</text>{badge}</a>'
-        )
+        shapes.append(_node(box.node, x, y, pace_x))
     return mark_safe(  # noqa: S308 - numbers, fixed enum values, and text escaped above
         f'<svg class="alignment-map" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{escape(label)}"'
         f' width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'

@@ -387,7 +387,6 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
     }
 
 
-
 # ---------------------------------------------------------------- the tree page: a bounded forest
 
 #: Levels a page may open at most (company → division → team → … ; laddering is rarely deeper).
@@ -603,8 +602,8 @@ def alignment_forest(
     depends_on: dict[int, list[dict[str, Any]]] = defaultdict(list)
     depended_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if details and ids:
-        for kr in KeyResult.objects.filter(company=company, objective_id__in=ids).order_by("id").values(
-            *KEY_RESULT_FIELDS
+        for kr in (
+            KeyResult.objects.filter(company=company, objective_id__in=ids).order_by("id").values(*KEY_RESULT_FIELDS)
         ):
             kr["behind_pace"] = is_behind_pace(kr["progress"], expected)
             kr["pace_status"] = computed_status(kr["progress"], expected).value

@@ -7,7 +7,7 @@ Tree page parameters (all shareable in the URL, all optional):
   with the list one link away as its accessible alternative);
 - ``expand``: ``all`` opens every level, ``none`` shows the first level only;
   by default cards open two levels, the list and the map every level;
-- ``depth``: how many levels to open at most (1–8);
+- ``depth``: how many levels to open at most (1 to 8);
 - ``offset``: where the first level starts (its "show more" pages).
 
 Whatever the parameters, a page draws a bounded number of objectives
@@ -69,7 +69,7 @@ def home(request: TenantRequest) -> HttpResponse:
 
 
 class TreeParamsForm(forms.Form):
-    mode = forms.ChoiceField(choices=[(key, label) for key, label in MODES.items()], required=False)
+    mode = forms.ChoiceField(choices=list(MODES.items()), required=False)
     expand = forms.ChoiceField(choices=[("all", "all"), ("none", "none")], required=False)
     depth = forms.IntegerField(min_value=1, max_value=MAX_DEPTH, required=False)
     offset = forms.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
@@ -127,7 +127,7 @@ class BadParameter(Exception):
 def _params(request: TenantRequest) -> TreeParams:
     form = TreeParamsForm(request.GET)
     if not form.is_valid():
-        problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        problems = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items())
         raise BadParameter(HttpResponseBadRequest(f"Invalid parameter ({escape(problems)})", content_type="text/plain"))
     data = form.cleaned_data
     return TreeParams(
@@ -161,7 +161,11 @@ def _links(params: TreeParams) -> dict[str, Any]:
     """The toolbar's links: each mode, expand all, collapse all (other parameters kept)."""
     return {
         "modes": [
-            {"label": label, "current": key == params.mode, "query": params.query(mode=None if key == "tree" else key, offset=None)}
+            {
+                "label": label,
+                "current": key == params.mode,
+                "query": params.query(mode=None if key == "tree" else key, offset=None),
+            }
             for key, label in MODES.items()
         ],
         "expand_all": params.query(expand="all", depth=None, offset=None),
@@ -338,7 +342,11 @@ def tree_children(request: TenantRequest, objective_id: int) -> HttpResponse:
             raise not_found("objective")
         cycle = next(c for c in cycles if c.pk == parent["cycle_id"])
         # An expand opens one level (cards) or, in the list, as much of the branch as fits.
-        bounds = params.bounds if params.mode == "list" else Bounds(depth=1, budget=BOUNDS["tree"][0], page=BOUNDS["tree"][1])
+        bounds = (
+            params.bounds
+            if params.mode == "list"
+            else Bounds(depth=1, budget=BOUNDS["tree"][0], page=BOUNDS["tree"][1])
+        )
         forest = alignment_forest(
             company=request.company,
             actor=request.actor,

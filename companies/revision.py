@@ -70,7 +70,7 @@ def current(company_id: int) -> int | None:
         if value is None:
             cache.add(key, _seed(), timeout=None)
             value = cache.get(key)
-    except Exception:  # noqa: BLE001 - a cache that is down must not take the pages down with it
+    except Exception:
         log.warning("company revision unavailable for company %s", company_id, exc_info=True)
         return None
     return int(value) if value is not None else None
@@ -84,7 +84,7 @@ def _incr(company_id: int) -> None:
         except ValueError:  # no key yet (or flushed): any fresh seed is newer than every value handed out
             if not cache.add(key, _seed(), timeout=None):
                 cache.incr(key)
-    except Exception:  # noqa: BLE001 - the write committed; failing the request would not undo it
+    except Exception:
         log.warning("company revision not bumped for company %s", company_id, exc_info=True)
 
 

@@ -7,9 +7,9 @@ small query. Both surfaces read the same models the same company-scoped way.
 """
 
 import datetime
-from dataclasses import dataclass
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -78,9 +78,7 @@ def private_reach(actor: Actor) -> PrivateReach:
     if actor.can(Action.READ_PRIVATE):
         return PrivateReach(everything=True)
     owner_id = (
-        actor.user_id
-        if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id)
-        else None
+        actor.user_id if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id) else None
     )
     departments: tuple[int, ...] = ()
     if actor.department_roles:

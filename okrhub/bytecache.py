@@ -36,7 +36,7 @@ class ByteCache:
                 return value
         try:
             shared = cache.get(f"{self.prefix}:{key}")
-        except Exception:  # noqa: BLE001 - a cache that is down is a miss
+        except Exception:
             log.warning("byte cache %s unavailable", self.prefix, exc_info=True)
             return None
         if isinstance(shared, bytes):
@@ -48,7 +48,7 @@ class ByteCache:
         self._remember(key, value)
         try:
             cache.set(f"{self.prefix}:{key}", value, timeout=self.timeout)
-        except Exception:  # noqa: BLE001 - not caching is always correct
+        except Exception:
             log.warning("byte cache %s unavailable", self.prefix, exc_info=True)
 
     def _remember(self, key: str, value: bytes) -> None:

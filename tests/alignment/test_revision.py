@@ -19,13 +19,14 @@ from django.core.cache import cache
 from django.db.models.signals import post_save
 
 from alignment import cache as tree_cache
-from alignment.api import views as tree_api
 from alignment import views as tree_views
+from alignment.api import views as tree_api
 from companies import revision
 from companies import services as company_services
 from companies.models import Membership, Role
 from departments import services as department_services
-from objectives import receivers, services as okr
+from objectives import receivers
+from objectives import services as okr
 from objectives.models import Dependency, KeyResult, Objective
 from objectives.rollup import company_full_recompute
 from onboarding import services as onboarding_services
@@ -54,7 +55,9 @@ def world(team, frozen_clock) -> World:
     admin = team.actor(team.admin)
     assert team.cycle.status == "active"
     top = okr.objective_create(company=team.company, actor=admin, cycle=team.cycle, title="Grow revenue", activate=True)
-    okr.key_result_create(company=team.company, actor=admin, objective=top, title="Revenue from 0 to 10", target_value=10)
+    okr.key_result_create(
+        company=team.company, actor=admin, objective=top, title="Revenue from 0 to 10", target_value=10
+    )
     sales = okr.objective_create(
         company=team.company,
         actor=admin,
@@ -77,7 +80,12 @@ def world(team, frozen_clock) -> World:
         activate=True,
     )
     kr = okr.key_result_create(
-        company=team.company, actor=admin, objective=sales, title="Deals from 0 to 100", target_value=100, owner=team.member
+        company=team.company,
+        actor=admin,
+        objective=sales,
+        title="Deals from 0 to 100",
+        target_value=100,
+        owner=team.member,
     )
     dependency = okr.dependency_create(company=team.company, actor=admin, from_objective=sales, to_objective=top)
     return World(team=team, top=top, sales=sales, secret=secret, kr=kr, dependency=dependency)
@@ -127,24 +135,34 @@ def _member(world: World):
 
 #: name -> (setup returning the write). Every write a reader of the tree could notice.
 WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
-    "checkin_create": lambda w: lambda: okr.checkin_create(
-        company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk"
+    "checkin_create": lambda w: (
+        lambda: okr.checkin_create(
+            company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk"
+        )
     ),
-    "key_result_create": lambda w: lambda: okr.key_result_create(
-        company=w.team.company, actor=w.admin, objective=w.sales, title="Calls from 0 to 50", target_value=50
+    "key_result_create": lambda w: (
+        lambda: okr.key_result_create(
+            company=w.team.company, actor=w.admin, objective=w.sales, title="Calls from 0 to 50", target_value=50
+        )
     ),
-    "key_result_update": lambda w: lambda: okr.key_result_update(
-        company=w.team.company, actor=w.admin, key_result=w.kr, title="Deals from 0 to 120", target_value=120
+    "key_result_update": lambda w: (
+        lambda: okr.key_result_update(
+            company=w.team.company, actor=w.admin, key_result=w.kr, title="Deals from 0 to 120", target_value=120
+        )
     ),
-    "key_result_delete": lambda w: lambda: okr.key_result_delete(company=w.team.company, actor=w.admin, key_result=w.kr),
-    "objective_create": lambda w: lambda: okr.objective_create(
-        company=w.team.company, actor=w.admin, cycle=w.team.cycle, title="Hire", parent=w.top, activate=True
+    "key_result_delete": lambda w: (
+        lambda: okr.key_result_delete(company=w.team.company, actor=w.admin, key_result=w.kr)
     ),
-    "objective_update": lambda w: lambda: okr.objective_update(
-        company=w.team.company, actor=w.admin, objective=w.sales, title="Close more deals"
+    "objective_create": lambda w: (
+        lambda: okr.objective_create(
+            company=w.team.company, actor=w.admin, cycle=w.team.cycle, title="Hire", parent=w.top, activate=True
+        )
     ),
-    "objective_set_status": lambda w: lambda: okr.objective_set_status(
-        company=w.team.company, actor=w.admin, objective=w.sales, status="archived"
+    "objective_update": lambda w: (
+        lambda: okr.objective_update(company=w.team.company, actor=w.admin, objective=w.sales, title="Close more deals")
+    ),
+    "objective_set_status": lambda w: (
+        lambda: okr.objective_set_status(company=w.team.company, actor=w.admin, objective=w.sales, status="archived")
     ),
     "objective_activate": lambda w: (
         lambda draft: lambda: okr.objective_activate(company=w.team.company, actor=w.admin, objective=draft)
@@ -152,64 +170,92 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
     "objective_delete": lambda w: (
         lambda gone: lambda: okr.objective_delete(company=w.team.company, actor=w.admin, objective=gone)
     )(okr.objective_set_status(company=w.team.company, actor=w.admin, objective=w.sales, status="archived")),
-    "dependency_create": lambda w: lambda: okr.dependency_create(
-        company=w.team.company, actor=w.admin, from_objective=w.top, to_objective=w.sales
+    "dependency_create": lambda w: (
+        lambda: okr.dependency_create(company=w.team.company, actor=w.admin, from_objective=w.top, to_objective=w.sales)
     ),
-    "dependency_delete": lambda w: lambda: okr.dependency_delete(
-        company=w.team.company, actor=w.admin, dependency=w.dependency
+    "dependency_delete": lambda w: (
+        lambda: okr.dependency_delete(company=w.team.company, actor=w.admin, dependency=w.dependency)
     ),
-    "cycle_create": lambda w: lambda: okr.cycle_create(
-        company=w.team.company, actor=w.admin, name="2027 Q1", start_date="2027-01-01", end_date="2027-03-31"
+    "cycle_create": lambda w: (
+        lambda: okr.cycle_create(
+            company=w.team.company, actor=w.admin, name="2027 Q1", start_date="2027-01-01", end_date="2027-03-31"
+        )
     ),
-    "cycle_update": lambda w: lambda: okr.cycle_update(company=w.team.company, actor=w.admin, cycle=w.team.cycle, name="Q4!"),
+    "cycle_update": lambda w: (
+        lambda: okr.cycle_update(company=w.team.company, actor=w.admin, cycle=w.team.cycle, name="Q4!")
+    ),
     "cycle_activate": lambda w: (
         lambda cycle: lambda: okr.cycle_activate(company=w.team.company, actor=w.admin, cycle=cycle)
-    )(okr.cycle_create(company=w.team.company, actor=w.admin, name="Next", start_date="2027-01-01", end_date="2027-03-31")),
-    "cycle_close": lambda w: lambda: okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle),
-    "company_settings_update": lambda w: lambda: company_services.company_settings_update(
-        company=w.team.company, actor=w.admin, name="Acme Renamed", rollup_child_objectives=False
+    )(
+        okr.cycle_create(
+            company=w.team.company, actor=w.admin, name="Next", start_date="2027-01-01", end_date="2027-03-31"
+        )
     ),
-    "membership_create": lambda w: lambda: company_services.membership_create(
-        company=w.team.company, actor=w.admin, user=UserFactory(), role=Role.VIEWER
+    "cycle_close": lambda w: lambda: okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle),
+    "company_settings_update": lambda w: (
+        lambda: company_services.company_settings_update(
+            company=w.team.company, actor=w.admin, name="Acme Renamed", rollup_child_objectives=False
+        )
+    ),
+    "membership_create": lambda w: (
+        lambda: company_services.membership_create(
+            company=w.team.company, actor=w.admin, user=UserFactory(), role=Role.VIEWER
+        )
     ),
     # The member gains the leader's reach: every private objective.
-    "membership_update_role": lambda w: lambda: company_services.membership_update_role(
-        company=w.team.company,
-        actor=w.admin,
-        membership=Membership.objects.get(company=w.team.company, user=w.team.member),
-        role=Role.LEADER,
+    "membership_update_role": lambda w: (
+        lambda: company_services.membership_update_role(
+            company=w.team.company,
+            actor=w.admin,
+            membership=Membership.objects.get(company=w.team.company, user=w.team.member),
+            role=Role.LEADER,
+        )
     ),
     # The lead owns the private objective: what they own passes to the admin (a bulk owner reassignment).
-    "membership_remove": lambda w: lambda: onboarding_services.membership_remove(
-        company=w.team.company, actor=w.admin, membership=Membership.objects.get(company=w.team.company, user=w.team.lead)
+    "membership_remove": lambda w: (
+        lambda: onboarding_services.membership_remove(
+            company=w.team.company,
+            actor=w.admin,
+            membership=Membership.objects.get(company=w.team.company, user=w.team.lead),
+        )
     ),
-    "membership_leave": lambda w: lambda: onboarding_services.membership_leave(
-        company=w.team.company, actor=w.team.actor(w.team.lead), reassign_to=w.team.admin
+    "membership_leave": lambda w: (
+        lambda: onboarding_services.membership_leave(
+            company=w.team.company, actor=w.team.actor(w.team.lead), reassign_to=w.team.admin
+        )
     ),
-    "owner_reassign": lambda w: lambda: okr.owner_reassign(
-        company=w.team.company, from_user_id=w.team.member.pk, to_user=w.team.lead
+    "owner_reassign": lambda w: (
+        lambda: okr.owner_reassign(company=w.team.company, from_user_id=w.team.member.pk, to_user=w.team.lead)
     ),
-    "user_profile_update": lambda w: lambda: company_services.user_profile_update(
-        user=w.team.member, full_name="Mia Renamed", checkin_reminders=True
+    "user_profile_update": lambda w: (
+        lambda: company_services.user_profile_update(
+            user=w.team.member, full_name="Mia Renamed", checkin_reminders=True
+        )
     ),
-    "department_create": lambda w: lambda: department_services.department_create(
-        company=w.team.company, actor=w.admin, name="Marketing"
+    "department_create": lambda w: (
+        lambda: department_services.department_create(company=w.team.company, actor=w.admin, name="Marketing")
     ),
-    "department_update": lambda w: lambda: department_services.department_update(
-        company=w.team.company, actor=w.admin, department=w.team.department, name="Sales EMEA"
+    "department_update": lambda w: (
+        lambda: department_services.department_update(
+            company=w.team.company, actor=w.admin, department=w.team.department, name="Sales EMEA"
+        )
     ),
     "department_delete": lambda w: (
-        lambda empty: lambda: department_services.department_delete(company=w.team.company, actor=w.admin, department=empty)
+        lambda empty: (
+            lambda: department_services.department_delete(company=w.team.company, actor=w.admin, department=empty)
+        )
     )(department_services.department_create(company=w.team.company, actor=w.admin, name="Empty")),
     # The member leaves the department whose private objectives they read.
-    "department_member_set": lambda w: lambda: department_services.department_member_set(
-        company=w.team.company, actor=w.admin, department=w.team.department, user=w.team.lead, role=None
+    "department_member_set": lambda w: (
+        lambda: department_services.department_member_set(
+            company=w.team.company, actor=w.admin, department=w.team.department, user=w.team.lead, role=None
+        )
     ),
     "invitation_accept": lambda w: lambda: _member(w),
     # Roll-up repairs: a stored progress changed by the full recompute (the drift comes from a raw write).
-    "company_full_recompute": lambda w: (
-        lambda _: lambda: company_full_recompute(company=w.team.company)
-    )(Objective.objects.filter(pk=w.top.pk).update(progress=0.99)),
+    "company_full_recompute": lambda w: (lambda _: lambda: company_full_recompute(company=w.team.company))(
+        Objective.objects.filter(pk=w.top.pk).update(progress=0.99)
+    ),
 }
 
 #: Services that write nothing a reader of the alignment tree or the lists sees, with why.
@@ -234,7 +280,9 @@ NOT_SEEN = {
 
 
 @pytest.mark.parametrize("name", sorted(WRITES))
-def test_every_write_moves_the_etag_of_what_it_changes(name, world, client_for, monkeypatch, django_capture_on_commit_callbacks):
+def test_every_write_moves_the_etag_of_what_it_changes(
+    name, world, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
     clients = {"leader": client_for(world.team.leader), "member": client_for(world.team.member)}
     write = WRITES[name](world)
     tree_cache.tree_bytes.clear_local()
@@ -260,10 +308,14 @@ def test_a_missed_bump_fails_the_guard(world, client_for, monkeypatch, django_ca
     clients = {"leader": client_for(world.team.leader)}
     write = WRITES["objective_update"](world)
     post_save.disconnect(receivers._bump_row, sender=Objective, dispatch_uid="revision-save-Objective")
-    post_save_event = post_save.disconnect(receivers._bump_row, sender=receivers.Event, dispatch_uid="revision-save-Event")
+    post_save_event = post_save.disconnect(
+        receivers._bump_row, sender=receivers.Event, dispatch_uid="revision-save-Event"
+    )
     try:
-        with pytest.raises(AssertionError, match="stale|missed bump"):
-            check_write("objective_update without a bump", write, clients, monkeypatch, django_capture_on_commit_callbacks)
+        with pytest.raises(AssertionError, match=r"stale|missed bump"):
+            check_write(
+                "objective_update without a bump", write, clients, monkeypatch, django_capture_on_commit_callbacks
+            )
     finally:
         post_save.connect(receivers._bump_row, sender=Objective, dispatch_uid="revision-save-Objective")
         if post_save_event:

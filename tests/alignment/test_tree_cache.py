@@ -93,7 +93,12 @@ def test_readers_who_see_different_objectives_never_share_bytes(team, api, api_k
     DepartmentMembershipFactory(company=team.company, department=outsider_department, user=team.viewer)
     reader = client_for(team.member)  # a member of Sales reads Sales's private objective
     non_reader = client_for(team.viewer)  # a viewer in Support does not
-    for path, headers in ((TREE, {}), (PAGE, FRAGMENT), (PAGE + "?mode=list", FRAGMENT), (PAGE + "?mode=map", FRAGMENT)):
+    for path, headers in (
+        (TREE, {}),
+        (PAGE, FRAGMENT),
+        (PAGE + "?mode=list", FRAGMENT),
+        (PAGE + "?mode=map", FRAGMENT),
+    ):
         warm = reader.get(path, headers=headers)
         assert b"Child 0" in warm.content, path  # the private one, cached now for the reader's class
         cold = non_reader.get(path, headers=headers)
@@ -167,7 +172,9 @@ def test_lists_answer_304_until_something_changes(team, api, django_capture_on_c
         assert response.status_code == 304
         assert queries == 6  # auth and the visibility class only: the list is not read
         # Another query is another representation.
-        assert client.get(path + "&status=active" if "?" in path else path + "?status=active").get("ETag") != first["ETag"]
+        assert (
+            client.get(path + "&status=active" if "?" in path else path + "?status=active").get("ETag") != first["ETag"]
+        )
     first = client.get("/api/v1/companies/acme/objectives/")
     with django_capture_on_commit_callbacks(execute=True):
         okr.objective_update(

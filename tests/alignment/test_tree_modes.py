@@ -1,5 +1,6 @@
 """Tree modes: depth limit, expand all / collapse all, the compact list, the map; all bounded at any size."""
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
@@ -53,12 +54,14 @@ def test_depth_limit_expand_all_and_collapse_all(team, client_for):
     assert titles(page(client, "?expand=all&depth=2")) == {"Level 1", "Level 2"}
     html = page(client, "?depth=2")
     # The deepest open level's children stay closed, loaded on demand.
-    assert 'aria-expanded="false"' in html and "hx-get=" in html
+    assert 'aria-expanded="false"' in html
+    assert "hx-get=" in html
     # Open levels are open: their disclosure says so and their list is not hidden.
     assert html.count('aria-expanded="true"') == 1
     # The toolbar's links are shareable URLs with the other parameters kept.
     assert 'href="?depth=2&amp;mode=list"' in html or 'href="?mode=list&amp;depth=2"' in html
-    assert 'href="?expand=all"' in html and 'href="?expand=none"' in html
+    assert 'href="?expand=all"' in html
+    assert 'href="?expand=none"' in html
 
 
 def test_compact_list_is_one_line_per_objective_with_its_bar(team, client_for):
@@ -70,19 +73,22 @@ def test_compact_list_is_one_line_per_objective_with_its_bar(team, client_for):
     html = page(client_for(team.viewer), "?mode=list")
     lines = re.findall(r'<li class="line" id="line-(\d+)">', html)
     assert len(lines) == 3
-    assert str(secret.pk) not in lines and "Private plan" not in html
+    assert str(secret.pk) not in lines
+    assert "Private plan" not in html
     assert html.count('class="bar"') >= 3
     assert 'class="node-krs"' not in html  # compact: no key result rows
     assert 'aria-current="page">Compact list' in html
     # Indentation follows depth: each level is a list inside its parent's line.
-    assert re.search(r'id="line-\d+">.*?<ul class="compact-tree".*?id="line-\d+">.*?<ul class="compact-tree"', html, re.S)
+    assert re.search(
+        r'id="line-\d+">.*?<ul class="compact-tree".*?id="line-\d+">.*?<ul class="compact-tree"', html, re.S
+    )
     assert "Private plan" in page(client_for(team.leader), "?mode=list")
 
 
 def _svg(html: str) -> ET.Element:
     match = re.search(r"<svg class=\"alignment-map\".*?</svg>", html, re.S)
     assert match, "no map"
-    return ET.fromstring(match.group(0))  # well-formed XML, or this raises
+    return ET.fromstring(match.group(0))  # noqa: S314 - our own page; well-formed XML, or this raises
 
 
 def test_map_is_well_formed_svg_with_one_node_per_visible_objective(team, client_for):
@@ -113,7 +119,8 @@ def test_map_is_well_formed_svg_with_one_node_per_visible_objective(team, client
     assert {fill.get("class") for fill in svg.findall(f".//{SVG}rect")} >= {"bar-fill behind_pace"}
     # The accessible alternative: the same objectives as a list, one visible link away.
     assert 'href="?mode=list">View as list</a>' in viewer_html
-    assert svg.get("role") == "group" and svg.get("aria-label").startswith("Alignment map")
+    assert svg.get("role") == "group"
+    assert svg.get("aria-label").startswith("Alignment map")
     leader = _svg(page(client_for(team.leader), "?mode=map"))
     assert len(leader.findall(f".//{SVG}a[@class='map-node']")) == 7
 
@@ -129,7 +136,7 @@ def test_map_layout_never_overlaps():
     assert len(boxes) == 8
     assert sorted(box.more for box in boxes if box.node is None) == [3, 4]
     spans = sorted((box.x, box.y, box.y + box.height) for box in boxes)
-    for (x1, _, bottom), (x2, top, _) in zip(spans, spans[1:], strict=False):
+    for (x1, _, bottom), (x2, top, _) in itertools.pairwise(spans):
         assert x1 != x2 or bottom <= top
     parent = next(box for box in boxes if box.node and box.node["id"] == 2)
     kids = [box for box in boxes if box.parent is parent]
@@ -142,15 +149,25 @@ def test_map_layout_never_overlaps():
 def test_the_first_level_and_each_parent_are_bounded(team, client_for):
     top = ObjectiveFactory(company=team.company, cycle=team.cycle, status="active", title="Top")
     for n in range(60):
-        ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, status="active", title=f"Root {n}")
-        ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, parent=top, status="active", title=f"Child {n}")
+        ObjectiveFactory(
+            company=team.company, cycle=team.cycle, department=team.department, status="active", title=f"Root {n}"
+        )
+        ObjectiveFactory(
+            company=team.company,
+            cycle=team.cycle,
+            department=team.department,
+            parent=top,
+            status="active",
+            title=f"Child {n}",
+        )
     client = client_for(team.leader)
     html = page(client, "?expand=none")
     assert html.count('class="node"') == 25
     assert "Show 36 more" in html  # 61 roots: Top and 60 unaligned
     assert 'href="?expand=none&amp;offset=25"' in html
     rest = page(client, "?expand=none&offset=25", **{"HX-Request": "true", "HX-Target": "more-roots-25"})
-    assert rest.count('class="node"') == 25 and "Show 11 more" in rest
+    assert rest.count('class="node"') == 25
+    assert "Show 11 more" in rest
     assert "<html" not in rest
     # Opened levels stay within the page's budget of 100 cards, each parent showing 25 at most.
     opened = page(client)
@@ -171,7 +188,7 @@ def test_each_mode_costs_the_same_queries_at_two_sizes(team, client_for, mode):
     counts = []
     for size in (2, 30):
         chain(team, 3, title=f"Size {size}")
-        for n in range(size):
+        for _ in range(size):
             ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, status="active")
         with CaptureQueriesContext(connection) as captured:
             response = client.get(PAGE + f"?mode={mode}&expand=all", headers=FRAGMENT)
@@ -183,10 +200,12 @@ def test_each_mode_costs_the_same_queries_at_two_sizes(team, client_for, mode):
 def test_department_filter_keeps_ancestors_in_every_mode(team, client_for):
     levels = chain(team, 3)
     marketing = DepartmentFactory(company=team.company, name="Marketing")
-    ObjectiveFactory(company=team.company, cycle=team.cycle, department=marketing, parent=levels[1], status="active", title="Leads")
+    ObjectiveFactory(
+        company=team.company, cycle=team.cycle, department=marketing, parent=levels[1], status="active", title="Leads"
+    )
     ObjectiveFactory(company=team.company, cycle=team.cycle, department=marketing, status="active", title="Unrelated")
     client = client_for(team.leader)
     for mode in ("tree", "list", "map"):
         html = page(client, f"?department={marketing.pk}&mode={mode}&expand=all")
-        assert "Leads" in html and "Level 2" in html and "Level 1" in html, mode
+        assert all(title in html for title in ("Leads", "Level 2", "Level 1")), mode
         assert "Level 3" not in html, mode

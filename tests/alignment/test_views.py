@@ -55,7 +55,9 @@ def test_tree_shows_roots_and_loads_children_on_expand(team, client_for):
     assert "Department 0 objective 1" not in html
     assert f'aria-controls="children-{top.pk}"' in html
     assert 'aria-expanded="false"' in html
-    assert f'hx-get="{children_url(team.company, top)}?' in html or f'hx-get="{children_url(team.company, top)}"' in html
+    assert (
+        f'hx-get="{children_url(team.company, top)}?' in html or f'hx-get="{children_url(team.company, top)}"' in html
+    )
     children = client.get(children_url(team.company, top), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in children
     assert "Department 0 objective 1" in children
