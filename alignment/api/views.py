@@ -9,8 +9,7 @@ company revision, day, visibility class and parameters.
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,19 +63,9 @@ class TreeView(_CycleRead):
     """
 
     serializer_class = s.TreeSerializer
+    conditional_get = True  # the company revision's ETag (alignment/cache.py)
 
-    @extend_schema(
-        parameters=[
-            s.TreeQuerySerializer,
-            OpenApiParameter(
-                "If-None-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="The ETag of a tree you hold: 304 while it is still the current one.",
-            ),
-        ],
-        responses={200: s.TreeSerializer, 304: OpenApiResponse(description="Not modified: your copy is current.")},
-    )
+    @extend_schema(parameters=[s.TreeQuerySerializer])
     def get(self, request: Request, slug: str) -> HttpResponse:
         query = self.query()
         reader = reader_of(self.company, self.actor)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,14 +98,6 @@ class CycleCloseView(_OneCycle):
 
 # ---------------------------------------------------------------- lists that answer 304 when unchanged
 
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag of a page you hold: answered 304 Not Modified (no body) while nothing you could see "
-    "has changed.",
-)
-
 
 def revision_list(view: CompanyListAPIView, request: Request, representation: str) -> Response:
     """A list page whose ETag is the company revision (``companies/revision.py``), known before any read.
@@ -141,6 +133,7 @@ class ObjectiveListView(CompanyListAPIView):
     """Objectives the caller may read, filtered; members draft, leads and leaders create active ones."""
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = Objective
     serializer_class = s.ObjectiveSerializer
     filterset_class = filters.ObjectiveFilter
@@ -149,7 +142,6 @@ class ObjectiveListView(CompanyListAPIView):
     def company_queryset(self):
         return selectors.objective_list(company=self.company, actor=self.actor)
 
-    @extend_schema(parameters=[IF_NONE_MATCH])
     def get(self, request: Request, slug: str) -> Response:
         return revision_list(self, request, "objectives-1")
 
@@ -257,6 +249,7 @@ class KeyResultListView(CompanyListAPIView):
     """
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = KeyResult
     serializer_class = s.KeyResultSerializer
     filterset_class = filters.KeyResultFilter
@@ -265,7 +258,6 @@ class KeyResultListView(CompanyListAPIView):
     def company_queryset(self):
         return selectors.key_result_list(company=self.company, actor=self.actor)
 
-    @extend_schema(parameters=[IF_NONE_MATCH])
     def get(self, request: Request, slug: str) -> Response:
         return revision_list(self, request, "key-results-1")
 
