@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol, cast
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models import Count, F, FilteredRelation, Q, Window
 from django.db.models.functions import RowNumber
 
 from companies.models import Company
@@ -428,15 +428,21 @@ class _SqlLevels:
         self.visible = Objective.objects.filter(company=company, cycle=cycle, status__in=COUNTED_STATUSES).filter(
             visible_objectives_q(actor=actor)
         )
+        shown_parent = Q(parent__cycle=cycle, parent__status__in=COUNTED_STATUSES) & visible_objectives_q(
+            actor=actor, prefix="parent__"
+        )
+        self.with_shown_parent = self.visible.annotate(shown_parent=FilteredRelation("parent", condition=shown_parent))
         self._count = 0
 
     def level(self, parent_id: int | None, offset: int, page: int) -> tuple[list[dict[str, Any]], int]:
         if parent_id is None:
-            # Roots: no parent among the objectives of the cycle this reader sees. Counted with the whole
-            # tree's size in one pass.
-            has_parent = Exists(self.visible.filter(pk=OuterRef("parent_id")))
-            level = self.visible.exclude(has_parent)
-            counts = self.visible.aggregate(all=Count("id"), roots=Count("id", filter=~Q(has_parent)))
+            # Roots: no parent among the objectives of the cycle this reader sees. A left join on the parent
+            # under those same conditions (one hash join, where NOT EXISTS in an aggregate probed once per
+            # row), counted with the whole tree's size in one pass.
+            level = self.with_shown_parent.filter(shown_parent__isnull=True)
+            counts = self.with_shown_parent.aggregate(
+                all=Count("id"), roots=Count("id", filter=Q(shown_parent__isnull=True))
+            )
             self._count, total = counts["all"], counts["roots"]
         else:
             level = self.visible.filter(parent_id=parent_id)
