@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol, cast
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Q, Window
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from companies.models import Company
@@ -439,7 +439,7 @@ class _SqlLevels:
             # Roots: no parent among the objectives of the cycle this reader sees. A left join on the parent
             # under those same conditions (one hash join, where NOT EXISTS in an aggregate probed once per
             # row), counted with the whole tree's size in one pass.
-            level = self.with_shown_parent.filter(shown_parent__isnull=True)
+            level: QuerySet[Objective] = self.with_shown_parent.filter(shown_parent__isnull=True)
             counts = self.with_shown_parent.aggregate(
                 all=Count("id"), roots=Count("id", filter=Q(shown_parent__isnull=True))
             )

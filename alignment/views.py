@@ -20,8 +20,8 @@ visibility class and parameters.
 """
 
 from collections.abc import Mapping, Sequence
-from html import escape as quote
 from dataclasses import dataclass
+from html import escape as quote
 from typing import Any
 
 from django import forms
