@@ -12,11 +12,12 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import tree_cache
+from bench import corrections, tree_cache
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
 #: name -> entry, run in this order.
 ENTRIES: dict[str, Entry] = {
+    "corrections": corrections.measure,
     "tree_cache": tree_cache.run,
 }

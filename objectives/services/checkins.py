@@ -26,6 +26,9 @@ from objectives.services.key_results import _refresh_progress
 from okrhub.errors import invalid
 from okrhub.permissions import Action
 
+#: A check-in's note, at most (the column's ``max_length``, which Django checks in forms only).
+NOTE_MAX_LENGTH = CheckIn._meta.get_field("note").max_length or 2000
+
 
 def _checkin_moment(moment: datetime.datetime, *, company: Company, cycle: Cycle) -> datetime.datetime:
     """When a backdated check-in happened: from the cycle's first day (in the company's time zone) to now.
@@ -91,6 +94,8 @@ def checkin_create(
     number = _decimal("value", value)
     if confidence not in Confidence.values:
         raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise invalid("note", f"Keep the note to {NOTE_MAX_LENGTH:,} characters.", "max_length")
     if recorded_at is not None:
         recorded_at = _checkin_moment(recorded_at, company=company, cycle=kr.objective.cycle)
     _refuse_closed_cycle(kr.objective.cycle)

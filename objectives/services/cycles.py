@@ -49,7 +49,9 @@ def cycle_create(
 def cycle_update(*, company: Company, actor: Actor, cycle: Cycle, **changes: Any) -> Cycle:
     actor.require(Action.MANAGE_COMPANY)
     _same_company(company, cycle=cycle)
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    # FOR NO KEY UPDATE: the close changes no key, and a check-in that holds its key result's lock inserts
+    # an event whose foreign key takes FOR KEY SHARE on this row; FOR UPDATE would deadlock with it.
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
     allowed = {"name", "start_date", "end_date"}
     if set(changes) - allowed:
@@ -86,7 +88,9 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     if actor is not None:
         actor.require(Action.MANAGE_COMPANY)
     _same_company(company, cycle=cycle)
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    # FOR NO KEY UPDATE: the close changes no key, and a check-in that holds its key result's lock inserts
+    # an event whose foreign key takes FOR KEY SHARE on this row; FOR UPDATE would deadlock with it.
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
     # Only the key result rows: check-ins lock their objective after their key result.
     list(
