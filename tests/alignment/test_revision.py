@@ -140,6 +140,16 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
             company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk"
         )
     ),
+    "checkin_correct": lambda w: (
+        lambda entry: (
+            lambda: okr.checkin_correct(
+                company=w.team.company, actor=w.admin, checkin=entry, value=70, confidence="off_track"
+            )
+        )
+    )(okr.checkin_create(company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk")),
+    "checkin_undo": lambda w: (
+        lambda entry: lambda: okr.checkin_undo(company=w.team.company, actor=w.admin, checkin=entry)
+    )(okr.checkin_create(company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk")),
     "key_result_create": lambda w: (
         lambda: okr.key_result_create(
             company=w.team.company, actor=w.admin, objective=w.sales, title="Calls from 0 to 50", target_value=50
@@ -276,6 +286,7 @@ NOT_SEEN = {
     "checkin_payload": "pure: builds an event payload",
     "may_place_objective": "a read",
     "owned_count": "a read",
+    "latest_checkin_id": "a read",
 }
 
 
