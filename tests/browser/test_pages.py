@@ -142,8 +142,11 @@ def test_member_drafts_an_objective_and_the_lead_activates_it(page, live_server,
     assert draft.status == ObjectiveStatus.ACTIVE
 
 
+#: Names of controls that change something. "Close" is the cycle's button and "Close objective"; the demo's
+#: objective "Close €5M in new business…" is a link to read it (the tree shows it open at first), not a control.
 EDIT_CONTROLS = re.compile(
-    r"^(Check in|New objective|Edit|Add key result|Activate|Archive|Close|Delete|Add dependency|Save)", re.IGNORECASE
+    r"^(Check in|New objective|Edit|Add key result|Activate|Archive|Close(?! €5M)|Delete|Add dependency|Save)",
+    re.IGNORECASE,
 )
 
 
