@@ -432,22 +432,23 @@ class _SqlLevels:
             actor=actor, prefix="parent__"
         )
         self.with_shown_parent = self.visible.annotate(shown_parent=FilteredRelation("parent", condition=shown_parent))
-        self._count = 0
 
     def level(self, parent_id: int | None, offset: int, page: int) -> tuple[list[dict[str, Any]], int]:
         if parent_id is None:
-            # Roots: no parent among the objectives of the cycle this reader sees. A left join on the parent
-            # under those same conditions (one hash join, where NOT EXISTS in an aggregate probed once per
-            # row), counted with the whole tree's size in one pass.
+            # Roots: no parent among the objectives of the cycle this reader sees: a left join on the parent
+            # under those same conditions (a hash anti join; NOT EXISTS in an aggregate probed once per row).
             level: QuerySet[Objective] = self.with_shown_parent.filter(shown_parent__isnull=True)
-            counts = self.with_shown_parent.aggregate(
-                all=Count("id"), roots=Count("id", filter=Q(shown_parent__isnull=True))
-            )
-            self._count, total = counts["all"], counts["roots"]
         else:
             level = self.visible.filter(parent_id=parent_id)
-            total = level.count()
-        rows = list(level.order_by(*LEVEL_ORDER)[offset : offset + page].values(*OBJECTIVE_FIELDS))
+        # The level's size rides along as a window count: one pass, not a second query over the cycle.
+        rows = list(
+            level.annotate(level_total=Window(Count("id")))
+            .order_by(*LEVEL_ORDER)[offset : offset + page]
+            .values(*OBJECTIVE_FIELDS, "level_total")
+        )
+        total = rows[0]["level_total"] if rows else level.count()
+        for row in rows:
+            del row["level_total"]
         return rows, total
 
     def children(self, parent_ids: list[int], page: int) -> list[dict[str, Any]]:
@@ -468,8 +469,8 @@ class _SqlLevels:
         )
 
     def count(self) -> int:
-        """Objectives in the tree (read with the first level; asked only after it)."""
-        return self._count
+        """Objectives in the whole tree this reader sees (the page's status line)."""
+        return self.visible.count()
 
 
 #: A department's objectives with every ancestor of theirs in the cycle, in one query (PostgreSQL and SQLite).

@@ -156,15 +156,16 @@ def test_tree_query_count_does_not_grow_with_data(team, client_for, django_asser
     top = build_tree(team, n_departments)
     client = client_for(team.member)
     # session, user, membership, department roles; the visibility class: departments map, owns a private
-    # objective; header companies, cycles, departments; the first level, its counts, their child counts;
-    # the second level, its child counts; key results, dependencies
+    # objective; header companies, cycles, departments; the first level (with its size), the whole tree's
+    # size, their child counts; the second level, its child counts; key results, dependencies
     with django_assert_num_queries(16):
         response = client.get(tree_url(team.company))
     assert response.status_code == 200
     assert response.content.decode().count('class="node"') == 1 + 2 * n_departments
     # Expanding a node: session, user, membership, department roles, departments map, owns private, cycles,
-    # departments, the parent, the level's objectives, its count, their child counts, key results, dependencies
-    with django_assert_num_queries(14):
+    # departments, the parent, the level's objectives (with its size), their child counts, key results,
+    # dependencies
+    with django_assert_num_queries(13):
         response = client.get(children_url(team.company, top), headers={"HX-Request": "true"})
     assert response.content.decode().count('class="node"') == 2 * n_departments
 
