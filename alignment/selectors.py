@@ -562,8 +562,10 @@ def alignment_forest(
     ``details``, nodes carry their key results and dependencies (the cards);
     the compact list and the map need neither.
 
-    Queries: three for the first level and its count, two per further level
-    opened, two for details; never a pass over the whole cycle.
+    Queries: the first level's page (its size counted along) and, for the
+    roots, the tree's size; two per further level opened (child counts,
+    children); two for details. Only the roots and the size read the whole
+    cycle, each in one pass; no Python ever walks it.
     """
     today = today or company.local_today()
     expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
