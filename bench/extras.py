@@ -12,7 +12,7 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, discussion, explore, notifications
+from bench import corrections, discussion, explore, notifications, tree_cache
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -22,4 +22,5 @@ ENTRIES: dict[str, Entry] = {
     "notifications": notifications.run,
     "explore": explore.run,
     "discussion": discussion.run,
+    "tree_cache": tree_cache.run,
 }

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
+from companies import revision
 from companies.models import Company
 from objectives.models import COUNTED_STATUSES, KeyResult, Objective
 from objectives.progress import Weighted, key_result_progress, weighted_progress
@@ -67,6 +68,8 @@ def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, i
         if progress == row["progress"]:
             return False, row["parent_id"]
         Objective.objects.filter(company=company, pk=objective_id).update(progress=progress)
+        # A stored progress readers see moved (the tree's bars): a bulk update sends no model signal.
+        revision.bump(company.pk)
         return True, row["parent_id"]
 
 
@@ -266,6 +269,8 @@ def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> 
             changed_objectives = [Objective(pk=pk, progress=p) for pk, p in found.items() if pk in locked_objectives]
             KeyResult.objects.bulk_update(changed_krs, ["progress"], batch_size=2000)
             Objective.objects.bulk_update(changed_objectives, ["progress"], batch_size=2000)
+            if changed_krs or changed_objectives:
+                revision.bump(company.pk)
         changed = len(changed_krs) + len(changed_objectives)
     log_event(log, "rollup.full_recompute", company=company.pk, cycle=cycle_id or "all", changed=changed)
     return changed

@@ -9,6 +9,7 @@ small query. Both surfaces read the same models the same company-scoped way.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -63,24 +64,73 @@ def can_read_objective(actor: Actor, objective: Objective) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class PrivateReach:
+    """Which private objectives an actor reads: all of them, or those they own and those of some departments.
+
+    :func:`reads_objective` (one row) and :func:`visible_objectives_q` (SQL)
+    decide with the same permission matrix; this is its summary per actor,
+    so that two readers with the same reach are known to see the same rows.
+    """
+
+    everything: bool
+    owner_id: int | None = None
+    department_ids: tuple[int, ...] = ()
+
+
+def private_reach(actor: Actor) -> PrivateReach:
+    """The actor's :class:`PrivateReach`, from ``Action.READ_PRIVATE`` (no query beyond the department map)."""
+    if actor.can(Action.READ_PRIVATE):
+        return PrivateReach(everything=True)
+    owner_id = (
+        actor.user_id if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id) else None
+    )
+    departments: tuple[int, ...] = ()
+    if actor.department_roles:
+        departments = tuple(
+            sorted(
+                department_id
+                for department_id in actor._parents()
+                if actor.can(Action.READ_PRIVATE, department_id=department_id)
+            )
+        )
+    return PrivateReach(everything=False, owner_id=owner_id, department_ids=departments)
+
+
 def visible_objectives_q(*, actor: Actor, prefix: str = "") -> Q:
     """Objectives the actor may read, as a condition (:func:`reads_objective` in SQL).
 
     ``prefix`` reaches the objective through a relation (``"objective__"``).
     """
-    if actor.can(Action.READ_PRIVATE):
+    reach = private_reach(actor)
+    if reach.everything:
         return Q()
     visible = Q(**{f"{prefix}private": False})
-    if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id):
-        visible |= Q(**{f"{prefix}owner_id": actor.user_id})
-    if actor.department_roles:
-        departments = [
-            department_id
-            for department_id in actor._parents()
-            if actor.can(Action.READ_PRIVATE, department_id=department_id)
-        ]
-        visible |= Q(**{f"{prefix}department_id__in": departments})
+    if reach.owner_id is not None:
+        visible |= Q(**{f"{prefix}owner_id": reach.owner_id})
+    if reach.department_ids:
+        visible |= Q(**{f"{prefix}department_id__in": list(reach.department_ids)})
     return visible
+
+
+def visibility_class(*, company: Company, actor: Actor) -> str:
+    """A name shared by exactly the readers who see the same objectives of the company.
+
+    Readers of every private objective share ``"all"``; others are named by
+    the departments whose private objectives they read, and by themselves only
+    when they own a private objective (one query): the owner rule then sets
+    them apart. Caches of what a reader sees (the alignment tree) key on it.
+    """
+    reach = private_reach(actor)
+    if reach.everything:
+        return "all"
+    owner = ""
+    if (
+        reach.owner_id is not None
+        and Objective.objects.filter(company=company, owner_id=reach.owner_id, private=True).exists()
+    ):
+        owner = f"owner={reach.owner_id}"
+    return f"some:{owner}:departments={','.join(map(str, reach.department_ids))}"
 
 
 def visible_objectives[M: Model](objectives: QuerySet[M], *, actor: Actor, prefix: str = "") -> QuerySet[M]:

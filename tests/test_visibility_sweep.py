@@ -174,6 +174,9 @@ def _queries(private: Private) -> list[str]:
         "search": "grow",
         "title": "grow",
     }
+    # The alignment tree's modes (ignored by every other page): the map, opened as far as it goes (the
+    # compact list draws the same forest: tests/alignment/test_tree_modes.py checks it for privacy too).
+    params |= {"mode": "map", "expand": "all"}
     return ["", "?" + "&".join(f"{name}={value}" for name, value in params.items())]
 
 

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from companies import revision
 from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from objectives import selectors, services
 from objectives.api import filters
@@ -95,6 +96,36 @@ class CycleCloseView(_OneCycle):
         return self.render_one(cycle)
 
 
+# ---------------------------------------------------------------- lists that answer 304 when unchanged
+
+
+def revision_list(view: CompanyListAPIView, request: Request, representation: str) -> Response:
+    """A list page whose ETag is the company revision (``companies/revision.py``), known before any read.
+
+    The tag names the revision, the reader's visibility class, the company's
+    day (pace fields move daily) and the query, so a matching
+    ``If-None-Match`` is answered 304 without reading the list.
+    """
+    current = revision.current(view.company.pk)
+    tag = None
+    if current is not None:
+        tag = revision.etag(
+            view.company.pk,
+            current,
+            representation,
+            selectors.visibility_class(company=view.company, actor=view.actor),
+            view.company.local_today().isoformat(),
+            sorted(request.query_params.lists()),
+        )
+        if revision.none_match(request.headers.get("If-None-Match"), tag):
+            return Response(status=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
+    response = view.list(request)
+    if tag:
+        response["ETag"] = tag
+        response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 # ---------------------------------------------------------------- objectives
 
 
@@ -102,6 +133,7 @@ class ObjectiveListView(CompanyListAPIView):
     """Objectives the caller may read, filtered; members draft, leads and leaders create active ones."""
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = Objective
     serializer_class = s.ObjectiveSerializer
     filterset_class = filters.ObjectiveFilter
@@ -111,7 +143,7 @@ class ObjectiveListView(CompanyListAPIView):
         return selectors.objective_list(company=self.company, actor=self.actor)
 
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "objectives-1")
 
     @extend_schema(
         request=s.ObjectiveInputSerializer,
@@ -217,6 +249,7 @@ class KeyResultListView(CompanyListAPIView):
     """
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = KeyResult
     serializer_class = s.KeyResultSerializer
     filterset_class = filters.KeyResultFilter
@@ -226,7 +259,7 @@ class KeyResultListView(CompanyListAPIView):
         return selectors.key_result_list(company=self.company, actor=self.actor)
 
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "key-results-1")
 
     @extend_schema(
         request=s.KeyResultInputSerializer,
