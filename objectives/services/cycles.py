@@ -79,13 +79,16 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     """Close a cycle: freeze check-ins and store every final score.
 
     The cycle row and then its key result rows are locked (in id order, as
-    check-ins lock them), so a concurrent check-in either commits before the
-    close and counts in the final scores, or waits and is then refused.
+    check-ins and batches of them lock them), so a concurrent check-in either
+    commits before the close and counts in the final scores, or waits and is
+    then refused.
     """
     if actor is not None:
         actor.require(Action.MANAGE_COMPANY)
     _same_company(company, cycle=cycle)
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    # FOR NO KEY UPDATE, not FOR UPDATE: a check-in holding its key result writes an event whose foreign key
+    # takes a KEY SHARE lock on the cycle row; FOR UPDATE would wait for it while it waits for us (deadlock).
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
     # Only the key result rows: check-ins lock their objective after their key result.
     list(
