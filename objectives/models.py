@@ -276,6 +276,8 @@ class CheckIn(models.Model):
     objects = CheckInQuerySet.as_manager()
 
     kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
+    # Not a column: what the check-in service found worth confirming (objectives.sanity.CheckInWarning).
+    warnings: list[Any]
 
     class Meta:
         ordering = ["created_at", "id"]
