@@ -65,6 +65,7 @@ def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
     # Refuse before parsing, so a forged post from a viewer learns nothing from validation.
     actor.require(Action.CHECK_IN, department_id=kr.objective.department_id, owner_id=kr.owner_id)
     form = CheckInForm(request.POST, key_result=kr, prefix=f"kr{kr.pk}")
+    saved = False
     if form.is_valid():
         try:
             okr.checkin_create(
@@ -74,10 +75,15 @@ def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
                 value=form.cleaned_data["value"],
                 confidence=form.cleaned_data["confidence"],
                 note=form.cleaned_data["note"],
+                # A value that looks like a mistake is saved only once confirmed (objectives/sanity.py).
+                confirmed=form.confirmed(),
             )
+            saved = True
+        except okr.NeedsConfirmation as error:
+            form.warnings = error.warnings
         except ValidationError as error:
             add_service_errors(form, error)
-    if not form.is_valid():
+    if not saved:
         return _checkin_row(request, kr, form, status=422)
     # The roll-up ran when the service's transaction committed: read progress again.
     kr = KeyResult.objects.select_related("objective__department", "objective__cycle").get(pk=kr.pk, company=company)
