@@ -22,7 +22,7 @@ from objectives.models import (
     ObjectiveStatus,
     Verb,
 )
-from objectives.rollup import recompute_objective
+from objectives.rollup import recompute_objectives
 from objectives.sanity import CheckInWarning, checkin_warnings
 from objectives.scheduling import schedule_rollup
 from objectives.services._common import _decimal, _refuse_closed_cycle, _same_company
@@ -113,7 +113,7 @@ def lock_key_results(*, company: Company, ids: Iterable[int]) -> dict[int, KeyRe
     return krs
 
 
-def record_checkin(
+def prepare_checkin(
     *,
     company: Company,
     actor: Actor | None,
@@ -124,11 +124,12 @@ def record_checkin(
     recorded_at: datetime.datetime | None = None,
     confirmed: bool = True,
 ) -> Recorded:
-    """Check and append one check-in on ``kr`` (locked by :func:`lock_key_results`) and update the key result.
+    """Check one check-in on ``kr`` (locked by :func:`lock_key_results`) and build it, unsaved.
 
-    Everything is validated before the first write, so a refusal leaves the
-    transaction usable. The caller recomputes the objective (when ``moved``)
-    and records the event: :func:`checkin_create` for one check-in,
+    Nothing is written, so a refusal leaves the transaction usable. The
+    caller saves the check-in (one ``save``, or one ``bulk_create`` for a
+    batch), then :func:`apply_checkin`, recomputes the objectives and records
+    the events: :func:`checkin_create` for one check-in,
     ``objectives.services.weekly.checkins_batch`` for many.
     """
     # Permission before validation: a refused caller learns nothing about the input rules.
@@ -170,35 +171,31 @@ def record_checkin(
     # with its savepoint), and the one constraint here, a valid confidence, was checked above and is
     # enforced by the database anyway. Check-ins are the hot write path.
     checkin.full_clean(exclude=["key_result", "company", "author"], validate_constraints=False)
-    checkin.save(force_insert=True)
+    checkin.warnings = warnings
     previous = {"confidence": kr.confidence or None, "progress": kr.progress, "value": kr.current_value}
     moved = kr.last_checkin_at is None or checkin.created_at >= kr.last_checkin_at
-    if moved:
-        kr.current_value = number
-        kr.confidence = confidence
-        kr.last_checkin_at = checkin.created_at
-        _refresh_progress(kr)
-        kr.save(
-            update_fields=[
-                "current_value",
-                "confidence",
-                "last_checkin_at",
-                "progress",
-                "updated_at",
-            ]
-        )
-    checkin.warnings = warnings
     return Recorded(checkin=checkin, key_result=kr, previous=previous, moved=moved, warnings=warnings)
 
 
+def apply_checkin(recorded: Recorded) -> None:
+    """Make a saved check-in its key result's current reading, when it is the latest one (``moved``)."""
+    if not recorded.moved:
+        return
+    kr, checkin = recorded.key_result, recorded.checkin
+    kr.current_value = checkin.value
+    kr.confidence = checkin.confidence
+    kr.last_checkin_at = checkin.created_at
+    _refresh_progress(kr)
+    kr.save(update_fields=["current_value", "confidence", "last_checkin_at", "progress", "updated_at"])
+
+
 def recompute_own_objectives(*, company: Company, objective_ids: Iterable[int]) -> None:
-    """Recompute the check-ins' own objectives now (ascending ids: the lock order), their parents after commit.
+    """Recompute the check-ins' own objectives now (locked in ascending id order), their parents after commit.
 
     So an objective never reads "unknown" after a check-in; the ancestors are
     coalesced by the worker (``objectives.scheduling``).
     """
-    for objective_id in sorted(set(objective_ids)):
-        changed, parent_id = recompute_objective(company=company, objective_id=objective_id)
+    for changed, parent_id in recompute_objectives(company=company, objective_ids=objective_ids).values():
         if changed:
             schedule_rollup(company_id=company.pk, objective_id=parent_id)
 
@@ -244,7 +241,7 @@ def checkin_create(
     kr = lock_key_results(company=company, ids=[key_result.pk]).get(key_result.pk)
     if kr is None:
         raise not_found("key result")
-    recorded = record_checkin(
+    recorded = prepare_checkin(
         company=company,
         actor=actor,
         kr=kr,
@@ -254,6 +251,8 @@ def checkin_create(
         recorded_at=recorded_at,
         confirmed=confirmed,
     )
+    recorded.checkin.save(force_insert=True)
+    apply_checkin(recorded)
     if recorded.moved:
         recompute_own_objectives(company=company, objective_ids=[kr.objective_id])
     record_checkin_event(company=company, actor=actor, recorded=recorded)

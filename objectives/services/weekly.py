@@ -2,7 +2,7 @@
 
 **All or nothing.** A batch is saved in one transaction, or not at all:
 every item is checked (through the same steps as a single check-in,
-``objectives.services.checkins.record_checkin``) and when any item is
+``objectives.services.checkins.prepare_checkin``) and when any item is
 refused, nothing is saved and :class:`CheckInBatchInvalid` names every
 refused item, ``items[<index>].<field>``. A weekly update is one act: half
 of it saved would leave the person unsure what went through, and a retry
@@ -10,8 +10,8 @@ of the whole (with the same ``Idempotency-Key`` on the API) is always safe.
 
 **Lock order.** The key results are locked together in ascending id order
 before anything is written, and the objectives they belong to are
-recomputed (and so locked) in ascending id order after every item is
-written; events come last. Two batches with overlapping key results, or a
+recomputed (and so locked) together, in ascending id order, after every
+item is written; events come last. Two batches with overlapping key results, or a
 batch and single check-ins, therefore take their locks in one global order
 and never deadlock.
 
@@ -37,9 +37,10 @@ from objectives.services.checkins import (
     MAX_NOTE,
     NeedsConfirmation,
     Recorded,
+    apply_checkin,
     lock_key_results,
+    prepare_checkin,
     recompute_own_objectives,
-    record_checkin,
     record_checkin_event,
 )
 from okrhub.errors import PermissionDenied, invalid
@@ -179,7 +180,7 @@ def checkins_batch(
             errors[index] = invalid("key_result", "No such key result.", "does_not_exist")
             continue
         try:
-            recorded[index] = record_checkin(
+            recorded[index] = prepare_checkin(
                 company=company,
                 actor=actor,
                 kr=kr,
@@ -199,6 +200,9 @@ def checkins_batch(
             errors[index] = error
     if errors:
         raise CheckInBatchInvalid(errors, unconfirmed)
+    CheckIn.objects.bulk_create([recorded[index].checkin for index in sorted(recorded)])
+    for index in sorted(recorded):
+        apply_checkin(recorded[index])
     recompute_own_objectives(
         company=company, objective_ids=[r.key_result.objective_id for r in recorded.values() if r.moved]
     )
