@@ -12,7 +12,11 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
+from bench import weekly
+
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
 #: name -> entry, run in this order.
-ENTRIES: dict[str, Entry] = {}
+ENTRIES: dict[str, Entry] = {
+    "weekly": weekly.run,  # the weekly check-in page (15 key results) and a batch of 10 check-ins
+}

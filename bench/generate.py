@@ -65,6 +65,7 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
+            "objectives_event",  # refers to check-ins, key results and objectives: first
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",
