@@ -63,6 +63,10 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
         return f"{obj.department.name if obj.department else 'Company'}: {obj.title}"
 
 
+#: A milestone's two values, as its select offers them.
+MILESTONE_CHOICES = [("0", "Not done"), ("1", "Done")]
+
+
 class CheckInForm(PageForm):
     value = _value_field("New value")
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)
@@ -75,7 +79,7 @@ class CheckInForm(PageForm):
         if key_result is not None and key_result.kind == KeyResultKind.MILESTONE:
             self.fields["value"] = forms.TypedChoiceField(
                 label="Status",
-                choices=[("0", "Not done"), ("1", "Done")],
+                choices=MILESTONE_CHOICES,
                 coerce=int,
                 initial="1" if key_result.current_value == 1 else "0",
             )
@@ -127,20 +131,20 @@ class WeeklyRowForm(CheckInForm):
         self.key_result = key_result
         current = key_result.current_value
         if key_result.kind == KeyResultKind.MILESTONE:
-            value_field = cast(forms.TypedChoiceField, self.fields["value"])
-            value_field.empty_value = None
+            status = cast(forms.TypedChoiceField, self.fields["value"])
+            status.empty_value = None
             if current is None:
-                value_field.choices = [("", "Not checked in yet"), *value_field.choices]
-                value_field.initial = ""
-            value_field.required = False
+                status.choices = [("", "Not checked in yet"), *MILESTONE_CHOICES]
+                status.initial = ""
+            status.required = False
         else:
-            value_field = self.fields["value"]
+            number = self.fields["value"]
             unit = {KeyResultKind.CURRENCY: key_result.currency, KeyResultKind.PERCENT: "%"}.get(
                 key_result.kind, key_result.unit
             )
-            value_field.label = f"Value ({unit})" if unit else "Value"
-            value_field.required = False
-            value_field.initial = current
+            number.label = f"Value ({unit})" if unit else "Value"
+            number.required = False
+            number.initial = current
         self.changed_row = False
 
     def baseline_confidence(self) -> str:

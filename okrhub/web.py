@@ -100,8 +100,8 @@ class ErrorSummary:
     general: list[str] = dataclasses.field(default_factory=list)
     prefix: str = "form"
 
-    def add(self, label: str, messages: Iterable[str], auto_id: str) -> None:
-        self.entries.append(SummaryEntry(label=label, errors=list(messages), auto_id=auto_id))
+    def add(self, label: str, messages: Iterable[object], auto_id: str) -> None:
+        self.entries.append(SummaryEntry(label=label, errors=[str(message) for message in messages], auto_id=auto_id))
 
     @property
     def errors(self) -> list[str]:

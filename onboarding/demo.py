@@ -255,7 +255,9 @@ def _load_cascade(
             Confidence.ON_TRACK,
         ),
         (
-            kr(marketing, "member", "Raise the lead-to-opportunity rate from 12% to 20%", KeyResultKind.PERCENT, 12, 20),
+            kr(
+                marketing, "member", "Raise the lead-to-opportunity rate from 12% to 20%", KeyResultKind.PERCENT, 12, 20
+            ),
             0.35,
             Confidence.AT_RISK,
         ),

@@ -304,7 +304,7 @@ class CheckInBatchItemSerializer(serializers.Serializer):
 class CheckInBatchInputSerializer(serializers.Serializer):
     """A batch: its key results are read in one query, visible ones only (others read as missing)."""
 
-    items = CheckInBatchItemSerializer(
+    items = CheckInBatchItemSerializer(  # type: ignore[call-arg]  # the stubs miss ListSerializer's max_length
         many=True,
         allow_empty=False,
         max_length=MAX_BATCH_ITEMS,
