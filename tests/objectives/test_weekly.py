@@ -1,10 +1,12 @@
 """The weekly loop: many check-ins at once (objectives/services/weekly.py) and the weekly check-in page."""
 
+import time
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -351,6 +353,47 @@ def test_batches_in_opposite_orders_and_single_check_ins_never_deadlock():
         singles = 1 if kr in (numeric[0], numeric[-1]) else 0
         assert CheckIn.objects.filter(key_result=kr).count() == 1 + rounds * (2 + singles)
     assert company_full_recompute(company=team.company) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_racing_a_cycle_close_lands_whole_or_not_at_all():
+    """The close locks the key results too: a batch commits before it (and counts) or waits and is refused."""
+    team = make_team("batch-close")
+    _, _, krs = build_week(team)
+    numeric = [kr for kr in krs if kr.kind != KeyResultKind.MILESTONE]
+    actor = team.actor(team.member)
+    outcomes: list[str] = []
+
+    def batches():
+        for round_ in range(6):
+            try:
+                checkins_batch(
+                    company=team.company,
+                    actor=actor,
+                    items=[
+                        BatchItem(key_result=kr, value=kr.start_value + round_ + 1, confidence="on_track")
+                        for kr in reversed(numeric)
+                    ],
+                )
+                outcomes.append("saved")
+            except ValidationError as error:
+                codes = {e.code for errors in error.error_dict.values() for e in errors}
+                outcomes.append("refused" if codes == {"cycle_closed"} else f"refused: {codes}")
+
+    def close():
+        while not outcomes:
+            time.sleep(0.002)
+        okr.cycle_close(company=team.company, actor=None, cycle=team.cycle)
+
+    run_concurrently(batches, close)
+    saved = outcomes.count("saved")
+    assert outcomes == ["saved"] * saved + ["refused"] * (6 - saved)
+    assert saved >= 1
+    for kr in numeric:
+        kr.refresh_from_db()
+        assert CheckIn.objects.filter(key_result=kr).count() == 1 + saved
+        assert kr.current_value == kr.start_value + saved
+        assert kr.final_score == pytest.approx(kr.progress)
 
 
 # ---------------------------------------------------------------- the page
