@@ -92,7 +92,7 @@ def test_employee_tabs_through_five_key_results_changes_three_and_submits_once(p
     assert violations == [], violations
 
 
-def test_a_value_that_looks_wrong_is_confirmed_before_it_is_saved(page, live_server, demo, sign_in):
+def test_a_value_that_looks_wrong_is_confirmed_before_it_is_saved(page, live_server, demo, sign_in, shoot):
     sign_in(page, "member@demo.okrhub.test")
     page.goto(f"{live_server.url}/c/{DEMO_SLUG}/check-in/")
     kr = KeyResult.objects.get(title="Generate 1,000 qualified leads from Germany and France")
@@ -104,6 +104,7 @@ def test_a_value_that_looks_wrong_is_confirmed_before_it_is_saved(page, live_ser
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("far outside this key result")
     assert CheckIn.objects.filter(key_result=kr).count() == count
+    shoot(page, "weekly-checkin-confirm")
     # The summary's link leads to the box that confirms the value; ticking it and submitting saves it.
     summary.get_by_role("link").first.click()
     confirm = page.get_by_label("This value is right: save it anyway")
