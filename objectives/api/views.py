@@ -342,6 +342,7 @@ class CheckInListView(CompanyListAPIView):
                     "confidence": "on_track",
                     "note": "Two deals closed in Lyon",
                     "created_at": "2026-11-25T09:00:00Z",
+                    "warnings": [],
                 },
             ),
         ],

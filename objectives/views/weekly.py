@@ -140,7 +140,7 @@ def _saved_message(saved: list[str]) -> str:
 
 def _invalid(request: TenantRequest, objectives: list[Objective], note_form: WeeklyNoteForm) -> HttpResponse:
     """The page again with every row's errors and warnings beside it and summed up at the top; nothing saved."""
-    summary = ErrorSummary(prefix="weekly")
+    summary = ErrorSummary(prefix="weekly", general=[str(error) for error in note_form.non_field_errors()])
     for kr in _rows(objectives):
         form = kr.form
         if form is None:

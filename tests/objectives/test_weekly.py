@@ -556,6 +556,21 @@ def test_a_flagged_value_asks_first_then_saves_once_confirmed(team, week, client
     assert leads.current_value == 4000
 
 
+def test_a_refusal_of_the_whole_batch_is_summed_up_at_the_top(team, week, client_for, monkeypatch):
+    """More changed rows than a batch takes: the page says so above the rows and saves nothing."""
+    from objectives.services import weekly
+
+    monkeypatch.setattr(weekly, "MAX_BATCH_ITEMS", 2)
+    _, _, krs = week
+    before = db_state()
+    changes = {f"kr{kr.pk}-note": "moved" for kr in krs[:3]}
+    response = client_for(team.member, htmx=True).post(page_url(team), row_data(krs, **changes))
+    assert response.status_code == 422
+    summary = response.content.decode().split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert "<li>Send at most 2 check-ins in one batch.</li>" in summary
+    assert db_state() == before
+
+
 def test_nothing_changed_saves_nothing(team, week, client_for):
     _, _, krs = week
     before = db_state()
