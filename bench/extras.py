@@ -12,11 +12,12 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import weekly
+from bench import corrections, weekly
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
 #: name -> entry, run in this order.
 ENTRIES: dict[str, Entry] = {
+    "corrections": corrections.measure,
     "weekly": weekly.run,  # the weekly check-in page (15 key results) and a batch of 10 check-ins
 }

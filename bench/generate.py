@@ -65,7 +65,7 @@ def delete_company(slug: str = BENCH_SLUG) -> None:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (
-            "objectives_event",  # refers to check-ins, key results and objectives: first
+            "objectives_event",  # refers to check-ins, key results, objectives and cycles: first
             "objectives_checkin",
             "objectives_dependency",
             "objectives_keyresult",
@@ -268,7 +268,7 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
                     value = (target * Decimal(rng.randint(0, 100)) / 100).quantize(Decimal(1))
                     confidence = rng.choice(CONFIDENCES)
                     last_at = now - datetime.timedelta(days=7 * (sizes.checkins_per_key_result - c), hours=k)
-                    checkins.append((checkin_id, cid, kr_id, owner, value, confidence, "", last_at))
+                    checkins.append((checkin_id, cid, kr_id, owner, value, confidence, "", last_at, last_at))
                     checkin_id += 1
                 kr.update(current_value=value, confidence=confidence, last_checkin_at=last_at)
                 kr["progress"] = key_result_progress(
@@ -374,7 +374,17 @@ def build_company(*, scale: float = 1.0, slug: str = BENCH_SLUG, seed: int = 1) 
         _copy(
             cursor,
             "objectives_checkin",
-            ("id", "company_id", "key_result_id", "author_id", "value", "confidence", "note", "created_at"),
+            (
+                "id",
+                "company_id",
+                "key_result_id",
+                "author_id",
+                "value",
+                "confidence",
+                "note",
+                "created_at",
+                "entered_at",
+            ),
             checkins,
         )
         first_dependency = _next_ids(cursor, "objectives_dependency", len(dependencies))

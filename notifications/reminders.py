@@ -257,17 +257,20 @@ def weekly_digest(
     }
     # Progress at the start of the week: from the last check-in before it (one query).
     before: dict[int, Any] = {}
-    earlier = CheckIn.objects.filter(
-        company=company, key_result_id__in=list(key_results), created_at__lt=since
-    ).order_by("key_result_id", "-created_at", "-id")
+    # Corrected and undone entries never count: the effective check-ins only (CheckIn.objects.effective).
+    earlier = (
+        CheckIn.objects.effective()
+        .filter(company=company, key_result_id__in=list(key_results), created_at__lt=since)
+        .order_by("key_result_id", "-created_at", "-id")
+    )
     if connection.vendor == "postgresql":
         earlier = earlier.distinct("key_result_id")  # DISTINCT ON; elsewhere the first row per key result wins
     for kr_id, value in earlier.values_list("key_result_id", "value"):
         before.setdefault(kr_id, value)
     checked_in = set(
-        CheckIn.objects.filter(
-            company=company, key_result_id__in=list(key_results), created_at__gte=since, created_at__lt=until
-        ).values_list("key_result_id", flat=True)
+        CheckIn.objects.effective()
+        .filter(company=company, key_result_id__in=list(key_results), created_at__gte=since, created_at__lt=until)
+        .values_list("key_result_id", flat=True)
     )
     moved = []
     missed: dict[str, list[dict[str, Any]]] = defaultdict(list)

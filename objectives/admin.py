@@ -104,7 +104,7 @@ class ObjectiveAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
             row.delete()
 
 
-_CHECKIN_COLUMNS = ("created_at", "value", "confidence", "author", "note")
+_CHECKIN_COLUMNS = ("created_at", "value", "confidence", "author", "note", "corrects", "retracted", "entered_at")
 
 
 class CheckInInline(TenantAdminMixin, admin.TabularInline):
@@ -157,7 +157,7 @@ class KeyResultAdmin(TenantAdminMixin, ProgressMixin, admin.ModelAdmin):
 class CheckInAdmin(TenantAdminMixin, admin.ModelAdmin):
     """Check-ins are append-only: operators can read them, never edit them."""
 
-    list_display = ["key_result", "value", "confidence", "author", "created_at"]
+    list_display = ["key_result", "value", "confidence", "author", "created_at", "corrects", "retracted"]
     list_filter = ["confidence", "company"]
     list_select_related = ["key_result", "author"]
 

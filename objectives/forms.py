@@ -182,6 +182,19 @@ class WeeklyNoteForm(PageForm):
     )
 
 
+class CheckInCorrectionForm(CheckInForm):
+    """A correction of one check-in: the check-in form, filled with the entry being corrected."""
+
+    def __init__(self, *args, key_result=None, checkin=None, **kwargs):
+        super().__init__(*args, key_result=key_result, **kwargs)
+        milestone = key_result is not None and key_result.kind == KeyResultKind.MILESTONE
+        if not milestone:
+            self.fields["value"].label = "Corrected value"
+        if checkin is not None and not self.is_bound:
+            value = str(int(checkin.value)) if milestone else format(checkin.value.normalize(), "f")
+            self.initial = {"value": value, "confidence": checkin.confidence, "note": checkin.note}
+
+
 class ObjectiveForm(PageForm):
     title = forms.CharField(
         label="Objective", max_length=200, help_text="Qualitative and inspiring: where you want to be."

@@ -6,6 +6,8 @@ Stored ``progress`` columns are a cache of ``objectives.progress``; NULL means
 "unknown" (nothing measured yet), never zero.
 """
 
+import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -13,7 +15,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -255,15 +258,52 @@ class KeyResult(models.Model):
         return self.title
 
 
+#: How long after entering a check-in its author may take it back with "Undo" (``checkin_undo_refusal``).
+UNDO_WINDOW = datetime.timedelta(minutes=10)
+
+
 class CheckInQuerySet(models.QuerySet["CheckIn"]):
+    """Check-ins with the one rule of which entries stand (``stands_q``) and what replaced the others."""
+
+    def stands_q(self) -> Q:
+        """The entries that stand, as a condition: not a retraction (an undo), and corrected by no later entry.
+
+        The one home of the rule: :meth:`effective` filters with it and
+        :meth:`with_standing` annotates every row with it, so a page that shows
+        the whole history and charts the effective values reads both from here.
+        """
+        corrected = self.model._default_manager.filter(company_id=OuterRef("company_id"), corrects_id=OuterRef("pk"))
+        return Q(retracted=False) & ~Q(Exists(corrected))
+
     def effective(self) -> "CheckInQuerySet":
         """The check-ins that stand: the one home every reader of values (history, charts, snapshots,
         exports, reminders) goes through, so corrected and undone entries never count twice."""
-        return self
+        return self.filter(self.stands_q())
+
+    def with_standing(self) -> "CheckInQuerySet":
+        """Every entry, each with ``stands`` (see :meth:`stands_q`) and ``corrected_by_id`` (the entry
+        that corrected or undid it, or None), for the history that shows corrected entries too."""
+        correction = self.model._default_manager.filter(company_id=OuterRef("company_id"), corrects_id=OuterRef("pk"))
+        return self.annotate(
+            stands=ExpressionWrapper(self.stands_q(), output_field=models.BooleanField()),
+            corrected_by_id=Subquery(correction.values("pk")[:1]),
+        )
 
 
 class CheckIn(models.Model):
-    """Append-only: a correction is a new check-in, never an edit."""
+    """Append-only: a correction is a new check-in, never an edit.
+
+    A correction is a new entry whose ``corrects`` names the entry it
+    replaces; an undo is a new entry with ``retracted`` set that corrects the
+    original and stands for nothing (its value and confidence repeat the
+    original's, for the record). An entry is corrected at most once (the
+    unique constraint, led by the company like every key): to change a
+    correction, correct the correction, which forms a chain whose last link
+    stands. ``created_at`` is when the reading was taken and orders the
+    timeline; a correction keeps its original's, so it takes the original's
+    place and never makes a stale key result look fresh. ``entered_at`` is
+    when the row was written (the undo window counts from it).
+    """
 
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="checkins")
@@ -272,10 +312,28 @@ class CheckIn(models.Model):
     confidence = models.CharField(max_length=9, choices=Confidence.choices)
     note = models.TextField(blank=True, max_length=2000, validators=[validate_multi_line])
     created_at = models.DateTimeField(default=timezone.now)
+    corrects = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_index=False,  # the unique constraint below, led by the company, is the index
+        related_name="corrections",
+        help_text="The entry this one corrects (or, with retracted, undoes).",
+    )
+    retracted = models.BooleanField(default=False, db_default=False, help_text="An undo: stands for no reading.")
+    # A database default too, so bulk loaders that write rows directly (bench, imports) need not know it.
+    entered_at = models.DateTimeField(default=timezone.now, db_default=Now())
 
     objects = CheckInQuerySet.as_manager()
 
     kr: "KeyResult | None"  # not a column: the key result a page shows next to the check-in
+    # Not columns: ``with_standing`` annotates them; the history pages attach the rest.
+    stands: bool
+    corrected_by_id: int | None
+    replaced_by: "CheckIn | None"
+    can_correct: bool
+    can_undo: bool
     # Not a column: what the check-in service found worth confirming (objectives.sanity.CheckInWarning).
     warnings: list[Any]
 
@@ -283,6 +341,11 @@ class CheckIn(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(confidence__in=Confidence.values), name="checkin_confidence_valid"),
+            models.UniqueConstraint(fields=["company", "corrects"], name="checkin_corrected_once"),
+            models.CheckConstraint(
+                condition=Q(retracted=False) | Q(corrects__isnull=False), name="checkin_retraction_corrects"
+            ),
+            models.CheckConstraint(condition=~Q(corrects=F("id")), name="checkin_not_own_correction"),
         ]
         indexes = [
             models.Index(fields=["company", "key_result", "created_at"], name="checkin_company_kr_time"),
@@ -295,6 +358,75 @@ class CheckIn(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Check-ins are append-only; record a new check-in instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def is_correction(self) -> bool:
+        return self.corrects_id is not None and not self.retracted
+
+
+def checkin_correction_refusal(checkin: CheckIn, objective: "Objective") -> tuple[str, str, str] | None:
+    """Why this entry cannot be corrected now (field, message, code), whoever asks; None when it can.
+
+    Only entries that stand are corrected (an undo is final, and a corrected
+    entry's correction is corrected instead); only while the objective takes
+    check-ins (open cycle, not closed or archived). ``checkin.corrected_by_id``
+    must be known (``with_standing``). Pages offer "Correct" with it; the
+    service refuses with it. Who may correct is the permission matrix.
+    """
+    if objective.cycle.is_closed:
+        return ("cycle", "This cycle is closed; its check-ins are frozen.", "cycle_closed")
+    if objective.status in FROZEN_STATUSES:
+        return ("key_result", f"The objective is {objective.status}; its check-ins are frozen.", "objective_closed")
+    if checkin.retracted:
+        return ("checkin", "This entry undid a check-in; an undo is final.", "retracted")
+    if checkin.corrected_by_id is not None:
+        return (
+            "checkin",
+            f"This check-in was already corrected or undone (entry {checkin.corrected_by_id}); "
+            "correct the entry that stands instead.",
+            "already_corrected",
+        )
+    return None
+
+
+def authors_latest_checkins(entries: Iterable[CheckIn]) -> dict[int, int]:
+    """Each author's latest check-in (by ``entered_at``, then id), corrections and undos aside: author id → entry id.
+
+    What "my last check-in" means for Undo: the page computes it from the
+    history it shows, the service from the author's entries it reads.
+    """
+    latest: dict[int, int] = {}
+    for entry in sorted(entries, key=lambda e: (e.entered_at, e.pk)):
+        if entry.corrects_id is None and entry.author_id is not None:
+            latest[entry.author_id] = entry.pk
+    return latest
+
+
+def checkin_undo_refusal(
+    checkin: CheckIn, objective: "Objective", *, user_id: int | None, latest_id: int | None, now: datetime.datetime
+) -> tuple[str, str, str] | None:
+    """Why this person cannot undo this entry now (field, message, code); None when they can.
+
+    Undo takes back one's own last check-in shortly after entering it: the
+    entry must be a check-in (not a correction, which is corrected again, nor
+    an undo), still standing, written by ``user_id`` no more than
+    :data:`UNDO_WINDOW` ago, and their latest check-in on the key result
+    (``latest_id``: the id of the author's newest check-in there, corrections
+    and undos aside). The pages show "Undo" with it, the service and the API
+    refuse with it.
+    """
+    if refusal := checkin_correction_refusal(checkin, objective):
+        return refusal
+    if user_id is None or checkin.author_id != user_id:
+        return ("checkin", "Only its author may undo a check-in; correct it instead.", "not_author")
+    if checkin.corrects_id is not None:
+        return ("checkin", "A correction is not undone; correct it again instead.", "correction")
+    if checkin.pk != latest_id:
+        return ("checkin", "Only your latest check-in here can be undone; correct this one instead.", "not_latest")
+    if now - checkin.entered_at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        return ("checkin", f"A check-in can be undone for {minutes} minutes; correct it instead.", "undo_expired")
+    return None
 
 
 class Dependency(models.Model):

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, cast
 
 from django.db.models import Count, Min, Model, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from companies.models import Company
 from companies.tenancy import Actor, TenantRequest
@@ -26,6 +27,9 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    authors_latest_checkins,
+    checkin_correction_refusal,
+    checkin_undo_refusal,
 )
 from objectives.progress import (
     Weighted,
@@ -130,7 +134,31 @@ def key_result_list(*, company: Company, actor: Actor) -> QuerySet[KeyResult]:
 
 
 def checkin_list(*, company: Company, actor: Actor, key_result_id: int) -> QuerySet[CheckIn]:
-    return CheckIn.objects.filter(company=company, key_result_id=key_result_id).order_by("id")
+    """Every entry of a key result's history (corrected ones, corrections and undos too), each with its standing.
+
+    The caller checks that the actor reads the key result (the API answers
+    404 first). Effective values are ``CheckIn.objects.effective()``.
+    """
+    return CheckIn.objects.with_standing().filter(company=company, key_result_id=key_result_id).order_by("id")
+
+
+def readable_checkins(*, company: Company, actor: Actor) -> QuerySet[CheckIn]:
+    """Every entry the actor may read (its objective visible), with its standing (``with_standing``)."""
+    return (
+        CheckIn.objects.with_standing()
+        .filter(company=company)
+        .filter(visible_objectives_q(actor=actor, prefix="key_result__objective__"))
+    )
+
+
+def checkin_for(*, company: Company, actor: Actor, checkin_id: int) -> CheckIn | None:
+    """One check-in the actor may read, with its standing, key result, objective and cycle; else None."""
+    return (
+        readable_checkins(company=company, actor=actor)
+        .filter(pk=checkin_id)
+        .select_related("key_result__objective__cycle", "key_result__objective__department", "author")
+        .first()
+    )
 
 
 def dependency_list(*, company: Company, actor: Actor) -> QuerySet[Dependency]:
@@ -316,14 +344,13 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         Dependency.objects.filter(company=company, to_objective=objective).select_related("from_objective__department")
     )
     checkins = list(
-        CheckIn.objects.filter(company=company, key_result__objective=objective)
+        CheckIn.objects.with_standing()
+        .filter(company=company, key_result__objective=objective)
         .select_related("author")
         .order_by("created_at", "id")
     )
     objective.behind_pace = is_behind_pace(objective.progress, expected)
-    by_id = {kr.pk: kr for kr in key_results}
-    for checkin in checkins:
-        checkin.kr = by_id.get(checkin.key_result_id)
+    checkin_actions = annotate_checkins(actor, checkins, objective, key_results)
     return {
         "objective": objective,
         "key_results": key_results,
@@ -331,13 +358,14 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         "dependencies": [d for d in dependencies if can_read_objective(actor, d.to_objective)],
         "dependents": [d for d in dependents if can_read_objective(actor, d.from_objective)],
         "checkins": checkins,
-        "history": objective_history(key_results, checkins),
+        "checkin_actions": checkin_actions,
+        "history": objective_history(key_results, [c for c in checkins if c.stands]),
         "expected": expected,
     }
 
 
 def objective_history(key_results: list[KeyResult], checkins: list[CheckIn]) -> list[tuple[datetime.datetime, float]]:
-    """The objective's key-result progress after each check-in, replayed from the check-ins.
+    """The objective's key-result progress after each check-in, replayed from the check-ins that stand.
 
     Child objectives are left out: their history is not stored, only their
     current progress.
@@ -358,8 +386,55 @@ def objective_history(key_results: list[KeyResult], checkins: list[CheckIn]) -> 
     return points
 
 
+def annotate_checkins(
+    actor: Actor,
+    checkins: list[CheckIn],
+    objective: Objective,
+    key_results: list[KeyResult],
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Attach what a history row shows (no query): its key result, the entry that replaced it, and the actions.
+
+    ``checkins`` is a whole history (``with_standing``) of key results of
+    ``objective``. Each entry gets ``kr``, ``replaced_by`` (the correction or
+    undo that superseded it, or None) and ``can_correct`` / ``can_undo``: the
+    permission matrix plus ``checkin_correction_refusal`` /
+    ``checkin_undo_refusal``, the functions the services refuse with.
+    Returns whether any row offers an action (the table's Actions column).
+    """
+    now = now or timezone.now()
+    by_kr = {kr.pk: kr for kr in key_results}
+    by_id = {c.pk: c for c in checkins}
+    latest: dict[int, dict[int, int]] = {
+        kr_id: authors_latest_checkins(c for c in checkins if c.key_result_id == kr_id) for kr_id in by_kr
+    }
+    for checkin in checkins:
+        kr = checkin.kr = by_kr.get(checkin.key_result_id)
+        checkin.replaced_by = by_id.get(checkin.corrected_by_id) if checkin.corrected_by_id else None
+        checkin.can_correct = checkin.can_undo = False
+        if kr is None or not actor.can(
+            Action.CORRECT_CHECKIN,
+            department_id=objective.department_id,
+            owner_id=kr.owner_id,
+            author_id=checkin.author_id,
+        ):
+            continue
+        checkin.can_correct = checkin_correction_refusal(checkin, objective) is None
+        checkin.can_undo = (
+            checkin_undo_refusal(
+                checkin,
+                objective,
+                user_id=actor.user_id,
+                latest_id=latest[kr.pk].get(actor.user_id) if actor.user_id else None,
+                now=now,
+            )
+            is None
+        )
+    return any(c.can_correct or c.can_undo for c in checkins)
+
+
 def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> dict[str, Any] | None:
-    """A key result with its objective and check-in history (two queries)."""
+    """A key result with its objective and check-in history, corrected entries included (two queries)."""
     kr = (
         KeyResult.objects.filter(company=company, pk=key_result_id)
         .select_related("objective__cycle", "objective__department", "owner")
@@ -369,9 +444,8 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
         return None
     expected = cycle_expected(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
-    checkins = list(CheckIn.objects.filter(company=company, key_result=kr).select_related("author"))
-    for checkin in checkins:
-        checkin.kr = kr
+    checkins = list(CheckIn.objects.with_standing().filter(company=company, key_result=kr).select_related("author"))
+    checkin_actions = annotate_checkins(actor, checkins, kr.objective, [kr])
     history = [
         (
             c.created_at,
@@ -380,8 +454,15 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
             ),
         )
         for c in checkins
+        if c.stands
     ]
-    return {"key_result": kr, "objective": kr.objective, "checkins": checkins, "history": history}
+    return {
+        "key_result": kr,
+        "objective": kr.objective,
+        "checkins": checkins,
+        "checkin_actions": checkin_actions,
+        "history": history,
+    }
 
 
 def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> list[dict[str, Any]]:

@@ -82,7 +82,23 @@ TABLES: dict[str, tuple[type[Model], list[str]]] = {
             "final_score",
         ],
     ),
-    "check_ins": (CheckIn, ["id", "key_result_id", "author__email", "value", "confidence", "note", "created_at"]),
+    # Every entry, corrected and undone ones too (an export is the whole record): ``corrects_id`` and
+    # ``retracted`` say which supersede which, as ``CheckIn.objects.effective()`` reads them.
+    "check_ins": (
+        CheckIn,
+        [
+            "id",
+            "key_result_id",
+            "author__email",
+            "value",
+            "confidence",
+            "note",
+            "created_at",
+            "entered_at",
+            "corrects_id",
+            "retracted",
+        ],
+    ),
     "dependencies": (Dependency, ["id", "from_objective_id", "to_objective_id", "note"]),
     "members": (Membership, ["user__email", "user__full_name", "role"]),
 }

@@ -26,4 +26,6 @@ urlpatterns = [
     path("key-results/<int:key_result_id>/edit/", views.key_result_edit, name="key_result_edit"),
     path("key-results/<int:key_result_id>/delete/", views.key_result_delete, name="key_result_delete"),
     path("key-results/<int:key_result_id>/check-in/", views.check_in, name="check_in"),
+    path("check-ins/<int:checkin_id>/correct/", views.checkin_correct, name="checkin_correct"),
+    path("check-ins/<int:checkin_id>/undo/", views.checkin_undo, name="checkin_undo"),
 ]

@@ -40,6 +40,7 @@ class Tenant:
     other_key_result: KeyResult
     checkin: CheckIn
     dependency: Dependency
+    other_checkin: CheckIn
 
 
 def build_tenant() -> Tenant:
@@ -55,9 +56,10 @@ def build_tenant() -> Tenant:
     other_key_result = KeyResultFactory(company=company, objective=goal)
     checkin = CheckIn.objects.create(company=company, key_result=key_result, value=10, confidence="on_track")
     dependency = Dependency.objects.create(company=company, from_objective=objective, to_objective=goal)
+    other_checkin = CheckIn.objects.create(company=company, key_result=key_result, value=11, confidence="on_track")
     return Tenant(
         company, root, team, membership, cycle, other_cycle, goal, objective, key_result, other_key_result, checkin,
-        dependency,
+        dependency, other_checkin,
     )  # fmt: skip
 
 
@@ -70,6 +72,7 @@ REFERENCES = [
     ("objectives_objective", "parent_id", "goal", "objective"),
     ("objectives_keyresult", "objective_id", "key_result", "goal"),
     ("objectives_checkin", "key_result_id", "checkin", "other_key_result"),
+    ("objectives_checkin", "corrects_id", "checkin", "other_checkin"),
     ("objectives_dependency", "from_objective_id", "dependency", "objective"),
     ("objectives_dependency", "to_objective_id", "dependency", "goal"),
 ]

@@ -74,6 +74,7 @@ PK_OWNERS = {
     "cycles": "cycle",
     "objectives": "objective",
     "key-results": "key_result",
+    "check-ins": "checkin",
     "dependencies": "dependency",
     "departments": "department",
     "members": "membership",
@@ -96,6 +97,7 @@ class Side:
             "cycle": w.planning_cycle.pk,
             "objective": w.sales_objective.pk,
             "key_result": w.kr.pk,
+            "checkin": w.checkin.pk,
             "dependency": w.dependency.pk,
             "department": w.team.department.pk,
             "membership": w.extra.pk,
@@ -140,6 +142,7 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
         known = {
             "objective_id": objects["objective"],
             "key_result_id": objects["key_result"],
+            "checkin_id": objects["checkin"],
             "dependency_id": objects["dependency"],
             "membership_id": objects["membership"],
             "invitation_id": objects["invitation"],

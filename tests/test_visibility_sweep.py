@@ -27,7 +27,7 @@ from django.utils import timezone
 from companies.tenancy import Actor
 from conftest import make_team
 from notifications import reminders
-from objectives.models import KeyResult, Objective, PeriodicEmail
+from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
 from tests.test_tenant_sweep import Side, _kind, all_routes, fill
@@ -64,6 +64,7 @@ class Private:
     world: World
     objective: Objective
     key_result: KeyResult
+    checkin: CheckIn
 
 
 @dataclass
@@ -77,6 +78,7 @@ class PrivateSide(Side):
         if self.private is not None:
             objects["objective"] = self.private.objective.pk
             objects["key_result"] = self.private.key_result.pk
+            objects["checkin"] = self.private.checkin.pk
         return objects
 
 
@@ -90,8 +92,13 @@ def private(db) -> Private:
     )
     hidden.refresh_from_db()
     kr = KeyResultFactory(company=team.company, objective=hidden, owner=team.member, title=f"Win {MARKER} accounts")
+    # Written by the member who owns the key result but may not read its objective: the correction routes
+    # must still answer "no such check-in" to them.
+    checkin = CheckIn.objects.create(
+        company=team.company, key_result=kr, author=team.member, value=3, confidence="on_track", note=f"Met {MARKER}"
+    )
     PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
-    return Private(world=world, objective=hidden, key_result=kr)
+    return Private(world=world, objective=hidden, key_result=kr, checkin=checkin)
 
 
 def _body(response) -> str:

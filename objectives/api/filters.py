@@ -51,10 +51,15 @@ class CheckInFilter(django_filters.FilterSet):
     confidence = django_filters.MultipleChoiceFilter(choices=Confidence.choices)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    effective = django_filters.BooleanFilter(
+        field_name="stands",
+        help_text="true: only the entries that count (what the key result's value and chart read); "
+        "false: only corrected and undone entries and the undos themselves.",
+    )
 
     class Meta:
         model = CheckIn
-        fields = ["confidence", "created_after", "created_before"]
+        fields = ["confidence", "created_after", "created_before", "effective"]
 
 
 class DependencyFilter(django_filters.FilterSet):

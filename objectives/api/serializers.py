@@ -260,13 +260,53 @@ class CheckInWarningSerializer(serializers.Serializer):
 
 
 class CheckInSerializer(serializers.ModelSerializer):
+    """One entry of a key result's history; rows come from ``CheckIn.objects.with_standing()``."""
+
+    created_at = serializers.DateTimeField(
+        read_only=True, help_text="When the reading was taken; a correction keeps the corrected entry's."
+    )
+    entered_at = serializers.DateTimeField(read_only=True, help_text="When this entry was written.")
+    corrects = serializers.PrimaryKeyRelatedField[CheckIn](
+        read_only=True,
+        allow_null=True,
+        help_text="The entry this one corrects (or, with `retracted`, undoes); null for a plain check-in.",
+    )
+    corrected_by = serializers.IntegerField(
+        source="corrected_by_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The entry that corrected or undid this one; null while it stands.",
+    )
+    retracted = serializers.BooleanField(
+        read_only=True, help_text="An undo: it takes the entry it corrects out of the history and stands for nothing."
+    )
+    effective = serializers.BooleanField(
+        source="stands",
+        read_only=True,
+        help_text="Whether this entry counts: neither corrected nor undone, nor an undo itself. The key result's "
+        "current value is the latest effective entry's.",
+    )
     warnings = serializers.SerializerMethodField(
         help_text="Why the value may be a mistake (objectives/sanity.py): it was saved all the same. Empty on reads."
     )
 
     class Meta:
         model = CheckIn
-        fields = ["id", "key_result", "author", "value", "confidence", "note", "created_at", "warnings"]
+        fields = [
+            "id",
+            "key_result",
+            "author",
+            "value",
+            "confidence",
+            "note",
+            "created_at",
+            "entered_at",
+            "corrects",
+            "corrected_by",
+            "retracted",
+            "effective",
+            "warnings",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(CheckInWarningSerializer(many=True))
@@ -289,6 +329,14 @@ class CheckInInputSerializer(serializers.Serializer):
         required=False,
         help_text="Backdate the check-in (imports): from the cycle's first day to now. Without a UTC offset "
         "the time is read in the company's time zone (a time its clocks skip is refused).",
+    )
+
+
+class CheckInCorrectionInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(**VALUE)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, help_text="Omit to keep the corrected entry's note."
     )
 
 

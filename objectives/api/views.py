@@ -342,6 +342,11 @@ class CheckInListView(CompanyListAPIView):
                     "confidence": "on_track",
                     "note": "Two deals closed in Lyon",
                     "created_at": "2026-11-25T09:00:00Z",
+                    "entered_at": "2026-11-25T09:00:00Z",
+                    "corrects": None,
+                    "corrected_by": None,
+                    "retracted": False,
+                    "effective": True,
                     "warnings": [],
                 },
             ),
@@ -356,7 +361,9 @@ class CheckInListView(CompanyListAPIView):
             checkin = services.checkin_create(
                 company=self.company, actor=self.actor, key_result=kr, **serializer.validated_data
             )
-            return self.render_one(checkin, status_code=201)
+            entry = self.get_queryset().get(pk=checkin.pk)  # as a list row reads it, with its standing
+            entry.warnings = checkin.warnings
+            return self.render_one(entry, status_code=201)
 
         return self.idempotent(request, create, serializer.validated_data)
 
@@ -458,10 +465,123 @@ class CheckInBatchView(CompanyAPIView):
                 ],
                 overall_note=data["note"],
             )
+            # The new entries as a list row reads them (with their standing), in one query.
+            readable = selectors.readable_checkins(company=self.company, actor=self.actor)
+            entries = {entry.pk: entry for entry in readable.filter(pk__in=[r.checkin.pk for r in results])}
+            for result in results:
+                entries[result.checkin.pk].warnings = result.warnings
+                result.checkin = entries[result.checkin.pk]
             body = s.CheckInBatchSerializer({"results": results}, context=self.get_serializer_context()).data
             return Response(body, status=201)
 
         return self.idempotent(request, create, data)
+
+
+_ENTRY_EXAMPLE = {
+    "id": 982,
+    "key_result": 12,
+    "author": 7,
+    "value": "1800000.0000",
+    "confidence": "on_track",
+    "note": "Two deals closed in Lyon; one was booked twice",
+    "created_at": "2026-11-25T09:00:00Z",
+    "entered_at": "2026-11-26T14:12:00Z",
+    "corrects": 981,
+    "corrected_by": None,
+    "retracted": False,
+    "effective": True,
+}
+
+
+class _OneCheckIn(CompanyAPIView):
+    """A check-in the caller may read (its objective visible): another company's, or a private one's, is 404."""
+
+    idempotent_post = True
+    model = CheckIn
+    object_name = "check-in"
+    serializer_class = s.CheckInSerializer
+
+    def company_queryset(self):
+        return selectors.readable_checkins(company=self.company, actor=self.actor).select_related(
+            "key_result__objective__cycle"
+        )
+
+    def require_correct(self, checkin: CheckIn) -> None:
+        """Refuse before reading the body, so a caller who may not correct learns nothing from validation."""
+        kr = checkin.key_result
+        self.actor.require(
+            Action.CORRECT_CHECKIN,
+            department_id=kr.objective.department_id,
+            owner_id=kr.owner_id,
+            author_id=checkin.author_id,
+        )
+
+    def render_entry(self, entry: CheckIn) -> Response:
+        """The new entry as a list row reads it (with its standing), 201."""
+        return self.render_one(self.get_queryset().get(pk=entry.pk), status_code=201)
+
+
+class CheckInCorrectionView(_OneCheckIn):
+    """Correct a check-in: a new entry supersedes it (the history keeps both); the key result follows."""
+
+    @extend_schema(
+        request=s.CheckInCorrectionInputSerializer,
+        responses={201: s.CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Correct a mistyped value",
+                request_only=True,
+                value={"value": "1800000", "confidence": "on_track", "note": "One deal was booked twice"},
+            ),
+            OpenApiExample("Recorded", response_only=True, status_codes=["201"], value=_ENTRY_EXAMPLE),
+        ],
+        description="The author, the key result's owner, a lead of its department (a leader for a company-level "
+        "objective) and admins correct check-ins of open cycles. The new entry keeps the corrected one's "
+        "`created_at`; an entry is corrected once (correct the correction to change it again: a second "
+        "correction of the same entry is refused on `checkin`). Idempotent with `Idempotency-Key`.",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        checkin = self.get_object()
+        self.require_correct(checkin)
+        serializer = s.CheckInCorrectionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            entry = services.checkin_correct(
+                company=self.company, actor=self.actor, checkin=checkin, **serializer.validated_data
+            )
+            return self.render_entry(entry)
+
+        return self.idempotent(request, create, serializer.validated_data)
+
+
+class CheckInUndoView(_OneCheckIn):
+    """Undo my last check-in on a key result, within 10 minutes of entering it."""
+
+    @extend_schema(
+        request=None,
+        responses={201: s.CheckInSerializer},
+        examples=[
+            OpenApiExample(
+                "Undone",
+                response_only=True,
+                status_codes=["201"],
+                value=_ENTRY_EXAMPLE | {"id": 983, "corrects": 982, "retracted": True, "effective": False, "note": ""},
+            ),
+        ],
+        description="Appends an undo entry (`retracted`) that takes the check-in out of the history; the key "
+        "result falls back to the check-in before it. Only the author (403 for anyone else: correct instead), "
+        "only their latest check-in on the key result, within 10 minutes of entering it, in an open cycle "
+        "(400 on `checkin` naming the reason otherwise). Idempotent with `Idempotency-Key`.",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        checkin = self.get_object()
+        self.require_correct(checkin)
+
+        def create() -> Response:
+            return self.render_entry(services.checkin_undo(company=self.company, actor=self.actor, checkin=checkin))
+
+        return self.idempotent(request, create, {})
 
 
 # ---------------------------------------------------------------- dependencies

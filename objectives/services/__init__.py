@@ -10,6 +10,9 @@ schedule the roll-up after commit.
 from objectives.services._common import MAX_VALUE as MAX_VALUE
 from objectives.services.checkins import NeedsConfirmation as NeedsConfirmation
 from objectives.services.checkins import checkin_create as checkin_create
+from objectives.services.corrections import checkin_correct as checkin_correct
+from objectives.services.corrections import checkin_undo as checkin_undo
+from objectives.services.corrections import latest_checkin_id as latest_checkin_id
 from objectives.services.cycles import cycle_activate as cycle_activate
 from objectives.services.cycles import cycle_close as cycle_close
 from objectives.services.cycles import cycle_create as cycle_create

@@ -30,8 +30,8 @@ from objectives.services.key_results import _refresh_progress
 from okrhub.errors import invalid, not_found
 from okrhub.permissions import Action
 
-#: The longest check-in note.
-MAX_NOTE = CheckIn._meta.get_field("note").max_length or 2000
+#: A check-in's note, at most (the column's ``max_length``, which Django checks in forms only).
+NOTE_MAX_LENGTH = CheckIn._meta.get_field("note").max_length or 2000
 
 
 def _checkin_moment(moment: datetime.datetime, *, company: Company, cycle: Cycle) -> datetime.datetime:
@@ -138,9 +138,8 @@ def prepare_checkin(
     number = _decimal("value", value)
     if confidence not in Confidence.values:
         raise invalid("confidence", f"Choose one of: {', '.join(Confidence.values)}.", "invalid_choice")
-    # A TextField's max_length is no validator: the model's full_clean below would let a longer note through.
-    if len(note) > MAX_NOTE:
-        raise invalid("note", f"Keep the note within {MAX_NOTE:,} characters.", "max_length")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise invalid("note", f"Keep the note to {NOTE_MAX_LENGTH:,} characters.", "max_length")
     if recorded_at is not None:
         recorded_at = _checkin_moment(recorded_at, company=company, cycle=kr.objective.cycle)
     _refuse_closed_cycle(kr.objective.cycle)

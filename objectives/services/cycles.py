@@ -48,7 +48,9 @@ def cycle_create(
 def cycle_update(*, company: Company, actor: Actor, cycle: Cycle, **changes: Any) -> Cycle:
     actor.require(Action.MANAGE_COMPANY)
     _same_company(company, cycle=cycle)
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk, company=company)
+    # FOR NO KEY UPDATE: the close changes no key, and a check-in that holds its key result's lock inserts
+    # an event whose foreign key takes FOR KEY SHARE on this row; FOR UPDATE would deadlock with it.
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
     allowed = {"name", "start_date", "end_date"}
     if set(changes) - allowed:
@@ -79,15 +81,14 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     """Close a cycle: freeze check-ins and store every final score.
 
     The cycle row and then its key result rows are locked (in id order, as
-    check-ins and batches of them lock them), so a concurrent check-in either
-    commits before the close and counts in the final scores, or waits and is
-    then refused.
+    check-ins lock them), so a concurrent check-in either commits before the
+    close and counts in the final scores, or waits and is then refused.
     """
     if actor is not None:
         actor.require(Action.MANAGE_COMPANY)
     _same_company(company, cycle=cycle)
-    # FOR NO KEY UPDATE, not FOR UPDATE: a check-in holding its key result writes an event whose foreign key
-    # takes a KEY SHARE lock on the cycle row; FOR UPDATE would wait for it while it waits for us (deadlock).
+    # FOR NO KEY UPDATE: the close changes no key, and a check-in that holds its key result's lock inserts
+    # an event whose foreign key takes FOR KEY SHARE on this row; FOR UPDATE would deadlock with it.
     cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
     _refuse_closed_cycle(cycle)
     # Only the key result rows: check-ins lock their objective after their key result.

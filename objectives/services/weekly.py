@@ -34,7 +34,7 @@ from companies.tenancy import Actor
 from objectives.models import CheckIn, KeyResult
 from objectives.sanity import CheckInWarning
 from objectives.services.checkins import (
-    MAX_NOTE,
+    NOTE_MAX_LENGTH,
     NeedsConfirmation,
     Recorded,
     apply_checkin,
@@ -143,8 +143,8 @@ def _item_refusals(company: Company, items: Sequence[BatchItem], overall_note: s
             )
         else:
             first_index[item.key_result.pk] = index
-            if overall_note and len(combined_note(item.note, overall_note)) > MAX_NOTE:
-                room = MAX_NOTE - len(combined_note("x", overall_note)) + 1
+            if overall_note and len(combined_note(item.note, overall_note)) > NOTE_MAX_LENGTH:
+                room = NOTE_MAX_LENGTH - len(combined_note("x", overall_note)) + 1
                 errors[index] = invalid(
                     "note",
                     f"With the overall note added, this note is too long: keep it within {max(room, 0)} characters.",

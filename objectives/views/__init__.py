@@ -7,6 +7,8 @@ fragment they target back, with 422 when the form has errors.
 
 from objectives.views._common import _cycles as _cycles
 from objectives.views.checkins import check_in as check_in
+from objectives.views.checkins import checkin_correct as checkin_correct
+from objectives.views.checkins import checkin_undo as checkin_undo
 from objectives.views.checkins import my_key_results as my_key_results
 from objectives.views.dependencies import dependency_add as dependency_add
 from objectives.views.dependencies import dependency_remove as dependency_remove

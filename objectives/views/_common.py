@@ -43,10 +43,11 @@ def _frozen(request: TenantRequest, objective: Objective) -> HttpResponse:
     return redirect(_objective_back_url(request, objective))
 
 
-def _safe_next(request: TenantRequest) -> str | None:
+def _safe_next(request: TenantRequest, *, query: bool = False) -> str | None:
+    """The posted ``next`` (or, with ``query``, the ``?next=`` of a GET) when it stays on this site."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    target = request.POST.get("next") or ""
+    target = (request.GET if query and request.method == "GET" else request.POST).get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return None

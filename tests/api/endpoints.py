@@ -281,6 +281,24 @@ OPS = [
             ),
         ),
     ),
+    # corrections: CORRECT_CHECKIN (the member wrote the check-in and owns the key result; Sales' lead; admins;
+    # a write key); undo: its author alone
+    Op(
+        "checkin_correct",
+        "post",
+        lambda w: f"check-ins/{w.checkin.pk}/correction/",
+        CHECK_IN_SALES,
+        lambda w: {"value": "12", "confidence": "at_risk", "note": "recounted"},
+        (
+            ("value", lambda w: {"value": "lots", "confidence": "on_track"}),
+            ("value", lambda w: {"confidence": "on_track"}),
+            ("confidence", lambda w: {"value": "5", "confidence": "meh"}),
+            ("value", lambda w: {"value": "1e30", "confidence": "on_track"}),
+            ("note", lambda w: {"value": "5", "confidence": "on_track", "note": "x" * 2001}),
+            ("note", lambda w: {"value": "5", "confidence": "on_track", "note": "bell\x07"}),
+        ),
+    ),
+    Op("checkin_undo", "post", lambda w: f"check-ins/{w.checkin.pk}/undo/", {"member"}),
     # dependencies
     Op("dependencies", "get", lambda w: "dependencies/", ALL),
     Op(

@@ -159,7 +159,7 @@ def test_tree_for_a_key_takes_three_queries_at_any_size(team, api, api_key, djan
 
 
 def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
-    """Details, a check-in, an objective edit and a key result: none scales with the company's size."""
+    """Details, a check-in, its undo and correction, an objective edit and a key result: none scales with size."""
     client = api(team.admin)
 
     def measure(value: str) -> dict[str, int]:
@@ -181,6 +181,19 @@ def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
                 response = call()
             assert response.status_code in (200, 201), response.content
             counts[name] = len(captured)
+        # Undo the check-in just recorded, then correct the entry that stands again.
+        mine = CheckIn.objects.filter(key_result=kr, author=team.admin, corrects__isnull=True).latest("id")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(f"{BASE}/check-ins/{mine.pk}/undo/")
+        assert response.status_code == 201, response.content
+        counts["undo"] = len(captured)
+        standing = CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(
+                f"{BASE}/check-ins/{standing.pk}/correction/", {"value": value, "confidence": "at_risk"}
+            )
+        assert response.status_code == 201, response.content
+        counts["correction"] = len(captured)
         return counts
 
     grow(team, 3)

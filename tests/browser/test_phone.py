@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from objectives.models import KeyResult, Objective
+from objectives.models import CheckIn, KeyResult, Objective
 from onboarding.demo import DEMO_SLUG
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
 from tests.test_tenant_sweep import all_routes
@@ -111,6 +111,8 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/key-results/<int:key_result_id>/edit/": "/c/{slug}/key-results/{key_result}/edit/",
     "c/<slug:company_slug>/key-results/<int:key_result_id>/delete/": None,  # POST only
     "c/<slug:company_slug>/key-results/<int:key_result_id>/check-in/": None,  # POST only
+    "c/<slug:company_slug>/check-ins/<int:checkin_id>/correct/": "/c/{slug}/check-ins/{checkin}/correct/",
+    "c/<slug:company_slug>/check-ins/<int:checkin_id>/undo/": None,  # POST only
     "invitations/<str:token>/": "/invitations/not-a-token/",
 }
 ROLES = {
@@ -160,6 +162,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "slug": DEMO_SLUG,
         "objective": objective.pk,
         "key_result": kr.pk,
+        "checkin": CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id").pk,
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
     }
     paths = [p.format(**ids) for p in PAGES.values() if p]

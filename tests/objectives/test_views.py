@@ -620,8 +620,8 @@ def test_checkin_query_count_does_not_grow_with_data(
     # is recomputed in the transaction: lock, its key results, its child objectives, update (4). (The
     # ancestors' roll-up runs on commit, outside the test transaction; the service no longer spends three
     # round trips on Django's query-based check of the confidence constraint.) Then the page's other
-    # figures, sent out of band: the actor's objectives and the company objectives, one query each. And
-    # the check-in's event row (objectives/events.py), written in the same transaction.
+    # figures, sent out of band: the actor's objectives and the company objectives, one query each.
+    # The check-in's event row (objectives.events) is written in the same transaction (+1).
     with django_assert_num_queries(21):
         assert client.post(url("check_in", team, kr.pk), data).status_code == 200
 

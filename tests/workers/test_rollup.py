@@ -55,6 +55,34 @@ def burst(team, krs, count: int) -> float:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_worker_rolls_up_a_correction_and_an_undo(worker):
+    """A correction and an undo move the ancestors through the same queue as a check-in, to exact values."""
+    team = make_team("worker-correction")
+    top, (objective,), (kr,) = cascade(team)
+    actor = team.actor(team.member)
+    with tasks_on_redis():
+        earlier = okr.checkin_create(company=team.company, actor=actor, key_result=kr, value=100, confidence="on_track")
+        latest = okr.checkin_create(company=team.company, actor=actor, key_result=kr, value=600, confidence="on_track")
+        wait_for(lambda: settled(worker, team.company), timeout=30, what="the check-ins' roll-up")
+        assert Objective.objects.get(pk=top.pk).progress == 0.6
+        okr.checkin_correct(company=team.company, actor=actor, checkin=latest, value=400, confidence="at_risk")
+        assert Objective.objects.get(pk=objective.pk).progress == 0.4  # in the correction's transaction
+        wait_for(lambda: settled(worker, team.company), timeout=30, what="the correction's roll-up")
+        assert Objective.objects.get(pk=top.pk).progress == 0.4
+        undone = okr.checkin_create(company=team.company, actor=actor, key_result=kr, value=900, confidence="on_track")
+        okr.checkin_undo(company=team.company, actor=actor, checkin=undone)
+        wait_for(lambda: settled(worker, team.company), timeout=30, what="the undo's roll-up")
+
+    assert Objective.objects.get(pk=top.pk).progress == 0.4
+    assert [c.value for c in CheckIn.objects.effective().filter(key_result=kr).order_by("created_at", "id")] == [
+        earlier.value,
+        Decimal(400),
+    ]
+    assert stale_rows(team.company) == []
+    assert company_full_recompute(company=team.company) == 0
+
+
+@pytest.mark.django_db(transaction=True)
 def test_worker_rolls_up_a_checkin_made_through_the_service(worker):
     team = make_team("worker-rollup")
     top, (objective,), (kr,) = cascade(team)
