@@ -297,7 +297,6 @@ def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expec
 
 def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
     """The actor's key results in ``cycle``, grouped under their objectives (one query)."""
-    expected = cycle_expected(company, cycle)
     key_results = (
         KeyResult.objects.filter(company=company, owner_id=actor.user_id, objective__cycle=cycle)
         .filter(visible_objectives_q(actor=actor, prefix="objective__"))
@@ -305,16 +304,49 @@ def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Obje
         .select_related("objective__department", "objective__cycle")
         .order_by("objective_id", "id")
     )
+    return _under_objectives(company, actor, key_results)
+
+
+def weekly_key_results(*, company: Company, actor: Actor) -> list[Objective]:
+    """The weekly check-in's rows: every key result the actor owns in an active cycle, under its objective.
+
+    Active objectives only (drafts are not under way yet, closed and archived
+    ones take no check-ins), of every active cycle (a quarter and the year it
+    sits in may run together), readable by the actor; ordered by cycle, then
+    objective, then key result. One query whatever the size.
+    """
+    if actor.user_id is None:
+        return []
+    key_results = (
+        KeyResult.objects.filter(
+            company=company,
+            owner_id=actor.user_id,
+            objective__status=ObjectiveStatus.ACTIVE,
+            objective__cycle__status=CycleStatus.ACTIVE,
+        )
+        .filter(visible_objectives_q(actor=actor, prefix="objective__"))
+        .select_related("objective__department", "objective__cycle")
+        .order_by("objective__cycle__start_date", "objective__cycle_id", "objective_id", "id")
+    )
+    return _under_objectives(company, actor, key_results)
+
+
+def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyResult]) -> list[Objective]:
+    """Key results grouped under their objectives (``my_key_results`` on each), annotated for a page (no query)."""
+    expected_by_cycle: dict[int, float] = {}
     objectives: dict[int, Objective] = {}
     for kr in key_results:
         objective = objectives.get(kr.objective_id)
         if objective is None:
             objective = objectives[kr.objective_id] = kr.objective
-            objective.expected = expected
-            objective.behind_pace = is_behind_pace(objective.progress, expected)
+            cycle = objective.cycle
+            if cycle.pk not in expected_by_cycle:
+                expected_by_cycle[cycle.pk] = cycle_expected(company, cycle)
+            objective.expected = expected_by_cycle[cycle.pk]
+            objective.behind_pace = is_behind_pace(objective.progress, objective.expected)
             objective.my_key_results = []
         objective.my_key_results.append(kr)
-        annotate_key_result(actor, kr, objective, expected)
+        annotate_key_result(actor, kr, objective, objective.expected)
     return list(objectives.values())
 
 

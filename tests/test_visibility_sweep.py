@@ -49,6 +49,7 @@ VIEW_MODULES = {
     "objectives.views.key_results",
     "objectives.views.objectives",
     "objectives.views.transfer",
+    "objectives.views.weekly",
     "objectives.api.views",
     "onboarding.views",
     "onboarding.api",

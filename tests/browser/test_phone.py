@@ -74,6 +74,7 @@ PAGES: dict[str, str | None] = {
     "accounts/verify/resend/": None,  # POST only
     "accounts/verify/<str:token>/": "/accounts/verify/not-a-token/",
     "c/<slug:company_slug>/": "/c/{slug}/",
+    "c/<slug:company_slug>/check-in/": "/c/{slug}/check-in/",
     "c/<slug:company_slug>/leave/": "/c/{slug}/leave/",
     "c/<slug:company_slug>/start/example/": None,  # POST only (load the example)
     "c/<slug:company_slug>/alignment/": "/c/{slug}/alignment/",
