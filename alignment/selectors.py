@@ -1,17 +1,20 @@
 """Reads of the company alignment tree and its gaps, from a constant number of queries.
 
 The whole tree (:func:`alignment_tree`, behind the API) comes from one raw
-query; the page's levels (:func:`alignment_branch`) from a few flat
-``.values()`` queries. Either way the count does not grow with the company.
+query; the page's bounded forest (:func:`alignment_forest`) from a few flat
+``.values()`` queries per level it opens, each bounded (:class:`Bounds`).
+Either way the count does not grow with the company.
 """
 
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from companies.models import Company
 from companies.tenancy import Actor
@@ -27,7 +30,7 @@ from objectives.models import (
 )
 from objectives.progress import expected_progress, is_behind_pace
 from objectives.progress import status as computed_status
-from objectives.selectors import reads_objective, stale_key_results_q
+from objectives.selectors import reads_objective, stale_key_results_q, visible_objectives_q
 from okrhub.permissions import Action
 
 OBJECTIVE_FIELDS = (
@@ -384,87 +387,285 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
     }
 
 
-def alignment_branch(
+# ---------------------------------------------------------------- the tree page: a bounded forest
+
+#: Levels a page may open at most (company → division → team → … ; laddering is rarely deeper).
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of the tree one page shows, whatever the company's size.
+
+    ``depth`` levels are opened (1 = the first level only), at most ``page``
+    objectives per level of one parent (the rest behind a "show more"), and at
+    most ``budget`` objectives in all: opening stops at the first parent
+    whose next children would not fit, and what is left closed loads on
+    demand. So a first load at 50,000 objectives reads and draws as much as
+    one at 500.
+    """
+
+    depth: int = 1
+    budget: int = 100
+    page: int = 25
+
+
+#: A level's order: company objectives first, then by department, then by age.
+LEVEL_ORDER = (F("department_id").asc(nulls_first=True), F("id").asc())
+
+
+class _Levels(Protocol):
+    def level(self, parent_id: int | None, offset: int, page: int) -> tuple[list[dict[str, Any]], int]: ...
+    def children(self, parent_ids: list[int], page: int) -> list[dict[str, Any]]: ...
+    def child_counts(self, ids: list[int]) -> dict[int, int]: ...
+    def count(self) -> int: ...
+
+
+class _SqlLevels:
+    """Levels read straight from the database, each a bounded query (no pass over the whole cycle)."""
+
+    def __init__(self, *, company: Company, actor: Actor, cycle: Cycle) -> None:
+        self.visible = Objective.objects.filter(company=company, cycle=cycle, status__in=COUNTED_STATUSES).filter(
+            visible_objectives_q(actor=actor)
+        )
+        shown_parent = Q(parent__cycle=cycle, parent__status__in=COUNTED_STATUSES) & visible_objectives_q(
+            actor=actor, prefix="parent__"
+        )
+        self.with_shown_parent = self.visible.annotate(shown_parent=FilteredRelation("parent", condition=shown_parent))
+
+    def level(self, parent_id: int | None, offset: int, page: int) -> tuple[list[dict[str, Any]], int]:
+        if parent_id is None:
+            # Roots: no parent among the objectives of the cycle this reader sees: a left join on the parent
+            # under those same conditions (a hash anti join; NOT EXISTS in an aggregate probed once per row).
+            level: QuerySet[Objective] = self.with_shown_parent.filter(shown_parent__isnull=True)
+        else:
+            level = self.visible.filter(parent_id=parent_id)
+        # The level's size rides along as a window count: one pass, not a second query over the cycle.
+        rows = list(
+            level.annotate(level_total=Window(Count("id")))
+            .order_by(*LEVEL_ORDER)[offset : offset + page]
+            .values(*OBJECTIVE_FIELDS, "level_total")
+        )
+        total = rows[0]["level_total"] if rows else level.count()
+        for row in rows:
+            del row["level_total"]
+        return rows, total
+
+    def children(self, parent_ids: list[int], page: int) -> list[dict[str, Any]]:
+        ranked = self.visible.filter(parent_id__in=parent_ids).annotate(
+            rank=Window(RowNumber(), partition_by=[F("parent_id")], order_by=list(LEVEL_ORDER))
+        )
+        return list(ranked.filter(rank__lte=page).order_by("parent_id", *LEVEL_ORDER).values(*OBJECTIVE_FIELDS))
+
+    def child_counts(self, ids: list[int]) -> dict[int, int]:
+        if not ids:
+            return {}
+        return dict(
+            self.visible.filter(parent_id__in=ids)
+            .order_by()
+            .values("parent_id")
+            .annotate(n=Count("id"))
+            .values_list("parent_id", "n")
+        )
+
+    def count(self) -> int:
+        """Objectives in the whole tree this reader sees (the page's status line)."""
+        return self.visible.count()
+
+
+#: A department's objectives with every ancestor of theirs in the cycle, in one query (PostgreSQL and SQLite).
+BRANCH_SQL = """
+WITH RECURSIVE branch(id, parent_id) AS (
+    SELECT id, parent_id FROM objectives_objective
+    WHERE company_id = %s AND cycle_id = %s AND department_id = %s AND status IN ({statuses})
+    UNION
+    SELECT o.id, o.parent_id FROM objectives_objective o JOIN branch b ON o.id = b.parent_id
+    WHERE o.company_id = %s AND o.cycle_id = %s AND o.status IN ({statuses})
+)
+SELECT id FROM branch
+"""
+
+
+class _BranchLevels:
+    """A department's branch (its objectives and what they ladder up to), small enough to hold in memory.
+
+    The rows come from two queries: the branch's ids (:data:`BRANCH_SQL`) and
+    their readable rows. A chain stops below an objective the reader may not
+    read, as on the whole tree.
+    """
+
+    def __init__(self, *, company: Company, actor: Actor, cycle: Cycle, department_id: int) -> None:
+        statuses = list(COUNTED_STATUSES)
+        sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [company.pk, cycle.pk, department_id, *statuses, company.pk, cycle.pk, *statuses])
+            ids = [row[0] for row in cursor.fetchall()]
+        rows = {
+            row["id"]: row
+            for row in Objective.objects.filter(company=company, id__in=ids)
+            .filter(visible_objectives_q(actor=actor))
+            .order_by(*LEVEL_ORDER)
+            .values(*OBJECTIVE_FIELDS)
+        }
+        keep: set[int] = set()
+        for object_id, row in rows.items():
+            if row["department_id"] == department_id:
+                current: int | None = object_id
+                while current is not None and current in rows and current not in keep:
+                    keep.add(current)
+                    current = rows[current]["parent_id"]
+        self.rows = [row for object_id, row in rows.items() if object_id in keep]
+        self.by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+        for row in self.rows:
+            self.by_parent[row["parent_id"] if row["parent_id"] in keep else None].append(row)
+
+    def level(self, parent_id: int | None, offset: int, page: int) -> tuple[list[dict[str, Any]], int]:
+        level = self.by_parent.get(parent_id, [])
+        return [dict(row) for row in level[offset : offset + page]], len(level)
+
+    def children(self, parent_ids: list[int], page: int) -> list[dict[str, Any]]:
+        return [dict(row) for parent_id in parent_ids for row in self.by_parent.get(parent_id, [])[:page]]
+
+    def child_counts(self, ids: list[int]) -> dict[int, int]:
+        return {object_id: len(self.by_parent[object_id]) for object_id in ids if object_id in self.by_parent}
+
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def alignment_forest(
     *,
     company: Company,
     actor: Actor,
     cycle: Cycle,
-    parent_id: int | None = None,
+    bounds: Bounds,
     department_id: int | None = None,
+    parent_id: int | None = None,
+    offset: int = 0,
+    details: bool = True,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """One level of the alignment tree, for pages that load children as a person expands them.
+    """A bounded piece of the cycle's alignment tree, for the tree page in every mode and its lazy loads.
 
-    ``parent_id=None`` gives the roots (company objectives, and department
-    objectives whose parent is outside the cycle's active tree). Four queries
-    whatever the size: the cycle's skeleton (ids and links only), the level's
-    objectives, their key results, and their dependencies with titles.
-    With ``department_id``, only that department's objectives and their
-    ancestors are kept, as in :func:`alignment_tree`.
+    ``parent_id=None`` starts from the roots (company objectives, and
+    department objectives whose parent is outside what the reader sees of the
+    cycle's active tree); else from that objective's children. ``offset``
+    pages through that first level. Below it, levels open breadth-first within
+    :class:`Bounds`. With ``department_id``, only that department's
+    objectives and their ancestors are kept.
+
+    Returns ``nodes`` (the first level, each with ``children`` when opened),
+    ``rows`` (every node in reading order, with ``depth``), ``total`` (the
+    first level's size), ``next_offset`` and ``remaining`` (what "show more"
+    loads), and ``count`` (objectives in the whole filtered tree). Each node
+    has ``child_count`` and ``more_children`` (those not shown). With
+    ``details``, nodes carry their key results and dependencies (the cards);
+    the compact list and the map need neither.
+
+    Queries: the first level's page (its size counted along) and, for the
+    roots, the tree's size; two per further level opened (child counts,
+    children); two for details. Only the roots and the size read the whole
+    cycle, each in one pass; no Python ever walks it.
     """
     today = today or company.local_today()
     expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
-    # Tuples, not dicts: at 10,000 objectives building a dict per row was most of this read.
-    skeleton = [
-        (object_id, parent, department)
-        for object_id, parent, department, private, owner_id in Objective.objects.filter(company=company, cycle=cycle)
-        .exclude(status__in=[ObjectiveStatus.DRAFT, ObjectiveStatus.ARCHIVED])
-        .values_list("id", "parent_id", "department_id", "private", "owner_id")
-        if not private or reads_objective(actor, private=private, department_id=department, owner_id=owner_id)
-    ]
-    parent_of = {object_id: parent for object_id, parent, _ in skeleton}
-    keep = set(parent_of)
-    if department_id is not None:
-        keep = set()
-        for object_id, _, department in skeleton:
-            if department == department_id:
-                current: int | None = object_id
-                while current is not None and current in parent_of and current not in keep:
-                    keep.add(current)
-                    current = parent_of[current]
-    child_count: dict[int, int] = defaultdict(int)
-    level: list[int] = []
-    for object_id in sorted(keep):
-        parent = parent_of[object_id]
-        if parent in keep:
-            child_count[parent] += 1
-        if (parent_id is None and parent not in keep) or (parent_id is not None and parent == parent_id):
-            level.append(object_id)
-    rows = list(Objective.objects.filter(company=company, id__in=level).order_by("id").values(*OBJECTIVE_FIELDS))
+    levels: _Levels = (
+        _SqlLevels(company=company, actor=actor, cycle=cycle)
+        if department_id is None
+        else _BranchLevels(company=company, actor=actor, cycle=cycle, department_id=department_id)
+    )
+    first, total = levels.level(parent_id, offset, bounds.page)
+    rendered = list(first)
+    frontier = first
+    budget = bounds.budget - len(first)
+    for node in first:
+        node["depth"] = 1
+    for depth in range(1, bounds.depth + 1):
+        counts = levels.child_counts([node["id"] for node in frontier])
+        opened: list[int] = []
+        for node in frontier:
+            node["child_count"] = counts.get(node["id"], 0)
+            node["children"] = None
+        if depth == bounds.depth:
+            break
+        for node in frontier:
+            wanted = min(node["child_count"], bounds.page)
+            if not wanted:
+                continue
+            if wanted > budget:
+                break
+            budget -= wanted
+            opened.append(node["id"])
+            node["children"] = []
+        if not opened:
+            break
+        by_id = {node["id"]: node for node in frontier}
+        frontier = levels.children(opened, bounds.page)
+        for child in frontier:
+            child["depth"] = depth + 1
+            by_id[child["parent_id"]]["children"].append(child)
+        rendered.extend(frontier)
+
+    ids = [node["id"] for node in rendered]
     krs_by_objective: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if rows:
+    depends_on: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    depended_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if details and ids:
         for kr in (
-            KeyResult.objects.filter(company=company, objective_id__in=level).order_by("id").values(*KEY_RESULT_FIELDS)
+            KeyResult.objects.filter(company=company, objective_id__in=ids).order_by("id").values(*KEY_RESULT_FIELDS)
         ):
             kr["behind_pace"] = is_behind_pace(kr["progress"], expected)
             kr["pace_status"] = computed_status(kr["progress"], expected).value
             krs_by_objective[kr["objective_id"]].append(kr)
-    depends_on: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    depended_by: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if rows:
-        visible, level_set = set(parent_of), set(level)
+        # The other end counts when the reader sees it on this cycle's tree (the rule the tree's nodes follow).
+        shown = set(ids)
         for dep in (
             Dependency.objects.filter(company=company)
-            .filter(Q(from_objective_id__in=level) | Q(to_objective_id__in=level))
+            .filter(Q(from_objective_id__in=ids) | Q(to_objective_id__in=ids))
+            .filter(from_objective__cycle=cycle, from_objective__status__in=COUNTED_STATUSES)
+            .filter(to_objective__cycle=cycle, to_objective__status__in=COUNTED_STATUSES)
+            .filter(visible_objectives_q(actor=actor, prefix="from_objective__"))
+            .filter(visible_objectives_q(actor=actor, prefix="to_objective__"))
+            .order_by("id")
             .values("from_objective_id", "to_objective_id", "from_objective__title", "to_objective__title", "note")
         ):
-            if dep["from_objective_id"] in level_set and dep["to_objective_id"] in visible:
+            if dep["from_objective_id"] in shown:
                 depends_on[dep["from_objective_id"]].append(
                     {"id": dep["to_objective_id"], "title": dep["to_objective__title"], "note": dep["note"]}
                 )
-            if dep["to_objective_id"] in level_set and dep["from_objective_id"] in visible:
+            if dep["to_objective_id"] in shown:
                 depended_by[dep["to_objective_id"]].append(
                     {"id": dep["from_objective_id"], "title": dep["from_objective__title"], "note": dep["note"]}
                 )
-    for row in rows:
-        krs = krs_by_objective.get(row["id"], [])
-        row["key_results"] = krs
-        row["child_count"] = child_count.get(row["id"], 0)
-        row["depends_on"] = depends_on.get(row["id"], [])
-        row["depended_by"] = depended_by.get(row["id"], [])
-        row["behind_pace"] = is_behind_pace(row["progress"], expected)
-        row["pace_status"] = computed_status(row["progress"], expected).value
-        row["at_risk"] = any(kr["confidence"] == Confidence.AT_RISK for kr in krs)
-        row["off_track"] = any(kr["confidence"] == Confidence.OFF_TRACK for kr in krs)
-        row["unaligned"] = row["department_id"] is not None and row["parent_id"] is None
-    return {"cycle": cycle, "expected_progress": expected, "today": today, "nodes": rows, "count": len(keep)}
+    rows: list[dict[str, Any]] = []
+    for node in rendered:
+        krs = krs_by_objective.get(node["id"], [])
+        node["key_results"] = krs
+        node["depends_on"] = depends_on.get(node["id"], [])
+        node["depended_by"] = depended_by.get(node["id"], [])
+        node["behind_pace"] = is_behind_pace(node["progress"], expected)
+        node["pace_status"] = computed_status(node["progress"], expected).value
+        node["at_risk"] = any(kr["confidence"] == Confidence.AT_RISK for kr in krs)
+        node["off_track"] = any(kr["confidence"] == Confidence.OFF_TRACK for kr in krs)
+        node["unaligned"] = node["department_id"] is not None and node["parent_id"] is None
+        node["more_children"] = node["child_count"] - len(node["children"] or ())
+
+    def walk(nodes: list[dict[str, Any]]) -> None:
+        for node in nodes:
+            rows.append(node)
+            walk(node["children"] or [])
+
+    walk(first)
+    shown_count = offset + len(first)
+    return {
+        "cycle": cycle,
+        "expected_progress": expected,
+        "today": today,
+        "nodes": first,
+        "rows": rows,
+        "total": total,
+        "offset": offset,
+        "next_offset": shown_count if shown_count < total else None,
+        "remaining": max(0, total - shown_count),
+        "count": levels.count() if parent_id is None else None,
+    }

@@ -82,14 +82,26 @@ class Client:
         return status, (json.loads(data) if data else None), response_headers
 
 
-def repeat(client: Client, path: str, *, count: int, warmup: int = 2) -> Sample:
-    """GET ``path`` ``count`` times in sequence (after a warm-up)."""
+def repeat(
+    client: Client,
+    path: str,
+    *,
+    count: int,
+    warmup: int = 2,
+    before: Callable[[], None] | None = None,
+    headers: dict | None = None,
+) -> Sample:
+    """GET ``path`` ``count`` times in sequence (after a warm-up); ``before`` runs untimed before each."""
     for _ in range(warmup):
-        client.request("GET", path)
+        if before is not None:
+            before()
+        client.request("GET", path, headers=headers)
     sample = Sample()
     started = time.perf_counter()
     for _ in range(count):
-        client.timed("GET", path, sample)
+        if before is not None:
+            before()
+        client.timed("GET", path, sample, headers=headers)
     sample.seconds = time.perf_counter() - started
     return sample
 

@@ -162,6 +162,11 @@ def company_url(company: Company) -> str:
     return site_url(reverse("objectives:my_key_results", args=[company.slug]))
 
 
+def checkin_url(company: Company) -> str:
+    """Where a reminder sends its reader: the weekly check-in page, every key result of theirs on one form."""
+    return site_url(reverse("objectives:weekly_checkin", args=[company.slug]))
+
+
 def unsubscribe_url(user: User) -> str:
     token = signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
     return site_url(reverse("reminders-unsubscribe", args=[token]))
@@ -387,7 +392,7 @@ def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.da
         "company": company,
         "user": user,
         "key_results": key_results,
-        "url": company_url(company),
+        "url": checkin_url(company),
         "unsubscribe_url": unsubscribe_url(user),
         "since": since.astimezone(company.tzinfo),
     }

@@ -1,5 +1,6 @@
 """Forms of the OKR pages. They parse and render; the services validate and write."""
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -62,6 +63,10 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
         return f"{obj.department.name if obj.department else 'Company'}: {obj.title}"
 
 
+#: A milestone's two values, as its select offers them.
+MILESTONE_CHOICES = [("0", "Not done"), ("1", "Done")]
+
+
 class CheckInForm(PageForm):
     value = _value_field("New value")
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)
@@ -69,15 +74,112 @@ class CheckInForm(PageForm):
 
     def __init__(self, *args, key_result=None, **kwargs):
         super().__init__(*args, **kwargs)
+        #: Why the posted value looks like a mistake (objectives.sanity), when the page asks before saving it.
+        self.warnings: list[Any] = []
         if key_result is not None and key_result.kind == KeyResultKind.MILESTONE:
             self.fields["value"] = forms.TypedChoiceField(
                 label="Status",
-                choices=[("0", "Not done"), ("1", "Done")],
+                choices=MILESTONE_CHOICES,
                 coerce=int,
                 initial="1" if key_result.current_value == 1 else "0",
             )
         if key_result is not None and key_result.confidence:
             self.fields["confidence"].initial = key_result.confidence
+
+    def confirmed(self) -> bool:
+        """Whether the person ticked "This value is right" for the value now posted (see :func:`confirmed_value`)."""
+        return confirmed_value(self)
+
+
+def confirmed_value(form: forms.BaseForm) -> bool:
+    """Whether ``form``'s posted ``confirm`` box confirms exactly the ``value`` posted with it.
+
+    A page that flags a value (``objectives.sanity``) shows a checkbox whose
+    value is the flagged value; a confirmation counts only for that value, so
+    changing the number after ticking the box asks again.
+    """
+    if not form.is_bound:
+        return False
+    posted = form.data.get(form.add_prefix("confirm"))
+    value = form.data.get(form.add_prefix("value"))
+    if not posted or value in (None, ""):
+        return False
+    try:
+        return Decimal(str(posted).strip()) == Decimal(str(value).strip())
+    except ArithmeticError:
+        return False
+
+
+class WeeklyRowForm(CheckInForm):
+    """One key result's row on the weekly check-in page, prefilled with its current value and confidence.
+
+    A row is *changed* (``changed_row`` after validation) when its value
+    differs from the current one (by meaning: "5" equals 5.0000), its
+    confidence differs from the last check-in's, or it has a note; only
+    changed rows become check-ins. A row left blank on a key result that has
+    never been checked in is unchanged; a new confidence or a note there
+    without a value is refused ("Enter a value"). A cleared value on a key
+    result that has one keeps the current value.
+    """
+
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args: Any, key_result: Any, **kwargs: Any) -> None:
+        super().__init__(*args, key_result=key_result, **kwargs)
+        self.key_result = key_result
+        current = key_result.current_value
+        if key_result.kind == KeyResultKind.MILESTONE:
+            status = cast(forms.TypedChoiceField, self.fields["value"])
+            status.empty_value = None
+            if current is None:
+                status.choices = [("", "Not checked in yet"), *MILESTONE_CHOICES]
+                status.initial = ""
+            status.required = False
+        else:
+            number = self.fields["value"]
+            unit = {KeyResultKind.CURRENCY: key_result.currency, KeyResultKind.PERCENT: "%"}.get(
+                key_result.kind, key_result.unit
+            )
+            number.label = f"Value ({unit})" if unit else "Value"
+            number.required = False
+            number.initial = current
+        self.changed_row = False
+
+    def baseline_confidence(self) -> str:
+        return self.key_result.confidence or Confidence.ON_TRACK
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        current = self.key_result.current_value
+        value = data.get("value")
+        blank = value is None or value == ""
+        value_changed = not blank and (current is None or Decimal(str(value)) != current)
+        confidence_changed = data.get("confidence") != self.baseline_confidence()
+        note = (data.get("note") or "").strip()
+        data["note"] = note
+        self.changed_row = value_changed or confidence_changed or bool(note)
+        if self.changed_row and blank:
+            if current is None:
+                self.add_error("value", "Enter a value to check in.")
+            else:
+                data["value"] = current  # a new confidence or a note on the value as it stands
+        return data
+
+
+class WeeklyNoteForm(PageForm):
+    """The weekly page's overall note, stored with each check-in it accompanies."""
+
+    note = forms.CharField(
+        label="Overall note (optional)",
+        required=False,
+        max_length=1000,
+        help_text="Added to every check-in you save now, as its last paragraph.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CheckInCorrectionForm(CheckInForm):

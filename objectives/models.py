@@ -334,6 +334,8 @@ class CheckIn(models.Model):
     replaced_by: "CheckIn | None"
     can_correct: bool
     can_undo: bool
+    # Not a column: what the check-in service found worth confirming (objectives.sanity.CheckInWarning).
+    warnings: list[Any]
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -15,11 +15,12 @@ coalescing bursts is ``objectives.coalesce``; the tasks are ``objectives.tasks``
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 
+from companies import revision
 from companies.models import Company
 from objectives.models import COUNTED_STATUSES, KeyResult, Objective
 from objectives.progress import Weighted, key_result_progress, weighted_progress
@@ -30,20 +31,28 @@ log = logging.getLogger(__name__)
 
 def objective_inputs(*, company: Company, objective_id: int) -> list[Weighted]:
     """The stored progress and weight of everything that counts in this objective."""
-    items = [
-        Weighted(progress, float(weight))
-        for progress, weight in KeyResult.objects.filter(company=company, objective_id=objective_id).values_list(
-            "progress", "weight"
-        )
-    ]
+    return objectives_inputs(company=company, objective_ids=[objective_id])[objective_id]
+
+
+def objectives_inputs(*, company: Company, objective_ids: Collection[int]) -> dict[int, list[Weighted]]:
+    """:func:`objective_inputs` of many objectives at once (one or two queries), each list in id order."""
+    inputs: dict[int, list[Weighted]] = {objective_id: [] for objective_id in objective_ids}
+    key_results = (
+        KeyResult.objects.filter(company=company, objective_id__in=list(inputs))
+        .order_by("id")
+        .values_list("objective_id", "progress", "weight")
+    )
+    for objective_id, progress, weight in key_results:
+        inputs[objective_id].append(Weighted(progress, float(weight)))
     if company.rollup_child_objectives:
-        items += [
-            Weighted(progress, float(weight))
-            for progress, weight in Objective.objects.filter(
-                company=company, parent_id=objective_id, status__in=COUNTED_STATUSES
-            ).values_list("progress", "weight")
-        ]
-    return items
+        children = (
+            Objective.objects.filter(company=company, parent_id__in=list(inputs), status__in=COUNTED_STATUSES)
+            .order_by("id")
+            .values_list("parent_id", "progress", "weight")
+        )
+        for parent_id, progress, weight in children:
+            inputs[parent_id].append(Weighted(progress, float(weight)))
+    return inputs
 
 
 def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, int | None]:
@@ -54,20 +63,38 @@ def recompute_objective(*, company: Company, objective_id: int) -> tuple[bool, i
     so the last writer always wrote from the latest inputs. Inside a caller's
     transaction (a check-in) it takes no savepoint: a failure fails the caller.
     """
+    return recompute_objectives(company=company, objective_ids=[objective_id]).get(objective_id, (False, None))
+
+
+def recompute_objectives(*, company: Company, objective_ids: Iterable[int]) -> dict[int, tuple[bool, int | None]]:
+    """:func:`recompute_objective` of several objectives, locked together in ascending id order.
+
+    One statement locks them (the order every writer locks objectives in),
+    one or two read their inputs, and each changed row is written: a batch of
+    check-ins recomputes the objectives it touched in a constant number of
+    queries plus one per objective that moved. Objectives that do not exist
+    are left out of the result.
+    """
     with transaction.atomic(savepoint=False):
-        row = (
+        rows = list(
             Objective.objects.select_for_update()
-            .filter(company=company, pk=objective_id)
-            .values("parent_id", "progress")
-            .first()
+            .filter(company=company, pk__in=sorted(set(objective_ids)))
+            .order_by("id")
+            .values("id", "parent_id", "progress")
         )
-        if row is None:
-            return False, None
-        progress = weighted_progress(objective_inputs(company=company, objective_id=objective_id))
-        if progress == row["progress"]:
-            return False, row["parent_id"]
-        Objective.objects.filter(company=company, pk=objective_id).update(progress=progress)
-        return True, row["parent_id"]
+        if not rows:
+            return {}
+        inputs = objectives_inputs(company=company, objective_ids=[row["id"] for row in rows])
+        result: dict[int, tuple[bool, int | None]] = {}
+        for row in rows:
+            progress = weighted_progress(inputs[row["id"]])
+            changed = progress != row["progress"]
+            if changed:
+                Objective.objects.filter(company=company, pk=row["id"]).update(progress=progress)
+                # A stored progress readers see moved (the tree's bars): a bulk update sends no model signal.
+                revision.bump(company.pk)
+            result[row["id"]] = (changed, row["parent_id"])
+        return result
 
 
 def rollup_objective_chain(*, company: Company, objective_id: int) -> int:
@@ -266,6 +293,8 @@ def company_full_recompute(*, company: Company, cycle_id: int | None = None) -> 
             changed_objectives = [Objective(pk=pk, progress=p) for pk, p in found.items() if pk in locked_objectives]
             KeyResult.objects.bulk_update(changed_krs, ["progress"], batch_size=2000)
             Objective.objects.bulk_update(changed_objectives, ["progress"], batch_size=2000)
+            if changed_krs or changed_objectives:
+                revision.bump(company.pk)
         changed = len(changed_krs) + len(changed_objectives)
     log_event(log, "rollup.full_recompute", company=company.pk, cycle=cycle_id or "all", changed=changed)
     return changed

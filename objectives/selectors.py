@@ -9,6 +9,7 @@ small query. Both surfaces read the same models the same company-scoped way.
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -63,24 +64,73 @@ def can_read_objective(actor: Actor, objective: Objective) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class PrivateReach:
+    """Which private objectives an actor reads: all of them, or those they own and those of some departments.
+
+    :func:`reads_objective` (one row) and :func:`visible_objectives_q` (SQL)
+    decide with the same permission matrix; this is its summary per actor,
+    so that two readers with the same reach are known to see the same rows.
+    """
+
+    everything: bool
+    owner_id: int | None = None
+    department_ids: tuple[int, ...] = ()
+
+
+def private_reach(actor: Actor) -> PrivateReach:
+    """The actor's :class:`PrivateReach`, from ``Action.READ_PRIVATE`` (no query beyond the department map)."""
+    if actor.can(Action.READ_PRIVATE):
+        return PrivateReach(everything=True)
+    owner_id = (
+        actor.user_id if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id) else None
+    )
+    departments: tuple[int, ...] = ()
+    if actor.department_roles:
+        departments = tuple(
+            sorted(
+                department_id
+                for department_id in actor._parents()
+                if actor.can(Action.READ_PRIVATE, department_id=department_id)
+            )
+        )
+    return PrivateReach(everything=False, owner_id=owner_id, department_ids=departments)
+
+
 def visible_objectives_q(*, actor: Actor, prefix: str = "") -> Q:
     """Objectives the actor may read, as a condition (:func:`reads_objective` in SQL).
 
     ``prefix`` reaches the objective through a relation (``"objective__"``).
     """
-    if actor.can(Action.READ_PRIVATE):
+    reach = private_reach(actor)
+    if reach.everything:
         return Q()
     visible = Q(**{f"{prefix}private": False})
-    if actor.user_id is not None and actor.can(Action.READ_PRIVATE, owner_id=actor.user_id):
-        visible |= Q(**{f"{prefix}owner_id": actor.user_id})
-    if actor.department_roles:
-        departments = [
-            department_id
-            for department_id in actor._parents()
-            if actor.can(Action.READ_PRIVATE, department_id=department_id)
-        ]
-        visible |= Q(**{f"{prefix}department_id__in": departments})
+    if reach.owner_id is not None:
+        visible |= Q(**{f"{prefix}owner_id": reach.owner_id})
+    if reach.department_ids:
+        visible |= Q(**{f"{prefix}department_id__in": list(reach.department_ids)})
     return visible
+
+
+def visibility_class(*, company: Company, actor: Actor) -> str:
+    """A name shared by exactly the readers who see the same objectives of the company.
+
+    Readers of every private objective share ``"all"``; others are named by
+    the departments whose private objectives they read, and by themselves only
+    when they own a private objective (one query): the owner rule then sets
+    them apart. Caches of what a reader sees (the alignment tree) key on it.
+    """
+    reach = private_reach(actor)
+    if reach.everything:
+        return "all"
+    owner = ""
+    if (
+        reach.owner_id is not None
+        and Objective.objects.filter(company=company, owner_id=reach.owner_id, private=True).exists()
+    ):
+        owner = f"owner={reach.owner_id}"
+    return f"some:{owner}:departments={','.join(map(str, reach.department_ids))}"
 
 
 def visible_objectives[M: Model](objectives: QuerySet[M], *, actor: Actor, prefix: str = "") -> QuerySet[M]:
@@ -247,7 +297,6 @@ def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expec
 
 def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
     """The actor's key results in ``cycle``, grouped under their objectives (one query)."""
-    expected = cycle_expected(company, cycle)
     key_results = (
         KeyResult.objects.filter(company=company, owner_id=actor.user_id, objective__cycle=cycle)
         .filter(visible_objectives_q(actor=actor, prefix="objective__"))
@@ -255,16 +304,49 @@ def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Obje
         .select_related("objective__department", "objective__cycle")
         .order_by("objective_id", "id")
     )
+    return _under_objectives(company, actor, key_results)
+
+
+def weekly_key_results(*, company: Company, actor: Actor) -> list[Objective]:
+    """The weekly check-in's rows: every key result the actor owns in an active cycle, under its objective.
+
+    Active objectives only (drafts are not under way yet, closed and archived
+    ones take no check-ins), of every active cycle (a quarter and the year it
+    sits in may run together), readable by the actor; ordered by cycle, then
+    objective, then key result. One query whatever the size.
+    """
+    if actor.user_id is None:
+        return []
+    key_results = (
+        KeyResult.objects.filter(
+            company=company,
+            owner_id=actor.user_id,
+            objective__status=ObjectiveStatus.ACTIVE,
+            objective__cycle__status=CycleStatus.ACTIVE,
+        )
+        .filter(visible_objectives_q(actor=actor, prefix="objective__"))
+        .select_related("objective__department", "objective__cycle")
+        .order_by("objective__cycle__start_date", "objective__cycle_id", "objective_id", "id")
+    )
+    return _under_objectives(company, actor, key_results)
+
+
+def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyResult]) -> list[Objective]:
+    """Key results grouped under their objectives (``my_key_results`` on each), annotated for a page (no query)."""
+    expected_by_cycle: dict[int, float] = {}
     objectives: dict[int, Objective] = {}
     for kr in key_results:
         objective = objectives.get(kr.objective_id)
         if objective is None:
             objective = objectives[kr.objective_id] = kr.objective
-            objective.expected = expected
-            objective.behind_pace = is_behind_pace(objective.progress, expected)
+            cycle = objective.cycle
+            if cycle.pk not in expected_by_cycle:
+                expected_by_cycle[cycle.pk] = cycle_expected(company, cycle)
+            objective.expected = expected_by_cycle[cycle.pk]
+            objective.behind_pace = is_behind_pace(objective.progress, objective.expected)
             objective.my_key_results = []
         objective.my_key_results.append(kr)
-        annotate_key_result(actor, kr, objective, expected)
+        annotate_key_result(actor, kr, objective, objective.expected)
     return list(objectives.values())
 
 

@@ -154,6 +154,11 @@ class OKRHubAutoSchema(AutoSchema):
     def _is_detail(self) -> bool:
         return self.path.rstrip("/").endswith(("{id}", "{pk}", "{prefix}", "{user_id}"))
 
+    def _is_conditional_get(self) -> bool:
+        """A GET that answers ``If-None-Match``: every detail, and views that say ``conditional_get`` (the
+        alignment tree and the lists whose ETag is the company revision)."""
+        return self.method == "GET" and (self._is_detail() or getattr(self.view, "conditional_get", False))
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method in ("PATCH", "PUT", "DELETE"):
@@ -165,7 +170,7 @@ class OKRHubAutoSchema(AutoSchema):
                     description="The ETag you read; the write answers 412 if the object changed since.",
                 )
             )
-        if self.method == "GET" and self._is_detail():
+        if self._is_conditional_get():
             parameters.append(
                 OpenApiParameter(
                     "If-None-Match",
@@ -212,6 +217,6 @@ class OKRHubAutoSchema(AutoSchema):
                     },
                 },
             )
-        if self.method == "GET" and self._is_detail():
+        if self._is_conditional_get():
             responses.setdefault("304", {"description": "Not modified: your `If-None-Match` ETag is current."})
         return responses

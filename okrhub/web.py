@@ -5,6 +5,9 @@ shows each message next to its field, and a message about a field the form
 does not have (``cycle``, ``key_result``…) above the form.
 """
 
+import dataclasses
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -72,3 +75,43 @@ class PageForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+@dataclass
+class SummaryEntry:
+    """One line of a combined error summary: what the error is about, its messages and where to focus."""
+
+    label: str
+    errors: list[str]
+    auto_id: str
+
+
+@dataclass
+class ErrorSummary:
+    """The errors of many forms (a page of rows) as one summary, read by ``components/error_summary.html``.
+
+    It quacks like a form to the component: ``errors`` (every message),
+    ``non_field_errors`` (messages about no field) and iteration over the
+    entries, each with a ``label``, its ``errors`` and the ``auto_id`` of the
+    field its link focuses.
+    """
+
+    entries: list[SummaryEntry] = dataclasses.field(default_factory=list)
+    general: list[str] = dataclasses.field(default_factory=list)
+    prefix: str = "form"
+
+    def add(self, label: str, messages: Iterable[object], auto_id: str) -> None:
+        self.entries.append(SummaryEntry(label=label, errors=[str(message) for message in messages], auto_id=auto_id))
+
+    @property
+    def errors(self) -> list[str]:
+        return [*self.general, *(message for entry in self.entries for message in entry.errors)]
+
+    def non_field_errors(self) -> list[str]:
+        return self.general
+
+    def __iter__(self) -> Iterator[SummaryEntry]:
+        return iter(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)

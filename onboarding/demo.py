@@ -244,6 +244,39 @@ def _load_cascade(
         (
             kr(
                 marketing,
+                "member",
+                "Grow newsletter subscribers in Germany and France from 2,000 to 6,000",
+                KeyResultKind.NUMBER,
+                2000,
+                6000,
+                unit="subscribers",
+            ),
+            0.55,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(
+                marketing, "member", "Raise the lead-to-opportunity rate from 12% to 20%", KeyResultKind.PERCENT, 12, 20
+            ),
+            0.35,
+            Confidence.AT_RISK,
+        ),
+        (
+            kr(
+                marketing,
+                "member",
+                "Grow monthly organic visits from France from 5,000 to 20,000",
+                KeyResultKind.NUMBER,
+                5000,
+                20000,
+                unit="visits",
+            ),
+            0.4,
+            Confidence.ON_TRACK,
+        ),
+        (
+            kr(
+                marketing,
                 "marketing.lead",
                 "Reduce cost per lead from €120 to €80",
                 KeyResultKind.CURRENCY,
@@ -263,6 +296,20 @@ def _load_cascade(
         (
             kr(product, "product.lead", "German version live for all customers", KeyResultKind.MILESTONE, 0, 1),
             0.0,
+            Confidence.AT_RISK,
+        ),
+        # The demo member's fifth, on the company objective: the new markets' sign-ups are Marketing's to drive.
+        (
+            kr(
+                top,
+                "member",
+                "Grow trial sign-ups from France and Germany from 0 to 400",
+                KeyResultKind.NUMBER,
+                0,
+                400,
+                unit="sign-ups",
+            ),
+            0.25,
             Confidence.AT_RISK,
         ),
     ]

@@ -49,6 +49,7 @@ VIEW_MODULES = {
     "objectives.views.key_results",
     "objectives.views.objectives",
     "objectives.views.transfer",
+    "objectives.views.weekly",
     "objectives.api.views",
     "onboarding.views",
     "onboarding.api",
@@ -174,6 +175,9 @@ def _queries(private: Private) -> list[str]:
         "search": "grow",
         "title": "grow",
     }
+    # The alignment tree's modes (ignored by every other page): the map, opened as far as it goes (the
+    # compact list draws the same forest: tests/alignment/test_tree_modes.py checks it for privacy too).
+    params |= {"mode": "map", "expand": "all"}
     return ["", "?" + "&".join(f"{name}={value}" for name, value in params.items())]
 
 

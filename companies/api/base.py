@@ -88,6 +88,9 @@ def _field_errors_from_drf(detail: Any, prefix: str = "") -> list[dict[str, Any]
     errors: list[dict[str, Any]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
+            if isinstance(key, int):  # a list's items (DRF keys them by index): items[3], as in a list
+                errors += _field_errors_from_drf(value, f"{prefix}[{key}]")
+                continue
             name = None if key in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS) else str(key)
             path = f"{prefix}.{name}" if prefix and name else (name or prefix or None)
             errors += _field_errors_from_drf(value, path or "")
@@ -226,9 +229,9 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 
 def etag_for(data: Any) -> str:
-    """A strong ETag of a representation; write-time ``hints`` are advice, not state."""
-    if isinstance(data, dict) and "hints" in data:
-        data = {key: value for key, value in data.items() if key != "hints"}
+    """A strong ETag of a representation; write-time ``hints`` and ``warnings`` are advice, not state."""
+    if isinstance(data, dict) and ("hints" in data or "warnings" in data):
+        data = {key: value for key, value in data.items() if key not in ("hints", "warnings")}
     digest = hashlib.sha256(orjson.dumps(data, default=_orjson_default, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return f'"{digest[:32]}"'
 

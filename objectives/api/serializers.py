@@ -3,6 +3,7 @@ from typing import NotRequired, TypedDict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
@@ -22,6 +23,8 @@ from objectives.models import (
 from objectives.progress import Status, expected_progress, is_behind_pace
 from objectives.progress import status as computed_status
 from objectives.selectors import visible_objectives_q
+from objectives.services import MAX_BATCH_ITEMS
+from objectives.services.weekly import MAX_OVERALL_NOTE
 
 
 class _DecimalOptions(TypedDict):
@@ -246,6 +249,16 @@ class KeyResultUpdateSerializer(KeyResultInputSerializer):
 # ---------------------------------------------------------------- check-ins
 
 
+class CheckInWarningSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["far_outside_range", "negative", "big_jump"],
+        help_text="far_outside_range: more than one start-target span beyond the range; negative: below zero on a"
+        " count or amount; big_jump: more than half the span from the current value in one check-in.",
+    )
+    field = serializers.CharField(help_text="The input field the warning is about (`value`).")
+    message = serializers.CharField()
+
+
 class CheckInSerializer(serializers.ModelSerializer):
     """One entry of a key result's history; rows come from ``CheckIn.objects.with_standing()``."""
 
@@ -273,6 +286,9 @@ class CheckInSerializer(serializers.ModelSerializer):
         help_text="Whether this entry counts: neither corrected nor undone, nor an undo itself. The key result's "
         "current value is the latest effective entry's.",
     )
+    warnings = serializers.SerializerMethodField(
+        help_text="Why the value may be a mistake (objectives/sanity.py): it was saved all the same. Empty on reads."
+    )
 
     class Meta:
         model = CheckIn
@@ -289,8 +305,13 @@ class CheckInSerializer(serializers.ModelSerializer):
             "corrected_by",
             "retracted",
             "effective",
+            "warnings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CheckInWarningSerializer(many=True))
+    def get_warnings(self, checkin: CheckIn) -> list[dict]:
+        return [warning.as_dict() for warning in getattr(checkin, "warnings", [])]
 
 
 class LocalDateTimeField(serializers.DateTimeField):
@@ -317,6 +338,71 @@ class CheckInCorrectionInputSerializer(serializers.Serializer):
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, help_text="Omit to keep the corrected entry's note."
     )
+
+
+class CheckInBatchItemSerializer(serializers.Serializer):
+    key_result = serializers.IntegerField(
+        min_value=1, help_text="A key result of this company you may read (and check in on)."
+    )
+    value = serializers.DecimalField(**VALUE)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CheckInBatchInputSerializer(serializers.Serializer):
+    """A batch: its key results are read in one query, visible ones only (others read as missing)."""
+
+    items = CheckInBatchItemSerializer(  # type: ignore[call-arg]  # the stubs miss ListSerializer's max_length
+        many=True,
+        allow_empty=False,
+        max_length=MAX_BATCH_ITEMS,
+        help_text=f"1 to {MAX_BATCH_ITEMS} check-ins, one per key result.",
+    )
+    note = serializers.CharField(
+        max_length=MAX_OVERALL_NOTE,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An overall note for the whole update: added to every check-in's note as its last paragraph"
+        " (“Overall note: …”).",
+    )
+
+    def validate_items(self, items: list[dict]) -> list[dict]:
+        ids = {item["key_result"] for item in items}
+        found = {
+            kr.pk: kr
+            for kr in KeyResult.objects.filter(company=self.context["company"], pk__in=ids).filter(
+                visible_objectives_q(actor=self.context["actor"], prefix="objective__")
+            )
+        }
+        errors: list[dict] = []
+        first: dict[int, int] = {}
+        for index, item in enumerate(items):
+            pk = item["key_result"]
+            if pk not in found:
+                errors.append(
+                    {"key_result": [ErrorDetail(f'Invalid pk "{pk}" - object does not exist.', "does_not_exist")]}
+                )
+            elif pk in first:
+                message = f"This key result is items[{first[pk]}] already: one check-in each per batch."
+                errors.append({"key_result": [ErrorDetail(message, "duplicate")]})
+            else:
+                first[pk] = index
+                errors.append({})
+                item["key_result"] = found[pk]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return items
+
+
+class CheckInBatchResultSerializer(serializers.Serializer):
+    key_result = serializers.IntegerField(source="key_result.pk")
+    check_in = CheckInSerializer(source="checkin")
+    warnings = CheckInWarningSerializer(many=True, help_text="The same as `check_in.warnings`.")
+
+
+class CheckInBatchSerializer(serializers.Serializer):
+    results = CheckInBatchResultSerializer(many=True, help_text="One per item, in the order sent.")
 
 
 # ---------------------------------------------------------------- dependencies

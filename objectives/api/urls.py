@@ -16,6 +16,7 @@ urlpatterns = [
     path("key-results/<int:pk>/", views.KeyResultDetailView.as_view(), name="key-result-detail"),
     path("key-results/<int:pk>/history/", views.KeyResultHistoryView.as_view(), name="key-result-history"),
     path("key-results/<int:pk>/check-ins/", views.CheckInListView.as_view(), name="checkin-list"),
+    path("check-ins/batch/", views.CheckInBatchView.as_view(), name="checkin-batch"),
     path("check-ins/<int:pk>/correction/", views.CheckInCorrectionView.as_view(), name="checkin-correction"),
     path("check-ins/<int:pk>/undo/", views.CheckInUndoView.as_view(), name="checkin-undo"),
     path("dependencies/", views.DependencyListView.as_view(), name="dependency-list"),

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from companies import revision
 from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
 from objectives import selectors, services
 from objectives.api import filters
@@ -95,6 +96,36 @@ class CycleCloseView(_OneCycle):
         return self.render_one(cycle)
 
 
+# ---------------------------------------------------------------- lists that answer 304 when unchanged
+
+
+def revision_list(view: CompanyListAPIView, request: Request, representation: str) -> Response:
+    """A list page whose ETag is the company revision (``companies/revision.py``), known before any read.
+
+    The tag names the revision, the reader's visibility class, the company's
+    day (pace fields move daily) and the query, so a matching
+    ``If-None-Match`` is answered 304 without reading the list.
+    """
+    current = revision.current(view.company.pk)
+    tag = None
+    if current is not None:
+        tag = revision.etag(
+            view.company.pk,
+            current,
+            representation,
+            selectors.visibility_class(company=view.company, actor=view.actor),
+            view.company.local_today().isoformat(),
+            sorted(request.query_params.lists()),
+        )
+        if revision.none_match(request.headers.get("If-None-Match"), tag):
+            return Response(status=304, headers={"ETag": tag, "Cache-Control": "private, no-cache"})
+    response = view.list(request)
+    if tag:
+        response["ETag"] = tag
+        response["Cache-Control"] = "private, no-cache"
+    return response
+
+
 # ---------------------------------------------------------------- objectives
 
 
@@ -102,6 +133,7 @@ class ObjectiveListView(CompanyListAPIView):
     """Objectives the caller may read, filtered; members draft, leads and leaders create active ones."""
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = Objective
     serializer_class = s.ObjectiveSerializer
     filterset_class = filters.ObjectiveFilter
@@ -111,7 +143,7 @@ class ObjectiveListView(CompanyListAPIView):
         return selectors.objective_list(company=self.company, actor=self.actor)
 
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "objectives-1")
 
     @extend_schema(
         request=s.ObjectiveInputSerializer,
@@ -217,6 +249,7 @@ class KeyResultListView(CompanyListAPIView):
     """
 
     idempotent_post = True
+    conditional_get = True  # revision_list: 304 while nothing the caller sees changed
     model = KeyResult
     serializer_class = s.KeyResultSerializer
     filterset_class = filters.KeyResultFilter
@@ -226,7 +259,7 @@ class KeyResultListView(CompanyListAPIView):
         return selectors.key_result_list(company=self.company, actor=self.actor)
 
     def get(self, request: Request, slug: str) -> Response:
-        return self.list(request)
+        return revision_list(self, request, "key-results-1")
 
     @extend_schema(
         request=s.KeyResultInputSerializer,
@@ -347,6 +380,7 @@ class CheckInListView(CompanyListAPIView):
                     "corrected_by": None,
                     "retracted": False,
                     "effective": True,
+                    "warnings": [],
                 },
             ),
         ],
@@ -360,9 +394,120 @@ class CheckInListView(CompanyListAPIView):
             checkin = services.checkin_create(
                 company=self.company, actor=self.actor, key_result=kr, **serializer.validated_data
             )
-            return self.render_one(self.get_queryset().get(pk=checkin.pk), status_code=201)
+            entry = self.get_queryset().get(pk=checkin.pk)  # as a list row reads it, with its standing
+            entry.warnings = checkin.warnings
+            return self.render_one(entry, status_code=201)
 
         return self.idempotent(request, create, serializer.validated_data)
+
+
+class CheckInBatchView(CompanyAPIView):
+    """Check in on many key results in one request: all or nothing (the weekly update).
+
+    Each item is checked as a single check-in is; when any item is refused
+    nothing is saved and the 400 names every refused item in its `errors`
+    (`{"field": "items[3].value", "code": "invalid", …}`, `items[0].key_result`
+    with `objective_closed`…). A key result of another company, or one you may not
+    read, reads as missing (`does_not_exist`); one you may read but not check in
+    on answers 403 naming the item. Values that look like mistakes are saved
+    and returned with `warnings`. One `Idempotency-Key` covers the whole batch.
+    """
+
+    idempotent_post = True
+    model = CheckIn
+    pagination_class = None
+    filter_backends = []
+    serializer_class = s.CheckInBatchSerializer
+
+    def company_queryset(self):
+        return CheckIn.objects.filter(company=self.company)
+
+    @extend_schema(
+        request=s.CheckInBatchInputSerializer,
+        responses={201: s.CheckInBatchSerializer},
+        summary="Record check-ins on many key results",
+        examples=[
+            OpenApiExample(
+                "A weekly update",
+                request_only=True,
+                value={
+                    "items": [
+                        {"key_result": 12, "value": "2300000", "confidence": "on_track", "note": "Lyon deal signed"},
+                        {"key_result": 14, "value": "620", "confidence": "at_risk"},
+                        {"key_result": 15, "value": "1", "confidence": "on_track", "note": "French version live"},
+                    ],
+                    "note": "Short week: two of us were at the Munich trade fair.",
+                },
+            ),
+            OpenApiExample(
+                "Recorded with one value flagged",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "results": [
+                        {
+                            "key_result": 14,
+                            "check_in": {
+                                "id": 982,
+                                "key_result": 14,
+                                "author": 7,
+                                "value": "6200.0000",
+                                "confidence": "at_risk",
+                                "note": "Overall note: Short week.",
+                                "created_at": "2026-11-25T09:00:00Z",
+                                "warnings": [
+                                    {
+                                        "code": "far_outside_range",
+                                        "field": "value",
+                                        "message": "6,200 leads is far outside this key result's range (0 leads to"
+                                        " 1,000 leads): is it in the right unit?",
+                                    }
+                                ],
+                            },
+                            "warnings": [
+                                {
+                                    "code": "far_outside_range",
+                                    "field": "value",
+                                    "message": "6,200 leads is far outside this key result's range (0 leads to"
+                                    " 1,000 leads): is it in the right unit?",
+                                }
+                            ],
+                        }
+                    ]
+                },
+            ),
+        ],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        serializer = s.CheckInBatchInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def create() -> Response:
+            results = services.checkins_batch(
+                company=self.company,
+                actor=self.actor,
+                items=[
+                    services.BatchItem(
+                        key_result=item["key_result"],
+                        value=item["value"],
+                        confidence=item["confidence"],
+                        note=item["note"],
+                    )
+                    for item in data["items"]
+                ],
+                overall_note=data["note"],
+            )
+            # The new entries as a list row reads them (with their standing), in one query.
+            readable = selectors.readable_checkins(company=self.company, actor=self.actor)
+            entries = {entry.pk: entry for entry in readable.filter(pk__in=[r.checkin.pk for r in results])}
+            for result in results:
+                entries[result.checkin.pk].warnings = result.warnings
+                result.checkin = entries[result.checkin.pk]
+            body = s.CheckInBatchSerializer({"results": results}, context=self.get_serializer_context()).data
+            return Response(body, status=201)
+
+        return self.idempotent(request, create, data)
 
 
 _ENTRY_EXAMPLE = {

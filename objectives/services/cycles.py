@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from companies import revision
 from companies.models import Company
 from companies.tenancy import Actor
 from objectives.models import (
@@ -107,6 +108,7 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     KeyResult.objects.filter(company=company, objective__cycle=cycle).update(final_score=_progress_ref())
     objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
     objectives.update(final_score=_progress_ref())
+    revision.bump(company.pk)  # the bulk updates above send no model signal (the cycle's save does, too)
     return cycle
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from companies import revision
 from companies.models import Company
 from companies.tenancy import Actor
 from departments.ancestry import department_and_ancestors
@@ -384,4 +385,6 @@ def owner_reassign(*, company: Company, from_user_id: int, to_user: Any) -> int:
     now = timezone.now()
     moved = Objective.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
     moved += KeyResult.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
+    if moved:
+        revision.bump(company.pk)  # owners are shown; a bulk update sends no model signal
     return moved

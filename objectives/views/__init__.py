@@ -24,3 +24,4 @@ from objectives.views.objectives import objective_detail as objective_detail
 from objectives.views.objectives import objective_edit as objective_edit
 from objectives.views.objectives import objective_status as objective_status
 from objectives.views.transfer import okr_import as okr_import
+from objectives.views.weekly import weekly_checkin as weekly_checkin

@@ -77,10 +77,14 @@ def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
                 value=form.cleaned_data["value"],
                 confidence=form.cleaned_data["confidence"],
                 note=form.cleaned_data["note"],
+                # A value that looks like a mistake is saved only once confirmed (objectives/sanity.py).
+                confirmed=form.confirmed(),
             )
+        except okr.NeedsConfirmation as error:
+            form.warnings = error.warnings
         except ValidationError as error:
             add_service_errors(form, error)
-    if not form.is_valid():
+    if checkin is None:
         return _checkin_row(request, kr, form, status=422)
     # The roll-up ran when the service's transaction committed: read progress again.
     kr = KeyResult.objects.select_related("objective__department", "objective__cycle").get(pk=kr.pk, company=company)
@@ -89,13 +93,11 @@ def check_in(request: TenantRequest, key_result_id: int) -> HttpResponse:
         return redirect(_safe_next(request) or reverse("objectives:my_key_results", args=[company.slug]))
     # "Undo" right after checking in: the entry was just written by this person, so it is their latest
     # and nothing has corrected it; the window and the rest are the one rule's (checkin_undo_refusal).
-    undoable = False
-    if checkin is not None:
-        checkin.corrected_by_id = None
-        refusal = checkin_undo_refusal(
-            checkin, kr.objective, user_id=actor.user_id, latest_id=checkin.pk, now=timezone.now()
-        )
-        undoable = refusal is None
+    checkin.corrected_by_id = None
+    undoable = (
+        checkin_undo_refusal(checkin, kr.objective, user_id=actor.user_id, latest_id=checkin.pk, now=timezone.now())
+        is None
+    )
     return _checkin_row(
         request,
         kr,

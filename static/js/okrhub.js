@@ -20,6 +20,26 @@
     if (panel) panel.hidden = !open;
   });
 
+  // Alignment tree: "Collapse all" folds every open branch in place (the link's server-side meaning,
+  // ?expand=none, stays the shareable URL); without script the link loads that page.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-tree-collapse]");
+    if (!link) return;
+    var results = link.closest("#tree-results");
+    if (!results || !results.querySelector(".tree, .compact-tree")) return;
+    event.preventDefault();
+    results.querySelectorAll("button[data-disclosure][aria-expanded=true]").forEach(function (button) {
+      button.setAttribute("aria-expanded", "false");
+      var panel = document.getElementById(button.getAttribute("aria-controls"));
+      if (panel) panel.hidden = true;
+    });
+    results.querySelectorAll(".tree-toolbar .expand-switch a").forEach(function (other) {
+      if (other === link) other.setAttribute("aria-current", "page");
+      else other.removeAttribute("aria-current");
+    });
+    history.replaceState(null, "", link.href);
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var scope = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : event.detail.target;
     if (!scope || !scope.querySelector) return;

@@ -41,17 +41,23 @@ def test_tree_shows_roots_and_loads_children_on_expand(team, client_for):
     top = build_tree(team, 1)
     ObjectiveFactory(company=team.company, cycle=team.cycle, title="Secret draft", status=ObjectiveStatus.DRAFT)
     client = client_for(team.viewer)
-    response = client.get(tree_url(team.company))
+    # By default two levels are open: the company objective and what ladders up to it.
+    opened = client.get(tree_url(team.company)).content.decode()
+    assert "Department 0 objective 1" in opened
+    assert f'aria-controls="children-{top.pk}"' in opened
+    response = client.get(tree_url(team.company, expand="none"))
     assert response.status_code == 200
     html = response.content.decode()
     assert top.title in html
     assert "40%" in html
     assert "Secret draft" not in html
-    # Children are not in the page: a disclosure button loads them on expand.
+    # Collapsed, children are not in the page: a disclosure button loads them on expand.
     assert "Department 0 objective 1" not in html
     assert f'aria-controls="children-{top.pk}"' in html
     assert 'aria-expanded="false"' in html
-    assert f'hx-get="{children_url(team.company, top)}?' in html
+    assert (
+        f'hx-get="{children_url(team.company, top)}?' in html or f'hx-get="{children_url(team.company, top)}"' in html
+    )
     children = client.get(children_url(team.company, top), headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in children
     assert "Department 0 objective 1" in children
@@ -149,15 +155,17 @@ def test_department_filter_keeps_the_branch_in_context(team, client_for):
 def test_tree_query_count_does_not_grow_with_data(team, client_for, django_assert_num_queries, n_departments):
     top = build_tree(team, n_departments)
     client = client_for(team.member)
-    # session, user, membership, department roles, header companies, cycles, departments,
-    # the cycle's skeleton, the level's objectives, key results, dependencies
-    with django_assert_num_queries(11):
+    # session, user, membership, department roles; the visibility class: departments map, owns a private
+    # objective; header companies, cycles, departments; the first level (with its size), the whole tree's
+    # size, their child counts; the second level, its child counts; key results, dependencies
+    with django_assert_num_queries(16):
         response = client.get(tree_url(team.company))
     assert response.status_code == 200
-    assert response.content.decode().count('class="node"') == 1
-    # Expanding a node: session, user, membership, department roles, cycles, departments, the parent,
-    # skeleton, the level's objectives, key results, dependencies (no page header)
-    with django_assert_num_queries(11):
+    assert response.content.decode().count('class="node"') == 1 + 2 * n_departments
+    # Expanding a node: session, user, membership, department roles, departments map, owns private, cycles,
+    # departments, the parent, the level's objectives (with its size), their child counts, key results,
+    # dependencies
+    with django_assert_num_queries(13):
         response = client.get(children_url(team.company, top), headers={"HX-Request": "true"})
     assert response.content.decode().count('class="node"') == 2 * n_departments
 

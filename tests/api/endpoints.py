@@ -268,6 +268,32 @@ OPS = [
             ("value", lambda w: {"value": "1e30", "confidence": "on_track"}),
         ),
     ),
+    Op(
+        "checkin_batch",
+        "post",
+        lambda w: "check-ins/batch/",
+        CHECK_IN_SALES,
+        lambda w: {"items": [{"key_result": w.kr.pk, "value": "55", "confidence": "at_risk"}], "note": "weekly"},
+        (
+            (
+                "items[0].value",
+                lambda w: {"items": [{"key_result": w.kr.pk, "value": "lots", "confidence": "on_track"}]},
+            ),
+            ("items", lambda w: {"items": []}),
+            ("items[0].key_result", lambda w: {"items": [{"key_result": 0, "value": "5", "confidence": "on_track"}]}),
+            (
+                "items[1].key_result",
+                lambda w: {"items": [{"key_result": w.kr.pk, "value": "5", "confidence": "on_track"}] * 2},
+            ),
+            (
+                "note",
+                lambda w: {
+                    "items": [{"key_result": w.kr.pk, "value": "5", "confidence": "on_track"}],
+                    "note": "n" * 1001,
+                },
+            ),
+        ),
+    ),
     # corrections: CORRECT_CHECKIN (the member wrote the check-in and owns the key result; Sales' lead; admins;
     # a write key); undo: its author alone
     Op(

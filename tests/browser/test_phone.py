@@ -74,6 +74,7 @@ PAGES: dict[str, str | None] = {
     "accounts/verify/resend/": None,  # POST only
     "accounts/verify/<str:token>/": "/accounts/verify/not-a-token/",
     "c/<slug:company_slug>/": "/c/{slug}/",
+    "c/<slug:company_slug>/check-in/": "/c/{slug}/check-in/",
     "c/<slug:company_slug>/leave/": "/c/{slug}/leave/",
     "c/<slug:company_slug>/start/example/": None,  # POST only (load the example)
     "c/<slug:company_slug>/alignment/": "/c/{slug}/alignment/",
@@ -137,6 +138,8 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/discussion/mentions/": None,  # htmx fragment of the comment box
     "invitations/<str:token>/": "/invitations/not-a-token/",
 }
+#: Views of a route besides its plain one: the alignment tree's compact list and map.
+MODES = ["/c/{slug}/alignment/?mode=list", "/c/{slug}/alignment/?mode=map&expand=all"]
 ROLES = {
     "admin": "admin@demo.okrhub.test",
     "leader": "leader@demo.okrhub.test",
@@ -154,6 +157,7 @@ def test_the_page_list_names_every_page_route():
 
 def _shot_name(role: str, path: str) -> str:
     """A name that stays the same from run to run: ids become "id"."""
+    path = path.replace("?", "/").replace("&", "-").replace("=", "-")
     words = ["id" if part.isdigit() else part for part in path.strip("/").split("/") if part not in ("c", DEMO_SLUG)]
     return f"phone-{role}-" + ("-".join(words) or "home")
 
@@ -216,7 +220,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
     notify_everyone(demo)  # a long-worded notification on everyone's list
     # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.
     ids["comment"] = _seed_conversation(demo, objective, kr)
-    paths = [p.format(**ids) for p in PAGES.values() if p]
+    paths = [p.format(**ids) for p in [*PAGES.values(), *MODES] if p]
     anonymous = [p for p in paths if not p.startswith("/c/") and p != "/accounts/profile/"]
     signed_in = [p for p in paths if p not in anonymous]
     wide: list[str] = []

@@ -55,3 +55,37 @@ def test_demo_can_be_loaded_under_another_slug_next_to_the_real_one(db):
     second = load_demo(slug="demo-two")
     assert first.company != second.company
     assert Objective.objects.filter(company=second.company).count() == 4
+
+
+def test_the_demo_member_can_do_the_weekly_update(db, django_capture_on_commit_callbacks):
+    """A newcomer signing in as the demo member finds five key results on the weekly page and saves an update."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demo = load_demo()
+    member = demo.users["member@demo.okrhub.test"]
+    mine = list(KeyResult.objects.filter(company=demo.company, owner=member).order_by("id"))
+    assert len(mine) == 5
+    assert len({kr.objective_id for kr in mine}) == 2
+    client = Client()
+    assert client.login(username=member.email, password=DEMO_PASSWORD)
+    home = client.get("/c/demo/").content.decode()
+    assert 'href="/c/demo/check-in/"' in home
+    page = client.get("/c/demo/check-in/").content.decode()
+    data = {}
+    for kr in mine:
+        assert kr.title in page
+        assert kr.current_value is not None
+        data |= {
+            f"kr{kr.pk}-value": str(kr.current_value.normalize()),
+            f"kr{kr.pk}-confidence": kr.confidence,
+            f"kr{kr.pk}-note": "",
+        }
+    leads = mine[0]
+    data[f"kr{leads.pk}-value"] = str(leads.current_value + 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/c/demo/check-in/", data)
+    assert response.status_code == 302
+    leads.refresh_from_db()
+    assert leads.last_checkin_at is not None
+    assert CheckIn.objects.filter(key_result=leads).latest("id").value == leads.current_value
+    assert "Saved 1 check-in" in client.get(response["Location"]).content.decode()
+    assert company_full_recompute(company=demo.company) == 0
