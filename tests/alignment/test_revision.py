@@ -140,6 +140,13 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
             company=w.team.company, actor=w.admin, key_result=w.kr, value=40, confidence="at_risk"
         )
     ),
+    "checkins_batch": lambda w: (
+        lambda: okr.checkins_batch(
+            company=w.team.company,
+            actor=w.admin,
+            items=[okr.BatchItem(key_result=w.kr, value=55, confidence="on_track")],
+        )
+    ),
     "checkin_correct": lambda w: (
         lambda entry: (
             lambda: okr.checkin_correct(
