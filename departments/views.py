@@ -15,7 +15,7 @@ from departments.models import Department
 from objectives import selectors as pages
 from objectives.models import ObjectiveStatus, objective_is_editable
 from objectives.selectors import choose_cycle, focus_count
-from objectives.views import _cycles
+from objectives.views import _cycles, feed_section
 from okrhub.errors import not_found
 from okrhub.permissions import Action
 from okrhub.web import add_service_errors
@@ -79,6 +79,7 @@ def department(request: TenantRequest, department_slug: str) -> HttpResponse:
             "limit": limit,
             "counted": counted,
             "over_limit": counted > limit,
+            "activity": feed_section(request, department=dept),
         },
     )
 

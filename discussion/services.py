@@ -199,6 +199,9 @@ def comment_delete(*, company: Company, actor: Actor, comment: Comment) -> Comme
         Comment.objects.filter(company=company, pk=comment.pk).update(body="", deleted_at=comment.deleted_at)
         Mention.objects.filter(company=company, comment=comment).delete()
         Reaction.objects.filter(company=company, comment=comment).delete()
+        events.withdraw(
+            company_id=company.pk, objective=comment.objective, subject=("comment", comment.pk), keys=("body_excerpt",)
+        )
     return comment
 
 

@@ -37,6 +37,8 @@ class Chart:
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     x_labels: list[tuple[float, str, str]] = field(default_factory=list)
     summary: str = ""
+    #: What the actual line's legend says its points are.
+    legend: str = "Actual progress (each dot is a check-in, coloured by status)"
 
 
 def progress_chart(
@@ -47,8 +49,17 @@ def progress_chart(
     today: datetime.date,
     tzinfo: datetime.tzinfo,
     expected_now: float,
+    points: tuple[str, str] | None = ("check-in", "check-ins"),
 ) -> Chart:
+    """The chart of ``history`` (moments and progress) over the cycle ``start``..``end``.
+
+    Each point of the history is a check-in (a dot, labelled where there is
+    room) unless ``points`` is None: then it is a daily series (a dashboard's),
+    drawn as a line with only its latest value labelled.
+    """
     chart = Chart()
+    if points is None:
+        chart.legend = "Actual progress at the end of each day (coloured by today's status)"
     span = max((end - start).days, 1)
     plot_w = chart.plot_right - chart.plot_left
     plot_h = chart.plot_bottom - chart.plot_top
@@ -65,30 +76,33 @@ def progress_chart(
     chart.x_labels = [(x_for(start), start.strftime("%-d %b"), "start"), (x_for(end), end.strftime("%-d %b"), "end")]
     if start < today < end:
         chart.today_x = x_for(today)
-    points: list[tuple[float, float]] = []
+    coordinates: list[tuple[float, float]] = []
     for moment, value in history:
         if value is None:
             continue
         local = moment.astimezone(tzinfo)
         day = (local.date() - start).days + (local.hour * 60 + local.minute) / 1440
-        points.append((x_for(float(day)), y_for(value)))
+        coordinates.append((x_for(float(day)), y_for(value)))
     known = [v for _, v in history if v is not None]
     labelled_x: float = -LABEL_GAP
-    for index, ((x, y), value) in enumerate(zip(points, known, strict=True)):
-        show = index < len(points) - 1 and x - labelled_x >= LABEL_GAP and chart.plot_right - x >= LABEL_GAP
+    for index, ((x, y), value) in enumerate(zip(coordinates, known, strict=True)):
+        show = index < len(coordinates) - 1 and x - labelled_x >= LABEL_GAP and chart.plot_right - x >= LABEL_GAP
         if show:
             labelled_x = x
-        chart.dots.append((x, y, f"{round(value * 100)}%", show))
-    chart.actual_points = " ".join(f"{x},{y}" for x, y in points)
+        if points is not None:  # a daily series is a line: a dot a day would only blur it
+            chart.dots.append((x, y, f"{round(value * 100)}%", show))
+    chart.actual_points = " ".join(f"{x},{y}" for x, y in coordinates)
     chart.status = computed_status(known[-1] if known else None, expected_now).value
-    if points:
-        x, y = points[-1]
+    if coordinates:
+        x, y = coordinates[-1]
         chart.last = (x, y, f"{round(known[-1] * 100)}%")
-    if known:
-        chart.summary = (
-            f"Progress {round(known[-1] * 100)}% after {count(len(known), 'check-in', 'check-ins')}; "
-            f"expected by today {round(expected_now * 100)}%."
-        )
+    expected_text = f"expected by today {round(expected_now * 100)}%."
+    if known and points is not None:
+        chart.summary = f"Progress {round(known[-1] * 100)}% after {count(len(known), *points)}; {expected_text}"
+    elif known:
+        chart.summary = f"Progress {round(known[-1] * 100)}% at the latest point; {expected_text}"
+    elif points is not None:
+        chart.summary = f"No {points[1]} yet; {expected_text}"
     else:
-        chart.summary = f"No check-ins yet; expected by today {round(expected_now * 100)}%."
+        chart.summary = f"No progress measured yet; {expected_text}"
     return chart

@@ -105,3 +105,24 @@ def record(
     event.save(force_insert=True)
     _remember(event)
     return event
+
+
+def withdraw(*, company_id: int, objective: Objective, subject: tuple[str, int], keys: tuple[str, ...]) -> int:
+    """Blank the words a person took back from the events about ``subject``; how many events changed.
+
+    The one exception to append-only: when a comment is deleted, its text must
+    not live on in the feed, the notifications or the API. The events stay
+    (something was said, then withdrawn); those of the listed payload keys
+    they hold become null, and ``withdrawn`` becomes true. ``objective`` is
+    the one the events are under (it narrows the search to its index). Call
+    it in the deleting transaction.
+    """
+    rows = Event.objects.filter(
+        company_id=company_id, objective=objective, subject_kind=subject[0], subject_id=subject[1]
+    ).only("pk", "payload")
+    changed = 0
+    for event in rows:
+        payload = {**event.payload, **{key: None for key in keys if key in event.payload}, "withdrawn": True}
+        # A queryset update: Event.save refuses changes, which is right for everything but this.
+        changed += Event.objects.filter(pk=event.pk).update(payload=payload)
+    return changed

@@ -6,6 +6,7 @@ zeros ("1,000", not "1000.0000"), currency with its symbol, milestones as
 done or not done, and a decrease read as "€108 → €80 target".
 """
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -91,3 +92,26 @@ def kr_standing(kr: Any) -> str:
 def count(number: int, singular: str, plural: str) -> str:
     """A count with the right noun, through Django's ``ngettext``: "1 check-in", "3 check-ins", "1,200 people"."""
     return f"{number:,} {ngettext(singular, plural, number)}"
+
+
+def ago(moment: datetime.datetime, now: datetime.datetime) -> str:
+    """How long ago, as people say it: "just now", "5 minutes ago", "3 hours ago", "yesterday", "4 days ago".
+
+    Past a week the date reads better than a count: "12 Nov" (this year) or
+    "12 Nov 2025"; ``moment`` should then be in the reader's time zone.
+    """
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return f"{count(minutes, 'minute', 'minutes')} ago"
+    if seconds < 86400:
+        hours = int(seconds // 3600)
+        return f"{count(hours, 'hour', 'hours')} ago"
+    days = int(seconds // 86400)
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return f"{moment.day} {moment:%b}" if moment.year == now.year else f"{moment.day} {moment:%b %Y}"

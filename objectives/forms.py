@@ -10,6 +10,7 @@ from companies.models import Company, User
 from companies.tenancy import Actor
 from departments.ancestry import department_and_ancestors
 from departments.models import Department
+from objectives import feed
 from objectives.formatting import plain_decimal
 from objectives.models import (
     VALUE_DIGITS,
@@ -372,3 +373,31 @@ class ImportForm(PageForm):
         if not data.get("csv_text", "").strip():
             raise forms.ValidationError({"csv_text": "Upload a CSV file or paste its text."})
         return data
+
+
+class ActivityFilterForm(PageForm):
+    """The activity page's filters (a GET form): the period and the kind of event; the cursor pages."""
+
+    period = forms.ChoiceField(label="Period", required=False, choices=[(k, v[0]) for k, v in feed.PERIODS.items()])
+    kind = forms.ChoiceField(
+        label="Kind",
+        required=False,
+        choices=[("", "Everything"), *((k, v[0]) for k, v in feed.VERB_FAMILIES.items())],
+    )
+    cursor = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def __init__(self, *args, default_period: str = "week", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_period = default_period
+
+    def clean_period(self) -> str:
+        return self.cleaned_data["period"] or self.default_period
+
+    def clean_cursor(self) -> feed.Cursor | None:
+        text = self.cleaned_data["cursor"]
+        if not text:
+            return None
+        cursor = feed.Cursor.parse(text)
+        if cursor is None:
+            raise forms.ValidationError(feed.INVALID_CURSOR, code="invalid")
+        return cursor

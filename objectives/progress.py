@@ -73,6 +73,21 @@ def weighted_progress(items: Iterable[Weighted]) -> float | None:
     return clamp(math.fsum(progress * weight for progress, weight in known) / total_weight)
 
 
+def mean_progress(values: Iterable[float | None]) -> float | None:
+    """The plain mean of the known values (a department's, a dashboard scope's): ``None`` when none is known.
+
+    Objectives side by side (not laddered) count alike: their weights only
+    apply in their parent's roll-up. :func:`mean_of_sums` is the same mean
+    from sums a query already added up.
+    """
+    return weighted_progress(Weighted(value, 1.0) for value in values)
+
+
+def mean_of_sums(total: float, known: int) -> float | None:
+    """:func:`mean_progress` of ``known`` values whose sum is ``total`` (what ``SUM``/``COUNT`` return)."""
+    return clamp(total / known) if known else None
+
+
 def expected_progress(*, today: date, start: date, end: date) -> float:
     """Share of the cycle elapsed on ``today``, in whole days, clamped to [0, 1]."""
     span = (end - start).days
@@ -106,6 +121,9 @@ class Status(StrEnum):
     def label(self) -> str:
         return STATUS_LABELS[self]
 
+
+#: The statuses' values, in the model's order (the API schema names this choice set PaceStatusEnum).
+STATUS_VALUES = tuple(s.value for s in Status)
 
 STATUS_LABELS = {
     Status.ON_TRACK: "On track",

@@ -39,6 +39,7 @@ from objectives.progress import (
     expected_progress,
     is_behind_pace,
     key_result_progress,
+    mean_progress,
     weighted_progress,
 )
 from okrhub.errors import not_found
@@ -155,11 +156,25 @@ def focus_count(*, company: Company, cycle_id: int, department_id: int | None, e
 
 
 def behind_pace_q(
-    *, company: Company, today: date, cycle_field: str = "cycle_id", progress_field: str = "progress"
+    *,
+    company: Company,
+    today: date,
+    cycle_field: str = "cycle_id",
+    progress_field: str = "progress",
+    cycles: Iterable[Cycle] | None = None,
 ) -> Q:
-    """Rows whose known progress is more than the margin below their cycle's expected pace."""
+    """Rows whose known progress is more than the margin below their cycle's expected pace.
+
+    The company's cycles are read (one query) unless ``cycles`` names the
+    only ones the rows can be in (a page about one cycle: no query).
+    """
     condition = Q(pk__in=[])
-    for cycle_id, start, end in Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date"):
+    found = (
+        [(cycle.pk, cycle.start_date, cycle.end_date) for cycle in cycles]
+        if cycles is not None
+        else Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date")
+    )
+    for cycle_id, start, end in found:
         threshold = behind_pace_threshold(expected_progress(today=today, start=start, end=end))
         if threshold > 0:
             condition |= Q(**{cycle_field: cycle_id, f"{progress_field}__lt": threshold})
@@ -167,14 +182,21 @@ def behind_pace_q(
 
 
 def status_q(
-    status: Status, *, company: Company, today: date, cycle_field: str = "cycle_id", progress_field: str = "progress"
+    status: Status,
+    *,
+    company: Company,
+    today: date,
+    cycle_field: str = "cycle_id",
+    progress_field: str = "progress",
+    cycles: Iterable[Cycle] | None = None,
 ) -> Q:
     """Rows whose computed status (:func:`objectives.progress.status`) is ``status``, as a condition.
 
     The status rule in SQL, in the same order as the function: unknown
     without progress, done at 100%, behind pace past the margin
-    (:func:`behind_pace_q`), else on track. Lists filter with it, so a filter
-    by status shows exactly the rows whose badge says so.
+    (:func:`behind_pace_q`, which ``cycles`` spares its query), else on
+    track. Lists filter with it, so a filter by status shows exactly the rows
+    whose badge says so.
     """
     progress = progress_field
     if status == Status.UNKNOWN:
@@ -182,7 +204,9 @@ def status_q(
     if status == Status.DONE:
         return Q(**{f"{progress}__gte": 1})
     measured = Q(**{f"{progress}__isnull": False, f"{progress}__lt": 1})
-    behind = behind_pace_q(company=company, today=today, cycle_field=cycle_field, progress_field=progress)
+    behind = behind_pace_q(
+        company=company, today=today, cycle_field=cycle_field, progress_field=progress, cycles=cycles
+    )
     return measured & (behind if status == Status.BEHIND_PACE else ~behind)
 
 
@@ -556,7 +580,7 @@ def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> 
     for department in departments:
         values = stats.get(department["id"], [])
         department["objective_count"] = len(values)
-        department["progress"] = weighted_progress(Weighted(v, 1.0) for v in values)
+        department["progress"] = mean_progress(values)
         department["expected"] = expected
     return departments
 

@@ -7,6 +7,7 @@ app_name = "objectives"
 urlpatterns = [
     path("", views.my_key_results, name="my_key_results"),
     path("check-in/", views.weekly_checkin, name="weekly_checkin"),
+    path("activity/", views.activity, name="activity"),
     path("objectives/new/", views.objective_create, name="objective_create"),
     path("objectives/parents/", views.parent_options, name="parent_options"),
     path("objectives/hints/", views.objective_hints, name="objective_hints"),

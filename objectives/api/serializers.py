@@ -8,6 +8,7 @@ from rest_framework.exceptions import ErrorDetail
 from companies.api.base import CompanyPrimaryKeyField
 from companies.models import User
 from departments.models import Department
+from objectives.feed import MAX_PAGE_SIZE, PAGE_SIZE, FeedItem, event_representation
 from objectives.models import (
     CheckIn,
     Confidence,
@@ -19,6 +20,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    Verb,
 )
 from objectives.progress import Status, expected_progress, is_behind_pace
 from objectives.progress import status as computed_status
@@ -488,3 +490,77 @@ class ImportResultSerializer(serializers.Serializer):
     applied = serializers.BooleanField(help_text="True when the rows were created (not a dry run, no errors).")
     created = ImportCreatedSerializer(help_text="What the file creates (or created, when applied).")
     errors = ImportRowErrorSerializer(many=True)  # type: ignore[assignment]  # a declared field, like openapi's
+
+
+# ---------------------------------------------------------------- events (the activity feed)
+
+
+class EventQuerySerializer(serializers.Serializer):
+    objective = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Only events about this objective."
+    )
+    department = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Only events about objectives of this department or a team inside it (where they were then).",
+    )
+    cycle = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Only events of this cycle: about its objectives, or the cycle itself.",
+    )
+    verb = serializers.ListField(
+        child=serializers.ChoiceField(choices=Verb.choices),
+        required=False,
+        help_text="Only these kinds of event; repeat the parameter for several.",
+    )
+    since = serializers.DateTimeField(
+        required=False, help_text="Only events at or after this moment (ISO 8601; without an offset, UTC)."
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=40, help_text="Where the page starts: the cursor in a page's `next` link."
+    )
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE)
+
+
+class EventActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class EventSubjectSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="What the event is about: checkin, key_result, objective, dependency, cycle, comment."
+    )
+    id = serializers.IntegerField(help_text="Its id (it may since have been deleted).")
+
+
+class EventSerializer(serializers.Serializer):
+    """One event, as ``objectives.feed.event_representation`` writes it (the webhook body too)."""
+
+    id = serializers.IntegerField()
+    verb = serializers.ChoiceField(choices=Verb.choices)
+    created_at = serializers.DateTimeField()
+    actor = EventActorSerializer(allow_null=True, help_text="Who did it; null for an API key or the system.")
+    subject = EventSubjectSerializer()
+    objective = serializers.IntegerField(
+        allow_null=True, help_text="The objective it is about or under; null for company-wide events (cycles)."
+    )
+    key_result = serializers.IntegerField(allow_null=True, help_text="Null once the key result is deleted.")
+    checkin = serializers.IntegerField(allow_null=True)
+    cycle = serializers.IntegerField(allow_null=True)
+    department = serializers.IntegerField(allow_null=True, help_text="The objective's department at the time.")
+    payload = serializers.DictField(
+        help_text="What happened, by verb (see the operation's description); titles of other objectives you "
+        "may not read are null."
+    )
+
+    def to_representation(self, instance: FeedItem) -> dict:
+        return event_representation(instance.event, payload=instance.payload)
+
+
+class EventPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last.")
+    results = EventSerializer(many=True)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("check-ins/<int:pk>/correction/", views.CheckInCorrectionView.as_view(), name="checkin-correction"),
     path("check-ins/<int:pk>/undo/", views.CheckInUndoView.as_view(), name="checkin-undo"),
     path("dependencies/", views.DependencyListView.as_view(), name="dependency-list"),
+    path("events/", views.EventListView.as_view(), name="event-list"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("export/csv/", views.ExportCSVView.as_view(), name="export-csv"),
     path("import/", views.ImportView.as_view(), name="import"),

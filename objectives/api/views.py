@@ -5,6 +5,7 @@ Thin views: a serializer validates the input, a service in
 selector in ``objectives.selectors`` reads what the actor may see.
 """
 
+import inspect
 from typing import Any
 
 from django.http import HttpResponse
@@ -14,14 +15,16 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.utils.urls import replace_query_param
 
 from companies import revision
 from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
-from objectives import selectors, services
+from departments.models import Department
+from objectives import feed, selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
 from objectives.audit import audit_history
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, ObjectiveStatus
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, ObjectiveStatus
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
 from okrhub.errors import not_found
 from okrhub.permissions import Action
@@ -747,3 +750,151 @@ class ImportView(_CompanyLevel):
         if result.errors:
             raise ValidationError({f"rows[{e['row']}].{e['field'] or 'row'}": [e["message"]] for e in result.errors})
         return Response(result.as_dict())
+
+
+# ---------------------------------------------------------------- events (the activity feed)
+
+_EVENT_EXAMPLE_PAGE = {
+    "next": "https://okrhub.example/api/v1/companies/acme/events/?cursor=1795503600000000-4211",
+    "results": [
+        {
+            "id": 4218,
+            "verb": "checkin.created",
+            "created_at": "2026-11-25T09:00:00Z",
+            "actor": {"id": 7, "name": "Ana Souza"},
+            "subject": {"kind": "checkin", "id": 981},
+            "objective": 44,
+            "key_result": 12,
+            "checkin": 981,
+            "cycle": 3,
+            "department": 7,
+            "payload": {
+                "key_result_title": "Qualified leads from Germany and France",
+                "objective_title": "Generate 1,000 qualified leads from Germany and France",
+                "value": "420.0000",
+                "confidence": "on_track",
+                "note": "Trade fair in Lyon",
+                "progress": 0.42,
+                "previous_value": "300.0000",
+                "previous_confidence": "at_risk",
+                "previous_progress": 0.3,
+                "recorded_at": "2026-11-25T09:00:00+00:00",
+            },
+        },
+        {
+            "id": 4215,
+            "verb": "objective.updated",
+            "created_at": "2026-11-24T16:12:03Z",
+            "actor": {"id": 5, "name": "Lea Leader"},
+            "subject": {"kind": "objective", "id": 44},
+            "objective": 44,
+            "key_result": None,
+            "checkin": None,
+            "cycle": 3,
+            "department": 7,
+            "payload": {
+                "title": "Generate 1,000 qualified leads from Germany and France",
+                "changes": {"parent_id": [None, 41], "weight": ["1.00", "2.00"]},
+                "parent_id": 41,
+                "previous_parent_id": None,
+            },
+        },
+        {
+            "id": 4212,
+            "verb": "dependency.created",
+            "created_at": "2026-11-24T10:30:00Z",
+            "actor": {"id": 5, "name": "Lea Leader"},
+            "subject": {"kind": "dependency", "id": 17},
+            "objective": 44,
+            "key_result": None,
+            "checkin": None,
+            "cycle": 3,
+            "department": 7,
+            "payload": {
+                "dependency_id": 17,
+                "objective_title": "Generate 1,000 qualified leads from Germany and France",
+                "to_objective_id": 46,
+                "to_objective_title": None,
+                "note": "Leads need the localised product",
+            },
+        },
+        {
+            "id": 4211,
+            "verb": "cycle.activated",
+            "created_at": "2026-10-01T07:00:00Z",
+            "actor": {"id": 1, "name": "Ada Admin"},
+            "subject": {"kind": "cycle", "id": 3},
+            "objective": None,
+            "key_result": None,
+            "checkin": None,
+            "cycle": 3,
+            "department": None,
+            "payload": {"name": "2026 Q4", "start_date": "2026-10-01", "end_date": "2026-12-31", "status": "active"},
+        },
+    ],
+}
+
+
+class EventListView(CompanyAPIView):
+    """What happened in the company, newest first: the activity feed, and the events webhooks will carry.
+
+    Only events about objectives you may read are listed (private objectives
+    stay private); events about no objective (cycles) are everyone's. In a
+    payload, the title of another objective you may not read (a dependency's
+    target) is null. Page with `cursor` (the `next` link). Decimals are
+    strings with their column's places (`"420.0000"`, weights `"2.00"`),
+    dates and times ISO 8601. Deleting a draft or archived objective deletes
+    its events. The verbs and their payloads (``objectives.feed.VERB_CATALOGUE``):
+    """
+
+    model = Event
+    pagination_class = None
+    filter_backends = []
+    query_serializer = s.EventQuerySerializer
+    serializer_class = s.EventSerializer
+
+    def company_queryset(self):
+        return Event.objects.filter(company=self.company)
+
+    @extend_schema(
+        description=f"{inspect.cleandoc(__doc__ or '')}\n\n{feed.verb_catalogue_markdown()}",
+        parameters=[s.EventQuerySerializer],
+        responses=s.EventPageSerializer,
+        examples=[OpenApiExample("A page of events", response_only=True, value=_EVENT_EXAMPLE_PAGE)],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        objective = department = None
+        if (objective_id := data.get("objective")) is not None:
+            objective = selectors.objective_list(company=self.company, actor=self.actor).filter(pk=objective_id).first()
+            if objective is None:
+                raise not_found("objective")
+        if (department_id := data.get("department")) is not None:
+            department = Department.objects.filter(company=self.company, pk=department_id).first()
+            if department is None:
+                raise not_found("department")
+        cycle = None
+        if (cycle_id := data.get("cycle")) is not None:
+            cycle = Cycle.objects.filter(company=self.company, pk=cycle_id).first()
+            if cycle is None:
+                raise not_found("cycle")
+        cursor = data.get("cursor")
+        page = feed.feed(
+            company=self.company,
+            actor=self.actor,
+            objective=objective,
+            department=department,
+            cycle=cycle,
+            verbs=data.get("verb") or None,
+            since=data.get("since"),
+            cursor=feed.Cursor.decode(cursor) if cursor is not None else None,
+            limit=data["page_size"],
+        )
+        next_url = (
+            replace_query_param(request.build_absolute_uri(), "cursor", page.next_cursor)
+            if page.next_cursor is not None
+            else None
+        )
+        return Response({"next": next_url, "results": s.EventSerializer(page.items, many=True).data})

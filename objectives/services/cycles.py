@@ -10,14 +10,17 @@ from django.utils import timezone
 from companies import revision
 from companies.models import Company
 from companies.tenancy import Actor
+from objectives import events
 from objectives.models import (
     Cycle,
     CycleStatus,
     KeyResult,
     Objective,
     ObjectiveStatus,
+    Verb,
 )
 from objectives.rollup import company_full_recompute
+from objectives.services import _payloads
 from objectives.services._common import _refuse_closed_cycle, _same_company
 from okrhub.errors import invalid
 from okrhub.permissions import Action
@@ -42,7 +45,15 @@ def cycle_create(
     cycle = Cycle(company=company, name=name, start_date=start_date, end_date=end_date, status=status)
     cycle.full_clean()
     cycle.save()
+    if cycle.status == CycleStatus.ACTIVE:
+        # A cycle created running has started, as one activated from planning has.
+        _record_cycle(Verb.CYCLE_ACTIVATED, company, actor, cycle)
     return cycle
+
+
+def _record_cycle(verb: Verb, company: Company, actor: Actor | None, cycle: Cycle) -> None:
+    """A cycle's event: about no objective, so every member of the company reads it."""
+    events.record(verb, company_id=company.pk, actor=actor, cycle=cycle, payload=_payloads.cycle(cycle))
 
 
 @transaction.atomic
@@ -74,6 +85,7 @@ def cycle_activate(*, company: Company, actor: Actor, cycle: Cycle) -> Cycle:
         raise invalid("status", "Only a cycle in planning can be activated.", "invalid")
     cycle.status = CycleStatus.ACTIVE
     cycle.save(update_fields=["status"])
+    _record_cycle(Verb.CYCLE_ACTIVATED, company, actor, cycle)
     return cycle
 
 
@@ -109,6 +121,8 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
     objectives.update(final_score=_progress_ref())
     revision.bump(company.pk)  # the bulk updates above send no model signal (the cycle's save does, too)
+    # One event for the close: the objectives it closed get none of their own (the feed says "closed the cycle").
+    _record_cycle(Verb.CYCLE_CLOSED, company, actor, cycle)
     return cycle
 
 

@@ -4,10 +4,13 @@ from django.db import transaction
 
 from companies.models import Company
 from companies.tenancy import Actor
+from objectives import events
 from objectives.models import (
     Dependency,
     Objective,
+    Verb,
 )
+from objectives.services import _payloads
 from objectives.services._common import _same_company
 from objectives.services.objectives import _refuse_unreadable
 from okrhub.errors import invalid
@@ -39,13 +42,30 @@ def dependency_create(
     dependency = Dependency(company=company, from_objective=from_objective, to_objective=to_objective, note=note)
     dependency.full_clean(exclude=["company", "from_objective", "to_objective"])
     dependency.save()
+    events.record(
+        Verb.DEPENDENCY_CREATED,
+        company_id=company.pk,
+        actor=actor,
+        objective=from_objective,
+        subject=("dependency", dependency.pk),
+        payload=_payloads.dependency(dependency, dependency_id=dependency.pk),
+    )
     return dependency
 
 
 @transaction.atomic
 def dependency_delete(*, company: Company, actor: Actor | None, dependency: Dependency) -> None:
+    """Remove a dependency; ``dependency.deleted`` is recorded on the objective that depended."""
     _same_company(company, dependency=dependency)
+    source = dependency.from_objective
     if actor is not None:
-        source = dependency.from_objective
         actor.require(Action.MANAGE_DEPENDENCY, department_id=source.department_id, owner_id=source.owner_id)
-    Dependency.objects.filter(company=company, pk=dependency.pk).delete()
+    if Dependency.objects.filter(company=company, pk=dependency.pk).delete()[0]:
+        events.record(
+            Verb.DEPENDENCY_DELETED,
+            company_id=company.pk,
+            actor=actor,
+            objective=source,
+            subject=("dependency", dependency.pk),
+            payload=_payloads.dependency(dependency, dependency_id=dependency.pk),
+        )

@@ -7,15 +7,17 @@ from django.db import transaction
 
 from companies.models import Company
 from companies.tenancy import Actor
-from objectives import quality
+from objectives import events, quality
 from objectives.models import (
     Direction,
     KeyResult,
     KeyResultKind,
     Objective,
+    Verb,
 )
 from objectives.progress import key_result_progress
 from objectives.scheduling import schedule_rollup
+from objectives.services import _payloads
 from objectives.services._common import _check_owner, _decimal, _enforce_focus, _refuse_frozen, _same_company
 from objectives.services.objectives import _require_edit
 from okrhub.errors import invalid
@@ -128,6 +130,13 @@ def key_result_create(
     )
     _refresh_progress(kr)
     kr.save()
+    events.record(
+        Verb.KEY_RESULT_CREATED,
+        company_id=company.pk,
+        actor=actor,
+        key_result=kr,
+        payload=_payloads.key_result_created(kr),
+    )
     if kr.progress is not None:
         schedule_rollup(company_id=company.pk, objective_id=objective.pk)
     kr.hints = hints
@@ -154,12 +163,23 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
         if name in changes:
             changes[name] = _decimal(name, changes[name])
     old = (kr.progress, kr.weight)
+    before = _payloads.snapshot(kr, _payloads.KEY_RESULT_FIELDS)
     for name, value in changes.items():
         setattr(kr, name, value)
     _normalise_key_result(kr, target_given="target_value" in changes)
     kr.full_clean(exclude=["objective", "company"])
     _refresh_progress(kr)
     kr.save()
+    # What the kind implies (a milestone's 0 → 1) counts as changed too: the event says what the row became.
+    changed = _payloads.changes(before, _payloads.snapshot(kr, _payloads.KEY_RESULT_FIELDS))
+    if changed:
+        events.record(
+            Verb.KEY_RESULT_UPDATED,
+            company_id=company.pk,
+            actor=actor,
+            key_result=kr,
+            payload=_payloads.key_result_updated(kr, changed),
+        )
     if (kr.progress, kr.weight) != old:
         schedule_rollup(company_id=company.pk, objective_id=kr.objective_id)
     kr.hints = quality.key_result_title_hints(kr.title, kind=kr.kind, unit=kr.unit)
@@ -168,6 +188,11 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
 
 @transaction.atomic
 def key_result_delete(*, company: Company, actor: Actor | None, key_result: KeyResult) -> None:
+    """Delete a key result with its check-ins; ``key_result.deleted`` keeps its id and title.
+
+    The key result's earlier events stay (their ``key_result`` set to NULL):
+    they belong to the objective's history.
+    """
     _same_company(company, key_result=key_result)
     kr = (
         KeyResult.objects.select_for_update(of=("self",))
@@ -176,6 +201,15 @@ def key_result_delete(*, company: Company, actor: Actor | None, key_result: KeyR
     )
     _require_edit(actor, kr.objective)
     _refuse_frozen(kr.objective)
-    objective_id = kr.objective_id
+    objective_id, key_result_id = kr.objective_id, kr.pk
+    payload = _payloads.key_result_deleted(kr, key_result_id=key_result_id)
     kr.delete()
+    events.record(
+        Verb.KEY_RESULT_DELETED,
+        company_id=company.pk,
+        actor=actor,
+        objective=kr.objective,
+        subject=("key_result", key_result_id),
+        payload=payload,
+    )
     schedule_rollup(company_id=company.pk, objective_id=objective_id)

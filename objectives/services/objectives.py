@@ -11,16 +11,18 @@ from companies.models import Company
 from companies.tenancy import Actor
 from departments.ancestry import department_and_ancestors
 from departments.models import Department
-from objectives import quality
+from objectives import events, quality
 from objectives.models import (
     COUNTED_STATUSES,
     Cycle,
     KeyResult,
     Objective,
     ObjectiveStatus,
+    Verb,
 )
 from objectives.scheduling import schedule_rollup
 from objectives.selectors import can_read_objective, focus_count
+from objectives.services import _payloads
 from objectives.services._common import (
     _check_owner,
     _decimal,
@@ -172,6 +174,13 @@ def objective_create(
     )
     objective.full_clean()
     objective.save()
+    events.record(
+        Verb.OBJECTIVE_CREATED,
+        company_id=company.pk,
+        actor=actor,
+        objective=objective,
+        payload=_payloads.objective_created(objective),
+    )
     objective.hints = hints
     return objective
 
@@ -223,6 +232,7 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
     )
     _require_edit(actor, objective)
     _refuse_frozen(objective)
+    before = _payloads.snapshot(objective, _payloads.OBJECTIVE_FIELDS)
     old_parent_id, old_weight, old_department_id = (
         objective.parent_id,
         objective.weight,
@@ -270,6 +280,15 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
         hints.append(hint)
     objective.full_clean()
     objective.save()
+    changed = _payloads.changes(before, _payloads.snapshot(objective, _payloads.OBJECTIVE_FIELDS))
+    if changed:
+        events.record(
+            Verb.OBJECTIVE_UPDATED,
+            company_id=company.pk,
+            actor=actor,
+            objective=objective,
+            payload=_payloads.objective_updated(objective, changed),
+        )
     if objective.parent_id != old_parent_id or objective.weight != old_weight:
         schedule_rollup(company_id=company.pk, objective_id=old_parent_id)
         if objective.parent_id != old_parent_id:
@@ -330,8 +349,17 @@ def objective_set_status(*, company: Company, actor: Actor | None, objective: Ob
             enforce=True,
             hints=objective.hints,
         )
+    previous = objective.status
     objective.status = status
     objective.save(update_fields=["status", "updated_at"])
+    # Going live (a draft activated, a closed or archived one reopened) is the feed's "activated".
+    events.record(
+        Verb.OBJECTIVE_ACTIVATED if status == ObjectiveStatus.ACTIVE else Verb.OBJECTIVE_STATUS_CHANGED,
+        company_id=company.pk,
+        actor=actor,
+        objective=objective,
+        payload=_payloads.objective_status(objective, previous=previous),
+    )
     schedule_rollup(company_id=company.pk, objective_id=objective.parent_id)
     return objective
 
@@ -342,7 +370,9 @@ def objective_delete(*, company: Company, actor: Actor | None, objective: Object
 
     Active and closed objectives carry history: archive them instead. An
     objective others ladder up to is refused until they are re-parented, so
-    no child is silently left unaligned.
+    no child is silently left unaligned. Its events go with it and no event
+    records the deletion (``objectives.models.Event``): an event that outlived
+    the objective could show a private title to anyone.
     """
     _same_company(company, objective=objective)
     objective = (
@@ -374,17 +404,44 @@ def owned_count(*, company: Company, user_id: int) -> int:
 
 
 @transaction.atomic
-def owner_reassign(*, company: Company, from_user_id: int, to_user: Any) -> int:
+def owner_reassign(*, company: Company, from_user_id: int, to_user: Any, actor: Actor | None = None) -> int:
     """Give everything ``from_user_id`` owns in ``company`` to ``to_user`` (a system step of removal).
 
     Called by the membership services once they have checked the actor and
     that ``to_user`` is a member; ownership does not affect progress, so
-    nothing is recomputed. Returns how many objectives and key results moved.
+    nothing is recomputed. Each objective and key result moved gets its
+    ``objective.updated`` / ``key_result.updated`` event (an owner change),
+    as an edit would. Returns how many objectives and key results moved.
     """
     _check_owner(company, to_user)
     now = timezone.now()
+    objectives = list(Objective.objects.select_for_update(of=("self",)).filter(company=company, owner_id=from_user_id))
+    key_results = list(
+        KeyResult.objects.select_for_update(of=("self",))
+        .filter(company=company, owner_id=from_user_id)
+        .select_related("objective")
+    )
     moved = Objective.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
     moved += KeyResult.objects.filter(company=company, owner_id=from_user_id).update(owner=to_user, updated_at=now)
+    owner_change = {"owner_id": [from_user_id, to_user.pk]}
+    for objective in objectives:
+        objective.owner_id = to_user.pk
+        events.record(
+            Verb.OBJECTIVE_UPDATED,
+            company_id=company.pk,
+            actor=actor,
+            objective=objective,
+            payload=_payloads.objective_updated(objective, dict(owner_change)),
+        )
+    for kr in key_results:
+        kr.owner_id = to_user.pk
+        events.record(
+            Verb.KEY_RESULT_UPDATED,
+            company_id=company.pk,
+            actor=actor,
+            key_result=kr,
+            payload=_payloads.key_result_updated(kr, dict(owner_change)),
+        )
     if moved:
         revision.bump(company.pk)  # owners are shown; a bulk update sends no model signal
     return moved

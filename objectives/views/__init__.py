@@ -6,6 +6,8 @@ fragment they target back, with 422 when the form has errors.
 """
 
 from objectives.views._common import _cycles as _cycles
+from objectives.views.activity import activity as activity
+from objectives.views.activity import feed_section as feed_section
 from objectives.views.checkins import check_in as check_in
 from objectives.views.checkins import checkin_correct as checkin_correct
 from objectives.views.checkins import checkin_undo as checkin_undo

@@ -23,6 +23,7 @@ from objectives.forms import (
 from objectives.models import Objective, objective_is_editable
 from objectives.selectors import can_read_objective, choose_cycle
 from objectives.views._common import _cycles, _flash_hints, _frozen, _objective_back_url, _objective_or_404, _safe_next
+from objectives.views.activity import feed_section
 from objectives.views.hints import _objective_hints
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
@@ -223,6 +224,7 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
             if can_link
             else None,
             "audit": audit_history(company=request.company, actor=actor, model=Objective, object_id=objective.pk),
+            "activity": feed_section(request, objective=objective),
             "chart": progress_chart(
                 history=data["history"],
                 start=objective.cycle.start_date,

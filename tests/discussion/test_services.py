@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from companies.tenancy import Actor, member_actors
 from discussion import selectors, services
 from discussion.models import Comment, Mention, Reaction
+from objectives import feed
 from objectives.models import Event, Verb
 from okrhub.errors import NotFound, PermissionDenied
 from tests.discussion.conftest import Talk
@@ -474,3 +475,25 @@ def test_an_undo_entry_has_no_thread(talk):
     assert selectors.checkin_target(company=talk.company, actor=talk.actor("admin"), checkin_id=talk.checkin.pk)
     talk_rows = selectors.checkin_talk(company=talk.company, actor=talk.actor("admin"), target=talk.target())
     assert [row.checkin_id for row in talk_rows] == [talk.checkin.pk]
+
+
+def test_deleting_withdraws_the_words_from_the_events_the_feed_and_the_api_read(talk):
+    comment = create(talk, "member", "Secret numbers: 1234 @lead@acme.test")
+    services.reaction_set(
+        company=talk.company, actor=talk.actor("lead"), target=comment, kind="thumbs_up", present=True
+    )
+    other = create(talk, "member", "This one stays")
+    services.comment_delete(company=talk.company, actor=talk.actor("member"), comment=comment)
+
+    about = Event.objects.filter(subject_kind="comment", subject_id=comment.pk)
+    assert sorted(about.values_list("verb", flat=True)) == [Verb.COMMENT_CREATED, Verb.REACTION_ADDED]
+    created = about.get(verb=Verb.COMMENT_CREATED)
+    assert created.payload["body_excerpt"] is None
+    assert created.payload["withdrawn"] is True
+    assert created.payload["comment_id"] == comment.pk  # the rest of the event stands
+    assert "body_excerpt" not in about.get(verb=Verb.REACTION_ADDED).payload  # no key is invented
+    # Nowhere a reader looks still holds the text; the other comment keeps its own.
+    page = feed.feed(company=talk.company, actor=talk.actor("admin"))
+    shown = str([(item.description, item.payload, feed.event_representation(item.event)) for item in page.items])
+    assert "Secret numbers" not in shown
+    assert "This one stays" in str(Event.objects.get(subject_kind="comment", subject_id=other.pk).payload)

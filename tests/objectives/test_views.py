@@ -544,13 +544,17 @@ SIZES = [(1, 1), (8, 50)]
         ("my_key_results", 9),
         # departments: + cycles, departments, objective progress per department, department tree (visibility)
         ("departments", 9),
-        # department: + department, cycles, objectives, key results (prefetch), department tree, focus count
-        ("department", 11),
+        # department: + department, cycles, objectives, key results (prefetch), department tree, focus count,
+        # its recent activity (events with their actors, the objectives the sentences name)
+        ("department", 13),
         # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree,
-        # its change history (with the people who made the changes)
-        ("objective", 13),
+        # its change history (with the people who made the changes), its recent activity (events, named objectives)
+        ("objective", 15),
         # key result: + key result, check-ins, department tree, change history
         ("key_result", 9),
+        # activity: + department tree (visibility), the events with their actors, objectives and key results,
+        # the objectives their sentences name (the dependencies' targets)
+        ("activity", 8),
     ],
 )
 def test_page_query_counts_do_not_grow_with_data(
