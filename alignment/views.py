@@ -47,6 +47,7 @@ from departments.models import Department
 from objectives.models import Cycle, Objective
 from objectives.selectors import choose_cycle
 from okrhub.errors import not_found
+from okrhub.permissions import Action, Facts, is_allowed
 from okrhub.web import int_or_none
 
 MODES = {"tree": "Cards", "list": "Compact list", "map": "Map"}
@@ -60,13 +61,25 @@ MAX_OFFSET = 1_000_000
 
 @login_required
 def home(request: TenantRequest) -> HttpResponse:
-    """A person's start page: their key results in their (first) company."""
+    """A person's start page in their (first) company.
+
+    Leaders and admins (who read the company dashboard) land on it: the
+    quarter at a glance, every tile a click from its list. Everyone else, and
+    leaders of a company with no objectives yet (whose first visit offers the
+    example cascade), land on their key results, where they check in.
+    """
     membership = (
         Membership.objects.filter(user=request.user).select_related("company").order_by("company__name").first()
     )
     if membership is None:
         return render(request, "alignment/no_company.html")
-    return redirect("objectives:my_key_results", company_slug=membership.company.slug)
+    company = membership.company
+    if (
+        is_allowed(membership.role, Action.READ_COMPANY_DASHBOARD, Facts(company_level=True))
+        and Objective.objects.filter(company=company).exists()
+    ):
+        return redirect("insights:company", company_slug=company.slug)
+    return redirect("objectives:my_key_results", company_slug=company.slug)
 
 
 class TreeParamsForm(forms.Form):

@@ -12,7 +12,7 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, discussion, explore, notifications, tree_cache, weekly
+from bench import corrections, discussion, explore, feed, insights, notifications, tree_cache, weekly
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -24,4 +24,6 @@ ENTRIES: dict[str, Entry] = {
     "discussion": discussion.run,
     "tree_cache": tree_cache.run,
     "weekly": weekly.run,  # the weekly check-in page (15 key results) and a batch of 10 check-ins
+    "insights": insights.run,  # snapshots and dashboards (issue 16)
+    "feed": feed.run,
 }

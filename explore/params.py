@@ -15,9 +15,12 @@ all take the same parameters and read them here (:func:`parse`):
 - ``pace``: ``behind`` (more than the margin below the expected pace);
 - ``stale``: ``1`` (key results of active objectives with no check-in within
   the company's cadence, and their objectives);
+- ``counted``: ``1`` (objectives that count, active or closed, as the tree and
+  the dashboards count them, and their key results: no drafts, nothing
+  archived); the dashboards' tiles link with it, so a list holds what its tile counted;
 - ``page``: a page number (of one kind), or ``all`` for every row (of every kind listed).
 
-``owner``, ``status``, ``confidence``, ``pace`` and ``stale`` describe
+``owner``, ``status``, ``confidence``, ``pace``, ``stale`` and ``counted`` describe
 objectives and key results: with any of them the search lists those two
 kinds only, and asking for people or departments with them is an error.
 
@@ -47,9 +50,11 @@ KINDS = ("objective", "key_result", "person", "department")
 SEARCH_KINDS = (ALL, *KINDS)
 KIND_LABELS = {"objective": "Objectives", "key_result": "Key results", "person": "People", "department": "Departments"}
 KIND_NAMES = {"objective": "Objective", "key_result": "Key result", "person": "Person", "department": "Department"}
-PARAMETERS = ("q", "kind", "cycle", "department", "owner", "status", "confidence", "pace", "stale", "page")
+PARAMETERS = (
+    "q", "kind", "cycle", "department", "owner", "status", "confidence", "pace", "stale", "counted", "page",
+)  # fmt: skip
 #: Filters that describe objectives and key results only.
-OKR_FILTERS = ("owner", "status", "confidence", "pace", "stale")
+OKR_FILTERS = ("owner", "status", "confidence", "pace", "stale", "counted")
 OKR_KINDS = ("objective", "key_result")
 #: The longest search text, and the most words in it.
 MAX_TEXT = 200
@@ -59,6 +64,7 @@ PAGE_SIZE = 200
 PER_KIND = 10
 BEHIND = "behind"
 STALE = "1"
+COUNTED = "1"
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Search:
     confidence: str | None = None
     behind_pace: bool = False
     stale: bool = False
+    counted: bool = False
     page: int | None = 1
     #: The parameters as given (canonical: no empty ones), for links that keep the search.
     given: Mapping[str, str] = field(default_factory=dict)
@@ -158,6 +165,7 @@ def parse(
     confidence = _choice(given.get("confidence"), "confidence", list(Confidence.values), errors)
     _choice(given.get("pace"), "pace", [BEHIND], errors)
     _choice(given.get("stale"), "stale", [STALE], errors)
+    _choice(given.get("counted"), "counted", [COUNTED], errors)
     page: int | None = 1
     raw_page = given.get("page")
     if raw_page == ALL:
@@ -201,6 +209,7 @@ def parse(
         confidence=confidence,
         behind_pace="pace" in given,
         stale="stale" in given,
+        counted="counted" in given,
         page=page,
         given=given,
     )

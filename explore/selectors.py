@@ -29,7 +29,7 @@ from companies.tenancy import Actor
 from departments.models import Department, DepartmentMembership
 from explore.params import ALL, KINDS, OKR_KINDS, PAGE_SIZE, PER_KIND, Search
 from explore.search import engine
-from objectives.models import Cycle, KeyResult, Objective, ObjectiveStatus
+from objectives.models import COUNTED_STATUSES, Cycle, KeyResult, Objective, ObjectiveStatus
 from objectives.progress import expected_progress
 from objectives.progress import status as computed_status
 from objectives.selectors import behind_pace_q, stale_key_results_q, status_q, visible_objectives
@@ -181,6 +181,8 @@ def _objectives(
         queryset = queryset.filter(department_id__in=search.department_ids)
     if search.owner_id is not None:
         queryset = queryset.filter(owner_id=search.owner_id)
+    if search.counted:
+        queryset = queryset.filter(status__in=COUNTED_STATUSES)
     if search.status is not None:
         queryset = queryset.filter(status_q(search.status, company=company, today=today))
     if search.behind_pace:
@@ -204,6 +206,8 @@ def _key_results(
         queryset = queryset.filter(objective__department_id__in=search.department_ids)
     if search.owner_id is not None:
         queryset = queryset.filter(owner_id=search.owner_id)
+    if search.counted:
+        queryset = queryset.filter(objective__status__in=COUNTED_STATUSES)
     if search.status is not None:
         queryset = queryset.filter(
             status_q(search.status, company=company, today=today, cycle_field="objective__cycle_id")

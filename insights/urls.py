@@ -1,7 +1,13 @@
-"""Pages of the insights app, mounted under /c/<company_slug>/."""
+"""Pages of the insights app, mounted under /c/<company_slug>/dashboard/."""
 
-from django.urls import path  # noqa: F401 - the routes come with the feature
+from django.urls import path
+
+from insights import views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.company, name="company"),
+    path("departments/<int:department_id>/", views.department, name="department"),
+    path("export/", views.export, name="export"),
+]

@@ -40,6 +40,7 @@ class Action(StrEnum):
     CORRECT_CHECKIN = "correct_checkin"  # correct (or undo) a recorded check-in of an open cycle
     COMMENT = "comment"  # comment on, reply to and react to OKRs the actor may read
     DELETE_COMMENT = "delete_comment"  # remove a comment (its text; the thread keeps its place)
+    READ_COMPANY_DASHBOARD = "read_company_dashboard"  # the company dashboard: every department at a glance
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,10 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
     Action.COMMENT: {A: _always, L: _always, M: _always, V: _never, K: _always},
     # Authors remove their own comments; admins moderate any. Keys never delete people's words.
     Action.DELETE_COMMENT: {A: _always, L: _author, M: _author, V: _never, K: _never},
+    # The leaders' view of the whole company (compliance by person, every department side by side).
+    # Members and viewers read their departments' dashboards (Action.READ, like department pages);
+    # a write key (a wallboard, a BI sync) reads the company's figures over non-private objectives.
+    Action.READ_COMPANY_DASHBOARD: {A: _always, L: _always, M: _never, V: _never, K: _always},
 }
 
 

@@ -18,6 +18,7 @@ from companies.models import Company, Role, User
 from companies.tenancy import Actor
 from departments import services as department_services
 from departments.models import Department, DepartmentRole
+from insights import snapshots
 from objectives import services as okr
 from objectives.models import Confidence, Cycle, CycleStatus, KeyResultKind, Objective
 from okrhub.errors import invalid
@@ -112,6 +113,8 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         person=lambda prefix: users[f"{prefix}@demo.okrhub.test"],
         seed=seed,
     )
+    # The quarter so far, replayed from its check-ins: the dashboard's chart starts on day one.
+    snapshots.backfill_company(company=company)
     return Demo(company, users, created=True)
 
 
@@ -391,4 +394,5 @@ def load_example_cascade(*, company: Company, actor: Actor) -> Cycle:
     }
     cycle = first_cycle(company, actor)
     _load_cascade(company=company, cycle=cycle, departments=departments, person=lambda _: actor.user, seed=7)
+    snapshots.backfill_company(company=company, replace=True)
     return cycle

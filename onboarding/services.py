@@ -37,13 +37,13 @@ def _validate_reassign_to(company: Company, leaving: Membership, reassign_to: Us
     return reassign_to
 
 
-def _remove(company: Company, membership: Membership, reassign_to: User | None, field: str) -> int:
+def _remove(company: Company, actor: Actor, membership: Membership, reassign_to: User | None, field: str) -> int:
     membership = Membership.objects.select_for_update().get(pk=membership.pk, company=company)
     _refuse_last_admin(company, membership, field)
     reassign_to = _validate_reassign_to(company, membership, reassign_to)
     moved = 0
     if reassign_to is not None:
-        moved = okr.owner_reassign(company=company, from_user_id=membership.user_id, to_user=reassign_to)
+        moved = okr.owner_reassign(company=company, from_user_id=membership.user_id, to_user=reassign_to, actor=actor)
     DepartmentMembership.objects.filter(company=company, user_id=membership.user_id).delete()
     membership.delete()
     return moved
@@ -64,7 +64,7 @@ def membership_remove(
         raise not_found("member")
     if reassign_to is None and actor.user is not None and actor.user.pk != membership.user_id:
         reassign_to = actor.user
-    return _remove(company, membership, reassign_to, "user")
+    return _remove(company, actor, membership, reassign_to, "user")
 
 
 @transaction.atomic
@@ -80,7 +80,7 @@ def membership_leave(*, company: Company, actor: Actor, reassign_to: User | None
         raise not_found("company")
     if reassign_to is None and okr.owned_count(company=company, user_id=actor.user.pk):
         raise invalid("reassign_to", "Choose who takes over the OKRs you own.", "required")
-    return _remove(company, membership, reassign_to, "reassign_to")
+    return _remove(company, actor, membership, reassign_to, "reassign_to")
 
 
 # ---------------------------------------------------------------- sign-up and invitations

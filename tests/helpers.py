@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from companies.models import Company, CompanyAPIKey, IdempotencyRecord, Invitation, Membership
 from departments.models import Department, DepartmentMembership
 from discussion.models import Comment, Mention, Reaction
+from insights.models import DailyTotal, KeyResultSnapshot, ObjectiveSnapshot, SnapshotRun
 from notifications.models import Notification, NotificationPreference
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective
 
 TENANT_MODELS = (
     Company,
@@ -21,6 +22,7 @@ TENANT_MODELS = (
     KeyResult,
     CheckIn,
     Dependency,
+    Event,
     CompanyAPIKey,
     IdempotencyRecord,
     Invitation,
@@ -29,6 +31,10 @@ TENANT_MODELS = (
     Comment,
     Mention,
     Reaction,
+    ObjectiveSnapshot,
+    KeyResultSnapshot,
+    DailyTotal,
+    SnapshotRun,
 )
 
 

@@ -101,6 +101,13 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.READ_COMPANY_DASHBOARD: {
+        "admin": set(CONTEXTS),
+        "leader": set(CONTEXTS),
+        "member": set(),  # not even a lead: department dashboards are theirs (Action.READ)
+        "viewer": set(),
+        "integration": set(CONTEXTS),
+    },
 }
 
 CASES = [

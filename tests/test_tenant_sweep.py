@@ -36,8 +36,10 @@ from companies.tenancy import Actor
 from conftest import make_team
 from departments.models import Department, DepartmentMembership
 from discussion.models import Comment
+from insights import snapshots
 from notifications import emails, reminders
 from notifications.models import Notification, Reason
+from objectives import services as okr
 from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, PeriodicEmail, Verb
 from tests.api.conftest import World, build_world
 from tests.factories import DepartmentFactory
@@ -193,6 +195,7 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "invitation_id": objects["invitation"],
             "notification_id": objects["notification"],
             "cycle_id": objects["cycle"],
+            "department_id": objects["department"],
             "comment_id": objects["comment"],
             "kind": "thumbs_up",
             "user_id": side.world.team.lead.pk,
@@ -280,6 +283,13 @@ def _seed(slug: str, *, secret: bool) -> Side:
         CompanyAPIKey.objects.filter(company=company).update(name="ACME-SECRET key")
         department_slug = DepartmentFactory(company=company, name="ACME-SECRET Legal", slug="acme-legal").slug
         world.team.company.refresh_from_db()
+    # Events that name the (marked) objects: the activity feed and the events API must keep them home.
+    admin, mark = world.team.actor(world.team.admin), "ACME-SECRET " if secret else ""
+    okr.checkin_create(
+        company=company, actor=admin, key_result=world.kr, value=12, confidence="at_risk", note=f"{mark}note"
+    )
+    okr.dependency_create(company=company, actor=admin, from_objective=world.sales_objective, to_objective=world.draft)
+    okr.objective_update(company=company, actor=admin, objective=world.draft, description=f"{mark}plan B")
     email = world.team.admin.email
     common = {"user_agent": "test", "ip_address": "198.51.100.7", "username": email, "http_accept": "*/*"}
     AccessAttempt.objects.create(**common, path_info="/accounts/login/", failures_since_start=1)
@@ -288,6 +298,7 @@ def _seed(slug: str, *, secret: bool) -> Side:
     PeriodicEmail.objects.create(
         company=company, user=world.team.member, kind="reminder", period=datetime.date(2026, 11, 16)
     )
+    snapshots.snapshot_day(company=company, day=datetime.date(2026, 11, 14))  # the dashboards' history
     world.sales_objective.refresh_from_db()
     seed_notifications(
         world, objective=world.sales_objective, excerpt="ACME-SECRET words" if secret else "Globex words"

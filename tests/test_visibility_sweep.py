@@ -27,8 +27,10 @@ from django.utils import timezone
 from companies.tenancy import Actor
 from conftest import make_team
 from discussion.models import Comment, Reaction
+from insights import snapshots
 from notifications import emails, reminders
 from notifications.models import Notification
+from objectives import services as okr
 from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
 from tests.api.conftest import World, build_world
 from tests.factories import KeyResultFactory
@@ -50,6 +52,7 @@ VIEW_MODULES = {
     "objectives.views.objectives",
     "objectives.views.transfer",
     "objectives.views.weekly",
+    "objectives.views.activity",
     "objectives.api.views",
     "onboarding.views",
     "onboarding.api",
@@ -59,6 +62,8 @@ VIEW_MODULES = {
     "explore.api.views",
     "discussion.views",
     "discussion.api.views",
+    "insights.views",
+    "insights.api.views",
 }
 
 #: The search routes are also asked for the private objective's words (title, description, key result),
@@ -119,7 +124,20 @@ def private(db) -> Private:
     checkin = CheckIn.objects.create(
         company=team.company, key_result=kr, author=team.member, value=3, confidence="on_track", note=f"Met {MARKER}"
     )
+    # Its story in the event table: a check-in, an edit, and events of the public child that name it
+    # (a dependency's payload carries its title; a re-parenting names it). The feed must show none of it.
+    admin = team.actor(team.admin)
+    okr.checkin_create(company=team.company, actor=admin, key_result=kr, value=5, confidence="on_track", note=MARKER)
+    okr.objective_update(company=team.company, actor=admin, objective=hidden, description=f"New plan {MARKER}")
+    okr.dependency_delete(company=team.company, actor=admin, dependency=world.dependency)
+    world.dependency = okr.dependency_create(
+        company=team.company, actor=admin, from_objective=world.sales_objective, to_objective=hidden, note="funding"
+    )
+    okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=None)
+    okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=hidden)
     PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
+    # A day of history, so the dashboards' charts and the history export hold the private objective too.
+    snapshots.snapshot_day(company=team.company, day=datetime.date(2026, 11, 14))
     # Everyone is mentioned on the public child, and on the private objective, the comment quoting its title.
     seed_notifications(world, objective=world.sales_objective, excerpt="Public words")
     told = seed_notifications(world, objective=hidden, excerpt=f"About {MARKER}")
@@ -238,6 +256,9 @@ def test_the_marker_is_there_for_those_who_may_read_it(private, client_for):
     assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/objectives/{private.objective.pk}/"))
     assert MARKER in _body(leader.get(f"/c/{world.slug}/discussion/check-ins/{private.checkin.pk}/"))
     assert MARKER in _body(leader.get(f"/api/v1/companies/{world.slug}/comments/{private.comment.pk}/"))
+    # The feed carries its check-in and the dependency naming it, page and API alike.
+    assert MARKER in _body(leader.get(f"/c/{world.slug}/activity/"))
+    assert _body(leader.get(f"/api/v1/companies/{world.slug}/events/")).count(MARKER) >= 3
 
 
 def test_emails_show_no_private_objective_to_those_who_may_not_read_it(private):

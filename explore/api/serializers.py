@@ -37,6 +37,11 @@ class SearchQuerySerializer(serializers.Serializer):
     stale = serializers.ChoiceField(
         choices=["1"], required=False, help_text="Key results of active objectives not checked in within the cadence."
     )
+    counted = serializers.ChoiceField(
+        choices=["1"],
+        required=False,
+        help_text="Objectives that count (active or closed, as the tree and dashboards count), and their key results.",
+    )
     page = serializers.RegexField(
         r"^([1-9][0-9]{0,5}|all)$", required=False, help_text="A page (200 rows) of one kind, or `all`. Default: 1."
     )

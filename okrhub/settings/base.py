@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _sweep_seconds,
         "options": {"expires": _sweep_seconds},
     },
+    # Progress snapshots: each company's day is snapshotted within a quarter of
+    # an hour of its local midnight (insights/snapshots.py).
+    "snapshot-progress": {
+        "task": "insights.tasks.snapshot_due_companies_task",
+        "schedule": env.float("OKRHUB_SNAPSHOT_INTERVAL_SECONDS", default=15 * 60),
+    },
 }
 # Beat writes its heartbeat on every tick (okrhub/heartbeat.py); workers every
 # OKRHUB_HEARTBEAT_SECONDS. /healthz reports one silent for longer than
@@ -390,5 +396,7 @@ SPECTACULAR_SETTINGS = {
         "ReactionKindEnum": "discussion.models.ReactionKind",
         "SearchKindEnum": "explore.params.SEARCH_KINDS",
         "SearchResultKindEnum": "explore.params.KINDS",
+        # The computed status (DESIGN §3): the tree's pace_status and the dashboards' status fields.
+        "PaceStatusEnum": "objectives.progress.STATUS_VALUES",
     },
 }

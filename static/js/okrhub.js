@@ -3,7 +3,8 @@
  * - Disclosure buttons (the alignment tree): a button with aria-controls toggles aria-expanded
  *   and the hidden state of the element it controls; htmx loads the children on first open.
  * - After htmx swaps a fragment in, focus moves to its error summary, else to an element marked
- *   data-focus-after-swap (the first invalid field of a re-rendered form, or the updated row's status line).
+ *   data-focus-after-swap (the first invalid field of a re-rendered form, the updated row's status line, or
+ *   the first of the older events a feed appended in place of its "Show older activity" link).
  * - A page that comes back with form errors focuses its error summary (templates/components/
  *   error_summary.html: tabindex="-1", so it takes focus and scrolls into view, like autofocus);
  *   a link in the summary moves focus to its field, not just the scroll position.
@@ -42,6 +43,8 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var scope = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : event.detail.target;
+    // An outerHTML swap replaced both (the activity feed's "Show older activity"): look in what came in.
+    if (scope && !scope.isConnected) scope = event.target;
     if (!scope || !scope.querySelector) return;
     var target = scope.querySelector("[data-error-summary]") || scope.querySelector("[aria-invalid=true]") ||
       scope.querySelector("[data-focus-after-swap]");
@@ -75,6 +78,12 @@
     var message = event.target.getAttribute && event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
+
+  // Print buttons (the dashboards) need JavaScript: shown only where it runs.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 
   // Filters apply as soon as a choice changes (the Show button stays for keyboard and no-JS use).
   document.addEventListener("change", function (event) {

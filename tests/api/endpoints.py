@@ -386,6 +386,9 @@ OPS = [
         lambda w: {"kind": "thumbs_up"},
         (("kind", lambda w: {"kind": "thumbs-up"}),),
     ),
+    # the activity feed
+    Op("events", "get", lambda w: "events/", ALL),
+    Op("events_of_an_objective", "get", lambda w: f"events/?objective={w.sales_objective.pk}", ALL),
     # alignment
     Op("tree", "get", lambda w: "alignment/tree/", ALL),
     Op("gaps", "get", lambda w: "alignment/gaps/", ALL),
@@ -406,6 +409,9 @@ OPS = [
     ),
     # search
     Op("search", "get", lambda w: "search/?q=grow&kind=all&cycle=all", ALL),
+    # dashboards: the company's for leaders, admins and write keys (READ_COMPANY_DASHBOARD); a department's for all
+    Op("dashboard", "get", lambda w: "dashboard/", {"admin", "leader", "write_key"}),
+    Op("dashboard_department", "get", lambda w: f"dashboard/departments/{w.team.department.pk}/", ALL),
 ]
 
 WRITES = [op for op in OPS if not op.is_read]

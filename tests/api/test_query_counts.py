@@ -4,10 +4,11 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from companies.models import Membership
 from departments.models import Department
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, Verb
 from tests.factories import UserFactory
 
 BASE = "/api/v1/companies/acme"
@@ -62,6 +63,7 @@ def grow(team, n: int) -> None:
         )
         for i in range(n)
     )
+    grow_events(team, top, objectives, krs)
     users = UserFactory.create_batch(n) if n <= 3 else [UserFactory.build() for _ in range(n)]
     if n > 3:
         from companies.models import User
@@ -70,6 +72,52 @@ def grow(team, n: int) -> None:
             user.password = "!"
         users = User.objects.bulk_create(users)
     Membership.objects.bulk_create(Membership(company=company, user=user, role="viewer") for user in users)
+
+
+def grow_events(team, top, objectives, krs) -> None:
+    """Three events per objective, naming everything a sentence can name: a check-in, an edit that re-parents,
+    changes the owner and moves it, and a dependency on ``top``; and a company-wide cycle event."""
+    company, cycle, now = team.company, team.cycle, timezone.now()
+    rows = [Event(company=company, verb=Verb.CYCLE_ACTIVATED, subject_kind="cycle", subject_id=cycle.pk, cycle=cycle)]
+    for objective, kr in zip(objectives, krs[1:], strict=True):
+        # All in Sales when they happened: at the small size the only Sales objective is private, and the
+        # department feed must read events (and the names they need) at both sizes.
+        common = {"company": company, "actor": team.admin, "objective": objective, "cycle": cycle}
+        common["department_id"] = team.department.pk
+        rows += [
+            Event(
+                **common,
+                verb=Verb.CHECKIN_CREATED,
+                subject_kind="checkin",
+                subject_id=kr.pk,
+                key_result=kr,
+                payload={"value": "5", "previous_value": "4", "confidence": "at_risk", "recorded_at": now.isoformat()},
+            ),
+            Event(
+                **common,
+                verb=Verb.OBJECTIVE_UPDATED,
+                subject_kind="objective",
+                subject_id=objective.pk,
+                payload={
+                    "title": objective.title,
+                    "changes": {
+                        "parent_id": [None, top.pk],
+                        "owner_id": [team.member.pk, team.lead.pk],
+                        "department_id": [None, team.department.pk],
+                    },
+                    "parent_id": top.pk,
+                    "previous_parent_id": None,
+                },
+            ),
+            Event(
+                **common,
+                verb=Verb.DEPENDENCY_CREATED,
+                subject_kind="dependency",
+                subject_id=objective.pk,
+                payload={"to_objective_id": top.pk, "to_objective_title": top.title},
+            ),
+        ]
+    Event.objects.bulk_create(rows)
 
 
 def most_checked_in(team) -> KeyResult:
@@ -101,6 +149,8 @@ ENDPOINTS = [
     "members/?page_size=200",
     "alignment/tree/?include_drafts=true",
     "alignment/gaps/",
+    "events/?page_size=200",
+    "events-of-sales",
 ]
 
 
@@ -111,6 +161,8 @@ def test_lists_and_tree_cost_the_same_for_3_and_300_rows(team, api, api_key, who
     def url(endpoint: str) -> str:
         if endpoint == "check-ins":
             return f"{BASE}/key-results/{most_checked_in(team).pk}/check-ins/?page_size=200"
+        if endpoint == "events-of-sales":
+            return f"{BASE}/events/?page_size=200&department={team.department.pk}&verb=objective.updated"
         return f"{BASE}/{endpoint}"
 
     grow(team, 3)
@@ -172,7 +224,8 @@ def test_single_objects_and_writes_cost_the_same_for_3_and_300_rows(team, api):
             "check_in": lambda: client.post(
                 f"{BASE}/key-results/{kr.pk}/check-ins/", {"value": value, "confidence": "on_track"}
             ),
-            "objective_edit": lambda: client.patch(f"{BASE}/objectives/{objective.pk}/", {"title": "Renamed"}),
+            # A new title each time: an edit that changes nothing records no event.
+            "objective_edit": lambda: client.patch(f"{BASE}/objectives/{objective.pk}/", {"title": f"Renamed {value}"}),
             "key_result_add": lambda: client.post(
                 f"{BASE}/key-results/", {"objective": objective.pk, "title": "Grow from 0 to 9", "target_value": "9"}
             ),

@@ -75,6 +75,7 @@ PAGES: dict[str, str | None] = {
     "accounts/verify/<str:token>/": "/accounts/verify/not-a-token/",
     "c/<slug:company_slug>/": "/c/{slug}/",
     "c/<slug:company_slug>/check-in/": "/c/{slug}/check-in/",
+    "c/<slug:company_slug>/activity/": "/c/{slug}/activity/?period=all",
     "c/<slug:company_slug>/leave/": "/c/{slug}/leave/",
     "c/<slug:company_slug>/start/example/": None,  # POST only (load the example)
     "c/<slug:company_slug>/alignment/": "/c/{slug}/alignment/",
@@ -137,6 +138,9 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/discussion/comments/<int:comment_id>/react/": None,  # POST only
     "c/<slug:company_slug>/discussion/mentions/": None,  # htmx fragment of the comment box
     "invitations/<str:token>/": "/invitations/not-a-token/",
+    "c/<slug:company_slug>/dashboard/": "/c/{slug}/dashboard/",
+    "c/<slug:company_slug>/dashboard/departments/<int:department_id>/": "/c/{slug}/dashboard/departments/{department}/",
+    "c/<slug:company_slug>/dashboard/export/": None,  # a download (CSV or XLSX), not a page
 }
 #: Views of a route besides its plain one: the alignment tree's compact list and map.
 MODES = ["/c/{slug}/alignment/?mode=list", "/c/{slug}/alignment/?mode=map&expand=all"]
@@ -216,6 +220,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "key_result": kr.pk,
         "checkin": CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id").pk,
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
+        "department": objective.department_id,
     }
     notify_everyone(demo)  # a long-worded notification on everyone's list
     # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.

@@ -229,6 +229,27 @@ def test_stale(okrs):
     assert titles(okrs, kind="all", stale="1", cycle=okrs.old_cycle.pk) == {"objective": [], "key_result": []}
 
 
+def test_counted_leaves_drafts_and_archived_objectives_out(okrs):
+    """``counted=1``: what the tree and the dashboards count (active or closed), and those objectives' key results."""
+    everything = titles(okrs, kind="all")
+    assert "Hire two account executives" in everything["objective"]  # the draft
+    archived = Objective.objects.get(title="Open a trade fair stand in Munich")
+    Objective.objects.filter(pk=archived.pk).update(status="archived")
+    counted = titles(okrs, kind="all", counted="1")
+    assert set(counted["objective"]) == set(everything["objective"]) - {
+        "Hire two account executives",
+        "Open a trade fair stand in Munich",
+    }
+    assert "Book the Munich trade fair" in everything["key_result"]
+    assert "Book the Munich trade fair" not in counted["key_result"]
+    assert set(counted["key_result"]) == {
+        kr.title
+        for kr in KeyResult.objects.filter(
+            company=okrs.team.company, objective__cycle=okrs.team.cycle, objective__status__in=["active", "closed"]
+        )
+    }
+
+
 def test_filters_combine_with_words(okrs):
     assert titles(okrs, q="book", kind="key_result", stale="1")["key_result"] == ["Book the Munich trade fair"]
     assert titles(okrs, q="book", kind="key_result", department=okrs.marketing.pk, confidence="off_track") == {
@@ -348,6 +369,7 @@ def test_stored_vectors_are_the_vectors_of_the_fields(okrs):
         ({"confidence": "sure"}, "confidence"),
         ({"pace": "ahead"}, "pace"),
         ({"stale": "yes"}, "stale"),
+        ({"counted": "yes"}, "counted"),
         ({"page": "0"}, "page"),
         ({"page": "two"}, "page"),
         ({"q": "x" * 201}, "q"),

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from companies.models import Membership
@@ -202,3 +203,22 @@ def outcome_hint(context, kr, can_edit: bool = False) -> dict:
 def readable_by(objective, actor) -> bool:
     """``{% if objective.parent|readable_by:request.actor %}``: the visibility rule, for titles a page prints."""
     return objective is not None and actor is not None and can_read_objective(actor, objective)
+
+
+@register.simple_tag(takes_context=True)
+def event_time(context, moment) -> SafeString:
+    """When something happened as people say it ("3 hours ago"), the date and time in the company's zone on hover.
+
+    A ``<time>`` element: its ``datetime`` is the exact instant, its title the
+    local date and time with the zone's name, so the relative words never
+    hide when it was.
+    """
+    company = context["request"].company
+    local = timezone.localtime(moment, company.tzinfo)
+    now = timezone.localtime(timezone.now(), company.tzinfo)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        f"{local.day} {local:%b %Y, %H:%M} ({company.timezone})",
+        formatting.ago(local, now),
+    )

@@ -1,0 +1,116 @@
+"""Shapes of the dashboard reads, for the schema; responses are built from ``insights.selectors``."""
+
+from rest_framework import serializers
+
+from objectives.api.serializers import CycleSerializer
+from objectives.progress import Status
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    cycle = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Default: the cycle running today, else the latest active, else the latest.",
+    )
+
+
+class ByStatusSerializer(serializers.Serializer):
+    """Objectives by computed status (DESIGN §3): progress against the expected pace, never confidence."""
+
+    on_track = serializers.IntegerField()
+    behind_pace = serializers.IntegerField()
+    done = serializers.IntegerField()
+    unknown = serializers.IntegerField(help_text="No progress measured yet (never counted as 0).")
+
+
+class ByConfidenceSerializer(serializers.Serializer):
+    """Key results by their owner's latest confidence (a judgement, shown beside the status)."""
+
+    on_track = serializers.IntegerField()
+    at_risk = serializers.IntegerField()
+    off_track = serializers.IntegerField()
+
+
+class FiguresSerializer(serializers.Serializer):
+    progress = serializers.FloatField(allow_null=True, help_text="Mean progress 0-1 of the objectives; null = unknown.")
+    status = serializers.ChoiceField(choices=[s.value for s in Status], help_text="Computed from progress and pace.")
+    objectives = serializers.IntegerField(help_text="Counted (active or closed) objectives the caller may read.")
+    objectives_by_status = ByStatusSerializer()
+    key_results = serializers.IntegerField()
+    key_results_by_confidence = ByConfidenceSerializer()
+    active_key_results = serializers.IntegerField(help_text="Key results of active objectives (they take check-ins).")
+    stale_key_results = serializers.IntegerField(help_text="Of those, not checked in within the company's cadence.")
+
+
+class DepartmentRowSerializer(FiguresSerializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    progress = serializers.FloatField(allow_null=True)
+    status = serializers.ChoiceField(choices=[s.value for s in Status])
+    objective_id = serializers.IntegerField(allow_null=True, help_text="A key result's objective; null for objectives.")
+    objective_title = serializers.CharField(allow_null=True)
+    department_name = serializers.CharField(allow_null=True, help_text="Null: company level.")
+    owner_name = serializers.CharField(allow_null=True)
+
+
+class ListTileSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many rows the list holds.")
+    items = ItemSerializer(many=True, help_text="The first few, lowest progress first.")
+
+
+class PersonSerializer(serializers.Serializer):
+    owner_id = serializers.IntegerField(allow_null=True, help_text="Null: key results with no owner.")
+    name = serializers.CharField(allow_null=True)
+    stale = serializers.IntegerField(help_text="Their key results not checked in within the cadence.")
+
+
+class ComplianceSerializer(serializers.Serializer):
+    key_results = serializers.IntegerField(help_text="Key results of active objectives.")
+    stale = serializers.IntegerField(help_text="Of those, not checked in within the company's cadence.")
+    checked_in_share = serializers.FloatField(allow_null=True, help_text="Share checked in; null when there are none.")
+    by_person = PersonSerializer(many=True, help_text="Owners of stale key results, most stale first.")
+
+
+class ChangesSerializer(serializers.Serializer):
+    since = serializers.DateTimeField()
+    progress_then = serializers.FloatField(allow_null=True, help_text="Progress a week ago (from the snapshots).")
+    progress_now = serializers.FloatField(allow_null=True)
+    checkins = serializers.IntegerField()
+    objectives = serializers.IntegerField()
+    key_results = serializers.IntegerField()
+    dependencies = serializers.IntegerField()
+    conversation = serializers.IntegerField()
+    cycles = serializers.IntegerField()
+
+
+class PointSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="Local day; progress at its end (today: now).")
+    progress = serializers.FloatField(allow_null=True)
+    expected = serializers.FloatField(help_text="The expected pace on that day.")
+    objectives = serializers.IntegerField()
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DashboardSerializer(FiguresSerializer):
+    cycle = CycleSerializer()
+    department = DepartmentRefSerializer(allow_null=True, help_text="Null for the company dashboard.")
+    today = serializers.DateField(help_text="In the company's time zone.")
+    expected_progress = serializers.FloatField()
+    departments = DepartmentRowSerializer(
+        many=True, help_text="Top-level departments (or the department's teams), each with everything inside it."
+    )
+    at_risk = ListTileSerializer(help_text="Key results whose latest confidence is at risk.")
+    off_track = ListTileSerializer(help_text="Key results whose latest confidence is off track.")
+    behind_pace = ListTileSerializer(help_text="Objectives more than 15 points below the expected pace.")
+    compliance = ComplianceSerializer()
+    changes = ChangesSerializer(help_text="The last seven days.")
+    series = PointSerializer(many=True, help_text="Progress at the end of each day of the cycle so far, then today.")

@@ -1,0 +1,522 @@
+"""The dashboards' figures: one function per figure, shared by the pages, the API and the export.
+
+A dashboard has a *scope*: the whole company, or a department with its
+sub-departments. Every figure is over the cycle's counted objectives
+(active or closed) in scope that the reader may read, or their key results:
+exactly the rows of the list each tile links to (``insights.filters``), so
+a tile's number is that list's length. The reader's visibility goes through
+``visible_objectives_q`` everywhere; a company-wide figure for someone who
+may not read a private objective (a write key) is computed over the
+objectives they may read, so neither a title nor a number of a private
+objective reaches them. Leaders and admins, the company dashboard's readers,
+read every objective.
+
+- :func:`dashboard`: the headline, the department heatmap, the at-risk,
+  off-track and behind-pace lists, check-in compliance and this week's
+  changes, from a constant number of queries (grouped in SQL, never a row per
+  objective in Python): the page's p95 stays flat at 10,000 objectives;
+- :func:`progress_series`: the scope's progress per day from the snapshots'
+  daily totals, against the expected pace;
+- :func:`history_rows`: the progress history of a filtered list, for the export.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict, cast
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from companies.models import Company
+from companies.tenancy import Actor
+from departments.ancestry import walk_up
+from departments.models import Department
+from explore.params import Search
+from insights.filters import ListFilter, Scope
+from insights.models import DailyTotal, KeyResultSnapshot, ObjectiveSnapshot
+from objectives import feed
+from objectives.models import COUNTED_STATUSES, Confidence, Cycle, Event, KeyResult, Objective, ObjectiveStatus
+from objectives.progress import Status, expected_progress, mean_of_sums
+from objectives.progress import status as computed_status
+from objectives.selectors import cycle_expected, status_q, visible_objectives_q
+from okrhub.permissions import Action
+
+#: How many rows each list tile shows (its link shows them all).
+LIST_SIZE = 6
+#: "This week": the activity page's week, which the tile links to.
+WEEK_PERIOD = "week"
+WEEK = feed.PERIODS[WEEK_PERIOD][1] or datetime.timedelta(days=7)
+
+STATUSES = (Status.ON_TRACK, Status.BEHIND_PACE, Status.DONE, Status.UNKNOWN)
+CONFIDENCES = tuple(Confidence)
+
+#: What changed, by family of event verbs: the activity page's families (``objectives.feed.VERB_FAMILIES``),
+#: so that each count is exactly the list its link opens.
+CHANGE_FAMILIES = feed.VERB_FAMILIES
+
+
+# ---------------------------------------------------------------- tallies
+
+
+@dataclass
+class Tally:
+    """The counts of one scope or heatmap row. ``progress`` is the plain mean of the known objectives."""
+
+    objectives: int = 0
+    known: int = 0
+    progress_sum: float = 0.0
+    by_status: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    key_results: int = 0
+    by_confidence: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CONFIDENCES, 0))
+    active_key_results: int = 0
+    stale: int = 0
+
+    @property
+    def progress(self) -> float | None:
+        return mean_of_sums(self.progress_sum, self.known)
+
+    @property
+    def checked_in_share(self) -> float | None:
+        """Share of the key results of active objectives checked in within the cadence (None: none to check)."""
+        if not self.active_key_results:
+            return None
+        return (self.active_key_results - self.stale) / self.active_key_results
+
+    def add(self, other: "Tally") -> None:
+        self.objectives += other.objectives
+        self.known += other.known
+        self.progress_sum += other.progress_sum
+        for key, value in other.by_status.items():
+            self.by_status[key] += value
+        self.key_results += other.key_results
+        for key, value in other.by_confidence.items():
+            self.by_confidence[key] += value
+        self.active_key_results += other.active_key_results
+        self.stale += other.stale
+
+
+def objective_tallies(scope: Scope, *, department: int | None) -> dict[int | None, Tally]:
+    """Objective counts by department (None: company level), grouped in SQL (one query)."""
+    rows = (
+        scope.rows(ListFilter(kind="objective", cycle=scope.cycle.pk, department=department))
+        .values("department_id")
+        .annotate(
+            count=Count("id"),
+            known=Count("progress"),
+            total=Sum("progress"),
+            **{
+                s.value: Count("id", filter=status_q(s, company=scope.company, today=scope.today, cycles=[scope.cycle]))
+                for s in STATUSES
+            },
+        )
+        .order_by()
+    )
+    tallies: dict[int | None, Tally] = {}
+    for row in cast(Iterable[dict[str, Any]], rows):
+        tally = tallies[row["department_id"]] = Tally(
+            objectives=row["count"], known=row["known"], progress_sum=row["total"] or 0.0
+        )
+        tally.by_status = {s: row[s.value] for s in STATUSES}
+    return tallies
+
+
+def key_result_tallies(scope: Scope, *, department: int | None) -> dict[int | None, Tally]:
+    """Key result counts (confidence, compliance) by their objective's department (one query).
+
+    Grouped by department, confidence and objective status (a few hundred
+    groups at most) so the database counts each row once, with one condition.
+    """
+    f = ListFilter(kind="key_result", cycle=scope.cycle.pk, department=department)
+    rows = (
+        scope.rows(f)
+        .values("objective__department_id", "confidence", "objective__status")
+        .annotate(count=Count("id"), stale=Count("id", filter=scope.stale()))
+        .order_by()
+    )
+    tallies: dict[int | None, Tally] = defaultdict(Tally)
+    for row in cast(Iterable[dict[str, Any]], rows):
+        tally = tallies[row["objective__department_id"]]
+        tally.key_results += row["count"]
+        if row["confidence"] in Confidence.values:
+            tally.by_confidence[Confidence(row["confidence"])] += row["count"]
+        if row["objective__status"] == ObjectiveStatus.ACTIVE:
+            tally.active_key_results += row["count"]
+        tally.stale += row["stale"]
+    return dict(tallies)
+
+
+def _merge(*parts: Mapping[int | None, Tally]) -> dict[int | None, Tally]:
+    merged: dict[int | None, Tally] = defaultdict(Tally)
+    for part in parts:
+        for key, tally in part.items():
+            merged[key].add(tally)
+    return dict(merged)
+
+
+# ---------------------------------------------------------------- the progress series
+
+
+class Point(TypedDict):
+    day: datetime.date
+    progress: float | None
+    expected: float
+    objectives: int
+
+
+def progress_series(
+    scope: Scope, *, department: int | None, today_progress: float | None, today_objectives: int
+) -> list[Point]:
+    """The scope's progress at the end of each day of the cycle so far, then today's (live), with the pace.
+
+    Past days come from the snapshots' daily totals (one query); for a
+    reader who may not read every private objective, the snapshots of the
+    private objectives they may not read (visibility as it is today) are taken
+    out again (one more query), so no number of theirs reaches the chart.
+    """
+    cycle, company = scope.cycle, scope.company
+    last = min(cycle.end_date, scope.today - datetime.timedelta(days=1))
+    buckets = _buckets(scope, department)
+    totals = DailyTotal.objects.filter(company=company, cycle=cycle, day__gte=cycle.start_date, day__lte=last)
+    if buckets is not None:
+        totals = totals.filter(department_key__in=buckets)
+    sums: dict[datetime.date, list[float]] = {}
+    for day, objectives, known, total in (
+        totals.values("day")
+        .annotate(o=Sum("objectives"), k=Sum("known"), t=Sum("progress_sum"))
+        .values_list("day", "o", "k", "t")
+    ):
+        sums[day] = [objectives or 0, known or 0, total or 0.0]
+    if not scope.actor.can(Action.READ_PRIVATE):
+        hidden = ObjectiveSnapshot.objects.filter(
+            company=company,
+            cycle=cycle,
+            day__gte=cycle.start_date,
+            day__lte=last,
+            status__in=COUNTED_STATUSES,
+            objective__in=Objective.objects.filter(company=company, cycle=cycle, private=True).exclude(
+                visible_objectives_q(actor=scope.actor)
+            ),
+        )
+        if buckets is not None:
+            hidden = hidden.filter(_bucket_q(buckets))
+        for day, objectives, known, total in (
+            hidden.values("day")
+            .annotate(o=Count("id"), k=Count("progress"), t=Sum("progress"))
+            .order_by()
+            .values_list("day", "o", "k", "t")
+        ):
+            if day in sums:
+                sums[day][0] -= objectives
+                sums[day][1] -= known
+                sums[day][2] -= total or 0.0
+    points: list[Point] = [
+        {
+            "day": day,
+            "progress": mean_of_sums(total, int(known)) if objectives else None,
+            "expected": expected_progress(today=day, start=cycle.start_date, end=cycle.end_date),
+            "objectives": int(objectives),
+        }
+        for day, (objectives, known, total) in sorted(sums.items())
+    ]
+    if cycle.start_date <= scope.today <= cycle.end_date:
+        points.append(
+            {
+                "day": scope.today,
+                "progress": today_progress,
+                "expected": expected_progress(today=scope.today, start=cycle.start_date, end=cycle.end_date),
+                "objectives": today_objectives,
+            }
+        )
+    return points
+
+
+def _buckets(scope: Scope, department: int | None) -> list[int] | None:
+    """The daily totals' department keys of the scope (None: every key, the whole company)."""
+    return None if department is None else scope.subtree(department)
+
+
+def _bucket_q(buckets: list[int]) -> Q:
+    return Q(department_id__in=buckets)
+
+
+# ---------------------------------------------------------------- lists
+
+
+def _objective_items(scope: Scope, f: ListFilter) -> list[dict[str, Any]]:
+    """The first rows of an objective list (lowest progress first): picked narrow, then joined (one query)."""
+    first = scope.rows(f).order_by("progress", "id").values("pk")[:LIST_SIZE]
+    rows = (
+        Objective.objects.filter(pk__in=first)
+        .order_by("progress", "id")
+        .values("id", "title", "progress", "department__name", "owner__full_name", "owner__email")
+    )
+    return [_item(row, scope.cycle, scope.today) for row in rows]
+
+
+def _key_result_items(scope: Scope, lists: Mapping[str, ListFilter]) -> dict[str, list[dict[str, Any]]]:
+    """The first rows of key result lists that differ only in ``confidence``, by name, from one query.
+
+    Each list's first ids (lowest progress first) are picked narrow, the
+    picks joined by ``UNION ALL``, and only those few rows are read with
+    their titles and owners.
+    """
+    picks = [scope.rows(f).order_by("progress", "id").values("pk")[:LIST_SIZE] for f in lists.values()]
+    first = picks[0].union(*picks[1:], all=True)
+    rows = (
+        KeyResult.objects.filter(company=scope.company, pk__in=first)
+        .order_by("progress", "id")
+        .values(
+            "id", "title", "progress", "confidence", "objective_id", "objective__title",
+            "objective__department__name", "owner__full_name", "owner__email",
+        )
+    )  # fmt: skip
+    by_confidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_confidence[row["confidence"]].append(_item(row, scope.cycle, scope.today))
+    return {name: by_confidence.get(str(f.confidence), []) for name, f in lists.items()}
+
+
+def _item(row: Mapping[str, Any], cycle: Cycle, today: datetime.date) -> dict[str, Any]:
+    expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "progress": row["progress"],
+        "status": computed_status(row["progress"], expected).value,
+        "objective_id": row.get("objective_id"),
+        "objective_title": row.get("objective__title"),
+        "department_name": row.get("department__name") or row.get("objective__department__name"),
+        "owner_name": row["owner__full_name"] or row["owner__email"],
+    }
+
+
+def stale_by_person(scope: Scope, *, department: int | None) -> list[dict[str, Any]]:
+    """Owners of stale key results in scope, most stale first (one query)."""
+    f = ListFilter(kind="key_result", cycle=scope.cycle.pk, department=department, stale=True)
+    rows = (
+        scope.rows(f)
+        .values("owner_id", "owner__full_name", "owner__email")
+        .annotate(stale=Count("id"))
+        .order_by("-stale", "owner__full_name", "owner__email", "owner_id")
+    )
+    return [
+        {
+            "owner_id": row["owner_id"],
+            "name": row["owner__full_name"] or row["owner__email"] or None,
+            "stale": row["stale"],
+        }
+        for row in rows
+    ]
+
+
+# ---------------------------------------------------------------- what changed
+
+
+def changes_this_week(scope: Scope, *, department: int | None, now: datetime.datetime) -> dict[str, int]:
+    """Events of the cycle in the last seven days, by family (one query), through the visibility rule.
+
+    An event is as private as its objective (``Event``'s docstring); events
+    with no objective (a cycle started) are everyone's.
+    """
+    events = Event.objects.filter(
+        feed.readable_events_q(scope.actor),
+        company=scope.company,
+        cycle=scope.cycle,
+        created_at__gte=feed.period_start(WEEK_PERIOD, now=now),
+    )
+    if department is not None:
+        events = events.filter(department_id__in=scope.subtree(department))
+    counts = dict(events.values("verb").annotate(n=Count("id")).order_by().values_list("verb", "n"))
+    return {key: sum(counts.get(verb, 0) for verb in verbs) for key, (_, verbs) in CHANGE_FAMILIES.items()}
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@dataclass
+class Row:
+    """A heatmap row: a department with everything inside it."""
+
+    department_id: int
+    name: str
+    tally: Tally
+    expected: float
+    links: dict[str, Any] = field(default_factory=dict)  # the page's: the row's dashboard
+    cells: dict[str, Any] = field(default_factory=dict)  # the page's: each cell's count and list
+
+    @property
+    def progress(self) -> float | None:
+        return self.tally.progress
+
+    @property
+    def status(self) -> Status:
+        return computed_status(self.tally.progress, self.expected)
+
+
+def scope_for(
+    *, company: Company, actor: Actor, cycle: Cycle, today: datetime.date | None = None
+) -> tuple[Scope, list[dict[str, Any]]]:
+    """The :class:`~insights.filters.Scope` of a dashboard, and the company's departments (two queries more)."""
+    departments = cast(
+        list[dict[str, Any]],
+        list(Department.objects.filter(company=company).order_by("name").values("id", "name", "parent_id")),
+    )
+    scope = Scope.build(
+        company=company,
+        actor=actor,
+        cycle=cycle,
+        today=today or company.local_today(),
+        departments={d["id"]: d["parent_id"] for d in departments},
+    )
+    return scope, departments
+
+
+def dashboard(
+    *,
+    company: Company,
+    actor: Actor,
+    cycle: Cycle,
+    department: Department | None = None,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Everything a dashboard shows, for the company (``department=None``) or a department and its teams.
+
+    Twelve queries whatever the size (see the module docstring). Heatmap rows
+    are the top-level departments (company) or the department's teams (or the
+    department itself when it has none), each with its sub-departments.
+    """
+    scope, departments = scope_for(company=company, actor=actor, cycle=cycle, today=today)
+    now = now or timezone.now()
+    department_id = department.pk if department is not None else None
+    expected = cycle_expected(company, cycle, scope.today)
+    by_department = _merge(
+        objective_tallies(scope, department=department_id), key_result_tallies(scope, department=department_id)
+    )
+    total = Tally()
+    for tally in by_department.values():
+        total.add(tally)
+
+    names = {d["id"]: d["name"] for d in departments}
+    if department_id is None:
+        heads = [d["id"] for d in departments if d["parent_id"] is None]
+    else:
+        heads = [d["id"] for d in departments if d["parent_id"] == department_id] or [department_id]
+    rows = {head: Row(department_id=head, name=names[head], tally=Tally(), expected=expected) for head in heads}
+    for key, tally in by_department.items():
+        head = _head_of(key, heads=set(heads), parents=scope.departments)
+        if head is not None:
+            rows[head].tally.add(tally)
+
+    base = ListFilter(kind="objective", cycle=cycle.pk, department=department_id)
+    krs = base.but(kind="key_result")
+    confidence_lists = {
+        "at_risk": krs.but(confidence=Confidence.AT_RISK),
+        "off_track": krs.but(confidence=Confidence.OFF_TRACK),
+    }
+    confidence_items = _key_result_items(scope, confidence_lists)
+    people = stale_by_person(scope, department=department_id)
+    series = progress_series(
+        scope, department=department_id, today_progress=total.progress, today_objectives=total.objectives
+    )
+    week_ago = _point_on(series, scope.today - WEEK)
+    return {
+        "company": company,
+        "cycle": cycle,
+        "department": department,
+        "today": scope.today,
+        "expected": expected,
+        "total": total,
+        "status": computed_status(total.progress, expected),
+        "rows": sorted(rows.values(), key=lambda row: row.name.lower()),
+        "filters": {"objectives": base, "key_results": krs},
+        "at_risk": {
+            "count": total.by_confidence[Confidence.AT_RISK],
+            "items": confidence_items["at_risk"],
+            "filter": confidence_lists["at_risk"],
+        },
+        "off_track": {
+            "count": total.by_confidence[Confidence.OFF_TRACK],
+            "items": confidence_items["off_track"],
+            "filter": confidence_lists["off_track"],
+        },
+        "behind_pace": {
+            "count": total.by_status[Status.BEHIND_PACE],
+            "items": _objective_items(scope, base.but(pace="behind")),
+            "filter": base.but(pace="behind"),
+        },
+        "compliance": {
+            "stale": total.stale,
+            "key_results": total.active_key_results,
+            "checked_in_share": total.checked_in_share,
+            "people": people,
+            "filter": krs.but(stale=True),
+        },
+        "series": series,
+        "changes": {
+            "since": feed.period_start(WEEK_PERIOD, now=now),
+            "counts": changes_this_week(scope, department=department_id, now=now),
+            "progress_then": week_ago["progress"] if week_ago else None,
+            "progress_now": total.progress,
+        },
+    }
+
+
+def _head_of(department_id: int | None, *, heads: set[int], parents: Mapping[int, int | None]) -> int | None:
+    """The heatmap row a department's figures fall in: the nearest of ``heads`` at or above it."""
+    for current in walk_up(parents, department_id):
+        if current in heads:
+            return current
+    return None
+
+
+def _point_on(series: Sequence[Point], day: datetime.date) -> Point | None:
+    return next((point for point in series if point["day"] == day), None)
+
+
+# ---------------------------------------------------------------- export
+
+
+def history_rows(scope: Scope, search: Search) -> tuple[list[datetime.date], list[tuple[Any, ...]]]:
+    """The progress history of a list (a parsed search of objectives or key results of the scope's cycle).
+
+    The days, and per row its facts then its progress each day. Two queries
+    (the rows, their snapshots), nothing per row. A day with no snapshot of a
+    row (before it existed) is empty, as is unknown progress.
+    """
+    cycle = scope.cycle
+    last = min(cycle.end_date, scope.today - datetime.timedelta(days=1))
+    listed = scope.rows_of(search)
+    if search.kind == "objective":
+        rows: QuerySet[Any] = listed.order_by("id").values_list(
+            "id", "title", "department__name", "owner__full_name", "owner__email", "progress"
+        )
+        snapshots: QuerySet[Any] = ObjectiveSnapshot.objects.filter(
+            company=scope.company, objective__in=listed.values("id")
+        ).values_list("objective_id", "day", "progress")
+    else:
+        rows = listed.order_by("id").values_list(
+            "id", "title", "objective__department__name", "owner__full_name", "owner__email", "progress"
+        )
+        snapshots = KeyResultSnapshot.objects.filter(
+            company=scope.company, key_result__in=listed.values("id")
+        ).values_list("key_result_id", "day", "progress")
+    by_row: dict[int, dict[datetime.date, float | None]] = defaultdict(dict)
+    for row_id, day, progress in snapshots.filter(day__gte=cycle.start_date, day__lte=last):
+        by_row[row_id][day] = progress
+    days = sorted({day for history in by_row.values() for day in history})
+    live = cycle.start_date <= scope.today <= cycle.end_date
+    table: list[tuple[Any, ...]] = []
+    for row_id, title, department_name, owner_name, owner_email, progress in rows:
+        history = by_row.get(row_id, {})
+        cells: Iterable[float | None] = [history.get(day) for day in days]
+        if live:
+            cells = [*cells, progress]
+        table.append((row_id, title, department_name or "", owner_name or owner_email or "", *map(_percent, cells)))
+    return ([*days, scope.today] if live else days), table
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
