@@ -14,8 +14,17 @@ OBJECTIVE = "Generate 1,000 qualified leads from Germany and France"
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-def test_a_mention_autocompletes_and_the_comment_shows_it(page, live_server, demo, sign_in, shoot):
+def test_a_mention_autocompletes_and_the_comment_shows_it(
+    page, browser, browser_context_args, live_server, demo, sign_in, shoot, settings
+):
+    settings.OKRHUB_NOTIFICATION_POLL_SECONDS = 1
     objective = Objective.objects.get(title=OBJECTIVE)
+    # Max, the colleague about to be mentioned, is reading his own page in another browser.
+    max_page = browser.new_context(**browser_context_args).new_page()
+    sign_in(max_page, "member@demo.okrhub.test")
+    max_page.evaluate("window.__stillHere = true")
+    max_bell = max_page.locator("#bell-count")
+    expect(max_bell.locator(".badge")).to_have_count(0)
     sign_in(page, "marketing.lead@demo.okrhub.test")
     page.goto(f"{live_server.url}/c/{DEMO_SLUG}/objectives/{objective.pk}/")
 
@@ -48,6 +57,12 @@ def test_a_mention_autocompletes_and_the_comment_shows_it(page, live_server, dem
     saved = Comment.objects.get()
     assert saved.body == "Great week! @member@demo.okrhub.test can you share the list?"
     assert Mention.objects.get().user.email == "member@demo.okrhub.test"
+    # Max's bell rises on its own, with no reload of his page, and leads to the mention.
+    expect(max_bell.locator(".badge")).to_have_text("1", timeout=10_000)
+    assert max_page.evaluate("window.__stillHere") is True
+    max_page.locator("a.bell").click()
+    expect(max_page.locator("#notifications-unread")).to_contain_text("Mia Marketing mentioned you in a comment on")
+    max_page.context.close()
 
     # Escape closes the list; typing on past a finished address does not reopen it.
     box = discussion.get_by_label("Add a comment")
