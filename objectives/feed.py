@@ -37,8 +37,8 @@ from departments.ancestry import department_and_descendants
 from departments.models import Department
 from objectives import formatting
 from objectives.models import Confidence, Cycle, Event, KeyResult, KeyResultKind, Objective, ObjectiveStatus, Verb
-from objectives.selectors import reads_objective, visible_objectives_q
-from okrhub.errors import invalid
+from objectives.selectors import can_read_objective, reads_objective, visible_objectives_q
+from okrhub.errors import invalid, not_found
 
 #: Events on one page of the activity page and of the API (unless ``page_size`` says otherwise).
 PAGE_SIZE = 50
@@ -239,6 +239,44 @@ def feed(
     rows = rows[:limit]
     items = describe_events(company=company, actor=actor, events=rows)
     return FeedPage(items=items, next_cursor=Cursor.after(rows[-1]).encode() if more and rows else None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a feed is narrowed to: the objects its ``objective``, ``department`` and ``cycle`` parameters name."""
+
+    objective: Objective | None = None
+    department: Department | None = None
+    cycle: Cycle | None = None
+
+
+def scope_of(
+    *,
+    company: Company,
+    actor: Actor,
+    objective_id: int | None = None,
+    department_id: int | None = None,
+    cycle_id: int | None = None,
+) -> Scope:
+    """The objects a feed request names by id (the activity page and the API): one rule for both.
+
+    Each is a 404 naming its parameter when it is not the company's, or (an
+    objective) when the actor may not read it, exactly like a missing one.
+    """
+    objective = department = cycle = None
+    if objective_id is not None:
+        objective = Objective.objects.filter(company=company, pk=objective_id).select_related("department").first()
+        if objective is None or not can_read_objective(actor, objective):
+            raise not_found("objective")
+    if department_id is not None:
+        department = Department.objects.filter(company=company, pk=department_id).first()
+        if department is None:
+            raise not_found("department")
+    if cycle_id is not None:
+        cycle = Cycle.objects.filter(company=company, pk=cycle_id).first()
+        if cycle is None:
+            raise not_found("cycle")
+    return Scope(objective=objective, department=department, cycle=cycle)
 
 
 def period_start(period: str, *, now: datetime.datetime | None = None) -> datetime.datetime | None:

@@ -19,7 +19,6 @@ from rest_framework.utils.urls import replace_query_param
 
 from companies import revision
 from companies.api.base import CompanyAPIView, CompanyListAPIView, only_given, refuse_unchangeable
-from departments.models import Department
 from objectives import feed, selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
@@ -866,27 +865,20 @@ class EventListView(CompanyAPIView):
         query = self.query_serializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        objective = department = None
-        if (objective_id := data.get("objective")) is not None:
-            objective = selectors.objective_list(company=self.company, actor=self.actor).filter(pk=objective_id).first()
-            if objective is None:
-                raise not_found("objective")
-        if (department_id := data.get("department")) is not None:
-            department = Department.objects.filter(company=self.company, pk=department_id).first()
-            if department is None:
-                raise not_found("department")
-        cycle = None
-        if (cycle_id := data.get("cycle")) is not None:
-            cycle = Cycle.objects.filter(company=self.company, pk=cycle_id).first()
-            if cycle is None:
-                raise not_found("cycle")
+        scope = feed.scope_of(
+            company=self.company,
+            actor=self.actor,
+            objective_id=data.get("objective"),
+            department_id=data.get("department"),
+            cycle_id=data.get("cycle"),
+        )
         cursor = data.get("cursor")
         page = feed.feed(
             company=self.company,
             actor=self.actor,
-            objective=objective,
-            department=department,
-            cycle=cycle,
+            objective=scope.objective,
+            department=scope.department,
+            cycle=scope.cycle,
             verbs=data.get("verb") or None,
             since=data.get("since"),
             cursor=feed.Cursor.decode(cursor) if cursor is not None else None,

@@ -22,17 +22,8 @@ from objectives.services._common import _check_owner, _decimal, _enforce_focus, 
 from objectives.services.objectives import _require_edit
 from okrhub.errors import invalid
 
-KEY_RESULT_EDITABLE = {
-    "title",
-    "kind",
-    "direction",
-    "start_value",
-    "target_value",
-    "unit",
-    "currency",
-    "weight",
-    "owner",
-}
+#: What an edit may change: the columns its event reports, by field name (``owner`` for ``owner_id``).
+KEY_RESULT_EDITABLE = {name.removesuffix("_id") for name in _payloads.KEY_RESULT_FIELDS}
 
 
 def _normalise_key_result(kr: KeyResult, *, target_given: bool) -> None:

@@ -205,7 +205,8 @@ def _refuse_unreadable(actor: Actor | None, **objectives: Objective | None) -> N
             raise invalid(field, "Select a valid objective; that one does not exist.", "does_not_exist")
 
 
-OBJECTIVE_EDITABLE = {"title", "description", "owner", "parent", "weight", "private", "department"}
+#: What an edit may change: the columns its event reports, by field name (``owner`` for ``owner_id``).
+OBJECTIVE_EDITABLE = {name.removesuffix("_id") for name in _payloads.OBJECTIVE_FIELDS}
 
 
 def _require_edit(actor: Actor | None, objective: Objective) -> None:

@@ -9,8 +9,6 @@ just the older items (``objectives/_feed_items.html``) and appends them.
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db import models
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,8 +18,7 @@ from companies.tenancy import TenantRequest, company_view
 from departments.models import Department
 from objectives import feed
 from objectives.forms import ActivityFilterForm
-from objectives.models import Cycle, Objective
-from objectives.views._common import _objective_or_404
+from objectives.models import Objective
 from okrhub.errors import not_found
 from okrhub.web import int_or_none
 
@@ -58,16 +55,16 @@ def feed_section(
     }
 
 
-def _named_in_query[M: models.Model](request: TenantRequest, name: str, candidates: QuerySet[M]) -> M | None:
-    """The row ``?name=`` names among ``candidates``; None without the parameter, 404 for anything else."""
-    raw = request.GET.get(name)
-    if raw is None:
-        return None
-    number = int_or_none(raw)
-    found = candidates.filter(pk=number).first() if number else None
-    if found is None:
-        raise not_found(name)
-    return found
+def _scope(request: TenantRequest) -> feed.Scope:
+    """The objective, department and cycle the query names (``feed.scope_of``); a non-number is a 404 too."""
+    ids: dict[str, int] = {}
+    for name in ("objective", "department", "cycle"):
+        if (raw := request.GET.get(name)) is not None:
+            number = int_or_none(raw)
+            if not number:
+                raise not_found(name)
+            ids[f"{name}_id"] = number
+    return feed.scope_of(company=request.company, actor=request.actor, **ids)
 
 
 @require_GET
@@ -82,14 +79,8 @@ def activity(request: TenantRequest) -> HttpResponse:
     objective the person may not read, or a department of another company,
     is a 404 like any missing one.
     """
-    objective = None
-    if (objective_id := request.GET.get("objective")) is not None:
-        number = int_or_none(objective_id)
-        if number is None:
-            raise not_found("objective")
-        objective = _objective_or_404(request, number)
-    department = _named_in_query(request, "department", Department.objects.filter(company=request.company))
-    cycle = _named_in_query(request, "cycle", Cycle.objects.filter(company=request.company))
+    scope = _scope(request)
+    objective, department, cycle = scope.objective, scope.department, scope.cycle
     form = ActivityFilterForm(request.GET)
     context: dict[str, Any] = {
         "form": form,
