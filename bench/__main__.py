@@ -25,12 +25,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reuse", action="store_true", help="reuse the data of the last run at this scale")
     parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated feature entries of bench/extras.py to run alone (e.g. weekly,insights), "
+        "skipping the core tree and check-in figures; with --reuse, to re-measure one feature",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/okrhub_bench"),
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8765")))
     args = parser.parse_args(argv)
+    from bench.extras import ENTRIES
+
+    args.only = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(args.only) - set(ENTRIES))
+    if unknown:
+        parser.error(f"--only: no entry {', '.join(unknown)}; the entries are {', '.join(ENTRIES)}")
 
     for url in (args.database_url, args.redis_url):
         if urlsplit(url).hostname not in LOOPBACK:

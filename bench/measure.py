@@ -308,6 +308,24 @@ def measure_full_recompute(company: Company, *, repeats: int = 3) -> tuple[list[
 # ---------------------------------------------------------------- the run
 
 
+def _run_extras(names, fixture, small, base: str, args, results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    for name in names:
+        print(f"==> {name}", flush=True)
+        results[name], rows_of_entry = extras.ENTRIES[name](fixture, small, base, args)
+        rows.extend(rows_of_entry)
+    return rows
+
+
+def _run_only(args, servers_factory, results: dict[str, Any], fixture, small) -> dict[str, Any]:
+    """``--only``: the named feature entries alone, on the same data and servers as a full run."""
+    with servers_factory() as servers:
+        rows = _run_extras(args.only, fixture, small, servers.base_url, args, results)
+    results["load_after"] = os.getloadavg()
+    results["table"] = rows
+    return results
+
+
 def _fmt_ms(value: float) -> str:
     return f"{value:.0f} ms" if value >= 10 else f"{value:.1f} ms"
 
@@ -329,6 +347,8 @@ def run_all(args, servers_factory) -> dict[str, Any]:
         "key_results": KeyResult.objects.filter(company=built.company).count(),
         "checkins": built.company.checkin_set.count(),
     }
+    if args.only:
+        return _run_only(args, servers_factory, results, fixture, small)
     counts = query_counts(fixture)
     results["query_counts"] = {"small": small_counts, "large": counts}
     coalesce.redis_client().flushdb()  # roll-ups the in-process check-ins queued: the worker is not up yet
@@ -356,11 +376,7 @@ def run_all(args, servers_factory) -> dict[str, Any]:
             "median": round(statistics.median(lags), 3),
             "coalesce_countdown_s": settings.OKRHUB_ROLLUP_COALESCE_SECONDS,
         }
-        extra_rows: list[tuple[str, str, str]] = []
-        for name, entry in extras.ENTRIES.items():
-            print(f"==> {name}", flush=True)
-            results[name], rows_of_entry = entry(fixture, small, base, args)
-            extra_rows.extend(rows_of_entry)
+        extra_rows = _run_extras(list(extras.ENTRIES), fixture, small, base, args, results)
     seconds, changed = measure_full_recompute(built.company)
     results["full_recompute"] = {"runs_s": [round(s, 3) for s in seconds], "changed": changed}
     results["load_after"] = os.getloadavg()
