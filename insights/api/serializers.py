@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from insights.selectors import CHANGE_FAMILIES
 from objectives.api.serializers import CycleSerializer
 from objectives.progress import Status
 
@@ -76,16 +77,22 @@ class ComplianceSerializer(serializers.Serializer):
     by_person = PersonSerializer(many=True, help_text="Owners of stale key results, most stale first.")
 
 
-class ChangesSerializer(serializers.Serializer):
+class _ChangesBase(serializers.Serializer):
     since = serializers.DateTimeField()
     progress_then = serializers.FloatField(allow_null=True, help_text="Progress a week ago (from the snapshots).")
     progress_now = serializers.FloatField(allow_null=True)
-    checkins = serializers.IntegerField()
-    objectives = serializers.IntegerField()
-    key_results = serializers.IntegerField()
-    dependencies = serializers.IntegerField()
-    conversation = serializers.IntegerField()
-    cycles = serializers.IntegerField()
+
+
+#: The week's events by family: one count per family of the activity feed (``CHANGE_FAMILIES``), so the
+#: schema cannot drift from what the dashboard counts.
+ChangesSerializer = type(
+    "ChangesSerializer",
+    (_ChangesBase,),
+    {
+        key: serializers.IntegerField(help_text=f"{label} in the last seven days (the activity page's kind `{key}`).")
+        for key, (label, _) in CHANGE_FAMILIES.items()
+    },
+)
 
 
 class PointSerializer(serializers.Serializer):
