@@ -331,6 +331,9 @@ def _fmt_ms(value: float) -> str:
 
 
 def run_all(args, servers_factory) -> dict[str, Any]:
+    unknown = sorted(set(args.only) - set(extras.ENTRIES))
+    if unknown:
+        raise SystemExit(f"--only: no entry {', '.join(unknown)}; the entries are {', '.join(extras.ENTRIES)}")
     results: dict[str, Any] = {"scale": args.scale, "small_scale": args.small_scale, "load_before": os.getloadavg()}
     coalesce.redis_client().flushdb()  # the bench's own Redis database: stale queues and marks from an old run
 

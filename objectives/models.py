@@ -252,6 +252,8 @@ class KeyResult(models.Model):
         indexes = [
             models.Index(fields=["company", "objective"], name="key_result_company_objective"),
             models.Index(fields=["company", "owner"], name="key_result_company_owner"),
+            # The dashboards' at-risk and off-track lists: the least advanced first, without sorting them all.
+            models.Index(fields=["company", "confidence", "progress", "id"], name="key_result_confidence_list"),
         ]
 
     def __str__(self) -> str:
