@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from companies import services as company_services
@@ -20,7 +21,7 @@ from departments import services as department_services
 from departments.models import Department, DepartmentRole
 from insights import snapshots
 from objectives import services as okr
-from objectives.models import Confidence, Cycle, CycleStatus, KeyResultKind, Objective
+from objectives.models import CheckIn, Confidence, Cycle, CycleStatus, Event, KeyResultKind, Objective
 from okrhub.errors import invalid
 from okrhub.permissions import Action
 
@@ -136,6 +137,7 @@ def _load_cascade(
     owns that part of the cascade: the demo has a person per role, a real
     company's example gives everything to whoever loaded it.
     """
+    began = timezone.now()
     start = cycle.start_date
     today = company.local_today()
     top = okr.objective_create(
@@ -352,6 +354,25 @@ def _load_cascade(
                 note=rng.choice(["", "Steady week.", "Two big deals slipped.", "Campaign launched.", ""]),
                 recorded_at=recorded_at,
             )
+    _date_the_story(company=company, cycle=cycle, since=began)
+
+
+def _date_the_story(*, company: Company, cycle: Cycle, since: datetime.datetime) -> None:
+    """Date the events the loader just wrote as the story they tell, not as the second it was loaded.
+
+    Every week of check-ins is replayed now, so without this the activity feed
+    and the dashboard's "this week" would show the whole quarter as having
+    happened just now. A check-in's event takes its check-in's moment; the
+    objectives, key results and dependencies the story starts with take the
+    cycle's first morning. Only the loader's own, just-written events move:
+    the event table is otherwise append-only.
+    """
+    story = Event.objects.filter(company=company, created_at__gte=since)
+    story.filter(checkin__isnull=False).update(
+        created_at=Subquery(CheckIn.objects.filter(pk=OuterRef("checkin_id")).values("created_at")[:1])
+    )
+    first_morning = timezone.make_aware(datetime.datetime.combine(cycle.start_date, datetime.time(9)), company.tzinfo)
+    story.filter(checkin__isnull=True, cycle=cycle).update(created_at=min(first_morning, since))
 
 
 def first_cycle(company: Company, actor: Actor) -> Cycle:
