@@ -148,6 +148,7 @@ class Objective(models.Model):
     expected: float
     behind_pace: bool
     my_key_results: list["KeyResult"]
+    graded_key_results: list["KeyResult"]
     can_edit: bool
     can_activate: bool
 
@@ -234,9 +235,11 @@ class KeyResult(models.Model):
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
     hints: list[Hint]
-    expected: float
+    expected: float | None
     behind_pace: bool
     can_check_in: bool
+    can_grade: bool
+    needs_score: bool
     form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
     form_open: bool
 

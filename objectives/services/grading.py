@@ -75,7 +75,7 @@ def key_result_grade(
     company: Company,
     actor: Actor,
     key_result: KeyResult,
-    score: Any,
+    score: Any = None,
     reason: str,
     not_scored: bool = False,
 ) -> KeyResult:
