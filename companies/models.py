@@ -65,6 +65,7 @@ class Company(models.Model):
     )
     grading_window_days = models.PositiveSmallIntegerField(
         default=7,
+        db_default=7,  # rows written by raw SQL (the bench's generator) get the default too
         validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Days after a cycle closes during which owners may change its final scores.",
     )

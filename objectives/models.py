@@ -221,8 +221,9 @@ class KeyResult(models.Model):
     final_score = models.FloatField(null=True, blank=True, editable=False)
     #: Grading (``objectives.services.grading``): why the owner changed the final score, and whether
     #: they marked the key result "not scored" (it then leaves its objective's score).
-    score_reason = models.TextField(blank=True, max_length=1000, editable=False)
-    not_scored = models.BooleanField(default=False, editable=False)
+    # Database defaults too: bulk loaders (the bench's COPY, imports) that name only the older columns still work.
+    score_reason = models.TextField(blank=True, max_length=1000, editable=False, default="", db_default="")
+    not_scored = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -276,3 +276,63 @@ def test_the_beat_task_ends_passed_windows_once(team, other_team, graded, frozen
     event = Event.objects.get(verb=Verb.CYCLE_GRADING_ENDED)
     assert event.company_id == team.company.pk
     assert event.actor_id is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grade_racing_the_windows_end_lands_before_it_or_is_refused():
+    """Grades and the end take the cycle row's lock: every grade that landed is before the end, none after."""
+    import time
+
+    from django.core.exceptions import ValidationError
+
+    from conftest import make_team
+    from tests.concurrency import run_concurrently
+
+    team = make_team("grading-race")
+    admin = team.actor(team.admin)
+    objective = okr.objective_create(
+        company=team.company, actor=admin, cycle=team.cycle, title="Race", owner=team.member, activate=True
+    )
+    kr = okr.key_result_create(
+        company=team.company, actor=admin, objective=objective, title="Wins from 0 to 10", target_value=10
+    )
+    okr.checkin_create(company=team.company, actor=admin, key_result=kr, value=5, confidence="on_track")
+    okr.cycle_close(company=team.company, actor=admin, cycle=team.cycle)
+    deadline = timezone.now() + datetime.timedelta(milliseconds=300)
+    Cycle.objects.filter(pk=team.cycle.pk).update(grading_ends_at=deadline)
+    outcomes: list[tuple[str, float | None]] = []
+
+    def grades():
+        for n in range(400):
+            score = (n % 100) / 100
+            try:
+                okr.key_result_grade(company=team.company, actor=admin, key_result=kr, score=score, reason=f"Round {n}")
+                outcomes.append(("saved", score))
+            except ValidationError as error:
+                codes = {e.code for errors in error.error_dict.values() for e in errors}
+                outcomes.append(("refused", None) if codes == {"grading_ended"} else (f"refused: {codes}", None))
+                return
+
+    def end():
+        while timezone.now() < deadline:
+            time.sleep(0.005)
+        return okr.cycles_grading_end_all_companies()
+
+    _, ended = run_concurrently(grades, end)
+    assert ended == 1
+    saved = [score for outcome, score in outcomes if outcome == "saved"]
+    assert saved, "the window ended before any grade"
+    assert outcomes[-1] == ("refused", None)
+    assert [o for o, _ in outcomes[:-1]] == ["saved"] * (len(outcomes) - 1)
+    end_event = Event.objects.get(company=team.company, verb=Verb.CYCLE_GRADING_ENDED)
+    graded = Event.objects.filter(company=team.company, verb=Verb.KEY_RESULT_GRADED)
+    assert graded.count() == len(saved)
+    assert not graded.filter(pk__gt=end_event.pk).exists(), "a grade landed after the window's end"
+    assert not graded.filter(created_at__gt=end_event.created_at).exists()
+    kr.refresh_from_db()
+    assert kr.final_score == pytest.approx(saved[-1])
+    # Frozen: nothing changes it afterwards.
+    with pytest.raises(ValidationError):
+        okr.key_result_grade(company=team.company, actor=admin, key_result=kr, score=1, reason="After")
+    kr.refresh_from_db()
+    assert kr.final_score == pytest.approx(saved[-1])
