@@ -145,7 +145,7 @@ class Objective(models.Model):
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
     hints: list[Hint]
-    expected: float
+    expected: float | None  # None once the cycle closed (no pace: ``selectors.pace_of``)
     behind_pace: bool
     my_key_results: list["KeyResult"]
     graded_key_results: list["KeyResult"]

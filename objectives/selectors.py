@@ -372,7 +372,7 @@ def weekly_key_results(*, company: Company, actor: Actor) -> list[Objective]:
 
 def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyResult]) -> list[Objective]:
     """Key results grouped under their objectives (``my_key_results`` on each), annotated for a page (no query)."""
-    expected_by_cycle: dict[int, float] = {}
+    expected_by_cycle: dict[int, float | None] = {}
     objectives: dict[int, Objective] = {}
     for kr in key_results:
         objective = objectives.get(kr.objective_id)
@@ -380,9 +380,9 @@ def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyR
             objective = objectives[kr.objective_id] = kr.objective
             cycle = objective.cycle
             if cycle.pk not in expected_by_cycle:
-                expected_by_cycle[cycle.pk] = cycle_expected(company, cycle)
-            objective.expected = expected_by_cycle[cycle.pk]
-            objective.behind_pace = is_behind_pace(objective.progress, objective.expected)
+                expected_by_cycle[cycle.pk] = pace_of(company, cycle)
+            objective.expected = expected = expected_by_cycle[cycle.pk]
+            objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
             objective.my_key_results = []
         objective.my_key_results.append(kr)
         annotate_key_result(actor, kr, objective, objective.expected)
@@ -391,7 +391,7 @@ def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyR
 
 def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
     """The cycle's active company-level objectives, so everyone sees what their work ladders up to (one query)."""
-    expected = cycle_expected(company, cycle)
+    expected = pace_of(company, cycle)
     objectives = [
         o
         for o in Objective.objects.filter(
@@ -401,7 +401,7 @@ def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[
     ]
     for objective in objectives:
         objective.expected = expected
-        objective.behind_pace = is_behind_pace(objective.progress, expected)
+        objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
     return objectives
 
 

@@ -250,3 +250,16 @@ def test_the_grading_page_costs_the_same_queries_at_two_sizes(team, closed, clie
             )
     assert KeyResult.objects.filter(company=team.company).count() > 30
     assert measure() == small
+
+
+def test_my_key_results_of_a_closed_cycle_show_final_scores_and_point_to_grading(team, closed, client_for):
+    _, heavy, _, _ = closed
+    html = client_for(team.member).get(reverse("objectives:my_key_results", args=[team.company.slug])).content.decode()
+    assert "2026 Q4 is closed: its scores are final." in html
+    assert _page(team) in html  # "Grade your key results"
+    assert "expected progress today" not in html
+    assert "bar-pace" not in html
+    assert "pace-status" not in html
+    assert f'id="kr-{heavy.pk}"' in html
+    assert "final score 60%" in html
+    assert 'class="button secondary">Check in' not in html
