@@ -12,7 +12,7 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, discussion, explore, feed, insights, notifications, tree_cache, weekly
+from bench import corrections, discussion, explore, feed, grading, insights, notifications, tree_cache, weekly
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -26,4 +26,5 @@ ENTRIES: dict[str, Entry] = {
     "weekly": weekly.run,  # the weekly check-in page (15 key results) and a batch of 10 check-ins
     "insights": insights.run,  # snapshots and dashboards (issue 16)
     "feed": feed.run,
+    "grading": grading.run,  # closing a cycle: every final score computed and stored (issue 15)
 }

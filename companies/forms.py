@@ -41,6 +41,12 @@ class CompanySettingsForm(PageForm):
     rollup_child_objectives = forms.BooleanField(
         label="Child objectives count in their parent's progress", required=False
     )
+    grading_window_days = forms.IntegerField(
+        label="Grading window (days after a cycle closes)",
+        min_value=1,
+        max_value=60,
+        help_text="Owners may change their key results' final scores, with a reason, until it ends.",
+    )
 
     @classmethod
     def for_company(cls, company: Company, data=None) -> "CompanySettingsForm":

@@ -63,6 +63,12 @@ class Company(models.Model):
         default=True,
         help_text="Whether child objectives count in their parent's progress.",
     )
+    grading_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        db_default=7,  # rows written by raw SQL (the bench's generator) get the default too
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Days after a cycle closes during which owners may change its final scores.",
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
@@ -84,6 +90,10 @@ class Company(models.Model):
             models.CheckConstraint(
                 condition=Q(checkin_hour__gte=0, checkin_hour__lte=23),
                 name="company_checkin_hour_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(grading_window_days__gte=1, grading_window_days__lte=60),
+                name="company_grading_window_valid",
             ),
         ]
 

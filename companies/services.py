@@ -38,6 +38,7 @@ SETTINGS_FIELDS = (
     "checkin_weekday",
     "checkin_hour",
     "rollup_child_objectives",
+    "grading_window_days",
 )
 
 

@@ -1,4 +1,4 @@
-"""Celery tasks of the check-in reminders and weekly digests, and of notifications.
+"""Celery tasks of the check-in reminders and weekly digests, of notifications, and of the grading windows' end.
 
 The reminder tasks are registered under their first names
 (``objectives.tasks.…``), which the beat schedule and any message already
@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from companies.models import Company
 from notifications import emails, reminders, services
+from objectives import services as okr
 from objectives.tasks import MAIL_TRANSIENT, RETRY, TRANSIENT
+from okrhub.logs import log_event
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +144,23 @@ def send_notification_digest_task(company_id: int, user_id: int, day: str, now: 
         day=datetime.date.fromisoformat(day),
         now=datetime.datetime.fromisoformat(now),
     )
+
+
+# ---------------------------------------------------------------- grading windows
+
+
+@shared_task(autoretry_for=TRANSIENT, **RETRY, name="objectives.tasks.end_grading_windows_task")
+def end_grading_windows_task(now: str | None = None) -> int:
+    """Beat: end every closed cycle's grading window that has passed (its scores freeze); return how many ended.
+
+    Here rather than in ``objectives.tasks``, which the services' scheduling
+    imports (the service would close a cycle of imports), under the name of
+    the app it serves, like the reminders. Idempotent: an ended window is
+    recorded once (``cycle_grading_end`` locks the cycle and checks again);
+    the deadline alone already refuses grades, so a late run freezes nothing
+    that could still change. ``now`` (ISO 8601) replaces the clock.
+    """
+    moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
+    ended = okr.cycles_grading_end_all_companies(moment)
+    log_event(log, "grading.ended", cycles=ended)
+    return ended

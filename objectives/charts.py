@@ -33,6 +33,8 @@ class Chart:
     status: str = Status.UNKNOWN.value
     expected_line: tuple[float, float, float, float] = (0, 0, 0, 0)
     today_x: float | None = None
+    #: Whether the expected-pace line is drawn (not for a closed cycle: its pages show final scores).
+    pace: bool = True
     last: tuple[float, float, str] | None = None
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
     x_labels: list[tuple[float, str, str]] = field(default_factory=list)
@@ -48,10 +50,13 @@ def progress_chart(
     end: datetime.date,
     today: datetime.date,
     tzinfo: datetime.tzinfo,
-    expected_now: float,
+    expected_now: float | None,
     points: tuple[str, str] | None = ("check-in", "check-ins"),
 ) -> Chart:
     """The chart of ``history`` (moments and progress) over the cycle ``start``..``end``.
+
+    ``expected_now`` is None for a closed cycle: no "today" line, and the
+    summary names no expected progress.
 
     Each point of the history is a check-in (a dot, labelled where there is
     room) unless ``points`` is None: then it is a daily series (a dashboard's),
@@ -74,7 +79,7 @@ def progress_chart(
     chart.expected_line = (x_for(start), y_for(0), x_for(end), y_for(1))
     chart.y_ticks = [(y_for(v / 100), f"{v}%") for v in (0, 25, 50, 75, 100)]
     chart.x_labels = [(x_for(start), start.strftime("%-d %b"), "start"), (x_for(end), end.strftime("%-d %b"), "end")]
-    if start < today < end:
+    if expected_now is not None and start < today < end:
         chart.today_x = x_for(today)
     coordinates: list[tuple[float, float]] = []
     for moment, value in history:
@@ -92,11 +97,13 @@ def progress_chart(
         if points is not None:  # a daily series is a line: a dot a day would only blur it
             chart.dots.append((x, y, f"{round(value * 100)}%", show))
     chart.actual_points = " ".join(f"{x},{y}" for x, y in coordinates)
-    chart.status = computed_status(known[-1] if known else None, expected_now).value
+    chart.pace = expected_now is not None
+    pace = expected_now if expected_now is not None else 0.0  # closed: only done or not known colours it
+    chart.status = computed_status(known[-1] if known else None, pace).value
     if coordinates:
         x, y = coordinates[-1]
         chart.last = (x, y, f"{round(known[-1] * 100)}%")
-    expected_text = f"expected by today {round(expected_now * 100)}%."
+    expected_text = f"expected by today {round(expected_now * 100)}%." if expected_now is not None else "cycle closed."
     if known and points is not None:
         chart.summary = f"Progress {round(known[-1] * 100)}% after {count(len(known), *points)}; {expected_text}"
     elif known:

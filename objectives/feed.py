@@ -115,6 +115,15 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     Verb.CYCLE_ACTIVATED: ("cycle", "name, start_date, end_date, status (no objective: every member reads it)"),
     Verb.CYCLE_CLOSED: ("cycle", "name, start_date, end_date, status (one event; its objectives get none)"),
+    Verb.KEY_RESULT_GRADED: (
+        "key_result",
+        "key_result_id, title, objective_title, score (0-1, null when not scored), not_scored, reason, "
+        "previous_score, previous_not_scored, objective_score (the objective's score after the grade)",
+    ),
+    Verb.CYCLE_GRADING_ENDED: (
+        "cycle",
+        "name, start_date, end_date, status, grading_ends_at (no objective: every member reads it; scores froze)",
+    ),
     Verb.COMMENT_CREATED: ("comment", "see the discussion endpoints"),
     Verb.REACTION_ADDED: ("comment", "see the discussion endpoints"),
 }
@@ -614,6 +623,28 @@ def describe(event: Event, refs: References) -> Description:
             action="closed the cycle" if closed else "started the cycle",
             subject=str(payload.get("name") or ""),
             detail="; its final scores are stored" if closed else "",
+        )
+    if verb == Verb.KEY_RESULT_GRADED:
+        if payload.get("not_scored"):
+            detail = " as not scored"
+        else:
+            score = payload.get("score")
+            detail = f" {round(float(score) * 100)}%" if isinstance(score, int | float) else ""
+        reason = str(payload.get("reason") or "")
+        return Description(
+            actor=who,
+            action="graded",
+            subject=_key_result_title(event, payload),
+            detail=f"{detail}: {reason}" if reason else detail,
+            url=_key_result_url(refs, event),
+        )
+    if verb == Verb.CYCLE_GRADING_ENDED:
+        # The window ends by the clock (a beat task), so nobody did it: the sentence names no person.
+        return Description(
+            actor="Grading",
+            action="ended for the cycle",
+            subject=str(payload.get("name") or ""),
+            detail="; its final scores are frozen",
         )
     if verb in (Verb.COMMENT_CREATED, Verb.REACTION_ADDED):
         on_key_result = event.key_result is not None

@@ -68,6 +68,27 @@ class ObjectiveChoiceField(forms.ModelChoiceField):
 MILESTONE_CHOICES = [("0", "Not done"), ("1", "Done")]
 
 
+class GradeForm(PageForm):
+    """One key result's grade on the grading page. Parses only: the rules (range, reason, window) are the service's."""
+
+    score = forms.CharField(
+        label="Final score (0 to 1)",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+        help_text="0.7 is 70%.",
+    )
+    reason = forms.CharField(
+        label="Reason", required=False, max_length=1000, help_text="Why this score: required for every change."
+    )
+    not_scored = forms.BooleanField(label="Not scored", required=False)
+
+    @classmethod
+    def for_key_result(cls, kr: Any, data: Any = None) -> "GradeForm":
+        score = "" if kr.final_score is None else f"{kr.final_score:.2f}".rstrip("0").rstrip(".")
+        initial = {"score": score, "reason": kr.score_reason, "not_scored": kr.not_scored}
+        return cls(data, initial=initial, prefix=f"grade{kr.pk}")
+
+
 class CheckInForm(PageForm):
     value = _value_field("New value")
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)

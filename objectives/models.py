@@ -46,6 +46,10 @@ class Cycle(models.Model):
     end_date = models.DateField()
     status = models.CharField(max_length=8, choices=CycleStatus.choices, default=CycleStatus.PLANNING)
     closed_at = models.DateTimeField(null=True, blank=True)
+    #: Set by the close: until then owners may change their key results' final scores (with a reason).
+    grading_ends_at = models.DateTimeField(null=True, blank=True)
+    #: When the window's end was recorded (``cycle.grading_ended``); the deadline alone already refuses grades.
+    grading_ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -66,6 +70,18 @@ class Cycle(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == CycleStatus.CLOSED
+
+    def grading_open(self, now: datetime.datetime) -> bool:
+        """Whether final scores may still change: closed, with a window that has not passed nor been ended.
+
+        A cycle closed before grading existed has no window: its scores are frozen.
+        """
+        return (
+            self.is_closed
+            and self.grading_ends_at is not None
+            and self.grading_ended_at is None
+            and now < self.grading_ends_at
+        )
 
 
 class ObjectiveStatus(models.TextChoices):
@@ -129,9 +145,10 @@ class Objective(models.Model):
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
     hints: list[Hint]
-    expected: float
+    expected: float | None  # None once the cycle closed (no pace: ``selectors.pace_of``)
     behind_pace: bool
     my_key_results: list["KeyResult"]
+    graded_key_results: list["KeyResult"]
     can_edit: bool
     can_activate: bool
 
@@ -202,18 +219,28 @@ class KeyResult(models.Model):
     last_checkin_at = models.DateTimeField(null=True, blank=True)
     progress = models.FloatField(null=True, blank=True, editable=False)
     final_score = models.FloatField(null=True, blank=True, editable=False)
+    #: Grading (``objectives.services.grading``): why the owner changed the final score, and whether
+    #: they marked the key result "not scored" (it then leaves its objective's score).
+    # Database defaults too: bulk loaders (the bench's COPY, imports) that name only the older columns still work.
+    score_reason = models.TextField(blank=True, max_length=1000, editable=False, default="", db_default="")
+    not_scored = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Audit trail (objectives/history.py): every save through the services, with who and how.
-    # Cached progress and final scores are derived, not edited, so they are left out.
-    history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at"])
+    # Cached progress and final scores are derived, not edited, so they are left out; grades are
+    # recorded as events (``key_result.graded``), with their reasons.
+    history = HistoricalRecords(
+        excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at", "score_reason", "not_scored"]
+    )
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
     hints: list[Hint]
-    expected: float
+    expected: float | None
     behind_pace: bool
     can_check_in: bool
+    can_grade: bool
+    needs_score: bool
     form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
     form_open: bool
 
@@ -247,6 +274,14 @@ class KeyResult(models.Model):
             models.CheckConstraint(
                 condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=1),
                 name="key_result_progress_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=1),
+                name="key_result_final_score_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(not_scored=False) | Q(final_score__isnull=True),
+                name="key_result_not_scored_has_no_score",
             ),
         ]
         indexes = [
@@ -391,6 +426,27 @@ def checkin_correction_refusal(checkin: CheckIn, objective: "Objective") -> tupl
     return None
 
 
+def grading_refusal(cycle: Cycle, objective: "Objective | None", now: datetime.datetime) -> tuple[str, str, str] | None:
+    """Why a key result of ``objective`` in ``cycle`` cannot be graded now (field, message, code); None when it can.
+
+    Grading happens between the cycle's close and the end of its window
+    (``Cycle.grading_open``); only objectives that ran (closed with the
+    cycle, not drafts nor archived ones) are graded. The grading page offers
+    its forms with it; the service refuses with it. Who may grade is the
+    permission matrix (``Action.GRADE``).
+    """
+    if not cycle.is_closed:
+        return ("cycle", "This cycle is still open: key results are graded once it closes.", "cycle_open")
+    if not cycle.grading_open(now):
+        ended = cycle.grading_ends_at
+        when = f" on {ended:%-d %b %Y}" if ended is not None else ""
+        return ("cycle", f"Grading ended{when}: the final scores are frozen.", "grading_ended")
+    if objective is not None and objective.status != ObjectiveStatus.CLOSED:
+        message = f"The objective is {objective.status}: only objectives that ran are graded."
+        return ("key_result", message, "not_graded")
+    return None
+
+
 def authors_latest_checkins(entries: Iterable[CheckIn]) -> dict[int, int]:
     """Each author's latest check-in (by ``entered_at``, then id), corrections and undos aside: author id → entry id.
 
@@ -468,6 +524,8 @@ class Verb(models.TextChoices):
     DEPENDENCY_DELETED = "dependency.deleted", "removed a dependency"
     CYCLE_ACTIVATED = "cycle.activated", "started a cycle"
     CYCLE_CLOSED = "cycle.closed", "closed a cycle"
+    KEY_RESULT_GRADED = "key_result.graded", "graded a key result"
+    CYCLE_GRADING_ENDED = "cycle.grading_ended", "ended a cycle's grading"
     COMMENT_CREATED = "comment.created", "commented"
     REACTION_ADDED = "reaction.added", "reacted"
 

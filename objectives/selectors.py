@@ -31,6 +31,7 @@ from objectives.models import (
     authors_latest_checkins,
     checkin_correction_refusal,
     checkin_undo_refusal,
+    grading_refusal,
 )
 from objectives.progress import (
     Status,
@@ -309,14 +310,28 @@ def cycle_expected(company: Company, cycle: Cycle, today: datetime.date | None =
     return expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
 
 
-def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expected: float) -> KeyResult:
-    """Attach what a row shows: pace, and whether this person may check in (no query)."""
+def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expected: float | None) -> KeyResult:
+    """Attach what a row shows: pace, and whether this person may check in (no query).
+
+    ``expected`` is None for a closed cycle (:func:`pace_of`): no pace mark and no check-in.
+    """
     kr.expected = expected
-    kr.behind_pace = is_behind_pace(kr.progress, expected)
-    kr.can_check_in = objective.status not in (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED) and actor.can(
-        Action.CHECK_IN, department_id=objective.department_id, owner_id=kr.owner_id
+    kr.behind_pace = expected is not None and is_behind_pace(kr.progress, expected)
+    kr.can_check_in = (
+        expected is not None
+        and objective.status not in (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED)
+        and actor.can(Action.CHECK_IN, department_id=objective.department_id, owner_id=kr.owner_id)
     )
     return kr
+
+
+def pace_of(company: Company, cycle: Cycle) -> float | None:
+    """The expected progress a page of one objective or key result compares with: None once the cycle closed.
+
+    A closed cycle's pages show final scores, not pace: no pace mark, no
+    "expected today" line, no status badge and no check-in.
+    """
+    return None if cycle.is_closed else cycle_expected(company, cycle)
 
 
 def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
@@ -357,7 +372,7 @@ def weekly_key_results(*, company: Company, actor: Actor) -> list[Objective]:
 
 def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyResult]) -> list[Objective]:
     """Key results grouped under their objectives (``my_key_results`` on each), annotated for a page (no query)."""
-    expected_by_cycle: dict[int, float] = {}
+    expected_by_cycle: dict[int, float | None] = {}
     objectives: dict[int, Objective] = {}
     for kr in key_results:
         objective = objectives.get(kr.objective_id)
@@ -365,9 +380,9 @@ def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyR
             objective = objectives[kr.objective_id] = kr.objective
             cycle = objective.cycle
             if cycle.pk not in expected_by_cycle:
-                expected_by_cycle[cycle.pk] = cycle_expected(company, cycle)
-            objective.expected = expected_by_cycle[cycle.pk]
-            objective.behind_pace = is_behind_pace(objective.progress, objective.expected)
+                expected_by_cycle[cycle.pk] = pace_of(company, cycle)
+            objective.expected = expected = expected_by_cycle[cycle.pk]
+            objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
             objective.my_key_results = []
         objective.my_key_results.append(kr)
         annotate_key_result(actor, kr, objective, objective.expected)
@@ -376,7 +391,7 @@ def _under_objectives(company: Company, actor: Actor, key_results: Iterable[KeyR
 
 def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
     """The cycle's active company-level objectives, so everyone sees what their work ladders up to (one query)."""
-    expected = cycle_expected(company, cycle)
+    expected = pace_of(company, cycle)
     objectives = [
         o
         for o in Objective.objects.filter(
@@ -386,7 +401,7 @@ def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[
     ]
     for objective in objectives:
         objective.expected = expected
-        objective.behind_pace = is_behind_pace(objective.progress, expected)
+        objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
     return objectives
 
 
@@ -421,7 +436,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
     )
     if objective is None or not can_read_objective(actor, objective):
         return None
-    expected = cycle_expected(company, objective.cycle)
+    expected = pace_of(company, objective.cycle)
     key_results = list(KeyResult.objects.filter(company=company, objective=objective).select_related("owner"))
     for kr in key_results:
         annotate_key_result(actor, kr, objective, expected)
@@ -444,7 +459,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         .select_related("author")
         .order_by("created_at", "id")
     )
-    objective.behind_pace = is_behind_pace(objective.progress, expected)
+    objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
     checkin_actions = annotate_checkins(actor, checkins, objective, key_results)
     return {
         "objective": objective,
@@ -537,7 +552,7 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     )
     if kr is None or not can_read_objective(actor, kr.objective):
         return None
-    expected = cycle_expected(company, kr.objective.cycle)
+    expected = pace_of(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
     checkins = list(CheckIn.objects.with_standing().filter(company=company, key_result=kr).select_related("author"))
     checkin_actions = annotate_checkins(actor, checkins, kr.objective, [kr])
@@ -625,3 +640,43 @@ def first_run_state(*, company: Company) -> dict[str, Any]:
     )
     department = Department.objects.filter(company=company).order_by("name").values("id", "name", "slug").first()
     return {**counts, "department": department}
+
+
+# ---------------------------------------------------------------- grading
+
+
+def grading_key_results(
+    *, company: Company, actor: Actor, cycle: Cycle, only_gradable: bool = False, now: datetime.datetime | None = None
+) -> list[Objective]:
+    """The key results graded in ``cycle`` that the actor reads, under their objectives (``graded_key_results``).
+
+    Only objectives that ran (closed with the cycle) are graded. Each key
+    result gets ``can_grade`` (the matrix's ``Action.GRADE`` and the window,
+    ``grading_refusal``) and ``needs_score`` (no score and not marked "not
+    scored": a key result never checked in). With ``only_gradable`` the
+    grading page keeps those the actor may grade now. One query, whatever
+    the number of key results.
+    """
+    now = now or timezone.now()
+    window_refusal = grading_refusal(cycle, None, now)
+    key_results = (
+        KeyResult.objects.filter(company=company, objective__cycle=cycle, objective__status=ObjectiveStatus.CLOSED)
+        .filter(visible_objectives_q(actor=actor, prefix="objective__"))
+        .select_related("objective__department", "owner")
+        .order_by("objective__department__name", "objective_id", "id")
+    )
+    objectives: dict[int, Objective] = {}
+    for kr in key_results:
+        objective = kr.objective
+        objective.cycle = cycle
+        kr.needs_score = kr.final_score is None and not kr.not_scored
+        kr.can_grade = window_refusal is None and actor.can(
+            Action.GRADE, department_id=objective.department_id, owner_id=kr.owner_id
+        )
+        if only_gradable and not kr.can_grade:
+            continue
+        if objective.pk not in objectives:
+            objectives[objective.pk] = objective
+            objective.graded_key_results = []
+        objectives[objective.pk].graded_key_results.append(kr)
+    return list(objectives.values())

@@ -41,6 +41,7 @@ class Action(StrEnum):
     COMMENT = "comment"  # comment on, reply to and react to OKRs the actor may read
     DELETE_COMMENT = "delete_comment"  # remove a comment (its text; the thread keeps its place)
     READ_COMPANY_DASHBOARD = "read_company_dashboard"  # the company dashboard: every department at a glance
+    GRADE = "grade"  # change a key result's final score (or mark it "not scored") during the grading window
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,16 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
     # Members and viewers read their departments' dashboards (Action.READ, like department pages);
     # a write key (a wallboard, a BI sync) reads the company's figures over non-private objectives.
     Action.READ_COMPANY_DASHBOARD: {A: _always, L: _always, M: _never, V: _never, K: _always},
+    # A grade is a person's judgement with a reason: the key result's owner, a lead of its department
+    # (a leader for a company-level objective) and admins; never a key. After the window nobody grades:
+    # that is the cycle's rule (``Cycle.grading_open``), not a role's.
+    Action.GRADE: {
+        A: _always,
+        L: _any(_owner, _dept_lead, _company_level),
+        M: _any(_owner, _dept_lead),
+        V: _never,
+        K: _never,
+    },
 }
 
 

@@ -4,6 +4,7 @@ removing a member (their OKRs handed over) and leaving.
 These orchestrate companies, departments and objectives, so they live above all three.
 """
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from objectives import services as okr
 from objectives.models import CycleStatus
 from okrhub.errors import PermissionDenied, invalid, not_found
 from okrhub.permissions import Action
-from onboarding.demo import current_quarter
+from onboarding import first_cycle as first_cycles
 
 # ---------------------------------------------------------------- leaving
 
@@ -95,7 +96,18 @@ def _validate_password(password: str, user: User) -> None:
 
 @transaction.atomic
 def signup(
-    *, full_name: str, email: str, password: str, company_name: str, company_slug: str = "", timezone: str = "UTC"
+    *,
+    full_name: str,
+    email: str,
+    password: str,
+    company_name: str,
+    company_slug: str = "",
+    timezone: str = "UTC",
+    first_cycle: str = "",
+    cycle_length: str = first_cycles.QUARTERLY,
+    cycle_start: datetime.date | str | None = None,
+    cycle_end: datetime.date | str | None = None,
+    confirm_half_over: bool = False,
 ) -> User | None:
     """Open sign-up: a person, their company (they are its admin) and its first cycle.
 
@@ -104,6 +116,12 @@ def signup(
     never reveals who has an account; the new account's address counts as
     verified only once the emailed link is opened. Returns the new user, or
     None for a known address.
+
+    The first cycle is this quarter (or calendar year), the next one, or
+    custom dates, in the company's time zone (``onboarding.first_cycle``):
+    by default this one unless it is more than half over, and one more than
+    half over only with ``confirm_half_over``. It starts active, so the team
+    can write its OKRs before it begins.
     """
     if not settings.OKRHUB_OPEN_SIGNUP:
         raise PermissionDenied("Sign-up is closed on this server; ask an admin for an invitation.")
@@ -113,6 +131,15 @@ def signup(
     _validate_password(password, user)
     company = Company(name=company_name.strip(), slug=company_slug or "x", timezone=timezone)
     company.full_clean(validate_unique=False)
+    # Chosen before anything is written: a refused choice names its field and creates nothing.
+    cycle = first_cycles.choose(
+        company.local_today(),
+        which=first_cycle,
+        length=cycle_length,
+        start=cycle_start,
+        end=cycle_end,
+        confirmed=confirm_half_over,
+    )
     if company_slug and Company.objects.filter(slug=company_slug).exists():
         raise invalid("slug", "This address is taken; choose another.", "unique")
     if User.objects.filter(email=email).exists():
@@ -130,8 +157,14 @@ def signup(
         send_account_exists(email)
         return None
     company = company_create(name=company.name, creator=user, slug=company_slug, timezone=timezone)
-    name, start, end = current_quarter(company.local_today())
-    okr.cycle_create(company=company, actor=None, name=name, start_date=start, end_date=end, status=CycleStatus.ACTIVE)
+    okr.cycle_create(
+        company=company,
+        actor=None,
+        name=cycle.name,
+        start_date=cycle.start,
+        end_date=cycle.end,
+        status=CycleStatus.ACTIVE,
+    )
     send_verification(user)
     return user
 

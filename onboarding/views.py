@@ -6,6 +6,7 @@ account (the known address gets an email instead of a second account), so
 the page never tells a stranger who uses OKRHub.
 """
 
+import datetime
 from typing import TypeGuard
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -31,6 +33,7 @@ from okrhub.links import site_url
 from okrhub.permissions import Action
 from okrhub.ratelimits import by_email, by_user, rate_limited
 from okrhub.web import add_service_errors
+from onboarding import first_cycle as first_cycles
 from onboarding import services
 from onboarding.demo import load_example_cascade
 from onboarding.forms import AcceptInvitationForm, ReassignForm, SignupForm
@@ -48,7 +51,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     if request.method == "POST":
-        form = SignupForm(request.POST)
+        form = SignupForm(request.POST, today=_signup_today())
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -59,6 +62,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                     company_name=data["company_name"],
                     company_slug=data["company_slug"],
                     timezone=data["timezone"],
+                    first_cycle=data["first_cycle"],
+                    cycle_length=data["cycle_length"] or first_cycles.QUARTERLY,
+                    cycle_start=data["cycle_start"],
+                    cycle_end=data["cycle_end"],
+                    confirm_half_over=data["confirm_half_over"],
                 )
             except PermissionDenied:
                 return render(request, "onboarding/signup_closed.html", status=403)
@@ -73,7 +81,15 @@ def signup(request: HttpRequest) -> HttpResponse:
                 request.session["signup_email"] = data["email"]
                 return redirect("signup_sent")
         return render(request, "onboarding/signup.html", {"form": form}, status=422)
-    return render(request, "onboarding/signup.html", {"form": SignupForm()})
+    return render(request, "onboarding/signup.html", {"form": SignupForm(today=_signup_today())})
+
+
+def _signup_today() -> datetime.date:
+    """The day the sign-up form describes its cycles for (UTC: the company's time zone is not chosen yet).
+
+    The service decides in the company's own zone; a day's difference at most moves a label.
+    """
+    return timezone.now().astimezone(datetime.UTC).date()
 
 
 def signup_sent(request: HttpRequest) -> HttpResponse:

@@ -80,6 +80,13 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.GRADE: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level"},
+        "member": {"owner", "own_draft", "lead"},
+        "viewer": set(),
+        "integration": set(),
+    },
     Action.CORRECT_CHECKIN: {
         "admin": set(CONTEXTS),
         "leader": {"owner", "own_draft", "lead", "company_level", "author"},
@@ -134,7 +141,7 @@ def test_unknown_role_is_refused_everything():
 
 
 def test_api_key_scopes_map_onto_matrix_roles():
-    """A read key reads like a viewer; a write key manages OKRs but never the company."""
+    """A read key reads like a viewer; a write key manages OKRs but never the company, nor grades (a judgement)."""
     from okrhub.permissions import API_KEY_ROLES
 
     assert set(API_KEY_ROLES) == {"read", "write"}
@@ -144,4 +151,5 @@ def test_api_key_scopes_map_onto_matrix_roles():
         Action.READ_PRIVATE,
         Action.MANAGE_COMPANY,
         Action.DELETE_COMMENT,
+        Action.GRADE,
     }

@@ -47,6 +47,7 @@ VIEW_MODULES = {
     "departments.api.views",
     "objectives.views.checkins",
     "objectives.views.dependencies",
+    "objectives.views.grading",
     "objectives.views.hints",
     "objectives.views.key_results",
     "objectives.views.objectives",

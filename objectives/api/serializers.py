@@ -81,7 +81,17 @@ class CycleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Cycle
-        fields = ["id", "name", "start_date", "end_date", "status", "closed_at", "expected_progress"]
+        fields = [
+            "id",
+            "name",
+            "start_date",
+            "end_date",
+            "status",
+            "closed_at",
+            "grading_ends_at",
+            "grading_ended_at",
+            "expected_progress",
+        ]
         read_only_fields = fields
 
     def get_expected_progress(self, cycle: Cycle) -> float:
@@ -564,3 +574,68 @@ class EventSerializer(serializers.Serializer):
 class EventPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The next (older) page; null on the last.")
     results = EventSerializer(many=True)
+
+
+# ---------------------------------------------------------------- grading
+
+
+class GradeInputSerializer(serializers.Serializer):
+    """A key result's grade. The rules (range, reason, window) are the service's: errors name their field."""
+
+    score = serializers.FloatField(
+        required=False, allow_null=True, help_text="The final score, 0 to 1 (0.7 is 70%); null when not scored."
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000, help_text="Why: required for every grade."
+    )
+    not_scored = serializers.BooleanField(
+        required=False, default=False, help_text="Leave the key result out of its objective's score."
+    )
+
+
+class GradedKeyResultSerializer(serializers.ModelSerializer):
+    """A key result as grading reads it: its final score, and whether the caller may grade it now."""
+
+    needs_score = serializers.BooleanField(
+        read_only=True, help_text="Never checked in and not yet scored nor marked not scored."
+    )
+    can_grade = serializers.BooleanField(read_only=True, help_text="Whether the caller may grade it now.")
+
+    class Meta:
+        model = KeyResult
+        fields = [
+            "id",
+            "objective",
+            "owner",
+            "title",
+            "weight",
+            "progress",
+            "final_score",
+            "not_scored",
+            "score_reason",
+            "needs_score",
+            "can_grade",
+        ]
+        read_only_fields = fields
+
+
+class GradedObjectiveSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    department = serializers.IntegerField(source="department_id", allow_null=True)
+    final_score = serializers.FloatField(
+        allow_null=True, help_text="Weighted mean of its key results' final scores; null when none is scored."
+    )
+    key_results = GradedKeyResultSerializer(many=True, source="graded_key_results")
+
+
+class GradingStateSerializer(serializers.Serializer):
+    cycle = CycleSerializer()
+    grading_open = serializers.BooleanField(help_text="Whether scores may still change.")
+    to_score = serializers.IntegerField(help_text="Key results the caller reads that still need a score.")
+    objectives = GradedObjectiveSerializer(many=True)
+
+
+class GradeResultSerializer(serializers.Serializer):
+    key_result = GradedKeyResultSerializer()
+    objective_score = serializers.FloatField(allow_null=True, help_text="The objective's score after the grade.")

@@ -9,6 +9,7 @@ import inspect
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -96,6 +97,88 @@ class CycleCloseView(_OneCycle):
         """Close a cycle: check-ins freeze and every final score is stored."""
         cycle = services.cycle_close(company=self.company, actor=self.actor, cycle=self.get_object())
         return self.render_one(cycle)
+
+
+# ---------------------------------------------------------------- grading
+
+_GRADED_EXAMPLE = {
+    "id": 12,
+    "objective": 4,
+    "owner": 7,
+    "title": "Revenue from €0 to €2M",
+    "weight": "2.00",
+    "progress": 0.6,
+    "final_score": 0.75,
+    "not_scored": False,
+    "score_reason": "Two contracts signed after the last check-in",
+    "needs_score": False,
+    "can_grade": True,
+}
+
+
+class CycleGradingView(_OneCycle):
+    @extend_schema(
+        responses=s.GradingStateSerializer,
+        description="A closed cycle's grading: the window, and the key results of its objectives that ran which "
+        "the caller reads, under their objectives, each with its final score and whether the caller may grade it "
+        "now. An open cycle answers with no objectives and `grading_open` false.",
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        cycle = self.get_object()
+        objectives = selectors.grading_key_results(company=self.company, actor=self.actor, cycle=cycle)
+        for objective in objectives:
+            for kr in objective.graded_key_results:
+                kr.objective = objective
+        state = {
+            "cycle": cycle,
+            "grading_open": cycle.grading_open(timezone.now()),
+            "to_score": sum(kr.needs_score for o in objectives for kr in o.graded_key_results),
+            "objectives": objectives,
+        }
+        return Response(s.GradingStateSerializer(state, context=self.get_serializer_context()).data)
+
+
+class KeyResultGradeView(CompanyAPIView):
+    model = KeyResult
+    object_name = "key result"
+    serializer_class = s.GradedKeyResultSerializer
+
+    def company_queryset(self):
+        return selectors.key_result_list(company=self.company, actor=self.actor)
+
+    @extend_schema(
+        request=s.GradeInputSerializer,
+        responses=s.GradeResultSerializer,
+        examples=[
+            OpenApiExample(
+                "Change a score", request_only=True, value={"score": 0.75, "reason": "Two contracts signed late"}
+            ),
+            OpenApiExample(
+                "Mark not scored",
+                request_only=True,
+                value={"not_scored": True, "reason": "The programme was cancelled in week 3"},
+            ),
+            OpenApiExample("Graded", response_only=True, value={"key_result": _GRADED_EXAMPLE, "objective_score": 0.7}),
+        ],
+        description="During the closed cycle's grading window, the key result's owner, a lead of its department "
+        "(a leader for a company-level objective) and admins change its final score (0 to 1) or mark it not "
+        "scored, always with a `reason`; its objective's score follows (the weighted mean of its key results' "
+        "scores, not-scored ones left out). 400 on `score` outside [0, 1] or missing, on `reason` when empty, on "
+        "`cycle` while the cycle is open (`cycle_open`) or once grading ended (`grading_ended`). API keys never "
+        "grade (403).",
+    )
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        kr = self.get_object()
+        self.actor.require(Action.GRADE, department_id=kr.objective.department_id, owner_id=kr.owner_id)
+        serializer = s.GradeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        kr = services.key_result_grade(
+            company=self.company, actor=self.actor, key_result=kr, **serializer.validated_data
+        )
+        kr.needs_score = kr.final_score is None and not kr.not_scored
+        kr.can_grade = True
+        result = {"key_result": kr, "objective_score": kr.objective.final_score}
+        return Response(s.GradeResultSerializer(result, context=self.get_serializer_context()).data)
 
 
 # ---------------------------------------------------------------- lists that answer 304 when unchanged

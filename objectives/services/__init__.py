@@ -19,6 +19,9 @@ from objectives.services.cycles import cycle_create as cycle_create
 from objectives.services.cycles import cycle_update as cycle_update
 from objectives.services.dependencies import dependency_create as dependency_create
 from objectives.services.dependencies import dependency_delete as dependency_delete
+from objectives.services.grading import cycle_grading_end as cycle_grading_end
+from objectives.services.grading import cycles_grading_end_all_companies as cycles_grading_end_all_companies
+from objectives.services.grading import key_result_grade as key_result_grade
 from objectives.services.key_results import KEY_RESULT_EDITABLE as KEY_RESULT_EDITABLE
 from objectives.services.key_results import key_result_create as key_result_create
 from objectives.services.key_results import key_result_delete as key_result_delete

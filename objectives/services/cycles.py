@@ -4,7 +4,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, Exists, F, OuterRef, When
 from django.utils import timezone
 
 from companies import revision
@@ -12,6 +12,7 @@ from companies.models import Company
 from companies.tenancy import Actor
 from objectives import events
 from objectives.models import (
+    CheckIn,
     Cycle,
     CycleStatus,
     KeyResult,
@@ -22,6 +23,7 @@ from objectives.models import (
 from objectives.rollup import company_full_recompute
 from objectives.services import _payloads
 from objectives.services._common import _refuse_closed_cycle, _same_company
+from objectives.services.grading import store_objective_scores
 from okrhub.errors import invalid
 from okrhub.permissions import Action
 
@@ -91,11 +93,17 @@ def cycle_activate(*, company: Company, actor: Actor, cycle: Cycle) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle:
-    """Close a cycle: freeze check-ins and store every final score.
+    """Close a cycle: freeze check-ins, store every final score and open the grading window.
 
     The cycle row and then its key result rows are locked (in id order, as
     check-ins lock them), so a concurrent check-in either commits before the
     close and counts in the final scores, or waits and is then refused.
+
+    A key result's final score is its progress at the close when it has a
+    check-in that stands; one never checked in gets none (its owner scores
+    it or marks it "not scored" during the window). Objectives' scores
+    follow from their key results' (``objectives.grading``). The window lasts
+    the company's ``grading_window_days`` (``objectives.services.grading``).
     """
     if actor is not None:
         actor.require(Action.MANAGE_COMPANY)
@@ -113,18 +121,21 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     )
     cycle.status = CycleStatus.CLOSED
     cycle.closed_at = timezone.now()
-    cycle.save(update_fields=["status", "closed_at"])
+    window_days = Company.objects.values_list("grading_window_days", flat=True).get(pk=company.pk)
+    cycle.grading_ends_at = cycle.closed_at + datetime.timedelta(days=window_days)
+    cycle.save(update_fields=["status", "closed_at", "grading_ends_at"])
     # Final scores come from a recomputation, not from a cache that may lag.
     company_full_recompute(company=company)
     objectives = Objective.objects.filter(company=company, cycle=cycle)
-    KeyResult.objects.filter(company=company, objective__cycle=cycle).update(final_score=_progress_ref())
+    checked_in = CheckIn.objects.effective().filter(company_id=company.pk, key_result_id=OuterRef("pk"))
+    KeyResult.objects.filter(company=company, objective__cycle=cycle).update(
+        final_score=Case(When(Exists(checked_in), then=F("progress")), default=None),
+        not_scored=False,
+        score_reason="",
+    )
     objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
-    objectives.update(final_score=_progress_ref())
+    store_objective_scores(company=company, objective_ids=objectives.values_list("pk", flat=True))
     revision.bump(company.pk)  # the bulk updates above send no model signal (the cycle's save does, too)
     # One event for the close: the objectives it closed get none of their own (the feed says "closed the cycle").
     _record_cycle(Verb.CYCLE_CLOSED, company, actor, cycle)
     return cycle
-
-
-def _progress_ref() -> F:
-    return F("progress")

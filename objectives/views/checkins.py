@@ -40,7 +40,7 @@ def my_key_results(request: TenantRequest) -> HttpResponse:
             "cycles": cycles,
             "cycle": cycle,
             "objectives": objectives,
-            "expected": pages.cycle_expected(request.company, cycle) if cycle else None,
+            "expected": pages.pace_of(request.company, cycle) if cycle else None,
             "company_objectives": pages.company_objectives(company=request.company, actor=request.actor, cycle=cycle)
             if cycle
             else [],

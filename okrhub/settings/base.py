@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _sweep_seconds,
         "options": {"expires": _sweep_seconds},
     },
+    # Grading windows that passed are ended (their final scores freeze; objectives/services/grading.py).
+    # The deadline alone already refuses grades: the beat records the end and its event.
+    "end-grading-windows": {
+        "task": "objectives.tasks.end_grading_windows_task",
+        "schedule": env.float("OKRHUB_GRADING_END_INTERVAL_SECONDS", default=15 * 60),
+    },
     # Progress snapshots: each company's day is snapshotted within a quarter of
     # an hour of its local midnight (insights/snapshots.py).
     "snapshot-progress": {

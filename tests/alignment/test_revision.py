@@ -9,6 +9,7 @@ proves the guard catches one), and a new service that is in neither the
 table nor :data:`NOT_SEEN` fails :func:`test_every_service_is_in_the_table`.
 """
 
+import datetime
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,6 +211,21 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
         )
     ),
     "cycle_close": lambda w: lambda: okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle),
+    # The objective's final score moves with its key result's (a bulk update, no model signal).
+    "key_result_grade": lambda w: (
+        lambda _: (
+            lambda: okr.key_result_grade(
+                company=w.team.company, actor=w.admin, key_result=w.kr, score="0.9", reason="Counted by hand"
+            )
+        )
+    )(okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle)),
+    "cycle_grading_end": lambda w: (
+        lambda cycle: (
+            lambda: okr.cycle_grading_end(
+                company=w.team.company, cycle=cycle, now=cycle.grading_ends_at + datetime.timedelta(seconds=1)
+            )
+        )
+    )(okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle)),
     "company_settings_update": lambda w: (
         lambda: company_services.company_settings_update(
             company=w.team.company, actor=w.admin, name="Acme Renamed", rollup_child_objectives=False
@@ -295,6 +311,7 @@ NOT_SEEN = {
     "may_place_objective": "a read",
     "owned_count": "a read",
     "latest_checkin_id": "a read",
+    "cycles_grading_end_all_companies": "the beat's loop over cycle_grading_end (in WRITES) for every company",
 }
 
 

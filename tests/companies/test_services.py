@@ -33,6 +33,12 @@ def test_settings_update_is_admin_only_and_validated(team):
         company_services.company_settings_update(company=team.company, actor=admin, focus_mode="shout")
     with refused("checkin_hour"):
         company_services.company_settings_update(company=team.company, actor=admin, checkin_hour=24)
+    for days in (0, 61):
+        with refused("grading_window_days"):
+            company_services.company_settings_update(company=team.company, actor=admin, grading_window_days=days)
+    company_services.company_settings_update(company=team.company, actor=admin, grading_window_days=14)
+    team.company.refresh_from_db()
+    assert team.company.grading_window_days == 14
     with refused("checkin_hour", exc=PermissionDenied):
         company_services.company_settings_update(company=team.company, actor=team.actor(team.leader), checkin_hour=7)
 

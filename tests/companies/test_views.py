@@ -120,6 +120,7 @@ def _settings_post(**extra):
         "settings-checkin_weekday": "4",
         "settings-checkin_hour": "15",
         "settings-rollup_child_objectives": "on",
+        "settings-grading_window_days": "10",
     }
     data.update(extra)
     return data
@@ -137,9 +138,13 @@ def test_admin_updates_settings(team, client_for):
     assert team.company.timezone == "Europe/Berlin"
     assert team.company.focus_mode == FocusMode.BLOCK
     assert (team.company.checkin_weekday, team.company.checkin_hour) == (4, 15)
+    assert team.company.grading_window_days == 10
     response = client.post(settings_url(team), _settings_post(**{"settings-max_objectives_per_department": "0"}))
     assert response.status_code == 422
     assert 'id="id_settings-max_objectives_per_department_error"' in response.content.decode()
+    response = client.post(settings_url(team), _settings_post(**{"settings-grading_window_days": "0"}))
+    assert response.status_code == 422
+    assert 'id="id_settings-grading_window_days_error"' in response.content.decode()
 
 
 def test_admin_changes_roles_but_keeps_one_admin(team, client_for):

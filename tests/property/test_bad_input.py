@@ -178,6 +178,7 @@ def _page_forms(w):
                 "settings-checkin_weekday": "0",
                 "settings-checkin_hour": "9",
                 "settings-rollup_child_objectives": "on",
+                "settings-grading_window_days": "7",
             },
         ),
         "member_role": (f"/c/{slug}/settings/members/{w.extra.pk}/role/", {f"m{w.extra.pk}-role": "leader"}),

@@ -1,0 +1,176 @@
+"""Writes of grading: a key result's final score changed during the window, and the window's end.
+
+The window opens when the cycle closes (``cycle_close`` prefills every final
+score) and lasts the company's ``grading_window_days``. Every write takes
+the cycle row first, FOR NO KEY UPDATE as ``cycle_close`` does, so a grade
+racing the window's end either lands before the end is recorded or is
+refused; after the deadline the clock alone refuses (the beat task only
+records the end). Frozen scores never change afterwards.
+"""
+
+import datetime
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from companies import revision
+from companies.models import Company
+from companies.tenancy import Actor
+from objectives import events
+from objectives.grading import objective_score
+from objectives.models import Cycle, CycleStatus, KeyResult, Objective, Verb, grading_refusal
+from objectives.services import _payloads
+from objectives.services._common import _same_company
+from okrhub.errors import invalid, not_found
+from okrhub.permissions import Action
+
+#: A grade's reason, at most (the column's ``max_length``, which Django checks in forms only).
+REASON_MAX_LENGTH = KeyResult._meta.get_field("score_reason").max_length or 1000
+
+
+def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) -> int:
+    """Store the final score of each objective from its key results' (``objectives.grading``); return how many moved.
+
+    Two queries and one bulk update whatever the number of objectives (the
+    close of a cycle of 10,000 runs this once). Sends no model signal: the
+    caller bumps the company revision.
+    """
+    ids = list(objective_ids)
+    if not ids:
+        return 0
+    scores: dict[int, list[tuple[float | None, float]]] = defaultdict(list)
+    for objective_id, score, weight in KeyResult.objects.filter(company=company, objective_id__in=ids).values_list(
+        "objective_id", "final_score", "weight"
+    ):
+        scores[objective_id].append((score, float(weight)))
+    changed = []
+    for objective in Objective.objects.filter(company=company, pk__in=ids).only("pk", "final_score"):
+        score = objective_score(scores.get(objective.pk, []))
+        if score != objective.final_score:
+            objective.final_score = score
+            changed.append(objective)
+    Objective.objects.bulk_update(changed, ["final_score"], batch_size=2000)
+    return len(changed)
+
+
+def _score(value: Any) -> float:
+    if value is None or value == "":
+        raise invalid("score", "Give a score from 0 to 1, or mark the key result not scored.", "required")
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        raise invalid("score", "Enter a number from 0 to 1.", "invalid") from None
+    if not math.isfinite(score) or not 0 <= score <= 1:
+        raise invalid("score", "A score is from 0 to 1 (0.7 is 70%).", "out_of_range")
+    return score
+
+
+@transaction.atomic
+def key_result_grade(
+    *,
+    company: Company,
+    actor: Actor,
+    key_result: KeyResult,
+    score: Any = None,
+    reason: str,
+    not_scored: bool = False,
+) -> KeyResult:
+    """Change a key result's final score (or mark it "not scored") during its cycle's grading window.
+
+    The owner, a lead of its department (a leader for a company-level
+    objective) and admins grade (``Action.GRADE``), always with a reason;
+    the objective's score follows (``objectives.grading``). Refused on
+    ``cycle`` outside the window (``grading_refusal``), on ``score`` outside
+    [0, 1], on ``reason`` when empty.
+    """
+    _same_company(company, key_result=key_result)
+    rows = KeyResult.objects.filter(company=company, pk=key_result.pk)
+    cycle_id = rows.values_list("objective__cycle_id", flat=True).first()
+    if cycle_id is None:
+        raise not_found("key result")
+    # FOR NO KEY UPDATE, before the key result: the window's end takes the same lock, so it is either
+    # after this grade or seen by it; a check-in's event insert (FOR KEY SHARE on the cycle) does not wait.
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle_id, company=company)
+    kr = (
+        KeyResult.objects.select_for_update(of=("self",))
+        .select_related("objective")
+        .get(pk=key_result.pk, company=company)
+    )
+    objective = kr.objective
+    objective.cycle = cycle
+    # Permission before validation: a refused caller learns nothing about the input rules.
+    actor.require(Action.GRADE, department_id=objective.department_id, owner_id=kr.owner_id)
+    refusal = grading_refusal(cycle, objective, timezone.now())
+    if refusal is not None:
+        raise invalid(*refusal)
+    reason = (reason or "").strip()
+    new_score = None if not_scored else _score(score)
+    if not reason:
+        raise invalid("reason", "Say why: a grade always comes with its reason.", "required")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise invalid("reason", f"Keep the reason to {REASON_MAX_LENGTH:,} characters.", "max_length")
+    previous = {"previous_score": kr.final_score, "previous_not_scored": kr.not_scored}
+    kr.final_score, kr.not_scored, kr.score_reason = new_score, not_scored, reason
+    kr.save(update_fields=["final_score", "not_scored", "score_reason", "updated_at"])
+    store_objective_scores(company=company, objective_ids=[objective.pk])
+    objective.final_score = Objective.objects.values_list("final_score", flat=True).get(pk=objective.pk)
+    revision.bump(company.pk)  # the objective's score moved by a bulk update (no model signal)
+    events.record(
+        Verb.KEY_RESULT_GRADED,
+        company_id=company.pk,
+        actor=actor,
+        key_result=kr,
+        payload={
+            "key_result_id": kr.pk,
+            "title": kr.title,
+            "objective_title": objective.title,
+            "score": new_score,
+            "not_scored": not_scored,
+            "reason": reason,
+            **previous,
+            "objective_score": objective.final_score,
+        },
+    )
+    return kr
+
+
+@transaction.atomic
+def cycle_grading_end(*, company: Company, cycle: Cycle, now: datetime.datetime | None = None) -> bool:
+    """Record the end of a closed cycle's grading window once it has passed; False when there is nothing to end.
+
+    Idempotent: a second run (a redelivered task) finds it recorded. Key
+    results nobody scored stay without a score, out of their objectives'.
+    """
+    _same_company(company, cycle=cycle)
+    now = now or timezone.now()
+    cycle = Cycle.objects.select_for_update(no_key=True).get(pk=cycle.pk, company=company)
+    if (
+        cycle.status != CycleStatus.CLOSED
+        or cycle.grading_ends_at is None
+        or cycle.grading_ended_at is not None
+        or now < cycle.grading_ends_at
+    ):
+        return False
+    cycle.grading_ended_at = now
+    cycle.save(update_fields=["grading_ended_at"])
+    events.record(
+        Verb.CYCLE_GRADING_ENDED,
+        company_id=company.pk,
+        actor=None,
+        cycle=cycle,
+        payload={**_payloads.cycle(cycle), "grading_ends_at": cycle.grading_ends_at.isoformat()},
+    )
+    return True
+
+
+def cycles_grading_end_all_companies(now: datetime.datetime | None = None) -> int:
+    """End every grading window that has passed, in every company (the beat's task); return how many ended."""
+    now = now or timezone.now()
+    due = Cycle.objects.filter(
+        status=CycleStatus.CLOSED, grading_ended_at__isnull=True, grading_ends_at__lte=now
+    ).select_related("company")
+    return sum(cycle_grading_end(company=cycle.company, cycle=cycle, now=now) for cycle in due)

@@ -1,0 +1,94 @@
+"""The grading page of a closed cycle: the key results a person may grade, one save per row."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from companies.tenancy import TenantRequest, company_view
+from objectives import selectors as pages
+from objectives import services as okr
+from objectives.forms import GradeForm
+from objectives.models import Cycle, KeyResult, Objective, grading_refusal
+from objectives.selectors import can_read_objective
+from okrhub.errors import not_found
+from okrhub.permissions import Action
+from okrhub.web import add_service_errors
+
+
+def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
+    cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
+    if cycle is None:
+        raise not_found("cycle")
+    return cycle
+
+
+def _page(request: TenantRequest, cycle: Cycle, *, failed: KeyResult | None = None, form: GradeForm | None = None):
+    objectives = pages.grading_key_results(
+        company=request.company, actor=request.actor, cycle=cycle, only_gradable=True
+    )
+    for objective in objectives:
+        for kr in objective.graded_key_results:
+            kr.form = form if failed is not None and kr.pk == failed.pk else GradeForm.for_key_result(kr)
+    return {
+        "cycle": cycle,
+        "objectives": objectives,
+        "refusal": grading_refusal(cycle, None, timezone.now()),
+        "to_score": sum(kr.needs_score for o in objectives for kr in o.graded_key_results),
+    }
+
+
+@require_GET
+@company_view
+def cycle_grading(request: TenantRequest, cycle_id: int) -> HttpResponse:
+    """A closed cycle's key results this person may grade, grouped by objective, each with its own form."""
+    cycle = _cycle_or_404(request, cycle_id)
+    return render(request, "objectives/grading.html", _page(request, cycle))
+
+
+@require_POST
+@company_view
+def key_result_grade(request: TenantRequest, key_result_id: int) -> HttpResponse:
+    """Save one row: htmx gets the row back (422 with the errors next to their fields), a plain POST the page."""
+    company, actor = request.company, request.actor
+    kr = (
+        KeyResult.objects.filter(company=company, pk=key_result_id)
+        .select_related("objective__department", "objective__cycle", "owner")
+        .first()
+    )
+    if kr is None or not can_read_objective(actor, kr.objective):
+        raise not_found("key result")
+    # Refuse before parsing, so a forged post from someone who may not grade learns nothing from validation.
+    actor.require(Action.GRADE, department_id=kr.objective.department_id, owner_id=kr.owner_id)
+    cycle = kr.objective.cycle
+    form = GradeForm.for_key_result(kr, request.POST)
+    saved = False
+    if form.is_valid():
+        try:
+            kr = okr.key_result_grade(
+                company=company,
+                actor=actor,
+                key_result=kr,
+                score=form.cleaned_data["score"],
+                reason=form.cleaned_data["reason"],
+                not_scored=form.cleaned_data["not_scored"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            saved = True
+    if not request.htmx:
+        if saved:
+            messages.success(request, f"Grade of “{kr.title}” saved.")
+            return redirect(reverse("objectives:cycle_grading", args=[company.slug, cycle.pk]))
+        return render(request, "objectives/grading.html", _page(request, cycle, failed=kr, form=form), status=422)
+    objective = Objective.objects.select_related("department").get(company=company, pk=kr.objective_id)
+    kr.objective = objective
+    kr.needs_score = kr.final_score is None and not kr.not_scored
+    kr.can_grade = True
+    kr.form = GradeForm.for_key_result(kr) if saved else form
+    context = {"kr": kr, "objective": objective, "cycle": cycle, "row_status": "Saved." if saved else "", "oob": True}
+    return render(request, "objectives/grading.html#grade-row", context, status=200 if saved else 422)
