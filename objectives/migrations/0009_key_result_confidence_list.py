@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0006_idempotency_per_sender'),
-        ('objectives', '0007_checkin_corrections'),
+        ('objectives', '0008_cycle_grading_window_key_result_grades'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
