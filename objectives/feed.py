@@ -124,8 +124,17 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
         "cycle",
         "name, start_date, end_date, status, grading_ends_at (no objective: every member reads it; scores froze)",
     ),
-    Verb.COMMENT_CREATED: ("comment", "see the discussion endpoints"),
-    Verb.REACTION_ADDED: ("comment", "see the discussion endpoints"),
+    Verb.COMMENT_CREATED: (
+        "comment",
+        "comment_id, parent_id, parent_author_id, mentioned_user_ids, target_kind (objective, key_result, "
+        "checkin), target_id, target_owner_id, body_excerpt (plain text; null, with withdrawn true, once the "
+        "comment is deleted), objective_title, key_result_title",
+    ),
+    Verb.REACTION_ADDED: (
+        "comment or checkin",
+        "kind (thumbs_up, celebrate, heart, eyes, rocket), target_kind (comment or checkin), target_id, "
+        "target_author_id",
+    ),
 }
 
 
