@@ -21,11 +21,14 @@ read every objective.
 """
 
 import datetime
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -259,13 +262,17 @@ def _key_result_items(scope: Scope, lists: Mapping[str, ListFilter]) -> dict[str
     """The first rows of key result lists that differ only in ``confidence``, by name, from one query.
 
     Each list's first ids (lowest progress first) are picked narrow, the
-    picks joined by ``UNION ALL``, and only those few rows are read with
-    their titles and owners.
+    picks joined by ``UNION ALL`` (on SQLite, which refuses a limit inside
+    a compound select, by ``OR``-ed ``IN`` subqueries), and only those few
+    rows are read with their titles and owners.
     """
     picks = [scope.rows(f).order_by("progress", "id").values("pk")[:LIST_SIZE] for f in lists.values()]
-    first = picks[0].union(*picks[1:], all=True)
+    if connections[picks[0].db].features.supports_slicing_ordering_in_compound:
+        chosen = Q(pk__in=picks[0].union(*picks[1:], all=True))
+    else:
+        chosen = functools.reduce(operator.or_, (Q(pk__in=pick) for pick in picks))
     rows = (
-        KeyResult.objects.filter(company=scope.company, pk__in=first)
+        KeyResult.objects.filter(chosen, company=scope.company)
         .order_by("progress", "id")
         .values(
             "id", "title", "progress", "confidence", "objective_id", "objective__title",

@@ -118,6 +118,9 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/key-results/<int:key_result_id>/check-in/": None,  # POST only
     "c/<slug:company_slug>/check-ins/<int:checkin_id>/correct/": "/c/{slug}/check-ins/{checkin}/correct/",
     "c/<slug:company_slug>/check-ins/<int:checkin_id>/undo/": None,  # POST only
+    # A closed cycle's page: the demo's only cycle is open (tests/browser/test_grading.py photographs it).
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/grading/": None,
+    "c/<slug:company_slug>/key-results/<int:key_result_id>/grade/": None,  # POST only
     "c/<slug:company_slug>/notifications/": "/c/{slug}/notifications/",
     "c/<slug:company_slug>/notifications/count/": None,  # htmx fragment of the bell
     "c/<slug:company_slug>/notifications/read-all/": None,  # POST only
