@@ -124,6 +124,11 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
         "cycle",
         "name, start_date, end_date, status, grading_ends_at (no objective: every member reads it; scores froze)",
     ),
+    Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN: (
+        "objective",
+        "title, went_well, learned, change (the three parts as saved, each possibly empty), created (true for "
+        "the first version)",
+    ),
     Verb.COMMENT_CREATED: ("comment", "see the discussion endpoints"),
     Verb.REACTION_ADDED: ("comment", "see the discussion endpoints"),
 }
@@ -645,6 +650,13 @@ def describe(event: Event, refs: References) -> Description:
             action="ended for the cycle",
             subject=str(payload.get("name") or ""),
             detail="; its final scores are frozen",
+        )
+    if verb == Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN:
+        return Description(
+            actor=who,
+            action="wrote the retrospective of" if payload.get("created") else "revised the retrospective of",
+            subject=_objective_title(event, payload),
+            url=objective_url,
         )
     if verb in (Verb.COMMENT_CREATED, Verb.REACTION_ADDED):
         on_key_result = event.key_result is not None

@@ -447,6 +447,57 @@ def grading_refusal(cycle: Cycle, objective: "Objective | None", now: datetime.d
     return None
 
 
+def retrospective_refusal(cycle: Cycle) -> tuple[str, str, str] | None:
+    """Why an objective of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
+
+    A retrospective looks back on a cycle that ended: it is written once the
+    cycle is closed, and also after grading ended (a note is not a score, so
+    it never freezes). The objective page offers its form with it; the
+    service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
+    """
+    if not cycle.is_closed:
+        return ("cycle", "This cycle is still open: retrospectives are written once it closes.", "cycle_open")
+    return None
+
+
+#: A retrospective part's column options: multi-line text of at most 2,000 characters.
+_PART: Any = {"max_length": 2000, "validators": [validate_multi_line]}
+
+
+class Retrospective(models.Model):
+    """One objective's look back on its closed cycle: what went well, what we learned, what we change.
+
+    One row per objective (the service updates it in place: the note is the
+    team's current word, the event ``objective.retrospective_written`` keeps
+    each version). Each part may be empty, never all three.
+    """
+
+    #: The parts, in the order pages and the API show them.
+    PARTS = ("went_well", "learned", "change")
+    #: Each part, at most (Django checks ``max_length`` in forms only; the service checks it too).
+    PART_MAX_LENGTH: int = _PART["max_length"]
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="retrospectives")
+    went_well = models.TextField("What went well", blank=True, **_PART)
+    learned = models.TextField("What we learned", blank=True, **_PART)
+    change = models.TextField("What we change", blank=True, **_PART)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "objective"], name="retrospective_per_objective"),
+            models.CheckConstraint(condition=~Q(went_well="", learned="", change=""), name="retrospective_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retrospective of objective {self.objective_id}"
+
+
 def authors_latest_checkins(entries: Iterable[CheckIn]) -> dict[int, int]:
     """Each author's latest check-in (by ``entered_at``, then id), corrections and undos aside: author id → entry id.
 
@@ -526,6 +577,7 @@ class Verb(models.TextChoices):
     CYCLE_CLOSED = "cycle.closed", "closed a cycle"
     KEY_RESULT_GRADED = "key_result.graded", "graded a key result"
     CYCLE_GRADING_ENDED = "cycle.grading_ended", "ended a cycle's grading"
+    OBJECTIVE_RETROSPECTIVE_WRITTEN = "objective.retrospective_written", "wrote a retrospective"
     COMMENT_CREATED = "comment.created", "commented"
     REACTION_ADDED = "reaction.added", "reacted"
 

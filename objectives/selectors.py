@@ -28,10 +28,12 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    Retrospective,
     authors_latest_checkins,
     checkin_correction_refusal,
     checkin_undo_refusal,
     grading_refusal,
+    retrospective_refusal,
 )
 from objectives.progress import (
     Status,
@@ -471,6 +473,34 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         "checkin_actions": checkin_actions,
         "history": objective_history(key_results, [c for c in checkins if c.stands]),
         "expected": expected,
+    }
+
+
+def can_write_retrospective(actor: Actor, objective: Objective) -> bool:
+    """Whether the actor may write this objective's retrospective now (role and cycle; reading is the caller's)."""
+    return (
+        actor.can(Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id)
+        and retrospective_refusal(objective.cycle) is None
+    )
+
+
+def objective_retrospective(*, company: Company, actor: Actor, objective: Objective) -> dict[str, Any]:
+    """The objective's retrospective as the page and the API show it (one query; empty parts when none yet).
+
+    The caller has checked that the actor reads ``objective`` (with its
+    cycle loaded): a retrospective is exactly as private as its objective.
+    """
+    retrospective = (
+        Retrospective.objects.filter(company=company, objective_id=objective.pk).select_related("updated_by").first()
+    )
+    parts = {name: getattr(retrospective, name) if retrospective else "" for name in Retrospective.PARTS}
+    return {
+        "objective": objective.pk,
+        **parts,
+        "written": retrospective is not None,
+        "updated_at": retrospective.updated_at if retrospective else None,
+        "updated_by": retrospective.updated_by if retrospective else None,
+        "can_write": can_write_retrospective(actor, objective),
     }
 
 

@@ -639,3 +639,25 @@ class GradingStateSerializer(serializers.Serializer):
 class GradeResultSerializer(serializers.Serializer):
     key_result = GradedKeyResultSerializer()
     objective_score = serializers.FloatField(allow_null=True, help_text="The objective's score after the grade.")
+
+
+# ---------------------------------------------------------------- retrospectives
+
+
+class RetrospectiveInputSerializer(serializers.Serializer):
+    """The three parts, each replacing the stored one (a part left out is empty). The rules are the service's."""
+
+    went_well = serializers.CharField(required=False, allow_blank=True, default="", help_text="What went well.")
+    learned = serializers.CharField(required=False, allow_blank=True, default="", help_text="What we learned.")
+    change = serializers.CharField(required=False, allow_blank=True, default="", help_text="What we change.")
+
+
+class RetrospectiveSerializer(serializers.Serializer):
+    objective = serializers.IntegerField()
+    went_well = serializers.CharField(help_text="What went well; empty when not written.")
+    learned = serializers.CharField(help_text="What we learned; empty when not written.")
+    change = serializers.CharField(help_text="What we change; empty when not written.")
+    written = serializers.BooleanField(help_text="Whether anyone wrote it yet.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_by = serializers.IntegerField(source="updated_by.pk", allow_null=True, default=None)
+    can_write = serializers.BooleanField(help_text="Whether the caller may write it now (its cycle is closed).")

@@ -12,6 +12,11 @@ urlpatterns = [
     path("objectives/<int:pk>/", views.ObjectiveDetailView.as_view(), name="objective-detail"),
     path("objectives/<int:pk>/status/", views.ObjectiveStatusView.as_view(), name="objective-status"),
     path("objectives/<int:pk>/activate/", views.ObjectiveActivateView.as_view(), name="objective-activate"),
+    path(
+        "objectives/<int:pk>/retrospective/",
+        views.ObjectiveRetrospectiveView.as_view(),
+        name="objective-retrospective",
+    ),
     path("objectives/<int:pk>/history/", views.ObjectiveHistoryView.as_view(), name="objective-history"),
     path("key-results/", views.KeyResultListView.as_view(), name="key-result-list"),
     path("key-results/<int:pk>/", views.KeyResultDetailView.as_view(), name="key-result-detail"),

@@ -973,3 +973,66 @@ class EventListView(CompanyAPIView):
             else None
         )
         return Response({"next": next_url, "results": s.EventSerializer(page.items, many=True).data})
+
+
+# ---------------------------------------------------------------- retrospectives
+
+_RETROSPECTIVE_EXAMPLE = {
+    "went_well": "Two partners signed in France within the quarter.",
+    "learned": "German leads need a local case study before the first call.",
+    "change": "Write the case study in week 1 of next quarter.",
+}
+
+
+class ObjectiveRetrospectiveView(_OneObjective):
+    serializer_class = s.RetrospectiveSerializer
+
+    def _render(self, objective: Objective) -> Response:
+        state = selectors.objective_retrospective(company=self.company, actor=self.actor, objective=objective)
+        return Response(s.RetrospectiveSerializer(state, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        responses=s.RetrospectiveSerializer,
+        description="The objective's retrospective (empty parts and `written` false until someone writes it), "
+        "and whether the caller may write it now. A private objective's retrospective is as private as the "
+        "objective (404).",
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self._render(self.get_object())
+
+    @extend_schema(
+        request=s.RetrospectiveInputSerializer,
+        responses=s.RetrospectiveSerializer,
+        examples=[
+            OpenApiExample("Write the retrospective", request_only=True, value=_RETROSPECTIVE_EXAMPLE),
+            OpenApiExample(
+                "Written",
+                response_only=True,
+                value={
+                    "objective": 41,
+                    **_RETROSPECTIVE_EXAMPLE,
+                    "written": True,
+                    "updated_at": "2027-01-04T09:30:00Z",
+                    "updated_by": 7,
+                    "can_write": True,
+                },
+            ),
+        ],
+        description="Write (or rewrite) the retrospective of an objective of a closed cycle: what went well, what "
+        "we learned, what we change. Each part replaces the stored one; a part may be empty, not all three "
+        "(400 on `went_well`). The objective's owner, a lead of its department (a leader for a company-level "
+        "objective) and admins write it, also after grading ended; API keys never do (403). 400 on `cycle` "
+        "while the cycle is open (`cycle_open`), on a part longer than 2,000 characters or holding control "
+        "characters, naming the part.",
+    )
+    def put(self, request: Request, slug: str, pk: int) -> Response:
+        objective = self.get_object()
+        self.actor.require(
+            Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id
+        )
+        serializer = s.RetrospectiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.objective_retrospective_write(
+            company=self.company, actor=self.actor, objective=objective, **serializer.validated_data
+        )
+        return self._render(objective)

@@ -27,5 +27,6 @@ from objectives.views.objectives import objective_create as objective_create
 from objectives.views.objectives import objective_detail as objective_detail
 from objectives.views.objectives import objective_edit as objective_edit
 from objectives.views.objectives import objective_status as objective_status
+from objectives.views.retrospectives import objective_retrospective as objective_retrospective
 from objectives.views.transfer import okr_import as okr_import
 from objectives.views.weekly import weekly_checkin as weekly_checkin

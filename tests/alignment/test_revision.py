@@ -311,6 +311,8 @@ NOT_SEEN = {
     "may_place_objective": "a read",
     "owned_count": "a read",
     "latest_checkin_id": "a read",
+    "objective_retrospective_write": "a retrospective is shown on its objective's page only, never on the tree or the "
+    "lists (its event bumps the revision anyway, as every event does)",
     "cycles_grading_end_all_companies": "the beat's loop over cycle_grading_end (in WRITES) for every company",
 }
 
