@@ -23,6 +23,7 @@ urlpatterns = [
         name="dependency_remove",
     ),
     path("cycles/<int:cycle_id>/grading/", views.cycle_grading, name="cycle_grading"),
+    path("cycles/<int:cycle_id>/carry-over/", views.cycle_carry_over, name="cycle_carry_over"),
     path("import/", views.okr_import, name="import"),
     path("key-results/hints/", views.key_result_hints, name="key_result_hints"),
     path("key-results/<int:key_result_id>/", views.key_result_detail, name="key_result"),

@@ -94,6 +94,13 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.CARRY_OVER: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level"},
+        "member": {"owner", "own_draft", "lead"},
+        "viewer": set(),
+        "integration": set(CONTEXTS),
+    },
     Action.CORRECT_CHECKIN: {
         "admin": set(CONTEXTS),
         "leader": {"owner", "own_draft", "lead", "company_level", "author"},

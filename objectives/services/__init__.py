@@ -8,6 +8,9 @@ schedule the roll-up after commit.
 """
 
 from objectives.services._common import MAX_VALUE as MAX_VALUE
+from objectives.services.carry_over import CarryItem as CarryItem
+from objectives.services.carry_over import CarryOverInvalid as CarryOverInvalid
+from objectives.services.carry_over import cycle_carry_over as cycle_carry_over
 from objectives.services.checkins import NeedsConfirmation as NeedsConfirmation
 from objectives.services.checkins import checkin_create as checkin_create
 from objectives.services.corrections import checkin_correct as checkin_correct
