@@ -156,6 +156,7 @@ class Objective(models.Model):
     unfinished_key_results: list["KeyResult"]  # what carry-over offers (``selectors.carry_over_choices``)
     carry_chosen: bool
     carry_errors: list[str]
+    copied_key_result_ids: list[int]  # a carry-over copy's key results, for the API's answer
     can_edit: bool
     can_activate: bool
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cycles/<int:pk>/activate/", views.CycleActivateView.as_view(), name="cycle-activate"),
     path("cycles/<int:pk>/close/", views.CycleCloseView.as_view(), name="cycle-close"),
     path("cycles/<int:pk>/grading/", views.CycleGradingView.as_view(), name="cycle-grading"),
+    path("cycles/<int:pk>/carry-over/", views.CycleCarryOverView.as_view(), name="cycle-carry-over"),
     path("objectives/", views.ObjectiveListView.as_view(), name="objective-list"),
     path("objectives/<int:pk>/", views.ObjectiveDetailView.as_view(), name="objective-detail"),
     path("objectives/<int:pk>/status/", views.ObjectiveStatusView.as_view(), name="objective-status"),
