@@ -670,9 +670,11 @@ class RetrospectiveSerializer(serializers.Serializer):
 
 
 class CarryOverItemSerializer(serializers.Serializer):
-    objective = serializers.IntegerField(min_value=1, help_text="An unfinished objective of the closed cycle.")
+    objective = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="An unfinished objective of the closed cycle."
+    )
     key_results = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         required=False,
         default=list,
         max_length=100,
@@ -683,7 +685,7 @@ class CarryOverItemSerializer(serializers.Serializer):
 class CarryOverInputSerializer(serializers.Serializer):
     """What to carry: the objectives are read in one query; one of another company reads as missing."""
 
-    cycle = serializers.IntegerField(min_value=1, help_text="The open cycle to carry into.")
+    cycle = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The open cycle to carry into.")
     items = CarryOverItemSerializer(  # type: ignore[call-arg]  # the stubs miss ListSerializer's max_length
         many=True, allow_empty=False, max_length=MAX_CARRY_ITEMS, help_text=f"1 to {MAX_CARRY_ITEMS} objectives."
     )

@@ -16,7 +16,7 @@ from objectives.models import Cycle, KeyResult, Objective, grading_refusal
 from objectives.selectors import can_read_objective, carry_over_choices, carry_over_targets
 from okrhub.errors import not_found
 from okrhub.permissions import Action
-from okrhub.web import UNPROCESSABLE, add_service_errors, int_or_none
+from okrhub.web import UNPROCESSABLE, add_service_errors
 
 
 def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
@@ -94,8 +94,12 @@ def key_result_grade(request: TenantRequest, key_result_id: int) -> HttpResponse
     return render(request, "objectives/grading.html#grade-row", context, status=200 if saved else 422)
 
 
+#: The largest id a row has (a bigint); a larger number names nothing, and the database refuses to compare it.
+_MAX_ID = 2**63 - 1
+
+
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    return [int(value) for value in values if value.isdigit() and 0 < int(value) <= _MAX_ID]
 
 
 @require_http_methods(["GET", "POST"])
@@ -114,7 +118,7 @@ def cycle_carry_over(request: TenantRequest, cycle_id: int) -> HttpResponse:
     chosen_key_results: dict[int, set[int]] | None = None
     target_id: int | None = None
     if request.method == "POST":
-        target_id = int_or_none(request.POST.get("cycle"))
+        target_id = next(iter(_ids([request.POST.get("cycle") or ""])), None)
         chosen = set(_ids(request.POST.getlist("objective")))
         chosen_key_results = {pk: set(_ids(request.POST.getlist(f"key_results_{pk}"))) for pk in chosen}
         target = Cycle.objects.filter(company=company, pk=target_id).first() if target_id else None

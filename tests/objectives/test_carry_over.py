@@ -325,9 +325,10 @@ def test_the_page_shows_errors_beside_the_item(team, quarter, client_for):
     html = response.content.decode()
     assert "was carried over into 2027 Q1 already" in html
     assert db_state() == before
-    response = client.post(_page(team), {"cycle": "", "objective": [q["market"].pk]})
-    assert response.status_code == 422
-    assert "Choose the cycle to carry into." in response.content.decode()
+    for bad_cycle in ("", "x", "99999999999999999999999"):
+        response = client.post(_page(team), {"cycle": bad_cycle, "objective": [q["market"].pk, "9" * 30]})
+        assert response.status_code == 422
+        assert "Choose the cycle to carry into." in response.content.decode()
 
 
 def test_both_objective_pages_link_each_other(team, quarter, client_for):
