@@ -630,11 +630,24 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     """A key result with its objective and check-in history, corrected entries included (two queries)."""
     kr = (
         KeyResult.objects.filter(company=company, pk=key_result_id)
-        .select_related("objective__cycle", "objective__department", "owner")
+        .select_related("objective__cycle", "objective__department", "owner", "carried_from__objective__cycle")
         .first()
     )
     if kr is None or not can_read_objective(actor, kr.objective):
         return None
+    carried_from = kr.carried_from
+    if carried_from is not None and not can_read_objective(actor, carried_from.objective):
+        carried_from = None
+    # Copies are only ever made of a closed cycle's key results: an open one's page reads nothing more.
+    carried_to = (
+        [
+            copy
+            for copy in KeyResult.objects.filter(company=company, carried_from=kr).select_related("objective__cycle")
+            if can_read_objective(actor, copy.objective)
+        ]
+        if kr.objective.cycle.is_closed
+        else []
+    )
     expected = pace_of(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
     checkins = list(CheckIn.objects.with_standing().filter(company=company, key_result=kr).select_related("author"))
@@ -655,6 +668,8 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
         "checkins": checkins,
         "checkin_actions": checkin_actions,
         "history": history,
+        "carried_from": carried_from,
+        "carried_to": carried_to,
     }
 
 

@@ -344,6 +344,20 @@ def test_both_objective_pages_link_each_other(team, quarter, client_for):
     assert origin_url in copy_html
 
 
+def test_both_key_result_pages_link_each_other(team, quarter, client_for):
+    q = quarter
+    [copy] = carry(team, team.member, q, [okr.CarryItem(objective=q["market"], key_results=[q["revenue"].pk])])
+    kr_copy = KeyResult.objects.get(objective=copy)
+    origin_url = reverse("objectives:key_result", args=[team.company.slug, q["revenue"].pk])
+    copy_url = reverse("objectives:key_result", args=[team.company.slug, kr_copy.pk])
+    origin_html = client_for(team.viewer).get(origin_url).content.decode()
+    assert "Carried over to" in origin_html
+    assert copy_url in origin_html
+    copy_html = client_for(team.viewer).get(copy_url).content.decode()
+    assert "Carried over from" in copy_html
+    assert origin_url in copy_html
+
+
 def test_a_private_copy_is_not_linked_for_who_may_not_read_it(team, quarter, client_for):
     q = quarter
     [copy] = carry(team, team.member, q, [okr.CarryItem(objective=q["market"])])
