@@ -94,6 +94,16 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     Verb.OBJECTIVE_ACTIVATED: ("objective", "title, from, to (`active`: a draft activated, or a closed one reopened)"),
     Verb.OBJECTIVE_STATUS_CHANGED: ("objective", "title, from, to (closed, archived, back to draft)"),
+    Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN: (
+        "objective",
+        "title, went_well, learned, change (the three parts as saved, each possibly empty), created (true for "
+        "the first version)",
+    ),
+    Verb.OBJECTIVE_CARRIED_OVER: (
+        "objective",
+        "title, to_objective_id (the draft copy), to_cycle_id, to_cycle_name, key_result_ids (the key results "
+        "carried), copied_key_result_ids (their copies, in the same order); the copy has its own objective.created",
+    ),
     Verb.KEY_RESULT_CREATED: (
         "key_result",
         "key_result_id, objective_title, title, kind, direction, start_value, target_value, current_value, "
@@ -123,16 +133,6 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
     Verb.CYCLE_GRADING_ENDED: (
         "cycle",
         "name, start_date, end_date, status, grading_ends_at (no objective: every member reads it; scores froze)",
-    ),
-    Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN: (
-        "objective",
-        "title, went_well, learned, change (the three parts as saved, each possibly empty), created (true for "
-        "the first version)",
-    ),
-    Verb.OBJECTIVE_CARRIED_OVER: (
-        "objective",
-        "title, to_objective_id (the draft copy), to_cycle_id, to_cycle_name, key_result_ids (the key results "
-        "carried), copied_key_result_ids (their copies, in the same order); the copy has its own objective.created",
     ),
     Verb.COMMENT_CREATED: ("comment", "see the discussion endpoints"),
     Verb.REACTION_ADDED: ("comment", "see the discussion endpoints"),
