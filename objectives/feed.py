@@ -94,6 +94,16 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     Verb.OBJECTIVE_ACTIVATED: ("objective", "title, from, to (`active`: a draft activated, or a closed one reopened)"),
     Verb.OBJECTIVE_STATUS_CHANGED: ("objective", "title, from, to (closed, archived, back to draft)"),
+    Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN: (
+        "objective",
+        "title, went_well, learned, change (the three parts as saved, each possibly empty), created (true for "
+        "the first version)",
+    ),
+    Verb.OBJECTIVE_CARRIED_OVER: (
+        "objective",
+        "title, to_objective_id (the draft copy), to_cycle_id, to_cycle_name, key_result_ids (the key results "
+        "carried), copied_key_result_ids (their copies, in the same order); the copy has its own objective.created",
+    ),
     Verb.KEY_RESULT_CREATED: (
         "key_result",
         "key_result_id, objective_title, title, kind, direction, start_value, target_value, current_value, "
@@ -654,6 +664,23 @@ def describe(event: Event, refs: References) -> Description:
             action="ended for the cycle",
             subject=str(payload.get("name") or ""),
             detail="; its final scores are frozen",
+        )
+    if verb == Verb.OBJECTIVE_RETROSPECTIVE_WRITTEN:
+        return Description(
+            actor=who,
+            action="wrote the retrospective of" if payload.get("created") else "revised the retrospective of",
+            subject=_objective_title(event, payload),
+            url=objective_url,
+        )
+    if verb == Verb.OBJECTIVE_CARRIED_OVER:
+        count = len(payload.get("key_result_ids") or [])
+        with_krs = f" with {count} key result{'s' if count != 1 else ''}" if count else ""
+        return Description(
+            actor=who,
+            action="carried over",
+            subject=_objective_title(event, payload),
+            detail=f" into {payload.get('to_cycle_name') or 'another cycle'}{with_krs}",
+            url=objective_url,
         )
     if verb in (Verb.COMMENT_CREATED, Verb.REACTION_ADDED):
         on_key_result = event.key_result is not None

@@ -89,6 +89,22 @@ class GradeForm(PageForm):
         return cls(data, initial=initial, prefix=f"grade{kr.pk}")
 
 
+class RetrospectiveForm(PageForm):
+    """An objective's retrospective on its page. Parses only: the rules (length, text, not all empty) are the service's.
+
+    The three parts are the model's (``Retrospective.PARTS``).
+    """
+
+    went_well = forms.CharField(label="What went well", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    learned = forms.CharField(label="What we learned", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    change = forms.CharField(label="What we change", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    @classmethod
+    def for_state(cls, state: dict[str, Any], data: Any = None) -> "RetrospectiveForm":
+        """The form prefilled with the stored parts (``selectors.objective_retrospective``)."""
+        return cls(data, initial={name: state[name] for name in ("went_well", "learned", "change")})
+
+
 class CheckInForm(PageForm):
     value = _value_field("New value")
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.ON_TRACK)

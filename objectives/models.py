@@ -136,12 +136,16 @@ class Objective(models.Model):
     private = models.BooleanField(default=False)
     progress = models.FloatField(null=True, blank=True, editable=False)
     final_score = models.FloatField(null=True, blank=True, editable=False)
+    #: The objective of a closed cycle this one continues (``objectives.services.carry_over``).
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Audit trail (objectives/history.py): every save through the services, with who and how.
     # Cached progress and final scores are derived, not edited, so they are left out.
-    history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["progress", "final_score", "updated_at", "carried_from"])
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
     hints: list[Hint]
@@ -149,6 +153,10 @@ class Objective(models.Model):
     behind_pace: bool
     my_key_results: list["KeyResult"]
     graded_key_results: list["KeyResult"]
+    unfinished_key_results: list["KeyResult"]  # what carry-over offers (``selectors.carry_over_choices``)
+    carry_chosen: bool
+    carry_errors: list[str]
+    copied_key_result_ids: list[int]  # a carry-over copy's key results, for the API's answer
     can_edit: bool
     can_activate: bool
 
@@ -224,6 +232,10 @@ class KeyResult(models.Model):
     # Database defaults too: bulk loaders (the bench's COPY, imports) that name only the older columns still work.
     score_reason = models.TextField(blank=True, max_length=1000, editable=False, default="", db_default="")
     not_scored = models.BooleanField(default=False, db_default=False, editable=False)
+    #: The key result of a closed cycle this one continues, from its last value (``services.carry_over``).
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to", editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -231,7 +243,15 @@ class KeyResult(models.Model):
     # Cached progress and final scores are derived, not edited, so they are left out; grades are
     # recorded as events (``key_result.graded``), with their reasons.
     history = HistoricalRecords(
-        excluded_fields=["progress", "final_score", "updated_at", "last_checkin_at", "score_reason", "not_scored"]
+        excluded_fields=[
+            "progress",
+            "final_score",
+            "updated_at",
+            "last_checkin_at",
+            "score_reason",
+            "not_scored",
+            "carried_from",
+        ]
     )
 
     # Not columns: what services, page selectors and views attach to an instance for the page or the API.
@@ -241,6 +261,7 @@ class KeyResult(models.Model):
     can_check_in: bool
     can_grade: bool
     needs_score: bool
+    carry_chosen: bool
     form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
     form_open: bool
 
@@ -447,6 +468,76 @@ def grading_refusal(cycle: Cycle, objective: "Objective | None", now: datetime.d
     return None
 
 
+def is_unfinished(score: float | None) -> bool:
+    """Whether a final score leaves work to carry: below 1, or none (nothing scored, or "not scored")."""
+    return score is None or score < 1
+
+
+def carry_target_refusal(cycle: Cycle, target: Cycle) -> tuple[str, str, str] | None:
+    """Why ``target`` cannot receive carry-overs from the closed ``cycle`` (field, message, code); None when it can.
+
+    The page offers its target cycles with it; the service refuses with it.
+    """
+    if target.company_id != cycle.company_id:
+        return ("cycle", "No such cycle.", "does_not_exist")
+    if target.pk == cycle.pk or target.status == CycleStatus.CLOSED:
+        return ("cycle", f"{target.name} is closed: carry over into an open cycle.", "cycle_closed")
+    if target.end_date < cycle.start_date:
+        return ("cycle", f"{target.name} ends before {cycle.name} starts: carry over into a later cycle.", "earlier")
+    return None
+
+
+def retrospective_refusal(cycle: Cycle) -> tuple[str, str, str] | None:
+    """Why an objective of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
+
+    A retrospective looks back on a cycle that ended: it is written once the
+    cycle is closed, and also after grading ended (a note is not a score, so
+    it never freezes). The objective page offers its form with it; the
+    service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
+    """
+    if not cycle.is_closed:
+        return ("cycle", "This cycle is still open: retrospectives are written once it closes.", "cycle_open")
+    return None
+
+
+#: A retrospective part's column options: multi-line text of at most 2,000 characters.
+_PART: Any = {"max_length": 2000, "validators": [validate_multi_line]}
+
+
+class Retrospective(models.Model):
+    """One objective's look back on its closed cycle: what went well, what we learned, what we change.
+
+    One row per objective (the service updates it in place: the note is the
+    team's current word, the event ``objective.retrospective_written`` keeps
+    each version). Each part may be empty, never all three.
+    """
+
+    #: The parts, in the order pages and the API show them.
+    PARTS = ("went_well", "learned", "change")
+    #: Each part, at most (Django checks ``max_length`` in forms only; the service checks it too).
+    PART_MAX_LENGTH: int = _PART["max_length"]
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="retrospectives")
+    went_well = models.TextField("What went well", blank=True, **_PART)
+    learned = models.TextField("What we learned", blank=True, **_PART)
+    change = models.TextField("What we change", blank=True, **_PART)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "objective"], name="retrospective_per_objective"),
+            models.CheckConstraint(condition=~Q(went_well="", learned="", change=""), name="retrospective_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Retrospective of objective {self.objective_id}"
+
+
 def authors_latest_checkins(entries: Iterable[CheckIn]) -> dict[int, int]:
     """Each author's latest check-in (by ``entered_at``, then id), corrections and undos aside: author id → entry id.
 
@@ -526,6 +617,8 @@ class Verb(models.TextChoices):
     CYCLE_CLOSED = "cycle.closed", "closed a cycle"
     KEY_RESULT_GRADED = "key_result.graded", "graded a key result"
     CYCLE_GRADING_ENDED = "cycle.grading_ended", "ended a cycle's grading"
+    OBJECTIVE_RETROSPECTIVE_WRITTEN = "objective.retrospective_written", "wrote a retrospective"
+    OBJECTIVE_CARRIED_OVER = "objective.carried_over", "carried an objective over"
     COMMENT_CREATED = "comment.created", "commented"
     REACTION_ADDED = "reaction.added", "reacted"
 

@@ -28,10 +28,14 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    Retrospective,
     authors_latest_checkins,
+    carry_target_refusal,
     checkin_correction_refusal,
     checkin_undo_refusal,
     grading_refusal,
+    is_unfinished,
+    retrospective_refusal,
 )
 from objectives.progress import (
     Status,
@@ -431,11 +435,24 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
     """An objective with its key results, children, dependencies and progress history (six queries)."""
     objective = (
         Objective.objects.filter(company=company, pk=objective_id)
-        .select_related("cycle", "department", "owner", "parent__department")
+        .select_related("cycle", "department", "owner", "parent__department", "carried_from__cycle")
         .first()
     )
     if objective is None or not can_read_objective(actor, objective):
         return None
+    carried_from = objective.carried_from
+    if carried_from is not None and not can_read_objective(actor, carried_from):
+        carried_from = None
+    # Copies are only ever made of a closed cycle's objectives: an open one's page reads nothing more.
+    carried_to = (
+        [
+            copy
+            for copy in Objective.objects.filter(company=company, carried_from=objective).select_related("cycle")
+            if can_read_objective(actor, copy)
+        ]
+        if objective.cycle.is_closed
+        else []
+    )
     expected = pace_of(company, objective.cycle)
     key_results = list(KeyResult.objects.filter(company=company, objective=objective).select_related("owner"))
     for kr in key_results:
@@ -471,6 +488,72 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         "checkin_actions": checkin_actions,
         "history": objective_history(key_results, [c for c in checkins if c.stands]),
         "expected": expected,
+        "carried_from": carried_from,
+        "carried_to": carried_to,
+    }
+
+
+# ---------------------------------------------------------------- carry-over
+
+
+def carry_over_choices(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
+    """The objectives of the closed ``cycle`` the actor may carry over, each with ``unfinished_key_results``.
+
+    Only those the actor reads (a private one is never offered to who may
+    not read it), that ran, are unfinished, and that the actor may carry.
+    Two queries whatever their number.
+    """
+    if not cycle.is_closed:
+        return []
+    objectives = [
+        o
+        for o in Objective.objects.filter(company=company, cycle=cycle, status=ObjectiveStatus.CLOSED)
+        .select_related("department", "owner")
+        .order_by("department__name", "id")
+        if is_unfinished(o.final_score)
+        and can_read_objective(actor, o)
+        and actor.can(Action.CARRY_OVER, department_id=o.department_id, owner_id=o.owner_id)
+    ]
+    by_objective: dict[int, list[KeyResult]] = {o.pk: [] for o in objectives}
+    for kr in KeyResult.objects.filter(company=company, objective_id__in=list(by_objective)).order_by("id"):
+        if is_unfinished(kr.final_score):
+            by_objective[kr.objective_id].append(kr)
+    for o in objectives:
+        o.unfinished_key_results = by_objective[o.pk]
+    return objectives
+
+
+def carry_over_targets(*, company: Company, cycle: Cycle) -> list[Cycle]:
+    """The open cycles the closed ``cycle``'s objectives may be carried into, earliest first."""
+    candidates = Cycle.objects.filter(company=company).exclude(status=CycleStatus.CLOSED).order_by("start_date", "id")
+    return [target for target in candidates if carry_target_refusal(cycle, target) is None]
+
+
+def can_write_retrospective(actor: Actor, objective: Objective) -> bool:
+    """Whether the actor may write this objective's retrospective now (role and cycle; reading is the caller's)."""
+    return (
+        actor.can(Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id)
+        and retrospective_refusal(objective.cycle) is None
+    )
+
+
+def objective_retrospective(*, company: Company, actor: Actor, objective: Objective) -> dict[str, Any]:
+    """The objective's retrospective as the page and the API show it (one query; empty parts when none yet).
+
+    The caller has checked that the actor reads ``objective`` (with its
+    cycle loaded): a retrospective is exactly as private as its objective.
+    """
+    retrospective = (
+        Retrospective.objects.filter(company=company, objective_id=objective.pk).select_related("updated_by").first()
+    )
+    parts = {name: getattr(retrospective, name) if retrospective else "" for name in Retrospective.PARTS}
+    return {
+        "objective": objective.pk,
+        **parts,
+        "written": retrospective is not None,
+        "updated_at": retrospective.updated_at if retrospective else None,
+        "updated_by": retrospective.updated_by if retrospective else None,
+        "can_write": can_write_retrospective(actor, objective),
     }
 
 
@@ -547,11 +630,24 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     """A key result with its objective and check-in history, corrected entries included (two queries)."""
     kr = (
         KeyResult.objects.filter(company=company, pk=key_result_id)
-        .select_related("objective__cycle", "objective__department", "owner")
+        .select_related("objective__cycle", "objective__department", "owner", "carried_from__objective__cycle")
         .first()
     )
     if kr is None or not can_read_objective(actor, kr.objective):
         return None
+    carried_from = kr.carried_from
+    if carried_from is not None and not can_read_objective(actor, carried_from.objective):
+        carried_from = None
+    # Copies are only ever made of a closed cycle's key results: an open one's page reads nothing more.
+    carried_to = (
+        [
+            copy
+            for copy in KeyResult.objects.filter(company=company, carried_from=kr).select_related("objective__cycle")
+            if can_read_objective(actor, copy.objective)
+        ]
+        if kr.objective.cycle.is_closed
+        else []
+    )
     expected = pace_of(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
     checkins = list(CheckIn.objects.with_standing().filter(company=company, key_result=kr).select_related("author"))
@@ -572,6 +668,8 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
         "checkins": checkins,
         "checkin_actions": checkin_actions,
         "history": history,
+        "carried_from": carried_from,
+        "carried_to": carried_to,
     }
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("objectives/<int:objective_id>/", views.objective_detail, name="objective"),
     path("objectives/<int:objective_id>/edit/", views.objective_edit, name="objective_edit"),
     path("objectives/<int:objective_id>/status/", views.objective_status, name="objective_status"),
+    path("objectives/<int:objective_id>/retrospective/", views.objective_retrospective, name="objective_retrospective"),
     path("objectives/<int:objective_id>/key-results/new/", views.key_result_create, name="key_result_create"),
     path("objectives/<int:objective_id>/dependencies/", views.dependency_add, name="dependency_add"),
     path(
@@ -22,6 +23,7 @@ urlpatterns = [
         name="dependency_remove",
     ),
     path("cycles/<int:cycle_id>/grading/", views.cycle_grading, name="cycle_grading"),
+    path("cycles/<int:cycle_id>/carry-over/", views.cycle_carry_over, name="cycle_carry_over"),
     path("import/", views.okr_import, name="import"),
     path("key-results/hints/", views.key_result_hints, name="key_result_hints"),
     path("key-results/<int:key_result_id>/", views.key_result_detail, name="key_result"),

@@ -42,6 +42,8 @@ class Action(StrEnum):
     DELETE_COMMENT = "delete_comment"  # remove a comment (its text; the thread keeps its place)
     READ_COMPANY_DASHBOARD = "read_company_dashboard"  # the company dashboard: every department at a glance
     GRADE = "grade"  # change a key result's final score (or mark it "not scored") during the grading window
+    WRITE_RETROSPECTIVE = "write_retrospective"  # write a closed cycle objective's retrospective note
+    CARRY_OVER = "carry_over"  # copy an unfinished objective of a closed cycle into a later cycle, as a draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,26 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
         M: _any(_owner, _dept_lead),
         V: _never,
         K: _never,
+    },
+    # A retrospective is the objective's people looking back: its owner, a lead of its department
+    # (a leader for a company-level objective, which has no department lead) and admins; never a key.
+    # While the cycle is closed, also after grading ended (``retrospective_refusal``): notes are not scores.
+    Action.WRITE_RETROSPECTIVE: {
+        A: _always,
+        L: _any(_owner, _dept_lead, _company_level),
+        M: _any(_owner, _dept_lead),
+        V: _never,
+        K: _never,
+    },
+    # Carrying an unfinished objective into the next cycle: its owner, a lead of its department (a leader
+    # for a company-level one) and admins decide what continues; a write key too (it manages OKRs). The
+    # copies are drafts, created through objective_create, so drafting there is asked as well.
+    Action.CARRY_OVER: {
+        A: _always,
+        L: _any(_owner, _dept_lead, _company_level),
+        M: _any(_owner, _dept_lead),
+        V: _never,
+        K: _always,
     },
 }
 

@@ -87,6 +87,20 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.WRITE_RETROSPECTIVE: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level"},
+        "member": {"owner", "own_draft", "lead"},
+        "viewer": set(),
+        "integration": set(),
+    },
+    Action.CARRY_OVER: {
+        "admin": set(CONTEXTS),
+        "leader": {"owner", "own_draft", "lead", "company_level"},
+        "member": {"owner", "own_draft", "lead"},
+        "viewer": set(),
+        "integration": set(CONTEXTS),
+    },
     Action.CORRECT_CHECKIN: {
         "admin": set(CONTEXTS),
         "leader": {"owner", "own_draft", "lead", "company_level", "author"},
@@ -152,4 +166,5 @@ def test_api_key_scopes_map_onto_matrix_roles():
         Action.MANAGE_COMPANY,
         Action.DELETE_COMMENT,
         Action.GRADE,
+        Action.WRITE_RETROSPECTIVE,
     }

@@ -51,6 +51,7 @@ VIEW_MODULES = {
     "objectives.views.hints",
     "objectives.views.key_results",
     "objectives.views.objectives",
+    "objectives.views.retrospectives",
     "objectives.views.transfer",
     "objectives.views.weekly",
     "objectives.views.activity",

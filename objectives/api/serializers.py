@@ -26,6 +26,7 @@ from objectives.progress import Status, expected_progress, is_behind_pace
 from objectives.progress import status as computed_status
 from objectives.selectors import visible_objectives_q
 from objectives.services import MAX_BATCH_ITEMS
+from objectives.services.carry_over import MAX_CARRY_ITEMS
 from objectives.services.weekly import MAX_OVERALL_NOTE
 
 
@@ -138,6 +139,7 @@ class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
             "private",
             "progress",
             "final_score",
+            "carried_from",
             "expected_progress",
             "behind_pace",
             "pace_status",
@@ -219,6 +221,7 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
             "last_checkin_at",
             "progress",
             "final_score",
+            "carried_from",
             "behind_pace",
             "pace_status",
             "created_at",
@@ -639,3 +642,80 @@ class GradingStateSerializer(serializers.Serializer):
 class GradeResultSerializer(serializers.Serializer):
     key_result = GradedKeyResultSerializer()
     objective_score = serializers.FloatField(allow_null=True, help_text="The objective's score after the grade.")
+
+
+# ---------------------------------------------------------------- retrospectives
+
+
+class RetrospectiveInputSerializer(serializers.Serializer):
+    """The three parts, each replacing the stored one (a part left out is empty). The rules are the service's."""
+
+    went_well = serializers.CharField(required=False, allow_blank=True, default="", help_text="What went well.")
+    learned = serializers.CharField(required=False, allow_blank=True, default="", help_text="What we learned.")
+    change = serializers.CharField(required=False, allow_blank=True, default="", help_text="What we change.")
+
+
+class RetrospectiveSerializer(serializers.Serializer):
+    objective = serializers.IntegerField()
+    went_well = serializers.CharField(help_text="What went well; empty when not written.")
+    learned = serializers.CharField(help_text="What we learned; empty when not written.")
+    change = serializers.CharField(help_text="What we change; empty when not written.")
+    written = serializers.BooleanField(help_text="Whether anyone wrote it yet.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_by = serializers.IntegerField(source="updated_by.pk", allow_null=True, default=None)
+    can_write = serializers.BooleanField(help_text="Whether the caller may write it now (its cycle is closed).")
+
+
+# ---------------------------------------------------------------- carry-over
+
+
+class CarryOverItemSerializer(serializers.Serializer):
+    objective = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="An unfinished objective of the closed cycle."
+    )
+    key_results = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=100,
+        help_text="Its unfinished key results to carry with it (none: the objective alone).",
+    )
+
+
+class CarryOverInputSerializer(serializers.Serializer):
+    """What to carry: the objectives are read in one query; one of another company reads as missing."""
+
+    cycle = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The open cycle to carry into.")
+    items = CarryOverItemSerializer(  # type: ignore[call-arg]  # the stubs miss ListSerializer's max_length
+        many=True, allow_empty=False, max_length=MAX_CARRY_ITEMS, help_text=f"1 to {MAX_CARRY_ITEMS} objectives."
+    )
+
+    def validate_items(self, items: list[dict]) -> list[dict]:
+        ids = {item["objective"] for item in items}
+        # Visibility is the service's (an unreadable objective is "missing" there too), the company is here.
+        found = {o.pk: o for o in Objective.objects.filter(company=self.context["company"], pk__in=ids)}
+        errors: list[dict] = []
+        for item in items:
+            pk = item["objective"]
+            if pk not in found:
+                errors.append(
+                    {"objective": [ErrorDetail(f'Invalid pk "{pk}" - object does not exist.', "does_not_exist")]}
+                )
+            else:
+                errors.append({})
+                item["objective"] = found[pk]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return items
+
+
+class CarriedObjectiveSerializer(serializers.Serializer):
+    carried_from = serializers.IntegerField(source="carried_from_id", help_text="The origin objective.")
+    objective = ObjectiveSerializer(source="*", help_text="The draft copy in the target cycle.")
+    key_results = serializers.ListField(
+        child=serializers.IntegerField(), source="copied_key_result_ids", help_text="The copies' key results."
+    )
+
+
+class CarryOverResultSerializer(serializers.Serializer):
+    results = CarriedObjectiveSerializer(many=True, help_text="One per item, in the order sent.")

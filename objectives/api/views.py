@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -973,3 +973,126 @@ class EventListView(CompanyAPIView):
             else None
         )
         return Response({"next": next_url, "results": s.EventSerializer(page.items, many=True).data})
+
+
+# ---------------------------------------------------------------- retrospectives
+
+_RETROSPECTIVE_EXAMPLE = {
+    "went_well": "Two partners signed in France within the quarter.",
+    "learned": "German leads need a local case study before the first call.",
+    "change": "Write the case study in week 1 of next quarter.",
+}
+
+
+class ObjectiveRetrospectiveView(_OneObjective):
+    serializer_class = s.RetrospectiveSerializer
+
+    def _render(self, objective: Objective) -> Response:
+        state = selectors.objective_retrospective(company=self.company, actor=self.actor, objective=objective)
+        return Response(s.RetrospectiveSerializer(state, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        responses=s.RetrospectiveSerializer,
+        description="The objective's retrospective (empty parts and `written` false until someone writes it), "
+        "and whether the caller may write it now. A private objective's retrospective is as private as the "
+        "objective (404).",
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        return self._render(self.get_object())
+
+    @extend_schema(
+        request=s.RetrospectiveInputSerializer,
+        responses=s.RetrospectiveSerializer,
+        examples=[
+            OpenApiExample("Write the retrospective", request_only=True, value=_RETROSPECTIVE_EXAMPLE),
+            OpenApiExample(
+                "Written",
+                response_only=True,
+                value={
+                    "objective": 41,
+                    **_RETROSPECTIVE_EXAMPLE,
+                    "written": True,
+                    "updated_at": "2027-01-04T09:30:00Z",
+                    "updated_by": 7,
+                    "can_write": True,
+                },
+            ),
+        ],
+        description="Write (or rewrite) the retrospective of an objective of a closed cycle: what went well, what "
+        "we learned, what we change. Each part replaces the stored one; a part may be empty, not all three "
+        "(400 on `went_well`). The objective's owner, a lead of its department (a leader for a company-level "
+        "objective) and admins write it, also after grading ended; API keys never do (403). 400 on `cycle` "
+        "while the cycle is open (`cycle_open`), on a part longer than 2,000 characters or holding control "
+        "characters, naming the part.",
+    )
+    def put(self, request: Request, slug: str, pk: int) -> Response:
+        objective = self.get_object()
+        self.actor.require(
+            Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id
+        )
+        serializer = s.RetrospectiveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.objective_retrospective_write(
+            company=self.company, actor=self.actor, objective=objective, **serializer.validated_data
+        )
+        return self._render(objective)
+
+
+# ---------------------------------------------------------------- carry-over
+
+
+class CycleCarryOverView(_OneCycle):
+    """Carry unfinished objectives of a closed cycle (and chosen key results of theirs) into a later cycle."""
+
+    idempotent_post = True
+
+    @extend_schema(
+        request=s.CarryOverInputSerializer,
+        responses={201: s.CarryOverResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Carry two objectives into the next quarter",
+                request_only=True,
+                value={"cycle": 9, "items": [{"objective": 41, "key_results": [12, 14]}, {"objective": 43}]},
+            ),
+        ],
+        description="Copies each objective as a draft into `cycle` (an open cycle that does not end before this "
+        "one starts; else 400 on `cycle`), with the chosen key results starting from their last values; each "
+        "copy links to its origin (`carried_from`). Only objectives that ran and scored below 100% (or were not "
+        "scored) and their unfinished key results. All or nothing: a refused item is named "
+        "(`items[1].objective` with `finished`, `already_carried_over`, `duplicate`, `does_not_exist` for one "
+        "of another company or one you may not read; `items[0].key_results`). 400 on `cycle` while this cycle is "
+        "open. The owner, a lead of the department (a leader for company-level objectives), admins and write "
+        "keys carry over (403 naming the item otherwise).",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        cycle = self.get_object()
+        serializer = s.CarryOverInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        target = Cycle.objects.filter(company=self.company, pk=data["cycle"]).first()
+        if target is None:
+            raise ValidationError({"cycle": [ErrorDetail("No such cycle.", "does_not_exist")]})
+
+        def create() -> Response:
+            copies = services.cycle_carry_over(
+                company=self.company,
+                actor=self.actor,
+                cycle=cycle,
+                target=target,
+                items=[
+                    services.CarryItem(objective=item["objective"], key_results=item["key_results"])
+                    for item in data["items"]
+                ],
+            )
+            copied: dict[int, list[int]] = {copy.pk: [] for copy in copies}
+            for objective_id, kr_id in KeyResult.objects.filter(
+                company=self.company, objective_id__in=list(copied)
+            ).values_list("objective_id", "id"):
+                copied[objective_id].append(kr_id)
+            for copy in copies:
+                copy.copied_key_result_ids = sorted(copied[copy.pk])
+            body = s.CarryOverResultSerializer({"results": copies}, context=self.get_serializer_context()).data
+            return Response(body, status=201)
+
+        return self.idempotent(request, create, data)

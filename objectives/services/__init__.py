@@ -8,6 +8,9 @@ schedule the roll-up after commit.
 """
 
 from objectives.services._common import MAX_VALUE as MAX_VALUE
+from objectives.services.carry_over import CarryItem as CarryItem
+from objectives.services.carry_over import CarryOverInvalid as CarryOverInvalid
+from objectives.services.carry_over import cycle_carry_over as cycle_carry_over
 from objectives.services.checkins import NeedsConfirmation as NeedsConfirmation
 from objectives.services.checkins import checkin_create as checkin_create
 from objectives.services.corrections import checkin_correct as checkin_correct
@@ -36,6 +39,7 @@ from objectives.services.objectives import objective_set_status as objective_set
 from objectives.services.objectives import objective_update as objective_update
 from objectives.services.objectives import owned_count as owned_count
 from objectives.services.objectives import owner_reassign as owner_reassign
+from objectives.services.retrospectives import objective_retrospective_write as objective_retrospective_write
 from objectives.services.weekly import MAX_BATCH_ITEMS as MAX_BATCH_ITEMS
 from objectives.services.weekly import BatchItem as BatchItem
 from objectives.services.weekly import BatchResult as BatchResult

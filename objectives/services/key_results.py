@@ -76,8 +76,12 @@ def key_result_create(
     currency: str = "",
     weight: Any = 1,
     owner: Any = None,
+    carried_from: KeyResult | None = None,
 ) -> KeyResult:
     """Add a measurable key result to an objective.
+
+    ``carried_from`` is the key result of a closed cycle this one continues
+    (``cycle_carry_over`` checks it).
 
     Every key result has a start and a target; activity-style titles get a
     hint with a suggested outcome form; the per-objective focus limit warns
@@ -106,6 +110,7 @@ def key_result_create(
         unit=unit,
         currency=currency,
         weight=_decimal("weight", weight),
+        carried_from=carried_from,
     )
     _normalise_key_result(kr, target_given=target_given)
     kr.full_clean(exclude=["objective", "company"])

@@ -139,8 +139,12 @@ def objective_create(
     weight: Decimal | int | str = 1,
     private: bool = False,
     activate: bool = False,
+    carried_from: Objective | None = None,
 ) -> Objective:
     """Create an objective, as a draft unless ``activate`` (which needs manage rights).
+
+    ``carried_from`` is the objective of a closed cycle this one continues
+    (``cycle_carry_over`` checks it).
 
     Members draft objectives in their departments; leads, leaders (company
     level) and admins may create them active. Focus limits warn or block
@@ -171,6 +175,7 @@ def objective_create(
         weight=_decimal("weight", weight),
         private=private,
         status=ObjectiveStatus.ACTIVE if activate else ObjectiveStatus.DRAFT,
+        carried_from=carried_from,
     )
     objective.full_clean()
     objective.save()

@@ -14,6 +14,7 @@ from objectives.views.checkins import checkin_undo as checkin_undo
 from objectives.views.checkins import my_key_results as my_key_results
 from objectives.views.dependencies import dependency_add as dependency_add
 from objectives.views.dependencies import dependency_remove as dependency_remove
+from objectives.views.grading import cycle_carry_over as cycle_carry_over
 from objectives.views.grading import cycle_grading as cycle_grading
 from objectives.views.grading import key_result_grade as key_result_grade
 from objectives.views.hints import key_result_hints as key_result_hints
@@ -27,5 +28,6 @@ from objectives.views.objectives import objective_create as objective_create
 from objectives.views.objectives import objective_detail as objective_detail
 from objectives.views.objectives import objective_edit as objective_edit
 from objectives.views.objectives import objective_status as objective_status
+from objectives.views.retrospectives import objective_retrospective as objective_retrospective
 from objectives.views.transfer import okr_import as okr_import
 from objectives.views.weekly import weekly_checkin as weekly_checkin

@@ -1,6 +1,6 @@
 """Objective pages: create, edit, status, detail."""
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +19,7 @@ from objectives.charts import progress_chart
 from objectives.forms import (
     DependencyForm,
     ObjectiveForm,
+    RetrospectiveForm,
 )
 from objectives.models import Objective, objective_is_editable
 from objectives.selectors import can_read_objective, choose_cycle
@@ -204,10 +205,22 @@ def objective_status(request: TenantRequest, objective_id: int) -> HttpResponse:
 @require_GET
 @company_view
 def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
+    return render(request, "objectives/objective_detail.html", objective_page(request, objective_id))
+
+
+def objective_page(
+    request: TenantRequest, objective_id: int, *, retrospective_form: RetrospectiveForm | None = None
+) -> dict[str, Any]:
+    """The objective page's context; ``retrospective_form`` is a posted form to show with its errors."""
     data = pages.objective_detail(company=request.company, actor=request.actor, objective_id=objective_id)
     if data is None:
         raise not_found("objective")
     objective, actor = data["objective"], request.actor
+    retrospective = None
+    if objective.cycle.is_closed:  # a retrospective looks back on a closed cycle: open ones read nothing more
+        retrospective = pages.objective_retrospective(company=request.company, actor=actor, objective=objective)
+        if retrospective["can_write"]:
+            retrospective["form"] = retrospective_form or RetrospectiveForm.for_state(retrospective)
     can_edit = pages.can_edit_objective(actor, objective) and objective_is_editable(objective)
     can_manage = (
         actor.can(Action.MANAGE_OBJECTIVE, department_id=objective.department_id) and not objective.cycle.is_closed
@@ -233,6 +246,7 @@ def objective_detail(request: TenantRequest, objective_id: int) -> HttpResponse:
                 tzinfo=request.company.tzinfo,
                 expected_now=data["expected"],
             ),
+            "retrospective": retrospective,
         }
     )
-    return render(request, "objectives/objective_detail.html", data)
+    return data

@@ -226,6 +226,25 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
             )
         )
     )(okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle)),
+    # The copy is a new (draft) objective of the next cycle, and the origin's page links to it.
+    "cycle_carry_over": lambda w: (
+        lambda target: (
+            lambda: okr.cycle_carry_over(
+                company=w.team.company,
+                actor=w.admin,
+                cycle=w.team.cycle,
+                target=target,
+                items=[okr.CarryItem(objective=w.sales, key_results=[w.kr.pk])],
+            )
+        )
+    )(
+        (
+            okr.cycle_close(company=w.team.company, actor=w.admin, cycle=w.team.cycle),
+            okr.cycle_create(
+                company=w.team.company, actor=w.admin, name="2027 Q1", start_date="2027-01-01", end_date="2027-03-31"
+            ),
+        )[1]
+    ),
     "company_settings_update": lambda w: (
         lambda: company_services.company_settings_update(
             company=w.team.company, actor=w.admin, name="Acme Renamed", rollup_child_objectives=False
@@ -311,6 +330,8 @@ NOT_SEEN = {
     "may_place_objective": "a read",
     "owned_count": "a read",
     "latest_checkin_id": "a read",
+    "objective_retrospective_write": "a retrospective is shown on its objective's page only, never on the tree or the "
+    "lists (its event bumps the revision anyway, as every event does)",
     "cycles_grading_end_all_companies": "the beat's loop over cycle_grading_end (in WRITES) for every company",
 }
 

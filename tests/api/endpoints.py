@@ -157,6 +157,7 @@ OPS = [
     Op("cycle_activate", "post", lambda w: f"cycles/{w.planning_cycle.pk}/activate/", ADMIN),
     Op("cycle_close", "post", lambda w: f"cycles/{w.team.cycle.pk}/close/", ADMIN),
     Op("cycle_grading", "get", lambda w: f"cycles/{w.team.cycle.pk}/grading/", ALL),
+    Op("objective_retrospective", "get", lambda w: f"objectives/{w.sales_objective.pk}/retrospective/", ALL),
     # objectives
     Op("objectives", "get", lambda w: "objectives/", ALL),
     Op(

@@ -124,6 +124,7 @@ STATE_REFUSALS = [
     ("delete", lambda w: f"departments/{w.team.department.pk}/", None, "department"),  # has objectives
     ("post", lambda w: f"key-results/{w.kr.pk}/check-ins/", {"value": "0.5", "confidence": "on_track"}, None),
     ("patch", lambda w: f"key-results/{w.kr.pk}/grade/", {"score": 0.5, "reason": "Early"}, "cycle"),  # cycle open
+    ("put", lambda w: f"objectives/{w.sales_objective.pk}/retrospective/", {"went_well": "Early"}, "cycle"),
 ]
 
 
