@@ -38,6 +38,23 @@ EXTRA = [
 ]
 
 
+#: Read again once the demo's cycle is closed: final scores instead of pace, grading, carry-over.
+CLOSED = [
+    "/c/{slug}/",
+    "/c/{slug}/objectives/{objective}/",
+    "/c/{slug}/key-results/{key_result}/",
+    "/c/{slug}/cycles/{cycle}/grading/",
+    "/c/{slug}/cycles/{cycle}/carry-over/",
+    "/c/{slug}/check-in/",
+    "/c/{slug}/dashboard/",
+    "/c/{slug}/departments/marketing/",
+    "/c/{slug}/alignment/",
+    "/c/{slug}/search/?q=lead",
+    "/api/v1/companies/{slug}/cycles/{cycle}/grading/",
+    "/api/v1/companies/{slug}/objectives/{objective}/retrospective/",
+]
+
+
 def test_every_page_answers_on_sqlite_as_every_role(tmp_path):
     paths = [path for path in [*PAGES.values(), *MODES, *EXTRA] if path and "{comment}" not in path]
     clean = {
@@ -46,7 +63,14 @@ def test_every_page_answers_on_sqlite_as_every_role(tmp_path):
         if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "TEST_", "OKRHUB_"))
     }
     done = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, "-m", "tests.embedded_smoke", str(tmp_path / "okrhub.sqlite3"), json.dumps(paths)],
+        [
+            sys.executable,
+            "-m",
+            "tests.embedded_smoke",
+            str(tmp_path / "okrhub.sqlite3"),
+            json.dumps(paths),
+            json.dumps(CLOSED),
+        ],
         cwd=ROOT,
         env={**clean, "DJANGO_SECRET_KEY": "embedded-default-smoke-test-secret-key-0123456789-abcdef"},
         capture_output=True,

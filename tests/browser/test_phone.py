@@ -121,6 +121,9 @@ PAGES: dict[str, str | None] = {
     # A closed cycle's page: the demo's only cycle is open (tests/browser/test_grading.py photographs it).
     "c/<slug:company_slug>/cycles/<int:cycle_id>/grading/": None,
     "c/<slug:company_slug>/key-results/<int:key_result_id>/grade/": None,  # POST only
+    # Closed-cycle pages too (the demo's only cycle is open): tested in tests/objectives/test_carry_over.py.
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/carry-over/": None,
+    "c/<slug:company_slug>/objectives/<int:objective_id>/retrospective/": None,  # POST only (on the objective)
     "c/<slug:company_slug>/notifications/": "/c/{slug}/notifications/",
     "c/<slug:company_slug>/notifications/count/": None,  # htmx fragment of the bell
     "c/<slug:company_slug>/notifications/read-all/": None,  # POST only
