@@ -74,6 +74,7 @@ def test_settings_page_refuses_a_company_name_with_a_line_break(team, client_for
         "max_key_results_per_objective": company.max_key_results_per_objective,
         "checkin_weekday": company.checkin_weekday,
         "checkin_hour": company.checkin_hour,
+        "grading_window_days": company.grading_window_days,
     }
     response = client_for(team.admin).post(
         reverse("companies:settings", args=[company.slug]), {f"settings-{k}": v for k, v in fields.items()}
