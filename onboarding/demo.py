@@ -99,6 +99,7 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
 
     today = company.local_today()
     name, start, end = current_quarter(today)
+    story_began = timezone.now()  # the cycle's activation is part of the story too
     cycle = okr.cycle_create(
         company=company,
         actor=None,
@@ -113,6 +114,7 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         departments=departments,
         person=lambda prefix: users[f"{prefix}@demo.okrhub.test"],
         seed=seed,
+        story_began=story_began,
     )
     # The quarter so far, replayed from its check-ins: the dashboard's chart starts on day one.
     snapshots.backfill_company(company=company)
@@ -130,6 +132,7 @@ def _load_cascade(
     departments: dict[str, Department],
     person: Callable[[str], User],
     seed: int,
+    story_began: datetime.datetime | None = None,
 ) -> None:
     """Build DESIGN §1's cascade, with weeks of check-ins, into ``cycle``.
 
@@ -137,7 +140,7 @@ def _load_cascade(
     owns that part of the cascade: the demo has a person per role, a real
     company's example gives everything to whoever loaded it.
     """
-    began = timezone.now()
+    began = story_began or timezone.now()
     start = cycle.start_date
     today = company.local_today()
     top = okr.objective_create(

@@ -594,7 +594,7 @@ def test_the_demo_company_has_its_story_in_events(db):
     # moment, the objectives and key results at the quarter's start, so "this week" is only this week.
     for event in Event.objects.filter(company=demo.company, verb=Verb.CHECKIN_CREATED).select_related("checkin"):
         assert event.created_at == event.checkin.created_at
-    created = Event.objects.filter(company=demo.company, verb=Verb.OBJECTIVE_CREATED)
+    created = Event.objects.filter(company=demo.company, verb__in=[Verb.OBJECTIVE_CREATED, Verb.CYCLE_ACTIVATED])
     assert {event.created_at.astimezone(demo.company.tzinfo).date() for event in created} == {
         created.first().cycle.start_date
     }
