@@ -42,6 +42,8 @@ class Action(StrEnum):
     DELETE_COMMENT = "delete_comment"  # remove a comment (its text; the thread keeps its place)
     READ_COMPANY_DASHBOARD = "read_company_dashboard"  # the company dashboard: every department at a glance
     GRADE = "grade"  # change a key result's final score (or mark it "not scored") during the grading window
+    SUBMIT_PLAN = "submit_plan"  # submit a department's draft objectives of a cycle for review
+    REVIEW_PLAN = "review_plan"  # approve (activating the drafts) or return a department's submitted plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,11 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
         V: _never,
         K: _never,
     },
+    # The department's lead answers for its plan (a lead of a parent department too); admins may act for
+    # them. Planning is people agreeing with people: keys take no part.
+    Action.SUBMIT_PLAN: {A: _always, L: _dept_lead, M: _dept_lead, V: _never, K: _never},
+    # Leaders and admins review every department's plan; a lead never approves their own.
+    Action.REVIEW_PLAN: {A: _always, L: _always, M: _never, V: _never, K: _never},
 }
 
 
