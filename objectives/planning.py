@@ -18,7 +18,7 @@ from companies.tenancy import Actor
 from departments.models import Department
 from objectives import quality
 from objectives.models import Cycle, DepartmentPlan, KeyResult, Objective, ObjectiveStatus, PlanState
-from objectives.selectors import focus_counts, visible_objectives_q
+from objectives.selectors import can_read_objective, focus_counts, visible_objectives_q
 from okrhub.permissions import Action
 
 
@@ -53,6 +53,8 @@ class BoardDepartment:
     hints: list[quality.Hint]
     can_submit: bool
     can_review: bool
+    #: The page's return form for this department (set by the view; the API has none).
+    form: Any = None
 
 
 @dataclass
@@ -119,15 +121,11 @@ def planning_board(*, company: Company, actor: Actor, cycle: Cycle) -> Board:
         )
         .order_by("id")
     )
-    visible = {o.pk for o in objectives}
     by_department: dict[int | None, list[BoardObjective]] = {}
     for objective in objectives:
         row = _row(objective)
-        if row.parent_id is not None and row.parent_id not in visible and objective.parent is not None:
-            # A parent of another cycle is named; one the reader may not read is not.
-            parent = objective.parent
-            if parent.private and parent.cycle_id == cycle.pk:
-                row.parent_title = "A private objective"
+        if objective.parent is not None and not can_read_objective(actor, objective.parent):
+            row.parent_title = "a private objective"
         by_department.setdefault(objective.department_id, []).append(row)
     committed = focus_counts(company=company, cycle_id=cycle.pk)
     columns = []
