@@ -13,18 +13,11 @@ from rest_framework.response import Response
 
 from departments.models import Department
 from objectives import services
-from objectives.api.serializers import CycleSerializer
+from objectives.api.serializers import CycleSerializer, HintSerializer
 from objectives.api.views import _OneCycle
 from objectives.models import PlanState
 from objectives.planning import planning_board
 from okrhub.errors import not_found
-
-
-class HintSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="focus_limit, unaligned or activity_key_result.")
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
-    suggestion = serializers.CharField(allow_null=True)
 
 
 class BoardObjectiveSerializer(serializers.Serializer):
@@ -36,7 +29,7 @@ class BoardObjectiveSerializer(serializers.Serializer):
     parent_id = serializers.IntegerField(allow_null=True, help_text="The objective it ladders to.")
     parent_title = serializers.CharField()
     key_result_count = serializers.IntegerField()
-    hints = HintSerializer(many=True)
+    hints = HintSerializer(many=True, help_text="unaligned, activity_key_result (the forms' hints).")
 
 
 class BoardDepartmentSerializer(serializers.Serializer):
@@ -86,7 +79,17 @@ _PLAN_EXAMPLE = {
 }
 
 _BOARD_EXAMPLE = {
-    "cycle": {"id": 9, "name": "2027 Q1", "status": "planning"},
+    "cycle": {
+        "id": 9,
+        "name": "2027 Q1",
+        "start_date": "2027-01-01",
+        "end_date": "2027-03-31",
+        "status": "planning",
+        "closed_at": None,
+        "grading_ends_at": None,
+        "grading_ended_at": None,
+        "expected_progress": 0.0,
+    },
     "company_objectives": [
         {
             "id": 40,
