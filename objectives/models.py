@@ -665,13 +665,20 @@ class DepartmentPlan(models.Model):
         return f"plan of department {self.department_id} in cycle {self.cycle_id}: {self.state}"
 
 
-def plan_under_review(*, company_id: int, cycle_id: int, department_id: int | None) -> bool:
-    """Whether the department's plan for the cycle is submitted: its drafts are locked (one query)."""
+def plan_under_review(*, company_id: int, cycle_id: int, department_id: int | None, lock: bool = False) -> bool:
+    """Whether the department's plan for the cycle is submitted: its drafts are locked (one query).
+
+    ``lock`` (writes, in their transaction) takes the plan's row FOR NO KEY
+    UPDATE, so a write to a draft racing the plan's submission either lands
+    before it (the submission waits, then sees the draft as written) or
+    waits for it and is refused.
+    """
     if department_id is None:
         return False
-    return DepartmentPlan.objects.filter(
-        company_id=company_id, cycle_id=cycle_id, department_id=department_id, state=PlanState.SUBMITTED
-    ).exists()
+    plans = DepartmentPlan.objects.filter(company_id=company_id, cycle_id=cycle_id, department_id=department_id)
+    if lock:
+        plans = plans.select_for_update(no_key=True)
+    return plans.values_list("state", flat=True).first() == PlanState.SUBMITTED
 
 
 #: What a write to a draft of a department whose plan is under review is refused with (field, message, code).
@@ -682,7 +689,7 @@ PLAN_LOCKED = (
 )
 
 
-def plan_lock_refusal(objective: "Objective") -> tuple[str, str, str] | None:
+def plan_lock_refusal(objective: "Objective", *, lock: bool = False) -> tuple[str, str, str] | None:
     """Why a draft may not be edited now (field, message, code), or None.
 
     The one rule for every write to a draft and its key results: while its
@@ -692,7 +699,10 @@ def plan_lock_refusal(objective: "Objective") -> tuple[str, str, str] | None:
     if objective.status != ObjectiveStatus.DRAFT:
         return None
     if plan_under_review(
-        company_id=objective.company_id, cycle_id=objective.cycle_id, department_id=objective.department_id
+        company_id=objective.company_id,
+        cycle_id=objective.cycle_id,
+        department_id=objective.department_id,
+        lock=lock,
     ):
         return PLAN_LOCKED
     return None

@@ -83,6 +83,6 @@ def _enforce_focus(company: Company, hint: quality.Hint | None, hints: list[qual
 
 def _refuse_plan_locked(objective: Objective) -> None:
     """Refuse writes to a draft whose department's plan is under review (``plan_lock_refusal``)."""
-    refusal = plan_lock_refusal(objective)
+    refusal = plan_lock_refusal(objective, lock=True)
     if refusal is not None:
         raise invalid(*refusal)

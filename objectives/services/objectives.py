@@ -154,7 +154,7 @@ def objective_create(
         raise PermissionDenied("Your role does not allow creating this objective here.")
     _refuse_closed_cycle(cycle)
     if not activate and plan_under_review(
-        company_id=company.pk, cycle_id=cycle.pk, department_id=department.pk if department else None
+        company_id=company.pk, cycle_id=cycle.pk, department_id=department.pk if department else None, lock=True
     ):
         raise invalid("department", PLAN_LOCKED[1], PLAN_LOCKED[2])
     _check_owner(company, owner)

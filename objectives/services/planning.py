@@ -20,7 +20,10 @@ follow the cycle's own rules.
 Each write locks the plan row (made on the first submission; an insert
 that ignores a concurrent twin, then ``SELECT … FOR UPDATE``), so two
 reviewers racing on one plan decide once: the second sees the state the
-first left and is refused naming ``state``.
+first left and is refused naming ``state``. Writes to drafts take the same
+row (``plan_lock_refusal(lock=True)``) after their objective's, and a
+submission or approval locks the drafts before the plan, in that same
+order: an edit racing a submission lands before it or is refused.
 """
 
 from django.core.exceptions import ValidationError
@@ -61,6 +64,23 @@ def _locked_plan(company: Company, cycle: Cycle, department: Department) -> tupl
     plan = DepartmentPlan.objects.select_for_update().get(company=company, cycle=cycle, department=department)
     plan.cycle, plan.department = cycle, department
     return cycle, plan
+
+
+def _lock_drafts(company: Company, cycle: Cycle, department: Department) -> None:
+    """Lock the department's drafts of the cycle, before the plan's row.
+
+    The order every write to a draft takes them in (its objective, then the
+    plan: ``plan_lock_refusal``): an edit in flight finishes first and is
+    seen; one that comes after waits and is refused; and an edit waiting on
+    the plan never holds a row this needs. (A brand-new draft has no row to
+    wait on; it waits on the plan's row, once there is one.)
+    """
+    list(
+        Objective.objects.select_for_update(of=("self",))
+        .filter(company=company, cycle=cycle, department=department, status=ObjectiveStatus.DRAFT)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
 
 
 def _refuse_transition(plan: DepartmentPlan, to: str, doing: str) -> None:
@@ -112,6 +132,7 @@ def plan_submit(*, company: Company, actor: Actor, cycle: Cycle, department: Dep
     """
     _same_company(company, cycle=cycle, department=department)
     actor.require(Action.SUBMIT_PLAN, department_id=department.pk)
+    _lock_drafts(company, cycle, department)
     cycle, plan = _locked_plan(company, cycle, department)
     _refuse_transition(plan, PlanState.SUBMITTED, "submitted")
     drafts = _drafts(company, cycle, department)
@@ -138,6 +159,7 @@ def plan_approve(*, company: Company, actor: Actor, cycle: Cycle, department: De
     """
     _same_company(company, cycle=cycle, department=department)
     actor.require(Action.REVIEW_PLAN, department_id=department.pk)
+    _lock_drafts(company, cycle, department)
     cycle, plan = _locked_plan(company, cycle, department)
     _refuse_transition(plan, PlanState.APPROVED, "approved")
     drafts = _drafts(company, cycle, department)

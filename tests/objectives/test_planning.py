@@ -9,13 +9,23 @@ events). Drafts of a planning cycle are read, and commented on, company-wide.
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from companies.models import FocusMode
 from discussion import services as discussion
 from discussion.selectors import Target
 from objectives import selectors
 from objectives import services as okr
-from objectives.models import CycleStatus, DepartmentPlan, Event, Objective, ObjectiveStatus, PlanState, Verb
+from objectives.models import (
+    PLAN_LOCKED,
+    CycleStatus,
+    DepartmentPlan,
+    Event,
+    Objective,
+    ObjectiveStatus,
+    PlanState,
+    Verb,
+)
 from okrhub.errors import NotFound, PermissionDenied
 from tests.factories import CycleFactory, DepartmentFactory, MembershipFactory, UserFactory
 from tests.helpers import refused
@@ -288,3 +298,37 @@ def test_drafts_of_a_planning_cycle_are_read_and_commented_on_company_wide(team,
     )
     assert comment.objective_id == first.pk
     assert Event.objects.filter(verb=Verb.COMMENT_CREATED, objective=first).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_edit_racing_the_submission_lands_before_it_or_is_refused(attempt):
+    """The reviewer judges what was submitted: an edit either commits before the submission reads the drafts or
+    waits for it and is refused; never after it, unseen."""
+    from conftest import make_team
+    from tests.concurrency import run_concurrently
+
+    team = make_team(f"race{attempt}")
+    cycle = CycleFactory(company=team.company, status=CycleStatus.PLANNING)
+    draft = okr.objective_create(
+        company=team.company, actor=team.actor(team.member), cycle=cycle, title="First", department=team.department
+    )
+
+    def edit():
+        try:
+            okr.objective_update(company=team.company, actor=team.actor(team.member), objective=draft, title="Edited")
+        except ValidationError as error:
+            return error.message_dict
+        return "edited"
+
+    def submit():
+        return _submit(team, cycle).state
+
+    edited, submitted = run_concurrently(edit, submit)
+    assert submitted == PlanState.SUBMITTED
+    events = list(Event.objects.filter(company=team.company).order_by("id").values_list("verb", flat=True))
+    if edited == "edited":
+        assert events.index(Verb.OBJECTIVE_UPDATED) < events.index(Verb.PLAN_SUBMITTED), events
+    else:
+        assert edited == {"status": [PLAN_LOCKED[1]]}
+        assert Objective.objects.get(pk=draft.pk).title == "First"
