@@ -155,3 +155,14 @@ def test_the_page_costs_the_same_at_two_sizes(team, planning, client_for):
             )
             KeyResultFactory(company=team.company, objective=objective)
     assert _queries(client, _page(team, cycle)) == small
+
+
+def test_the_activity_feed_tells_the_plans_story_with_the_comment(team, planning, client_for):
+    cycle, _, _ = planning
+    client_for(team.lead).post(_action(team, cycle, "submit"))
+    client_for(team.leader).post(_action(team, cycle, "return"), {f"plan{team.department.pk}-comment": "Fewer, please"})
+    page = client_for(team.viewer).get(f"/c/{team.company.slug}/activity/?period=all").content.decode()
+    assert "submitted for review the plan of" in page
+    assert "returned the plan of" in page
+    assert "for 2027 Q1: Fewer, please" in page
+    assert f'href="{_page(team, cycle)}"' in page
