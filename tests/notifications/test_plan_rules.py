@@ -68,6 +68,10 @@ def test_a_return_tells_the_lead_with_the_comment(team, planning, django_capture
     assert described.text == f"{team.leader.display_name} returned Sales's plan for 2027 Q1"
     assert described.excerpt == "Tie it to Grow revenue"
     assert described.path == f"/c/acme/cycles/{planning.pk}/planning/#plan-{team.department.pk}"
+    email = next(m for m in mail.outbox if m.to == ["lead@acme.test"])
+    assert "returned Sales's plan for 2027 Q1" in email.body
+    assert "Tie it to Grow revenue" in email.body
+    assert f"/c/acme/cycles/{planning.pk}/planning/" in email.body
 
 
 def test_an_approval_tells_the_lead(team, planning, django_capture_on_commit_callbacks):
