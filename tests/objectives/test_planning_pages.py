@@ -166,3 +166,16 @@ def test_the_activity_feed_tells_the_plans_story_with_the_comment(team, planning
     assert "returned the plan of" in page
     assert "for 2027 Q1: Fewer, please" in page
     assert f'href="{_page(team, cycle)}"' in page
+
+
+def test_editing_a_submitted_draft_on_its_page_says_why_and_changes_nothing(team, planning, client_for):
+    cycle, _, draft = planning
+    client_for(team.lead).post(_action(team, cycle, "submit"))
+    before = db_state()
+    response = client_for(team.member).post(
+        f"/c/{team.company.slug}/objectives/{draft.pk}/edit/",
+        {"title": "Win the south", "department": team.department.pk, "weight": "1"},
+    )
+    assert response.status_code == 422
+    assert "submitted for review; its drafts cannot change" in response.content.decode()
+    assert db_state() == before
