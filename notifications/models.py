@@ -23,6 +23,7 @@ class Reason(models.TextChoices):
     REACTION = "reaction", "Reactions to your OKRs"
     DEPENDENCY_OFF_TRACK = "dependency_off_track", "Key results you depend on going off track"
     LADDERED = "laddered", "Objectives laddered under yours"
+    PLAN = "plan", "Department plans submitted for your review, or your department's reviewed"
 
 
 #: Strongest first: when one event gives a person several reasons, the first of these wins.

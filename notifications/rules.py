@@ -39,14 +39,27 @@ candidate, never an error):
     under a new one (``parent_id`` set and different from
     ``previous_parent_id``): the owner of the parent: **laddered** (digest).
 
+``plan.submitted`` (``department_id``, ``department_name``, ``cycle_name``)
+    everyone who reviews plans (leaders and admins, ``Action.REVIEW_PLAN``):
+    **plan** (at once).
+
+``plan.returned`` / ``plan.approved`` (the same, and ``comment``)
+    the leads of the plan's department: **plan** (at once).
+
+Plan events are about no objective: every member may read them.
+
 Every other verb tells no one.
 """
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from companies.models import Membership
+from departments.models import DepartmentMembership
 from notifications.models import REASON_STRENGTH, Reason
 from objectives.models import Confidence, Dependency, Event, Objective, ObjectiveStatus, Verb
+from okrhub.permissions import Action, is_allowed
+from okrhub.roles import DepartmentRole, Role
 
 Candidate = tuple[int, Reason]
 Rule = Callable[[Event], list[Candidate]]
@@ -134,6 +147,29 @@ def objective_laddered(event: Event) -> list[Candidate]:
     return [(owner, Reason.LADDERED)] if owner is not None else []
 
 
+def plan_submitted(event: Event) -> list[Candidate]:
+    """Whoever may review the plan: the roles the matrix lets review any department's (one query)."""
+    reviewers = [role for role in Role.values if is_allowed(role, Action.REVIEW_PLAN)]
+    people = Membership.objects.filter(company_id=event.company_id, role__in=reviewers).values_list(
+        "user_id", flat=True
+    )
+    return [(user_id, Reason.PLAN) for user_id in people]
+
+
+def plan_decided(event: Event) -> list[Candidate]:
+    """The leads of the plan's department, told it was approved or returned (one query)."""
+    department_id = _id(event.payload.get("department_id")) or event.department_id
+    if department_id is None:
+        return []
+    leads = DepartmentMembership.objects.filter(
+        company_id=event.company_id, department_id=department_id, role=DepartmentRole.LEAD
+    ).values_list("user_id", flat=True)
+    return [(user_id, Reason.PLAN) for user_id in leads]
+
+
+#: Verbs whose events are about no objective, yet tell someone.
+ABOUT_NO_OBJECTIVE = frozenset({Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED})
+
 #: The one rule of each verb; verbs not named here tell no one.
 RULES: dict[str, Rule] = {
     Verb.COMMENT_CREATED: comment_created,
@@ -142,6 +178,9 @@ RULES: dict[str, Rule] = {
     Verb.CHECKIN_CORRECTED: checkin_off_track,
     Verb.OBJECTIVE_CREATED: objective_laddered,
     Verb.OBJECTIVE_UPDATED: objective_laddered,
+    Verb.PLAN_SUBMITTED: plan_submitted,
+    Verb.PLAN_APPROVED: plan_decided,
+    Verb.PLAN_RETURNED: plan_decided,
 }
 
 
@@ -160,6 +199,6 @@ def strongest(candidates: Iterable[Candidate], *, actor_id: int | None) -> dict[
 def recipients(event: Event) -> dict[int, Reason]:
     """Who the event's rule names, with the strongest reason each, the actor left out."""
     rule = RULES.get(event.verb)
-    if rule is None or event.objective_id is None:
+    if rule is None or (event.objective_id is None and event.verb not in ABOUT_NO_OBJECTIVE):
         return {}
     return strongest(rule(event), actor_id=event.actor_id)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from companies.models import Company, Membership
@@ -26,7 +26,7 @@ from companies.tenancy import Actor
 from departments.models import DepartmentMembership
 from notifications.models import EmailMode, Notification, NotificationPreference, Reason
 from objectives.models import Event, Objective
-from objectives.selectors import reads_objective, visible_objectives
+from objectives.selectors import reads_objective, visible_objectives_q
 from okrhub.errors import PermissionDenied
 
 #: The bell counts up to this many unread notifications and shows more as "99+".
@@ -40,6 +40,8 @@ DEFAULT_EMAIL: dict[str, str] = {
     Reason.REACTION: EmailMode.DIGEST,
     Reason.DEPENDENCY_OFF_TRACK: EmailMode.DIGEST,
     Reason.LADDERED: EmailMode.DIGEST,
+    # A review waits on the reviewer, and a returned plan on its lead: both act on it, so at once.
+    Reason.PLAN: EmailMode.IMMEDIATE,
 }
 
 # ---------------------------------------------------------------- preferences
@@ -149,7 +151,11 @@ def notification_list(
         notifications = notifications.filter(read_at__isnull=True)
     elif unread is False:
         notifications = notifications.filter(read_at__isnull=False)
-    return visible_objectives(notifications, actor=actor, prefix="event__objective__").order_by("-created_at", "-id")
+    # Events about no objective (a department's plan) are for every member, as ``may_read_event`` says.
+    readable = visible_objectives_q(actor=actor, prefix="event__objective__")
+    if readable:  # an empty condition reads everything (and would swallow the one OR-ed to it)
+        notifications = notifications.filter(readable | Q(event__objective__isnull=True))
+    return notifications.order_by("-created_at", "-id")
 
 
 def with_event(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
@@ -263,6 +269,9 @@ def describe_all(notifications: Sequence[Notification], *, actor: Actor) -> list
 
 def _target_path(event: Event, slug: str) -> str:
     payload = event.payload
+    if event.objective_id is None and event.cycle_id is not None and event.subject_kind == "plan":
+        path = reverse("objectives:planning", kwargs={"company_slug": slug, "cycle_id": event.cycle_id})
+        return f"{path}#plan-{event.department_id}" if event.department_id is not None else path
     if event.key_result_id is not None:
         path = reverse("objectives:key_result", kwargs={"company_slug": slug, "key_result_id": event.key_result_id})
     else:
@@ -315,6 +324,17 @@ def describe(notification: Notification, *, actor: Actor, parents: Mapping[int, 
         else:
             text = f"{who} laddered {child} under your objective"
         excerpt = ""
+    elif reason == Reason.PLAN:
+        department = payload.get("department_name") if isinstance(payload.get("department_name"), str) else ""
+        cycle = payload.get("cycle_name") if isinstance(payload.get("cycle_name"), str) else ""
+        did = {
+            "plan.submitted": "submitted for your review",
+            "plan.approved": "approved",
+            "plan.returned": "returned",
+        }.get(event.verb, "reviewed")
+        text = f"{who} {did} {department or 'a department'}'s plan for {cycle or 'the cycle'}"
+        comment = payload.get("comment")
+        excerpt = comment if isinstance(comment, str) else ""
     else:  # a reason added later without words yet
         text = f"{who} {event.get_verb_display()} {subject}"
     return Described(text=text, path=_target_path(event, actor.company.slug), excerpt=excerpt or "")

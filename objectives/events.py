@@ -67,6 +67,7 @@ def record(
     cycle: Cycle | None = None,
     subject: tuple[str, int] | None = None,
     payload: dict[str, Any] | None = None,
+    department_id: int | None = None,
 ) -> Event:
     """Append one event about the most specific of the objects given.
 
@@ -75,6 +76,8 @@ def record(
     cycle, in that order. The objective (and its cycle and department) is
     taken from the key result when only that is given, so every event about
     a key result or check-in carries the objective that decides who reads it.
+    ``department_id`` places an event about no objective (a department's
+    plan) in that department's feed.
     """
     if key_result is not None and objective is None:
         objective = key_result.objective
@@ -99,7 +102,7 @@ def record(
         objective=objective,
         key_result=key_result,
         checkin=checkin,
-        department_id=objective.department_id if objective is not None else None,
+        department_id=objective.department_id if objective is not None else department_id,
         payload=payload or {},
     )
     event.save(force_insert=True)

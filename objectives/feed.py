@@ -62,7 +62,7 @@ VERB_FAMILIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "objectives": ("Objectives", _verbs_starting("objective.")),
     "key_results": ("Key results", _verbs_starting("key_result.")),
     "dependencies": ("Dependencies", _verbs_starting("dependency.")),
-    "cycles": ("Cycles", _verbs_starting("cycle.")),
+    "cycles": ("Cycles", _verbs_starting("cycle.", "plan.")),
     "discussion": ("Comments", _verbs_starting("comment.", "reaction.")),
 }
 
@@ -133,6 +133,20 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
     Verb.CYCLE_GRADING_ENDED: (
         "cycle",
         "name, start_date, end_date, status, grading_ends_at (no objective: every member reads it; scores froze)",
+    ),
+    Verb.PLAN_SUBMITTED: (
+        "plan",
+        "plan_id, department_id, department_name, cycle_id, cycle_name, objective_count (no objective: every "
+        "member reads it)",
+    ),
+    Verb.PLAN_APPROVED: (
+        "plan",
+        "plan_id, department_id, department_name, cycle_id, cycle_name, objective_count (the drafts activated), "
+        "comment (empty)",
+    ),
+    Verb.PLAN_RETURNED: (
+        "plan",
+        "plan_id, department_id, department_name, cycle_id, cycle_name, objective_count, comment (the reviewer's)",
     ),
     Verb.COMMENT_CREATED: (
         "comment",
@@ -466,6 +480,11 @@ def _dated(event: Event, recorded_at: Any) -> str:
     return f", dated {moment.day} {moment:%b}{year}"
 
 
+def _id_or_none(value: Any) -> int | None:
+    """An id from a payload value (events outlive the code that wrote them: read defensively)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def _objective_url(refs: References, objective_id: int | None) -> str | None:
     if objective_id is None:
         return None
@@ -681,6 +700,22 @@ def describe(event: Event, refs: References) -> Description:
             subject=_objective_title(event, payload),
             detail=f" into {payload.get('to_cycle_name') or 'another cycle'}{with_krs}",
             url=objective_url,
+        )
+    if verb in (Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED):
+        comment = str(payload.get("comment") or "")
+        cycle_id = _id_or_none(payload.get("cycle_id"))
+        return Description(
+            actor=who,
+            action={
+                Verb.PLAN_SUBMITTED: "submitted for review the plan of",
+                Verb.PLAN_APPROVED: "approved the plan of",
+                Verb.PLAN_RETURNED: "returned the plan of",
+            }[Verb(verb)],
+            subject=str(payload.get("department_name") or "a department"),
+            detail=f" for {payload.get('cycle_name') or 'the cycle'}" + (f": {comment}" if comment else ""),
+            url=reverse("objectives:planning", kwargs={"company_slug": refs.company_slug, "cycle_id": cycle_id})
+            if cycle_id is not None
+            else None,
         )
     if verb in (Verb.COMMENT_CREATED, Verb.REACTION_ADDED):
         on_key_result = event.key_result is not None

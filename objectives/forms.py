@@ -438,3 +438,15 @@ class ActivityFilterForm(PageForm):
         if cursor is None:
             raise forms.ValidationError(feed.INVALID_CURSOR, code="invalid")
         return cursor
+
+
+class PlanDecisionForm(PageForm):
+    """A department plan's return on the planning board: the comment. The rules (required, length) are the service's."""
+
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What to change before it is submitted again: required to return the plan.",
+    )

@@ -619,6 +619,9 @@ class Verb(models.TextChoices):
     CYCLE_GRADING_ENDED = "cycle.grading_ended", "ended a cycle's grading"
     OBJECTIVE_RETROSPECTIVE_WRITTEN = "objective.retrospective_written", "wrote a retrospective"
     OBJECTIVE_CARRIED_OVER = "objective.carried_over", "carried an objective over"
+    PLAN_SUBMITTED = "plan.submitted", "submitted a department's plan"
+    PLAN_APPROVED = "plan.approved", "approved a department's plan"
+    PLAN_RETURNED = "plan.returned", "returned a department's plan"
     COMMENT_CREATED = "comment.created", "commented"
     REACTION_ADDED = "reaction.added", "reacted"
 
@@ -707,6 +710,95 @@ class PeriodicEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id} in period {self.period}"
+
+
+class PlanState(models.TextChoices):
+    """Where a department's plan for a cycle stands (``objectives.services.planning`` moves it).
+
+    drafting → submitted → approved, or submitted → returned → (edited) →
+    submitted again. A department with no row is drafting.
+    """
+
+    DRAFTING = "drafting", "Drafting"
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+
+
+class DepartmentPlan(models.Model):
+    """A department's set of draft objectives for one cycle, and its review.
+
+    One row per (company, cycle, department), made on the first submission.
+    While ``submitted`` the department's drafts in the cycle are locked
+    (``plan_lock_refusal``); ``returned_comment`` is the reviewer's word on
+    the last return, kept until the next decision.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("departments.Department", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=9, choices=PlanState.choices, default=PlanState.DRAFTING)
+    returned_comment = models.TextField(blank=True, max_length=2000, validators=[validate_multi_line])
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "cycle", "department"], name="department_plan_once"),
+            models.CheckConstraint(condition=Q(state__in=PlanState.values), name="department_plan_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"plan of department {self.department_id} in cycle {self.cycle_id}: {self.state}"
+
+
+def plan_under_review(*, company_id: int, cycle_id: int, department_id: int | None, lock: bool = False) -> bool:
+    """Whether the department's plan for the cycle is submitted: its drafts are locked (one query).
+
+    ``lock`` (writes, in their transaction) takes the plan's row FOR NO KEY
+    UPDATE, so a write to a draft racing the plan's submission either lands
+    before it (the submission waits, then sees the draft as written) or
+    waits for it and is refused.
+    """
+    if department_id is None:
+        return False
+    plans = DepartmentPlan.objects.filter(company_id=company_id, cycle_id=cycle_id, department_id=department_id)
+    if lock:
+        plans = plans.select_for_update(no_key=True)
+    return plans.values_list("state", flat=True).first() == PlanState.SUBMITTED
+
+
+#: What a write to a draft of a department whose plan is under review is refused with (field, message, code).
+PLAN_LOCKED = (
+    "status",
+    "This department's plan is submitted for review; its drafts cannot change until a reviewer returns it.",
+    "plan_submitted",
+)
+
+
+def plan_lock_refusal(objective: "Objective", *, lock: bool = False) -> tuple[str, str, str] | None:
+    """Why a draft may not be edited now (field, message, code), or None.
+
+    The one rule for every write to a draft and its key results: while its
+    department's plan is submitted, its drafts wait for the review. Active
+    objectives are not locked: a plan is about the drafts.
+    """
+    if objective.status != ObjectiveStatus.DRAFT:
+        return None
+    if plan_under_review(
+        company_id=objective.company_id,
+        cycle_id=objective.cycle_id,
+        department_id=objective.department_id,
+        lock=lock,
+    ):
+        return PLAN_LOCKED
+    return None
 
 
 # Registers the audit history's signal receiver (the app has no AppConfig module).

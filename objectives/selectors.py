@@ -152,12 +152,22 @@ def focus_count(*, company: Company, cycle_id: int, department_id: int | None, e
     Drafts are proposals and archived ones are gone. Private objectives count
     too: the limit is the department's, whoever reads them.
     """
-    counted = Objective.objects.filter(company=company, cycle_id=cycle_id, status__in=COUNTED_STATUSES).filter(
+    counted = _focus_counted(company, cycle_id).filter(
         department_id=department_id  # type: ignore[misc]  # None is company level: Django reads it as IS NULL
     )
     if exclude_id is not None:
         counted = counted.exclude(pk=exclude_id)
     return counted.count()
+
+
+def _focus_counted(company: Company, cycle_id: int) -> QuerySet[Objective]:
+    return Objective.objects.filter(company=company, cycle_id=cycle_id, status__in=COUNTED_STATUSES)
+
+
+def focus_counts(*, company: Company, cycle_id: int) -> dict[int | None, int]:
+    """:func:`focus_count` of every department (None: company level) of a cycle at once, in one query."""
+    rows = _focus_counted(company, cycle_id).values("department_id").annotate(n=Count("id")).order_by()
+    return {row["department_id"]: row["n"] for row in rows}
 
 
 def behind_pace_q(

@@ -44,6 +44,8 @@ class Action(StrEnum):
     GRADE = "grade"  # change a key result's final score (or mark it "not scored") during the grading window
     WRITE_RETROSPECTIVE = "write_retrospective"  # write a closed cycle objective's retrospective note
     CARRY_OVER = "carry_over"  # copy an unfinished objective of a closed cycle into a later cycle, as a draft
+    SUBMIT_PLAN = "submit_plan"  # submit a department's draft objectives of a cycle for review
+    REVIEW_PLAN = "review_plan"  # approve (activating the drafts) or return a department's submitted plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,11 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
         V: _never,
         K: _always,
     },
+    # The department's lead answers for its plan (a lead of a parent department too); admins may act for
+    # them. Planning is people agreeing with people: keys take no part.
+    Action.SUBMIT_PLAN: {A: _always, L: _dept_lead, M: _dept_lead, V: _never, K: _never},
+    # Leaders and admins review every department's plan; a lead never approves their own.
+    Action.REVIEW_PLAN: {A: _always, L: _always, M: _never, V: _never, K: _never},
 }
 
 

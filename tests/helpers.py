@@ -10,7 +10,7 @@ from departments.models import Department, DepartmentMembership
 from discussion.models import Comment, Mention, Reaction
 from insights.models import DailyTotal, KeyResultSnapshot, ObjectiveSnapshot, SnapshotRun
 from notifications.models import Notification, NotificationPreference
-from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, DepartmentPlan, Dependency, Event, KeyResult, Objective
 
 TENANT_MODELS = (
     Company,
@@ -22,6 +22,7 @@ TENANT_MODELS = (
     KeyResult,
     CheckIn,
     Dependency,
+    DepartmentPlan,
     Event,
     CompanyAPIKey,
     IdempotencyRecord,

@@ -129,6 +129,22 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(CONTEXTS),
     },
+    # A department's lead submits its plan (a leader only where they lead); keys never take part in planning.
+    Action.SUBMIT_PLAN: {
+        "admin": set(CONTEXTS),
+        "leader": {"lead"},
+        "member": {"lead"},
+        "viewer": set(),
+        "integration": set(),
+    },
+    # Leaders and admins review any department's plan; a lead (a member) never approves their own.
+    Action.REVIEW_PLAN: {
+        "admin": set(CONTEXTS),
+        "leader": set(CONTEXTS),
+        "member": set(),
+        "viewer": set(),
+        "integration": set(),
+    },
 }
 
 CASES = [
@@ -167,4 +183,6 @@ def test_api_key_scopes_map_onto_matrix_roles():
         Action.DELETE_COMMENT,
         Action.GRADE,
         Action.WRITE_RETROSPECTIVE,
+        Action.SUBMIT_PLAN,
+        Action.REVIEW_PLAN,
     }

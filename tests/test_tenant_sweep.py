@@ -201,7 +201,7 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
             "prefix": "NoSuchKey" if missing else side.world.admin_key.prefix,
-            "action": "resend" if "invitations/" in route else "activate",
+            "action": "resend" if "invitations/" in route else "submit" if "/planning/" in route else "activate",
             "uidb64": "MQ",
             "token": "not-a-valid-token",
             "object_id": _admin_object_id(route, side, missing),
@@ -290,6 +290,10 @@ def _seed(slug: str, *, secret: bool) -> Side:
     )
     okr.dependency_create(company=company, actor=admin, from_objective=world.sales_objective, to_objective=world.draft)
     okr.objective_update(company=company, actor=admin, objective=world.draft, description=f"{mark}plan B")
+    # A department plan reviewed with a comment: the planning board and the plan events must keep it home.
+    plan = {"company": company, "cycle": world.team.cycle, "department": world.team.department}
+    okr.plan_submit(actor=admin, **plan)
+    okr.plan_return(actor=admin, comment=f"{mark}return comment", **plan)
     email = world.team.admin.email
     common = {"user_agent": "test", "ip_address": "198.51.100.7", "username": email, "http_accept": "*/*"}
     AccessAttempt.objects.create(**common, path_info="/accounts/login/", failures_since_start=1)

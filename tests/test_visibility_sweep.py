@@ -31,9 +31,9 @@ from insights import snapshots
 from notifications import emails, reminders
 from notifications.models import Notification
 from objectives import services as okr
-from objectives.models import CheckIn, KeyResult, Objective, PeriodicEmail
+from objectives.models import CheckIn, KeyResult, Objective, ObjectiveStatus, PeriodicEmail
 from tests.api.conftest import World, build_world
-from tests.factories import KeyResultFactory
+from tests.factories import KeyResultFactory, ObjectiveFactory
 from tests.test_tenant_sweep import SEARCH_ROUTES, Side, _kind, all_routes, fill, seed_notifications
 
 MARKER = "zq-private-marker"
@@ -52,10 +52,12 @@ VIEW_MODULES = {
     "objectives.views.key_results",
     "objectives.views.objectives",
     "objectives.views.retrospectives",
+    "objectives.views.planning",
     "objectives.views.transfer",
     "objectives.views.weekly",
     "objectives.views.activity",
     "objectives.api.views",
+    "objectives.api.planning",
     "onboarding.views",
     "onboarding.api",
     "notifications.views",
@@ -137,6 +139,20 @@ def private(db) -> Private:
     )
     okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=None)
     okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=hidden)
+    # The planning cycle (the sweep's <cycle_id>): a public Sales draft ladders to a private company objective,
+    # so the planning board must name its parent without its title.
+    planned = ObjectiveFactory(
+        company=team.company, cycle=world.planning_cycle, owner=team.leader, private=True, title=f"Plan {MARKER}"
+    )
+    ObjectiveFactory(
+        company=team.company,
+        cycle=world.planning_cycle,
+        department=team.department,
+        parent=planned,
+        owner=team.member,
+        status=ObjectiveStatus.DRAFT,
+        title="Public draft",
+    )
     PeriodicEmail.objects.create(company=team.company, user=team.admin, kind="digest", period=datetime.date(2026, 1, 5))
     # A day of history, so the dashboards' charts and the history export hold the private objective too.
     snapshots.snapshot_day(company=team.company, day=datetime.date(2026, 11, 14))

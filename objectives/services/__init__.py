@@ -39,6 +39,10 @@ from objectives.services.objectives import objective_set_status as objective_set
 from objectives.services.objectives import objective_update as objective_update
 from objectives.services.objectives import owned_count as owned_count
 from objectives.services.objectives import owner_reassign as owner_reassign
+from objectives.services.planning import PLAN_TRANSITIONS as PLAN_TRANSITIONS
+from objectives.services.planning import plan_approve as plan_approve
+from objectives.services.planning import plan_return as plan_return
+from objectives.services.planning import plan_submit as plan_submit
 from objectives.services.retrospectives import objective_retrospective_write as objective_retrospective_write
 from objectives.services.weekly import MAX_BATCH_ITEMS as MAX_BATCH_ITEMS
 from objectives.services.weekly import BatchItem as BatchItem

@@ -11,6 +11,7 @@ from objectives.models import (
     CycleStatus,
     Objective,
     objective_is_editable,
+    plan_lock_refusal,
 )
 from okrhub.errors import invalid, not_found
 
@@ -78,3 +79,10 @@ def _enforce_focus(company: Company, hint: quality.Hint | None, hints: list[qual
     if company.focus_mode == FocusMode.BLOCK:
         raise invalid(hint.field or "__all__", hint.message, hint.code)
     hints.append(hint)
+
+
+def _refuse_plan_locked(objective: Objective) -> None:
+    """Refuse writes to a draft whose department's plan is under review (``plan_lock_refusal``)."""
+    refusal = plan_lock_refusal(objective, lock=True)
+    if refusal is not None:
+        raise invalid(*refusal)

@@ -18,7 +18,14 @@ from objectives.models import (
 from objectives.progress import key_result_progress
 from objectives.scheduling import schedule_rollup
 from objectives.services import _payloads
-from objectives.services._common import _check_owner, _decimal, _enforce_focus, _refuse_frozen, _same_company
+from objectives.services._common import (
+    _check_owner,
+    _decimal,
+    _enforce_focus,
+    _refuse_frozen,
+    _refuse_plan_locked,
+    _same_company,
+)
 from objectives.services.objectives import _require_edit
 from okrhub.errors import invalid
 
@@ -93,6 +100,7 @@ def key_result_create(
     )
     _require_edit(actor, objective)
     _refuse_frozen(objective)
+    _refuse_plan_locked(objective)
     _check_owner(company, owner)
     target_given = target_value is not None
     if kind == KeyResultKind.MILESTONE and not target_given:
@@ -153,6 +161,7 @@ def key_result_update(*, company: Company, actor: Actor | None, key_result: KeyR
     )
     _require_edit(actor, kr.objective)
     _refuse_frozen(kr.objective)
+    _refuse_plan_locked(kr.objective)
     if "owner" in changes:
         _check_owner(company, changes["owner"])
     for name in ("start_value", "target_value", "weight"):
@@ -197,6 +206,7 @@ def key_result_delete(*, company: Company, actor: Actor | None, key_result: KeyR
     )
     _require_edit(actor, kr.objective)
     _refuse_frozen(kr.objective)
+    _refuse_plan_locked(kr.objective)
     objective_id, key_result_id = kr.objective_id, kr.pk
     payload = _payloads.key_result_deleted(kr, key_result_id=key_result_id)
     kr.delete()

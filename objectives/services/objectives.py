@@ -14,11 +14,13 @@ from departments.models import Department
 from objectives import events, quality
 from objectives.models import (
     COUNTED_STATUSES,
+    PLAN_LOCKED,
     Cycle,
     KeyResult,
     Objective,
     ObjectiveStatus,
     Verb,
+    plan_under_review,
 )
 from objectives.scheduling import schedule_rollup
 from objectives.selectors import can_read_objective, focus_count
@@ -29,6 +31,7 @@ from objectives.services._common import (
     _enforce_focus,
     _refuse_closed_cycle,
     _refuse_frozen,
+    _refuse_plan_locked,
     _same_company,
 )
 from okrhub.errors import PermissionDenied, invalid
@@ -154,6 +157,10 @@ def objective_create(
     if actor is not None and not may_place_objective(actor, department=department, committed=activate):
         raise PermissionDenied("Your role does not allow creating this objective here.")
     _refuse_closed_cycle(cycle)
+    if not activate and plan_under_review(
+        company_id=company.pk, cycle_id=cycle.pk, department_id=department.pk if department else None, lock=True
+    ):
+        raise invalid("department", PLAN_LOCKED[1], PLAN_LOCKED[2])
     _check_owner(company, owner)
     _refuse_unreadable(actor, parent=parent)
     _validate_parent(company=company, cycle=cycle, department=department, parent=parent)
@@ -238,6 +245,7 @@ def objective_update(*, company: Company, actor: Actor | None, objective: Object
     )
     _require_edit(actor, objective)
     _refuse_frozen(objective)
+    _refuse_plan_locked(objective)
     before = _payloads.snapshot(objective, _payloads.OBJECTIVE_FIELDS)
     old_parent_id, old_weight, old_department_id = (
         objective.parent_id,
@@ -317,23 +325,30 @@ OBJECTIVE_TRANSITIONS: dict[str, set[str]] = {
 
 
 @transaction.atomic
-def objective_set_status(*, company: Company, actor: Actor | None, objective: Objective, status: str) -> Objective:
+def objective_set_status(
+    *, company: Company, actor: Actor | None, objective: Objective, status: str, reviewed: bool = False
+) -> Objective:
     """Activate, close, archive or reopen an objective (department lead, leader or admin).
 
     Drafts and archived objectives never count in their parent's roll-up, so
-    the parent chain is recomputed after every transition.
+    the parent chain is recomputed after every transition. ``reviewed``: the
+    activation is a department plan's approval (``services.planning``),
+    which ``Action.REVIEW_PLAN`` already allowed; the manage check and the
+    plan's lock are skipped, the focus limit and the events are not.
     """
     _same_company(company, objective=objective)
     objective = (
         Objective.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=objective.pk, company=company)
     )
-    if actor is not None:
+    if actor is not None and not reviewed:
         actor.require(
             Action.MANAGE_OBJECTIVE,
             department_id=objective.department_id,
             owner_id=objective.owner_id,
         )
     _refuse_closed_cycle(objective.cycle)
+    if not reviewed:
+        _refuse_plan_locked(objective)
     if status not in OBJECTIVE_TRANSITIONS.get(objective.status, set()):
         raise invalid(
             "status",
@@ -390,6 +405,7 @@ def objective_delete(*, company: Company, actor: Actor | None, objective: Object
     else:
         _require_edit(actor, objective)
     _refuse_closed_cycle(objective.cycle)
+    _refuse_plan_locked(objective)
     if objective.status not in (ObjectiveStatus.DRAFT, ObjectiveStatus.ARCHIVED):
         raise invalid("status", "Only draft or archived objectives can be deleted; archive it first.", "not_deletable")
     if Objective.objects.filter(company=company, parent_id=objective.pk).exists():

@@ -135,6 +135,29 @@ def _member(world: World):
     return MembershipFactory(company=world.team.company, user=UserFactory(full_name="Newcomer"), role=Role.MEMBER)
 
 
+def _draft(world: World) -> Objective:
+    return okr.objective_create(
+        company=world.team.company,
+        actor=world.admin,
+        cycle=world.team.cycle,
+        title="Proposed",
+        department=world.team.department,
+        parent=world.top,
+    )
+
+
+def _plan(world: World, step: str, *, draft: bool = False) -> Any:
+    """One step of Sales's plan in the running cycle (``draft``: draft an objective first)."""
+    if draft:
+        _draft(world)
+    where = {"company": world.team.company, "cycle": world.team.cycle, "department": world.team.department}
+    if step == "submit":
+        return okr.plan_submit(actor=world.team.actor(world.team.lead), **where)
+    if step == "return":
+        return okr.plan_return(actor=world.team.actor(world.team.leader), comment="Fewer, please", **where)
+    return okr.plan_approve(actor=world.team.actor(world.team.leader), **where)
+
+
 #: name -> (setup returning the write). Every write a reader of the tree could notice.
 WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
     "checkin_create": lambda w: (
@@ -245,6 +268,10 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
             ),
         )[1]
     ),
+    # A department's plan: its state is on the planning board; an approval activates the drafts (the tree shows them).
+    "plan_submit": lambda w: (lambda _: lambda: _plan(w, "submit"))(_draft(w)),
+    "plan_return": lambda w: (lambda _: lambda: _plan(w, "return"))(_plan(w, "submit", draft=True)),
+    "plan_approve": lambda w: (lambda _: lambda: _plan(w, "approve"))(_plan(w, "submit", draft=True)),
     "company_settings_update": lambda w: (
         lambda: company_services.company_settings_update(
             company=w.team.company, actor=w.admin, name="Acme Renamed", rollup_child_objectives=False

@@ -158,6 +158,14 @@ OPS = [
     Op("cycle_close", "post", lambda w: f"cycles/{w.team.cycle.pk}/close/", ADMIN),
     Op("cycle_grading", "get", lambda w: f"cycles/{w.team.cycle.pk}/grading/", ALL),
     Op("objective_retrospective", "get", lambda w: f"objectives/{w.sales_objective.pk}/retrospective/", ALL),
+    Op("planning_board", "get", lambda w: f"cycles/{w.planning_cycle.pk}/planning/", ALL),
+    # SUBMIT_PLAN: Sales's lead (the member's draft is Sales's plan) and admins; never a key.
+    Op(
+        "plan_submit",
+        "post",
+        lambda w: f"cycles/{w.team.cycle.pk}/planning/{w.team.department.pk}/submit/",
+        {"admin", "lead"},
+    ),
     # objectives
     Op("objectives", "get", lambda w: "objectives/", ALL),
     Op(

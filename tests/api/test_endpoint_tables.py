@@ -125,6 +125,9 @@ STATE_REFUSALS = [
     ("post", lambda w: f"key-results/{w.kr.pk}/check-ins/", {"value": "0.5", "confidence": "on_track"}, None),
     ("patch", lambda w: f"key-results/{w.kr.pk}/grade/", {"score": 0.5, "reason": "Early"}, "cycle"),  # cycle open
     ("put", lambda w: f"objectives/{w.sales_objective.pk}/retrospective/", {"went_well": "Early"}, "cycle"),
+    ("post", lambda w: f"cycles/{w.team.cycle.pk}/planning/{w.ops.pk}/submit/", {}, "department"),  # no drafts
+    ("post", lambda w: f"cycles/{w.team.cycle.pk}/planning/{w.team.department.pk}/approve/", {}, "state"),  # drafting
+    ("post", lambda w: f"cycles/{w.team.cycle.pk}/planning/{w.team.department.pk}/return/", {"comment": "No"}, "state"),
 ]
 
 

@@ -124,6 +124,8 @@ PAGES: dict[str, str | None] = {
     # Closed-cycle pages too (the demo's only cycle is open): tested in tests/objectives/test_carry_over.py.
     "c/<slug:company_slug>/cycles/<int:cycle_id>/carry-over/": None,
     "c/<slug:company_slug>/objectives/<int:objective_id>/retrospective/": None,  # POST only (on the objective)
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/planning/": "/c/{slug}/cycles/{cycle}/planning/",
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/planning/<int:department_id>/<str:action>/": None,  # POST only
     "c/<slug:company_slug>/notifications/": "/c/{slug}/notifications/",
     "c/<slug:company_slug>/notifications/count/": None,  # htmx fragment of the bell
     "c/<slug:company_slug>/notifications/read-all/": None,  # POST only
@@ -227,6 +229,7 @@ def test_every_page_fits_a_phone_as_every_role(browser, live_server, demo):
         "checkin": CheckIn.objects.effective().filter(key_result=kr).latest("created_at", "id").pk,
         "membership": demo.company.memberships.get(user__email=ROLES["member"]).pk,
         "department": objective.department_id,
+        "cycle": objective.cycle_id,  # the planning board reads any cycle's departments and drafts
     }
     notify_everyone(demo)  # a long-worded notification on everyone's list
     # A thread with a reply, a mention and reactions, so the conversation pages are measured with content.

@@ -245,7 +245,8 @@ def _grow(okrs, n: int) -> None:
             user=team.member,
             event=event,
             reason=reasons[i % len(reasons)],
-            read_at=timezone.now() if i % 2 else None,
+            # Read by the reason's place (not the row's): laddering stays unread whatever the number of reasons.
+            read_at=timezone.now() if (i % len(reasons)) % 2 else None,
         )
         for i, event in enumerate(events)
     )
