@@ -85,7 +85,23 @@ class PrivateReach:
 
 
 def private_reach(actor: Actor) -> PrivateReach:
-    """The actor's :class:`PrivateReach`, from ``Action.READ_PRIVATE`` (no query beyond the department map)."""
+    """The actor's :class:`PrivateReach`, from ``Action.READ_PRIVATE`` (no query beyond the department map).
+
+    Kept on the actor (one per request) under what it depends on: asking the
+    matrix about each of a company's departments costs a few hundred checks,
+    and a page asks for the reach once per list it reads.
+    """
+    memo_key = (actor.role, actor.user_id, tuple(sorted(actor.department_roles.items())))
+    memo = vars(actor).get("_private_reach_memo")
+    if memo is not None and memo[0] == memo_key:
+        cached: PrivateReach = memo[1]
+        return cached
+    reach = _private_reach(actor)
+    vars(actor)["_private_reach_memo"] = (memo_key, reach)
+    return reach
+
+
+def _private_reach(actor: Actor) -> PrivateReach:
     if actor.can(Action.READ_PRIVATE):
         return PrivateReach(everything=True)
     owner_id = (
