@@ -256,18 +256,7 @@ def _results(request: TenantRequest, params: TreeParams, reader: Reader, tag: st
     if body is not None:
         return body.decode(), context
     if cycle is not None:
-        forest = alignment_forest(
-            company=request.company,
-            actor=request.actor,
-            cycle=cycle,
-            bounds=params.bounds,
-            department_id=department_id,
-            offset=params.offset,
-            details=params.mode == "tree",
-            today=reader.today,
-        )
-        _link_nodes(request, forest["rows"])
-        _decorate(forest, params)
+        forest = _forest(request, params, reader, cycle, department_id)
         context["forest"] = forest
         context["expected"] = forest["expected_progress"]
         if params.mode == "map":
@@ -312,6 +301,25 @@ def tree(request: TenantRequest) -> HttpResponse:
     return _cached(render(request, "alignment/tree.html", context), None if pending_messages else page_tag)
 
 
+def _forest(
+    request: TenantRequest, params: TreeParams, reader: Reader, cycle: Cycle, department_id: int | None
+) -> dict[str, Any]:
+    """The bounded forest the results and the "show more" pages render, linked and decorated."""
+    forest = alignment_forest(
+        company=request.company,
+        actor=request.actor,
+        cycle=cycle,
+        bounds=params.bounds,
+        department_id=department_id,
+        offset=params.offset,
+        details=params.mode == "tree",
+        today=reader.today,
+    )
+    _link_nodes(request, forest["rows"])
+    _decorate(forest, params)
+    return forest
+
+
 def _more_roots(request: TenantRequest, params: TreeParams, reader: Reader) -> HttpResponse:
     """The next page of the first level, replacing its "show more" item (htmx)."""
     tag = reader.etag(page_version(), "more", params.key())
@@ -322,18 +330,7 @@ def _more_roots(request: TenantRequest, params: TreeParams, reader: Reader) -> H
         _, cycle, _, department_id = _filters(request)
         if cycle is None:
             raise not_found("cycle")
-        forest = alignment_forest(
-            company=request.company,
-            actor=request.actor,
-            cycle=cycle,
-            bounds=params.bounds,
-            department_id=department_id,
-            offset=params.offset,
-            details=params.mode == "tree",
-            today=reader.today,
-        )
-        _link_nodes(request, forest["rows"])
-        _decorate(forest, params)
+        forest = _forest(request, params, reader, cycle, department_id)
         body = render_to_string(
             "alignment/tree.html#more_roots",
             {"forest": forest, "expected": forest["expected_progress"], "params": params, "cycle": cycle},

@@ -18,15 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from companies.models import Company, Membership
 from companies.tenancy import Actor
 from departments.models import DepartmentMembership
 from notifications.models import EmailMode, Notification, NotificationPreference, Reason
+from objectives import feed
 from objectives.models import Event, Objective
-from objectives.selectors import reads_objective, visible_objectives_q
+from objectives.selectors import reads_objective
 from okrhub.errors import PermissionDenied
 
 #: The bell counts up to this many unread notifications and shows more as "99+".
@@ -151,11 +152,8 @@ def notification_list(
         notifications = notifications.filter(read_at__isnull=True)
     elif unread is False:
         notifications = notifications.filter(read_at__isnull=False)
-    # Events about no objective (a department's plan) are for every member, as ``may_read_event`` says.
-    readable = visible_objectives_q(actor=actor, prefix="event__objective__")
-    if readable:  # an empty condition reads everything (and would swallow the one OR-ed to it)
-        notifications = notifications.filter(readable | Q(event__objective__isnull=True))
-    return notifications.order_by("-created_at", "-id")
+    # The feed's rule: events about an objective the person may read, and company-wide ones (a plan).
+    return notifications.filter(feed.readable_events_q(actor, prefix="event__")).order_by("-created_at", "-id")
 
 
 def with_event(notifications: QuerySet[Notification]) -> QuerySet[Notification]:

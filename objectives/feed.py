@@ -214,12 +214,15 @@ class Cursor:
 # ---------------------------------------------------------------- reading
 
 
-def readable_events_q(actor: Actor) -> Q:
-    """Events the actor may read, as a condition: those about an objective they may read, and company-wide ones."""
-    visible = visible_objectives_q(actor=actor, prefix="objective__")
+def readable_events_q(actor: Actor, *, prefix: str = "") -> Q:
+    """Events the actor may read, as a condition: those about an objective they may read, and company-wide ones.
+
+    ``prefix`` reaches the event through a relation (``"event__"`` from a notification).
+    """
+    visible = visible_objectives_q(actor=actor, prefix=f"{prefix}objective__")
     if not visible:  # reads every objective (an empty condition would swallow the OR below)
         return Q()
-    return Q(objective__isnull=True) | visible
+    return Q(**{f"{prefix}objective__isnull": True}) | visible
 
 
 @dataclass
