@@ -1,0 +1,52 @@
+"""A closed cycle's report: a printable page (one section per department) and the CSV of its scores.
+
+Both read ``objectives.report.cycle_report``, as the REST API and the
+leaders' email do. A cycle that is not closed yet exists, so it is no 404:
+the page says when its report comes (409), and so does the CSV.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from companies.tenancy import TenantRequest, company_view
+from objectives.models import Cycle
+from objectives.report import cycle_report, report_csv, report_refusal, report_rows
+from okrhub.errors import not_found
+
+#: The answer for a cycle that exists but has no report yet: it conflicts with the cycle's state.
+NOT_CLOSED = 409
+
+
+def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
+    cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
+    if cycle is None:
+        raise not_found("cycle")
+    return cycle
+
+
+@require_GET
+@company_view
+def cycle_report_page(request: TenantRequest, cycle_id: int) -> HttpResponse:
+    """Final scores, key results with their reasons, retrospectives and carry-overs, per department."""
+    cycle = _cycle_or_404(request, cycle_id)
+    refusal = report_refusal(cycle)
+    if refusal is not None:
+        return render(request, "objectives/cycle_report.html", {"cycle": cycle, "refusal": refusal}, status=NOT_CLOSED)
+    report = cycle_report(company=request.company, actor=request.actor, cycle=cycle)
+    return render(request, "objectives/cycle_report.html", {"cycle": cycle, "report": report})
+
+
+@require_GET
+@company_view
+def cycle_report_download(request: TenantRequest, cycle_id: int) -> HttpResponse:
+    """The report's scores as CSV: one row per key result, what the reader may read."""
+    cycle = _cycle_or_404(request, cycle_id)
+    refusal = report_refusal(cycle)
+    if refusal is not None:
+        return HttpResponse(refusal[1], status=NOT_CLOSED, content_type="text/plain; charset=utf-8")
+    report = cycle_report(company=request.company, actor=request.actor, cycle=cycle)
+    response = HttpResponse(report_csv(report_rows(report)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="okrhub-{request.company.slug}-cycle-{cycle.pk}-report.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
