@@ -354,3 +354,28 @@ def test_the_csv_holds_what_the_member_reads_and_no_formula(team, quarter, clien
     assert SECRET not in {r["objective"] for r in rows}
     assert len(rows) == 5
     assert "'=HYPERLINK(\"http://evil\")" in {r["objective"] for r in rows}
+
+
+@pytest.mark.parametrize("role", ["member", "lead", "viewer"])
+def test_no_surface_of_the_report_shows_the_private_objective_to_who_may_not_read_it(
+    team, quarter, client_for, api, api_key, role
+):
+    """Page, htmx page, CSV and API, for every person and key outside Marketing who is no leader or admin."""
+    person = getattr(team, role)
+    api_path = f"/api/v1/companies/{team.company.slug}/cycles/{team.cycle.pk}/report/"
+    answers = [
+        client_for(person).get(_page(team)),
+        client_for(person, htmx=True).get(_page(team)),
+        client_for(person).get(_csv_url(team)),
+        api(person).get(api_path),
+        api(key=api_key(team.company, "read")).get(api_path),
+        api(key=api_key(team.company, "write")).get(api_path),
+    ]
+    for response in answers:
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "Win the market" in body  # what they may read is there
+        assert SECRET not in body and "Signups 0 to 100" not in body
+    # The control: a leader reads it everywhere.
+    assert SECRET in client_for(team.leader).get(_page(team)).content.decode()
+    assert SECRET in api(team.leader).get(api_path).content.decode()
