@@ -182,10 +182,9 @@ def cycle_grading_ended(event: Event) -> list[Candidate]:
     )
     return [(user_id, Reason.REPORT) for user_id in people]
 
+
 #: Verbs whose events are about no objective, yet tell someone.
-ABOUT_NO_OBJECTIVE = frozenset(
-    {Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED, Verb.CYCLE_GRADING_ENDED}
-)
+ABOUT_NO_OBJECTIVE = frozenset({Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED, Verb.CYCLE_GRADING_ENDED})
 
 #: The one rule of each verb; verbs not named here tell no one.
 RULES: dict[str, Rule] = {

@@ -30,9 +30,9 @@ def objective_score(key_results: Iterable[tuple[float | None, float]]) -> float 
 # ---------------------------------------------------------------- the distribution of a cycle's scores
 
 #: The bands a cycle report counts objective scores in, as (label, lowest score in it): below 40% is
-#: missed, 40–69% partly delivered, 70% or more delivered (the usual reading of OKR grades, where 0.7 is
+#: missed, 40-69% partly delivered, 70% or more delivered (the usual reading of OKR grades, where 0.7 is
 #: the mark of an ambitious objective well met). A score belongs to the last band whose lowest it reaches.
-SCORE_BANDS: tuple[tuple[str, float], ...] = (("0–39%", 0.0), ("40–69%", 0.4), ("70–100%", 0.7))
+SCORE_BANDS: tuple[tuple[str, float], ...] = (("0\u201339%", 0.0), ("40\u201369%", 0.4), ("70\u2013100%", 0.7))
 
 
 @dataclass(frozen=True)

@@ -138,9 +138,7 @@ def _link(objective: Objective, key_result: KeyResult | None = None) -> CarryLin
     )
 
 
-def cycle_report(
-    *, company: Company, actor: Actor, cycle: Cycle, now: datetime.datetime | None = None
-) -> CycleReport:
+def cycle_report(*, company: Company, actor: Actor, cycle: Cycle, now: datetime.datetime | None = None) -> CycleReport:
     """The report of the closed ``cycle`` as ``actor`` reads it (the caller checks :func:`report_refusal`)."""
     visible = visible_objectives_q(actor=actor)
     objectives = list(
@@ -268,7 +266,7 @@ def _weight(value: Decimal) -> str:
 
 
 def report_rows(report: CycleReport) -> Iterator[list[Any]]:
-    """One row per key result (an objective without any gets one row of its own), scores as fractions 0–1."""
+    """One row per key result (an objective without any gets one row of its own), scores as fractions 0-1."""
     for section in report.sections:
         for objective in section.objectives:
             head = [section.name, objective.title, _number(objective.final_score)]

@@ -69,7 +69,8 @@ class ReportObjectiveSerializer(serializers.Serializer):
 
 
 class BandSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # A field named like Field.label: DRF's metaclass moves declared fields off the class; the stubs cannot tell.
+    label = serializers.CharField(help_text="The band of final scores, e.g. 70\u2013100%.")  # type: ignore[assignment]
     count = serializers.IntegerField()
 
 
@@ -112,7 +113,11 @@ _CYCLE_EXAMPLE = {
     "expected_progress": 1.0,
 }
 _DISTRIBUTION_EXAMPLE = {
-    "bands": [{"label": "0–39%", "count": 0}, {"label": "40–69%", "count": 1}, {"label": "70–100%", "count": 0}],
+    "bands": [
+        {"label": "0\u201339%", "count": 0},
+        {"label": "40\u201369%", "count": 1},
+        {"label": "70\u2013100%", "count": 0},
+    ],
     "not_scored": 0,
     "total": 1,
     "mean": 0.5,
@@ -160,7 +165,13 @@ _REPORT_EXAMPLE = {
                     "retrospective": {"went_well": "Two big deals", "learned": "Start earlier", "change": ""},
                     "carried_from": None,
                     "carried_into": [
-                        {"cycle": 10, "cycle_name": "2026 Q4", "objective": 57, "key_result": None, "title": "Win the north"}
+                        {
+                            "cycle": 10,
+                            "cycle_name": "2026 Q4",
+                            "objective": 57,
+                            "key_result": None,
+                            "title": "Win the north",
+                        }
                     ],
                 }
             ],

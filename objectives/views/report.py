@@ -47,6 +47,8 @@ def cycle_report_download(request: TenantRequest, cycle_id: int) -> HttpResponse
         return HttpResponse(refusal[1], status=NOT_CLOSED, content_type="text/plain; charset=utf-8")
     report = cycle_report(company=request.company, actor=request.actor, cycle=cycle)
     response = HttpResponse(report_csv(report_rows(report)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="okrhub-{request.company.slug}-cycle-{cycle.pk}-report.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="okrhub-{request.company.slug}-cycle-{cycle.pk}-report.csv"'
+    )
     response["Cache-Control"] = "private, no-store"
     return response

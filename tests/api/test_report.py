@@ -20,9 +20,9 @@ def test_an_admin_reads_the_whole_report(team, api, quarter):  # noqa: F811
     assert data["cycle"]["status"] == "closed"
     assert data["grading_open"] is True
     assert data["distribution"]["bands"] == [
-        {"label": "0–39%", "count": 1},
-        {"label": "40–69%", "count": 1},
-        {"label": "70–100%", "count": 1},
+        {"label": "0\u201339%", "count": 1},
+        {"label": "40\u201369%", "count": 1},
+        {"label": "70\u2013100%", "count": 1},
     ]
     assert data["distribution"]["not_scored"] == 1
     assert data["distribution"]["total"] == 4

@@ -27,7 +27,9 @@ def _end(frozen_clock, capture) -> int:
         return end_grading_windows_task.delay().get()
 
 
-def test_the_leaders_and_admins_get_the_scores_and_the_link_once(team, frozen_clock, django_capture_on_commit_callbacks):
+def test_the_leaders_and_admins_get_the_scores_and_the_link_once(
+    team, frozen_clock, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     assert _end(frozen_clock, django_capture_on_commit_callbacks) == 1
     assert sorted(m.to[0] for m in mail.outbox) == [team.admin.email, team.leader.email]
@@ -35,7 +37,7 @@ def test_the_leaders_and_admins_get_the_scores_and_the_link_once(team, frozen_cl
     for message in mail.outbox:
         assert message.subject == "Acme: Grading of 2026 Q4 ended: its report is ready"
         assert "4 objectives ran; company score 55%" in message.body
-        assert "- 0–39%: 1\n- 40–69%: 1\n- 70–100%: 1\n- not scored: 1" in message.body
+        assert "- 0\u201339%: 1\n- 40\u201369%: 1\n- 70\u2013100%: 1\n- not scored: 1" in message.body
         assert "Marketing: 2 objectives, mean score 20%" in message.body
         assert "Sales: 1 objective, mean score 56%" in message.body
         assert "1 objective carried into a later cycle" in message.body
@@ -55,7 +57,9 @@ def test_the_leaders_and_admins_get_the_scores_and_the_link_once(team, frozen_cl
     assert described.path == reverse("objectives:cycle_report", args=[team.company.slug, team.cycle.pk])
 
 
-def test_a_second_run_or_a_redelivered_fan_out_sends_nothing_more(team, frozen_clock, django_capture_on_commit_callbacks):
+def test_a_second_run_or_a_redelivered_fan_out_sends_nothing_more(
+    team, frozen_clock, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
     _end(frozen_clock, django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 2
@@ -84,7 +88,8 @@ def test_the_email_counts_only_what_its_reader_may_read(team, frozen_clock, djan
     text = _text(message)
     assert "3 objectives ran; company score 73%" in message.body
     assert "Marketing: 1 objective, mean score —" in message.body
-    assert SECRET not in text and "Signups" not in text
+    assert SECRET not in text
+    assert "Signups" not in text
 
 
 def test_a_leader_who_silenced_the_reason_gets_no_email(team, frozen_clock, django_capture_on_commit_callbacks):

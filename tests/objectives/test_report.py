@@ -14,7 +14,7 @@ Hand-written example (numbers chosen before the code), 2026 Q4 closed on 15 Nov 
 - "Brand awareness" (Marketing): "Mentions 0 to 50" never checked in: no score, the objective neither.
 - "Draft idea" (Sales) stayed a draft: it never ran, so it is in no report.
 
-Distribution (bands 0–39%, 40–69%, 70–100%; not scored):
+Distribution (bands 0-39%, 40-69%, 70-100%; not scored):
 - an admin: (1, 1, 1), 1 not scored; company score (0.9 + 0.56 + 0.2) / 3 = 0.5533 → 55%;
 - the Sales member: (0, 1, 1), 1 not scored; company score (0.9 + 0.56) / 2 = 0.73 → 73%.
 """
@@ -61,9 +61,7 @@ def quarter(team, frozen_clock):
 
     top = objective("Grow revenue", owner=team.leader, activate=True)
     check_in(key_result(top, "Bookings 0 to 10", 10, owner=team.leader), 9)
-    market = objective(
-        "Win the market", department=team.department, owner=team.member, parent=top, activate=True
-    )
+    market = objective("Win the market", department=team.department, owner=team.member, parent=top, activate=True)
     revenue = key_result(market, "Revenue from 0 to 10", 10, weight=Decimal(2), owner=team.member)
     deals = key_result(market, "Deals from 0 to 100", 100, owner=team.lead)
     referrals = key_result(market, "Referrals from 0 to 20", 20, owner=team.member)
@@ -157,17 +155,22 @@ def test_the_report_holds_the_hand_computed_scores(team, quarter):
     assert (revenue.progress, revenue.final_score, revenue.weight) == (pytest.approx(0.6), pytest.approx(0.6), 2)
     assert (deals.progress, deals.final_score) == (pytest.approx(0.3), pytest.approx(0.48))
     assert deals.reason == "Two deals signed after the last check-in"
-    assert referrals.not_scored and referrals.final_score is None and not referrals.needs_score
-    assert market.retrospective is not None and market.retrospective.change == "Hire in France"
+    assert referrals.not_scored
+    assert referrals.final_score is None
+    assert not referrals.needs_score
+    assert market.retrospective is not None
+    assert market.retrospective.change == "Hire in France"
     assert [(link.cycle_name, link.objective_id) for link in market.carried_into] == [("2027 Q1", quarter["copy"].pk)]
     assert [link.cycle_name for link in revenue.carried_into] == ["2027 Q1"]
     assert deals.carried_into == []
     brand = marketing.objectives[1]
-    assert brand.final_score is None and brand.key_results[0].needs_score
+    assert brand.final_score is None
+    assert brand.key_results[0].needs_score
     assert report.distribution.counts == (1, 1, 1)
     assert report.distribution.not_scored == 1
     assert report.distribution.mean == pytest.approx((0.9 + 0.56 + 0.2) / 3)
-    assert marketing.distribution.counts == (1, 0, 0) and marketing.distribution.not_scored == 1
+    assert marketing.distribution.counts == (1, 0, 0)
+    assert marketing.distribution.not_scored == 1
     assert report.grading_open  # the window of 7 days runs from the close
     assert report.carried_over == 1
 
@@ -268,7 +271,10 @@ def test_another_companys_cycle_is_not_found(team, other_team, quarter, client_f
 def test_the_page_is_linked_from_grading_settings_and_a_closed_objective(team, quarter, client_for):
     client = client_for(team.admin)
     report = _page(team)
-    assert report in client.get(reverse("objectives:cycle_grading", args=[team.company.slug, team.cycle.pk])).content.decode()
+    assert (
+        report
+        in client.get(reverse("objectives:cycle_grading", args=[team.company.slug, team.cycle.pk])).content.decode()
+    )
     assert report in client.get(reverse("companies:settings", args=[team.company.slug])).content.decode()
     detail = reverse("objectives:objective", args=[team.company.slug, quarter["market"].pk])
     assert f"{report}#objective-{quarter['market'].pk}" in client.get(detail).content.decode()
@@ -344,16 +350,21 @@ def test_the_csv_has_one_row_per_key_result(team, quarter, client_for):
         "0.48",
         "Two deals signed after the last check-in",
     )
-    assert (referrals["final score"], referrals["not scored"], referrals["reason"]) == ("", "yes", "No referral programme")
-    assert rows[2]["final score"] == "" and rows[2]["objective score"] == ""
+    assert (referrals["final score"], referrals["not scored"], referrals["reason"]) == (
+        "",
+        "yes",
+        "No referral programme",
+    )
+    assert rows[2]["final score"] == ""
+    assert rows[2]["objective score"] == ""
 
 
 def test_the_csv_holds_what_the_member_reads_and_no_formula(team, quarter, client_for):
-    Objective.objects.filter(pk=quarter["brand"].pk).update(title="=HYPERLINK(\"http://evil\")")
+    Objective.objects.filter(pk=quarter["brand"].pk).update(title='=HYPERLINK("http://evil")')
     rows = _rows(client_for(team.member).get(_csv_url(team)))
     assert SECRET not in {r["objective"] for r in rows}
     assert len(rows) == 5
-    assert "'=HYPERLINK(\"http://evil\")" in {r["objective"] for r in rows}
+    assert '\'=HYPERLINK("http://evil")' in {r["objective"] for r in rows}
 
 
 @pytest.mark.parametrize("role", ["member", "lead", "viewer"])
@@ -375,7 +386,8 @@ def test_no_surface_of_the_report_shows_the_private_objective_to_who_may_not_rea
         assert response.status_code == 200
         body = response.content.decode()
         assert "Win the market" in body  # what they may read is there
-        assert SECRET not in body and "Signups 0 to 100" not in body
+        assert SECRET not in body
+        assert "Signups 0 to 100" not in body
     # The control: a leader reads it everywhere.
     assert SECRET in client_for(team.leader).get(_page(team)).content.decode()
     assert SECRET in api(team.leader).get(api_path).content.decode()
