@@ -109,7 +109,7 @@ def _cycle_report(*, company: Company, actor: Actor, cycle_id: int | None) -> Cy
     cycle = Cycle.objects.filter(company=company, pk=cycle_id).first() if cycle_id is not None else None
     if cycle is None or report_refusal(cycle) is not None:
         return None
-    return cycle_report(company=company, actor=actor, cycle=cycle)
+    return cycle_report(company=company, actor=actor, cycle=cycle, detail=False)
 
 
 # ---------------------------------------------------------------- at once

@@ -9,7 +9,8 @@ names its other side only when the reader may read that too.
 
 Only the objectives that ran are reported (closed with the cycle, as
 grading has them); drafts never activated and archived ones are not.
-Five queries whatever the number of departments and objectives.
+Seven queries whatever the number of departments and objectives; a large
+company's report reads in pages of whole sections (:data:`PAGE_OBJECTIVES`).
 """
 
 import csv
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from companies.models import Company
@@ -103,12 +105,17 @@ class ReportObjective:
 
 @dataclass
 class ReportSection:
-    """One department's objectives (``department_id`` None: the company-level ones), with their scores."""
+    """One department's objectives (``department_id`` None: the company-level ones), with their scores.
+
+    ``objectives`` is filled only for the sections shown in detail (those of
+    the page asked for); the summary reads ``distribution`` of every one.
+    """
 
     department_id: int | None
     name: str
-    objectives: list[ReportObjective]
     distribution: ScoreDistribution
+    page: int
+    objectives: list[ReportObjective] = field(default_factory=list)
 
 
 @dataclass
@@ -116,12 +123,21 @@ class CycleReport:
     cycle: Cycle
     grading_open: bool
     distribution: ScoreDistribution  # every objective of the report, company-level and departments'
-    sections: list[ReportSection]
+    carried_over: int  # objectives of the report carried into a later cycle (copies the reader may read)
+    sections: list[ReportSection]  # every section, in order, for the summary
+    page: int | None  # the page shown in detail; None: every section (the CSV), or one department
+    pages: int
 
     @property
-    def carried_over(self) -> int:
-        """Objectives of the report carried into a later cycle (those the reader may read)."""
-        return sum(bool(o.carried_into) for s in self.sections for o in s.objectives)
+    def shown(self) -> list[ReportSection]:
+        """The sections shown in detail."""
+        return [section for section in self.sections if section.objectives]
+
+
+#: A page of the report holds whole sections, up to about this many objectives (one larger section
+#: fills a page of its own): a company of 200 departments and 10,000 objectives reads in pages, each
+#: printable, every one with the summary of all.
+PAGE_OBJECTIVES = 100
 
 
 def _name(user: Any) -> str:
@@ -138,14 +154,88 @@ def _link(objective: Objective, key_result: KeyResult | None = None) -> CarryLin
     )
 
 
-def cycle_report(*, company: Company, actor: Actor, cycle: Cycle, now: datetime.datetime | None = None) -> CycleReport:
-    """The report of the closed ``cycle`` as ``actor`` reads it (the caller checks :func:`report_refusal`)."""
+def _paged(sections: list[ReportSection]) -> int:
+    """Number the sections' pages (whole sections, about :data:`PAGE_OBJECTIVES` objectives each); return how many."""
+    page, filled = 1, 0
+    for section in sections:
+        if filled and filled + section.distribution.total > PAGE_OBJECTIVES:
+            page, filled = page + 1, 0
+        section.page = page
+        filled += section.distribution.total
+    return page
+
+
+def cycle_report(
+    *,
+    company: Company,
+    actor: Actor,
+    cycle: Cycle,
+    page: int | None = 1,
+    department_id: int | None = None,
+    detail: bool = True,
+    now: datetime.datetime | None = None,
+) -> CycleReport | None:
+    """The report of the closed ``cycle`` as ``actor`` reads it (the caller checks :func:`report_refusal`).
+
+    Every section is summed up; those of ``page`` (``None``: all of them)
+    or the one of ``department_id`` are shown in detail, none without
+    ``detail`` (the email). None when the page or the department is not
+    one of the report's (a department the reader reads nothing of included).
+    Two queries for the summary, five more for the detail.
+    """
     visible = visible_objectives_q(actor=actor)
+    ran = Objective.objects.filter(company=company, cycle=cycle, status=ObjectiveStatus.CLOSED).filter(visible)
+    copies = Objective.objects.filter(company=company, carried_from_id=OuterRef("pk")).filter(visible)
+    rows = list(
+        ran.annotate(carried=Exists(copies)).values_list("department_id", "department__name", "final_score", "carried")
+    )
+    scores: dict[int | None, list[float | None]] = defaultdict(list)
+    names: dict[int | None, str] = {}
+    for section_id, section_name, score, _ in rows:
+        scores[section_id].append(score)
+        names[section_id] = section_name if section_id is not None else COMPANY_SECTION
+    ordered = sorted(names, key=lambda key: (key is not None, names[key].casefold(), key or 0))
+    sections = [
+        ReportSection(department_id=key, name=names[key], distribution=score_distribution(scores[key]), page=1)
+        for key in ordered
+    ]
+    pages = _paged(sections)
+    if department_id is not None:
+        chosen = [s for s in sections if s.department_id == department_id]
+        page = None
+    elif page is None:
+        chosen = sections
+    else:
+        chosen = [s for s in sections if s.page == page]
+    if (department_id is not None or (page is not None and page != 1)) and not chosen:
+        return None
+    report = CycleReport(
+        cycle=cycle,
+        grading_open=cycle.grading_open(now or timezone.now()),
+        distribution=score_distribution(score for _, _, score, _ in rows),
+        carried_over=sum(carried for *_, carried in rows),
+        sections=sections,
+        page=page,
+        pages=pages,
+    )
+    if detail and chosen:
+        _detail(company=company, actor=actor, cycle=cycle, sections=chosen, visible=visible)
+    return report
+
+
+def _detail(*, company: Company, actor: Actor, cycle: Cycle, sections: list[ReportSection], visible: Q) -> None:
+    """Fill the chosen sections' objectives, key results, retrospectives and carry-overs (five queries)."""
+    by_section = {section.department_id: section for section in sections}
+    ids_of_departments = [key for key in by_section if key is not None]
+    where = Q(department_id__in=ids_of_departments)
+    if None in by_section:
+        where |= Q(department__isnull=True)
     objectives = list(
         Objective.objects.filter(company=company, cycle=cycle, status=ObjectiveStatus.CLOSED)
         .filter(visible)
-        .select_related("department", "owner", "carried_from__cycle")
-        .order_by("department__name", "department_id", "id")
+        .filter(where)
+        .select_related("owner", "carried_from__cycle")
+        .order_by("id")
     )
     ids = [o.pk for o in objectives]
     key_results: dict[int, list[KeyResult]] = defaultdict(list)
@@ -156,7 +246,7 @@ def cycle_report(*, company: Company, actor: Actor, cycle: Cycle, now: datetime.
     ):
         key_results[kr.objective_id].append(kr)
     retrospectives = {r.objective_id: r for r in Retrospective.objects.filter(company=company, objective_id__in=ids)}
-    # The copies made of this cycle's objectives and key results, in later cycles: each shown if readable.
+    # The copies made of these objectives and key results, in later cycles: each shown if readable.
     objective_copies: dict[int, list[CarryLink]] = defaultdict(list)
     for copy in (
         Objective.objects.filter(company=company, carried_from_id__in=ids)
@@ -175,41 +265,22 @@ def cycle_report(*, company: Company, actor: Actor, cycle: Cycle, now: datetime.
     ):
         assert kr_copy.carried_from_id is not None  # noqa: S101  # the filter above
         key_result_copies[kr_copy.carried_from_id].append(_link(kr_copy.objective, kr_copy))
-
-    sections: dict[int | None, ReportSection] = {}
     for objective in objectives:
         origin = objective.carried_from
-        row = ReportObjective(
-            id=objective.pk,
-            title=objective.title,
-            owner=_name(objective.owner),
-            private=objective.private,
-            progress=objective.progress,
-            final_score=objective.final_score,
-            key_results=[_key_result(actor, kr, key_result_copies) for kr in key_results.get(objective.pk, [])],
-            retrospective=_retrospective(retrospectives.get(objective.pk)),
-            carried_from=_link(origin) if origin is not None and can_read_objective(actor, origin) else None,
-            carried_into=objective_copies.get(objective.pk, []),
-        )
-        section = sections.get(objective.department_id)
-        if section is None:
-            department = objective.department
-            section = sections[objective.department_id] = ReportSection(
-                department_id=objective.department_id,
-                name=department.name if department is not None else COMPANY_SECTION,
-                objectives=[],
-                distribution=score_distribution([]),
+        by_section[objective.department_id].objectives.append(
+            ReportObjective(
+                id=objective.pk,
+                title=objective.title,
+                owner=_name(objective.owner),
+                private=objective.private,
+                progress=objective.progress,
+                final_score=objective.final_score,
+                key_results=[_key_result(actor, kr, key_result_copies) for kr in key_results.get(objective.pk, [])],
+                retrospective=_retrospective(retrospectives.get(objective.pk)),
+                carried_from=_link(origin) if origin is not None and can_read_objective(actor, origin) else None,
+                carried_into=objective_copies.get(objective.pk, []),
             )
-        section.objectives.append(row)
-    ordered = sorted(sections.values(), key=lambda s: (s.department_id is not None, s.name.casefold(), s.department_id))
-    for section in ordered:
-        section.distribution = score_distribution(o.final_score for o in section.objectives)
-    return CycleReport(
-        cycle=cycle,
-        grading_open=cycle.grading_open(now or timezone.now()),
-        distribution=score_distribution(o.final_score for o in objectives),
-        sections=ordered,
-    )
+        )
 
 
 def _key_result(actor: Actor, kr: KeyResult, copies: dict[int, list[CarryLink]]) -> ReportKeyResult:
@@ -267,7 +338,7 @@ def _weight(value: Decimal) -> str:
 
 def report_rows(report: CycleReport) -> Iterator[list[Any]]:
     """One row per key result (an objective without any gets one row of its own), scores as fractions 0-1."""
-    for section in report.sections:
+    for section in report.shown:
         for objective in section.objectives:
             head = [section.name, objective.title, _number(objective.final_score)]
             carried = "; ".join(link.label for link in objective.carried_into)

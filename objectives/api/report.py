@@ -16,6 +16,7 @@ from objectives.api.serializers import CycleSerializer
 from objectives.api.views import _OneCycle
 from objectives.grading import SCORE_BANDS, ScoreDistribution
 from objectives.report import cycle_report, report_refusal
+from okrhub.errors import invalid
 from okrhub.openapi import problem_example
 
 
@@ -90,15 +91,30 @@ class DistributionSerializer(serializers.Serializer):
 class ReportSectionSerializer(serializers.Serializer):
     department = serializers.IntegerField(source="department_id", allow_null=True, help_text="Null: company level.")
     name = serializers.CharField()
+    page = serializers.IntegerField(help_text="The page that shows it in detail.")
     distribution = DistributionSerializer()
-    objectives = ReportObjectiveSerializer(many=True)
+    objectives = ReportObjectiveSerializer(many=True, help_text="Empty unless the section is on the page asked for.")
 
 
 class CycleReportSerializer(serializers.Serializer):
     cycle = CycleSerializer()
     grading_open = serializers.BooleanField(help_text="Whether scores may still change (until `grading_ends_at`).")
     distribution = DistributionSerializer(help_text="Every objective of the report.")
-    sections = ReportSectionSerializer(many=True, help_text="Company-level objectives first, then by department.")
+    carried_over = serializers.IntegerField(help_text="Objectives carried into a later cycle (copies you read).")
+    page = serializers.IntegerField(allow_null=True, help_text="The page shown in detail; null with `department`.")
+    pages = serializers.IntegerField()
+    sections = ReportSectionSerializer(
+        many=True, help_text="Every section, company-level objectives first, then by department."
+    )
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    page = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, default=1, help_text="A page of whole sections (from 1)."
+    )
+    department = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, required=False, help_text="One department's section instead of a page."
+    )
 
 
 _CYCLE_EXAMPLE = {
@@ -126,10 +142,14 @@ _REPORT_EXAMPLE = {
     "cycle": _CYCLE_EXAMPLE,
     "grading_open": False,
     "distribution": _DISTRIBUTION_EXAMPLE,
+    "carried_over": 1,
+    "page": 1,
+    "pages": 1,
     "sections": [
         {
             "department": 3,
             "name": "Sales",
+            "page": 1,
             "distribution": _DISTRIBUTION_EXAMPLE,
             "objectives": [
                 {
@@ -181,6 +201,9 @@ _REPORT_EXAMPLE = {
 
 
 class CycleReportView(_OneCycle):
+    pagination_class = None
+    filter_backends = []
+    query_serializer = ReportQuerySerializer
     #: Beyond the errors every operation documents: the cycle exists but is not closed.
     problem_responses = {
         409: (
@@ -196,12 +219,28 @@ class CycleReportView(_OneCycle):
         "first and then one section per department, each with its final score, its key results (weight, "
         "progress at the close, final score or “not scored”, the owner's reason), its retrospective and its "
         "carry-overs both ways; and the distribution of the objectives' scores. Private objectives the caller "
-        "may not read are in no section and no count. A cycle not closed yet answers 409 `cycle_not_closed`.",
+        "may not read are in no section and no count. Every section is summed up; those of `page` (sections "
+        "of about 100 objectives) or the one of `department` come in detail. A cycle not closed yet answers "
+        "409 `cycle_not_closed`; a page or department the report has not answers 400 naming it.",
+        parameters=[ReportQuerySerializer],
     )
     def get(self, request: Request, slug: str, pk: int) -> Response:
         cycle = self.get_object()
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         refusal = report_refusal(cycle)
         if refusal is not None:
             raise CycleNotClosed(refusal[1])
-        report = cycle_report(company=self.company, actor=self.actor, cycle=cycle)
+        department_id = query.validated_data.get("department")
+        report = cycle_report(
+            company=self.company,
+            actor=self.actor,
+            cycle=cycle,
+            page=query.validated_data["page"],
+            department_id=department_id,
+        )
+        if report is None:
+            if department_id is not None:
+                raise invalid("department", "No section of this report is of that department.", "does_not_exist")
+            raise invalid("page", "The report has no such page.", "does_not_exist")
         return Response(CycleReportSerializer(report, context=self.get_serializer_context()).data)

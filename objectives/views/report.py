@@ -13,6 +13,7 @@ from companies.tenancy import TenantRequest, company_view
 from objectives.models import Cycle
 from objectives.report import cycle_report, report_csv, report_refusal, report_rows
 from okrhub.errors import not_found
+from okrhub.web import int_or_none
 
 #: The answer for a cycle that exists but has no report yet: it conflicts with the cycle's state.
 NOT_CLOSED = 409
@@ -28,12 +29,25 @@ def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
 @require_GET
 @company_view
 def cycle_report_page(request: TenantRequest, cycle_id: int) -> HttpResponse:
-    """Final scores, key results with their reasons, retrospectives and carry-overs, per department."""
+    """Final scores, key results with their reasons, retrospectives and carry-overs, per department.
+
+    A large company's report reads in pages of whole departments (``?page=``), or one department
+    (``?department=<id>``); each page has the summary of all. An unknown page or department: 404.
+    """
     cycle = _cycle_or_404(request, cycle_id)
     refusal = report_refusal(cycle)
     if refusal is not None:
         return render(request, "objectives/cycle_report.html", {"cycle": cycle, "refusal": refusal}, status=NOT_CLOSED)
-    report = cycle_report(company=request.company, actor=request.actor, cycle=cycle)
+    page = int_or_none(request.GET.get("page")) if "page" in request.GET else 1
+    department = request.GET.get("department")
+    department_id = int_or_none(department) if department else None
+    if page is None or (department and department_id is None):
+        raise not_found("page of the report")
+    report = cycle_report(
+        company=request.company, actor=request.actor, cycle=cycle, page=page, department_id=department_id
+    )
+    if report is None:
+        raise not_found("page of the report")
     return render(request, "objectives/cycle_report.html", {"cycle": cycle, "report": report})
 
 
@@ -45,7 +59,8 @@ def cycle_report_download(request: TenantRequest, cycle_id: int) -> HttpResponse
     refusal = report_refusal(cycle)
     if refusal is not None:
         return HttpResponse(refusal[1], status=NOT_CLOSED, content_type="text/plain; charset=utf-8")
-    report = cycle_report(company=request.company, actor=request.actor, cycle=cycle)
+    report = cycle_report(company=request.company, actor=request.actor, cycle=cycle, page=None)
+    assert report is not None  # noqa: S101  # every section, which an empty report has too
     response = HttpResponse(report_csv(report_rows(report)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="okrhub-{request.company.slug}-cycle-{cycle.pk}-report.csv"'

@@ -93,7 +93,7 @@ def test_another_companys_cycle_answers_404(team, other_team, api):
 def test_the_report_reads_a_constant_number_of_queries(team, api, django_assert_max_num_queries):
     client = api(team.admin)
     client.get(_url(team))
-    with django_assert_max_num_queries(10) as small:
+    with django_assert_max_num_queries(11) as small:
         assert client.get(_url(team)).status_code == 200
     for n in range(3):
         department = DepartmentFactory(company=team.company, name=f"Team {n}", slug=f"team-{n}")
@@ -119,3 +119,27 @@ def test_the_schema_documents_the_report_and_its_409(team, api):
     operation = schema["paths"]["/api/v1/companies/{slug}/cycles/{id}/report/"]["get"]
     assert set(operation["responses"]) >= {"200", "404", "409"}
     assert "application/problem+json" in operation["responses"]["409"]["content"]
+
+
+def test_pages_and_departments_of_the_report(team, api, quarter, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("objectives.report.PAGE_OBJECTIVES", 2)
+    client = api(team.admin)
+    data = client.get(_url(team) + "?page=2").json()
+    assert (data["page"], data["pages"]) == (2, 3)
+    assert [(s["name"], s["page"], len(s["objectives"])) for s in data["sections"]] == [
+        ("Company objectives", 1, 0),
+        ("Marketing", 2, 2),
+        ("Sales", 3, 0),
+    ]
+    sales = client.get(_url(team) + f"?department={team.department.pk}").json()
+    assert sales["page"] is None
+    assert [len(s["objectives"]) for s in sales["sections"]] == [0, 0, 1]
+    for query, field in (
+        ("?page=4", "page"),
+        ("?page=0", "page"),
+        ("?page=x", "page"),
+        ("?department=999999", "department"),
+    ):
+        response = client.get(_url(team) + query)
+        assert response.status_code == 400, query
+        assert field in {e["field"] for e in response.json()["errors"]}, query

@@ -283,7 +283,7 @@ def test_the_page_is_linked_from_grading_settings_and_a_closed_objective(team, q
 def test_the_page_reads_a_constant_number_of_queries(team, quarter, client_for, django_assert_max_num_queries):
     client = client_for(team.admin)
     client.get(_page(team))
-    with django_assert_max_num_queries(11) as small:
+    with django_assert_max_num_queries(12) as small:
         assert client.get(_page(team)).status_code == 200
     # Four more departments of objectives, key results, retrospectives and copies: not one query more.
     admin = team.actor(team.admin)
@@ -391,3 +391,32 @@ def test_no_surface_of_the_report_shows_the_private_objective_to_who_may_not_rea
     # The control: a leader reads it everywhere.
     assert SECRET in client_for(team.leader).get(_page(team)).content.decode()
     assert SECRET in api(team.leader).get(api_path).content.decode()
+
+
+def test_a_large_report_reads_in_pages_of_whole_departments(team, quarter, client_for, monkeypatch):
+    """Two objectives a page: Company (1) | Marketing (2) | Sales (1); every page sums up all three."""
+    monkeypatch.setattr("objectives.report.PAGE_OBJECTIVES", 2)
+    client = client_for(team.admin)
+    pages = {n: client.get(_page(team) + f"?page={n}").content.decode() for n in (1, 2, 3)}
+    assert "Grow revenue" in pages[1]
+    assert "Brand awareness" not in pages[1]
+    assert SECRET in pages[2]
+    assert "Brand awareness" in pages[2]
+    assert "Win the market" not in pages[2]
+    assert "Win the market" in pages[3]
+    assert "Grow revenue" not in pages[3]
+    for body in pages.values():
+        assert "Page " in body
+        assert " of 3" in body
+        assert 'data-score="company">55%' in body  # the summary is of every department
+    sales = client.get(_page(team) + f"?department={team.department.pk}").content.decode()
+    assert "Win the market" in sales
+    assert "Grow revenue" not in sales
+    for bad in ("?page=4", "?page=0", "?page=two", f"?department={quarter['marketing'].pk + 999}", "?department=x"):
+        assert client.get(_page(team) + bad).status_code == 404, bad
+    # The member reads nothing of Marketing but Brand awareness: their pages are their own (two of them).
+    member = client_for(team.member)
+    assert "Win the market" in member.get(_page(team) + "?page=2").content.decode()
+    assert member.get(_page(team) + "?page=3").status_code == 404
+    # The CSV holds every page.
+    assert len(_rows(client.get(_csv_url(team)))) == 6
