@@ -48,7 +48,7 @@ def report_refusal(cycle: Cycle) -> tuple[str, str, str] | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class CarryLink:
     """The other side of a carry-over: an objective (and key result) in another cycle."""
 
@@ -57,6 +57,7 @@ class CarryLink:
     objective_id: int
     key_result_id: int | None
     title: str
+    url: str = ""  # the page's link to it (set by the page)
 
     @property
     def label(self) -> str:
@@ -75,6 +76,12 @@ class ReportKeyResult:
     reason: str
     carried_from: CarryLink | None = None
     carried_into: list[CarryLink] = field(default_factory=list)
+    url: str = ""  # the page's link to it (set by the page)
+
+    @property
+    def weight_label(self) -> str:
+        """The weight as typed: 2, 1.5 (never 2.00)."""
+        return format(self.weight.normalize(), "f")
 
     @property
     def needs_score(self) -> bool:
@@ -101,6 +108,7 @@ class ReportObjective:
     retrospective: ReportRetrospective | None
     carried_from: CarryLink | None = None
     carried_into: list[CarryLink] = field(default_factory=list)
+    url: str = ""  # the page's link to it (set by the page)
 
 
 @dataclass
@@ -135,9 +143,9 @@ class CycleReport:
 
 
 #: A page of the report holds whole sections, up to about this many objectives (one larger section
-#: fills a page of its own): a company of 200 departments and 10,000 objectives reads in pages, each
-#: printable, every one with the summary of all.
-PAGE_OBJECTIVES = 100
+#: fills a page of its own): a company of 200 departments and 10,000 objectives reads in pages (about a
+#: department each), each printable and drawn within the page budget, every one with the summary of all.
+PAGE_OBJECTIVES = 50
 
 
 def _name(user: Any) -> str:
@@ -239,12 +247,14 @@ def _detail(*, company: Company, actor: Actor, cycle: Cycle, sections: list[Repo
     )
     ids = [o.pk for o in objectives]
     key_results: dict[int, list[KeyResult]] = defaultdict(list)
+    kr_ids = []
     for kr in (
         KeyResult.objects.filter(company=company, objective_id__in=ids)
         .select_related("owner", "carried_from__objective__cycle")
         .order_by("id")
     ):
         key_results[kr.objective_id].append(kr)
+        kr_ids.append(kr.pk)
     retrospectives = {r.objective_id: r for r in Retrospective.objects.filter(company=company, objective_id__in=ids)}
     # The copies made of these objectives and key results, in later cycles: each shown if readable.
     objective_copies: dict[int, list[CarryLink]] = defaultdict(list)
@@ -258,7 +268,7 @@ def _detail(*, company: Company, actor: Actor, cycle: Cycle, sections: list[Repo
         objective_copies[copy.carried_from_id].append(_link(copy))
     key_result_copies: dict[int, list[CarryLink]] = defaultdict(list)
     for kr_copy in (
-        KeyResult.objects.filter(company=company, carried_from__objective_id__in=ids)
+        KeyResult.objects.filter(company=company, carried_from_id__in=kr_ids)
         .filter(visible_objectives_q(actor=actor, prefix="objective__"))
         .select_related("objective__cycle")
         .order_by("objective__cycle__start_date", "id")
@@ -332,10 +342,6 @@ def _number(value: float | None) -> float | str:
     return "" if value is None else round(value, 4)
 
 
-def _weight(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def report_rows(report: CycleReport) -> Iterator[list[Any]]:
     """One row per key result (an objective without any gets one row of its own), scores as fractions 0-1."""
     for section in report.shown:
@@ -348,7 +354,7 @@ def report_rows(report: CycleReport) -> Iterator[list[Any]]:
                 yield [
                     *head,
                     kr.title,
-                    _weight(kr.weight),
+                    kr.weight_label,
                     _number(kr.progress),
                     _number(kr.final_score),
                     "yes" if kr.not_scored else "no",

@@ -7,11 +7,12 @@ the page says when its report comes (409), and so does the CSV.
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from companies.tenancy import TenantRequest, company_view
 from objectives.models import Cycle
-from objectives.report import cycle_report, report_csv, report_refusal, report_rows
+from objectives.report import CycleReport, cycle_report, report_csv, report_refusal, report_rows
 from okrhub.errors import not_found
 from okrhub.web import int_or_none
 
@@ -24,6 +25,21 @@ def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
     if cycle is None:
         raise not_found("cycle")
     return cycle
+
+
+def _attach_urls(report: CycleReport, slug: str) -> None:
+    """Each objective's and key result's link, from one reverse() each rather than several per row in the template."""
+    objective = reverse("objectives:objective", kwargs={"company_slug": slug, "objective_id": 0}).removesuffix("0/")
+    key_result = reverse("objectives:key_result", kwargs={"company_slug": slug, "key_result_id": 0}).removesuffix("0/")
+    for section in report.shown:
+        for row in section.objectives:
+            row.url = f"{objective}{row.id}/"
+            for link in [*row.carried_into, *([row.carried_from] if row.carried_from else [])]:
+                link.url = f"{objective}{link.objective_id}/"
+            for kr in row.key_results:
+                kr.url = f"{key_result}{kr.id}/"
+                for link in [*kr.carried_into, *([kr.carried_from] if kr.carried_from else [])]:
+                    link.url = f"{key_result}{link.key_result_id}/"
 
 
 @require_GET
@@ -48,6 +64,7 @@ def cycle_report_page(request: TenantRequest, cycle_id: int) -> HttpResponse:
     )
     if report is None:
         raise not_found("page of the report")
+    _attach_urls(report, request.company.slug)
     return render(request, "objectives/cycle_report.html", {"cycle": cycle, "report": report})
 
 
