@@ -11,6 +11,12 @@ emailed gets one email listing them: the digest kind, and "at once" ones
 that could not be sent within ``IMMEDIATE_GRACE`` (a broker that was down),
 from the last ``DIGEST_MAX_AGE``, of the reasons they have not switched off.
 
+**A cycle's report.** When a cycle's grading ends, its leaders and admins
+are told (reason ``report``, at once by default); that email carries the
+cycle's scores as its recipient reads them (``objectives.report``), with a
+link to the report page. One event per cycle and one notification per
+person and event: one email per person and cycle.
+
 **At most once.** Both claim before they hand the email over, the way the
 reminders do (``notifications.reminders``): a notification's ``emailed_at``
 is set (and committed) first, so no notification is emailed twice, and a
@@ -33,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companies.models import Company
+from companies.tenancy import Actor
 from notifications.models import EmailMode, Notification, NotificationDigest, Reason
 from notifications.reminders import _message, _permanent
 from notifications.selectors import (
@@ -44,6 +51,8 @@ from notifications.selectors import (
     readers,
     with_event,
 )
+from objectives.models import Cycle, Verb
+from objectives.report import CycleReport, cycle_report, report_refusal
 from okrhub.links import site_url
 from okrhub.logs import log_event
 
@@ -95,6 +104,14 @@ def _hand_over(message: Any, *, company: Company, ids: list[int], stamp: datetim
     return True
 
 
+def _cycle_report(*, company: Company, actor: Actor, cycle_id: int | None) -> CycleReport | None:
+    """The closed cycle's report as the recipient reads it (their private reach, never more), for its email."""
+    cycle = Cycle.objects.filter(company=company, pk=cycle_id).first() if cycle_id is not None else None
+    if cycle is None or report_refusal(cycle) is not None:
+        return None
+    return cycle_report(company=company, actor=actor, cycle=cycle, detail=False)
+
+
 # ---------------------------------------------------------------- at once
 
 
@@ -134,7 +151,12 @@ def send_immediate(*, company: Company, notification_id: int) -> bool:
     subject = f"{company.name}: {item['text']}"
     if len(subject) > 150:
         subject = subject[:149] + "\u2026"
-    message = _message(subject=subject, template="notification", context=context, to=actor.user.email)
+    template = "notification"
+    if notification.event.verb == Verb.CYCLE_GRADING_ENDED:
+        report = _cycle_report(company=company, actor=actor, cycle_id=notification.event.cycle_id)
+        if report is not None:
+            template, context["report"] = "cycle_report", report
+    message = _message(subject=subject, template=template, context=context, to=actor.user.email)
     if not _hand_over(message, company=company, ids=[notification.pk], stamp=stamp, what="notification"):
         return False
     log_event(log, "notification_email.sent", company=company.pk, user=actor.user_id, reason=notification.reason)

@@ -24,6 +24,7 @@ class Reason(models.TextChoices):
     DEPENDENCY_OFF_TRACK = "dependency_off_track", "Key results you depend on going off track"
     LADDERED = "laddered", "Objectives laddered under yours"
     PLAN = "plan", "Department plans submitted for your review, or your department's reviewed"
+    REPORT = "report", "A cycle's report, when its grading ends (leaders and admins)"
 
 
 #: Strongest first: when one event gives a person several reasons, the first of these wins.

@@ -46,7 +46,11 @@ candidate, never an error):
 ``plan.returned`` / ``plan.approved`` (the same, and ``comment``)
     the leads of the plan's department: **plan** (at once).
 
-Plan events are about no objective: every member may read them.
+``cycle.grading_ended`` (``objectives.services._payloads.cycle``)
+    the company's leaders and admins: **report** (at once), emailed with
+    the cycle's scores as each of them reads them (``notifications.emails``).
+
+Plan and cycle events are about no objective: every member may read them.
 
 Every other verb tells no one.
 """
@@ -167,8 +171,20 @@ def plan_decided(event: Event) -> list[Candidate]:
     return [(user_id, Reason.PLAN) for user_id in leads]
 
 
+#: Who is told a cycle's report is final: those who lead the company (the weekly digest's readers too).
+REPORT_ROLES = (Role.ADMIN, Role.LEADER)
+
+
+def cycle_grading_ended(event: Event) -> list[Candidate]:
+    """The company's leaders and admins, told the cycle's report is final (one query)."""
+    people = Membership.objects.filter(company_id=event.company_id, role__in=REPORT_ROLES).values_list(
+        "user_id", flat=True
+    )
+    return [(user_id, Reason.REPORT) for user_id in people]
+
+
 #: Verbs whose events are about no objective, yet tell someone.
-ABOUT_NO_OBJECTIVE = frozenset({Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED})
+ABOUT_NO_OBJECTIVE = frozenset({Verb.PLAN_SUBMITTED, Verb.PLAN_APPROVED, Verb.PLAN_RETURNED, Verb.CYCLE_GRADING_ENDED})
 
 #: The one rule of each verb; verbs not named here tell no one.
 RULES: dict[str, Rule] = {
@@ -181,6 +197,7 @@ RULES: dict[str, Rule] = {
     Verb.PLAN_SUBMITTED: plan_submitted,
     Verb.PLAN_APPROVED: plan_decided,
     Verb.PLAN_RETURNED: plan_decided,
+    Verb.CYCLE_GRADING_ENDED: cycle_grading_ended,
 }
 
 

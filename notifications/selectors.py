@@ -26,7 +26,7 @@ from companies.tenancy import Actor
 from departments.models import DepartmentMembership
 from notifications.models import EmailMode, Notification, NotificationPreference, Reason
 from objectives import feed
-from objectives.models import Event, Objective
+from objectives.models import Event, Objective, Verb
 from objectives.selectors import reads_objective
 from okrhub.errors import PermissionDenied
 
@@ -43,6 +43,8 @@ DEFAULT_EMAIL: dict[str, str] = {
     Reason.LADDERED: EmailMode.DIGEST,
     # A review waits on the reviewer, and a returned plan on its lead: both act on it, so at once.
     Reason.PLAN: EmailMode.IMMEDIATE,
+    # Once per cycle, and the email carries the scores: at once.
+    Reason.REPORT: EmailMode.IMMEDIATE,
 }
 
 # ---------------------------------------------------------------- preferences
@@ -267,6 +269,8 @@ def describe_all(notifications: Sequence[Notification], *, actor: Actor) -> list
 
 def _target_path(event: Event, slug: str) -> str:
     payload = event.payload
+    if event.objective_id is None and event.cycle_id is not None and event.verb == Verb.CYCLE_GRADING_ENDED:
+        return reverse("objectives:cycle_report", kwargs={"company_slug": slug, "cycle_id": event.cycle_id})
     if event.objective_id is None and event.cycle_id is not None and event.subject_kind == "plan":
         path = reverse("objectives:planning", kwargs={"company_slug": slug, "cycle_id": event.cycle_id})
         return f"{path}#plan-{event.department_id}" if event.department_id is not None else path
@@ -333,6 +337,9 @@ def describe(notification: Notification, *, actor: Actor, parents: Mapping[int, 
         text = f"{who} {did} {department or 'a department'}'s plan for {cycle or 'the cycle'}"
         comment = payload.get("comment")
         excerpt = comment if isinstance(comment, str) else ""
+    elif reason == Reason.REPORT:
+        cycle = payload.get("name") if isinstance(payload.get("name"), str) else ""
+        text = f"Grading of {cycle or 'a cycle'} ended: its report is ready"
     else:  # a reason added later without words yet
         text = f"{who} {event.get_verb_display()} {subject}"
     return Described(text=text, path=_target_path(event, actor.company.slug), excerpt=excerpt or "")

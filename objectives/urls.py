@@ -24,6 +24,8 @@ urlpatterns = [
     ),
     path("cycles/<int:cycle_id>/grading/", views.cycle_grading, name="cycle_grading"),
     path("cycles/<int:cycle_id>/carry-over/", views.cycle_carry_over, name="cycle_carry_over"),
+    path("cycles/<int:cycle_id>/report/", views.cycle_report_page, name="cycle_report"),
+    path("cycles/<int:cycle_id>/report.csv", views.cycle_report_download, name="cycle_report_csv"),
     path("cycles/<int:cycle_id>/planning/", views.cycle_planning, name="planning"),
     path("cycles/<int:cycle_id>/planning/<int:department_id>/<str:action>/", views.plan_action, name="plan_action"),
     path("import/", views.okr_import, name="import"),

@@ -68,6 +68,9 @@ def _example(
     }
 
 
+#: A problem-details body as the schema shows it (a view's own ``problem_responses`` use it too).
+problem_example = _example
+
 ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     400: (
         "Invalid input: each field error names the field, a code and a message. Nothing was changed.",
@@ -204,6 +207,8 @@ class OKRHubAutoSchema(AutoSchema):
             errors[412] = PRECONDITION
         if self.method == "POST" and getattr(self.view, "idempotent_post", False):
             errors[422] = IDEMPOTENCY
+        # A view's own refusals beyond those (status -> description, example), e.g. a 409 on a state.
+        errors.update(getattr(self.view, "problem_responses", {}))
         for status, (description, example) in errors.items():
             responses.setdefault(
                 str(status),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectives.api import planning, views
+from objectives.api import planning, report, views
 
 urlpatterns = [
     path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("cycles/<int:pk>/close/", views.CycleCloseView.as_view(), name="cycle-close"),
     path("cycles/<int:pk>/grading/", views.CycleGradingView.as_view(), name="cycle-grading"),
     path("cycles/<int:pk>/carry-over/", views.CycleCarryOverView.as_view(), name="cycle-carry-over"),
+    path("cycles/<int:pk>/report/", report.CycleReportView.as_view(), name="cycle-report"),
     path("cycles/<int:pk>/planning/", planning.PlanningBoardView.as_view(), name="cycle-planning"),
     path("cycles/<int:pk>/planning/<int:department_id>/submit/", planning.PlanSubmitView.as_view(), name="plan-submit"),
     path(

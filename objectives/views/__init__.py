@@ -30,6 +30,8 @@ from objectives.views.objectives import objective_edit as objective_edit
 from objectives.views.objectives import objective_status as objective_status
 from objectives.views.planning import cycle_planning as cycle_planning
 from objectives.views.planning import plan_action as plan_action
+from objectives.views.report import cycle_report_download as cycle_report_download
+from objectives.views.report import cycle_report_page as cycle_report_page
 from objectives.views.retrospectives import objective_retrospective as objective_retrospective
 from objectives.views.transfer import okr_import as okr_import
 from objectives.views.weekly import weekly_checkin as weekly_checkin

@@ -123,6 +123,9 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/key-results/<int:key_result_id>/grade/": None,  # POST only
     # Closed-cycle pages too (the demo's only cycle is open): tested in tests/objectives/test_carry_over.py.
     "c/<slug:company_slug>/cycles/<int:cycle_id>/carry-over/": None,
+    # The report of a closed cycle (the demo's only cycle is open): photographed in tests/browser/test_report.py.
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/report/": None,
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/report.csv": None,  # a download of the report, not a page
     "c/<slug:company_slug>/objectives/<int:objective_id>/retrospective/": None,  # POST only (on the objective)
     "c/<slug:company_slug>/cycles/<int:cycle_id>/planning/": "/c/{slug}/cycles/{cycle}/planning/",
     "c/<slug:company_slug>/cycles/<int:cycle_id>/planning/<int:department_id>/<str:action>/": None,  # POST only
