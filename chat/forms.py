@@ -5,6 +5,7 @@ class TeamsWebhookForm(forms.Form):
     url = forms.CharField(
         label="Workflows webhook URL",
         max_length=2000,
+        error_messages={"required": "Enter the webhook URL the Teams workflow gave you."},
         help_text="From the Teams workflow “Post to a channel when a webhook request is received”.",
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
