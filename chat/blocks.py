@@ -11,6 +11,7 @@ characters, header 150, button 75, modal title 24; 50 blocks in a message,
 import json
 from typing import Any
 
+from objectives import formatting
 from objectives.models import Confidence, KeyResult, Objective
 from objectives.services.checkins import NOTE_MAX_LENGTH
 
@@ -23,6 +24,8 @@ HEADER_MAX = 150
 BUTTON_MAX = 75
 TITLE_MAX = 24
 MESSAGE_MAX_BLOCKS = 50
+#: One line of a list at most (a department's missed check-ins can run long).
+LINE_MAX = 600
 CONFIDENCES = [(value, label) for value, label in Confidence.choices]
 
 Block = dict[str, Any]
@@ -56,7 +59,7 @@ def bullets(lines: list[str], *, empty: str) -> str:
     out: list[str] = []
     used = 0
     for index, line in enumerate(lines):
-        item = f"• {line}"
+        item = f"• {cut(line, LINE_MAX)}"
         rest = len(lines) - index
         if used + len(item) + 40 > SECTION_MAX:
             out.append(f"…and {rest} more")
@@ -82,7 +85,7 @@ def reminder_message(
     count = len(key_results)
     noun = "key result" if count == 1 else "key results"
     return {
-        "text": f"{company_name}: time to check in on {count} {noun}",
+        "text": escape(f"{company_name}: time to check in on {count} {noun}"),
         "blocks": [
             header(f"Time to check in at {company_name}"),
             section(f"Hello {escape(person)}, these key results of yours have had no check-in since {escape(since)}:"),
@@ -124,7 +127,7 @@ def digest_message(*, digest: dict[str, Any], person: str, url: str) -> dict[str
         for department, items in digest["missed_by_department"]
     ]
     return {
-        "text": f"{company.name}: your OKR week",
+        "text": escape(f"{company.name}: your OKR week"),
         "blocks": [
             header(f"{company.name}: your OKR week"),
             section(f"Hello {escape(person)}, the week from {since} to {until} ({escape(company.timezone)})."),
@@ -146,11 +149,7 @@ def digest_message(*, digest: dict[str, Any], person: str, url: str) -> dict[str
 
 def test_message(*, company_name: str) -> dict[str, Any]:
     text = f"OKRHub is connected to this workspace for {company_name}. Reminders and digests will arrive here."
-    return {"text": text, "blocks": [section(escape(text))]}
-
-
-def _number(value: Any) -> str:
-    return "" if value is None else f"{value.normalize():f}" if hasattr(value, "normalize") else str(value)
+    return {"text": escape(text), "blocks": [section(escape(text))]}
 
 
 def block_id(kr_id: int, field: str) -> str:
@@ -183,13 +182,9 @@ def checkin_modal(*, company_name: str, objectives: list[Objective]) -> dict[str
                 hidden += 1
                 continue
             shown += 1
-            current = _number(kr.current_value)
+            current = "" if kr.current_value is None else formatting.plain_decimal(kr.current_value)
             progress = "—" if kr.progress is None else f"{round(kr.progress * 100)}%"
-            blocks.append(
-                section(
-                    f"{escape(kr.title)}\nNow {current or 'no value yet'} of {_number(kr.target_value)} ({progress})"
-                )
-            )
+            blocks.append(section(f"{escape(kr.title)}\n{escape(formatting.kr_standing(kr))} ({progress})"))
             value_input: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": 40}
             if current:
                 value_input["placeholder"] = plain(f"Now {current}", 150)

@@ -21,7 +21,7 @@ from django.conf import settings as django_settings
 from chat.models import SlackInstallation
 from okrhub import encryption
 
-BOT_TOKEN = "xoxb-acme-bot-token-0123456789"  # noqa: S105 - a fake token
+BOT_TOKEN = "xoxb-acme-bot-token-0123456789"
 
 
 @dataclass

@@ -10,14 +10,21 @@ import jsonschema
 
 _plain = {
     "type": "object",
-    "properties": {"type": {"const": "plain_text"}, "text": {"type": "string", "minLength": 1}, "emoji": {"type": "boolean"}},
+    "properties": {
+        "type": {"const": "plain_text"},
+        "text": {"type": "string", "minLength": 1},
+        "emoji": {"type": "boolean"},
+    },
     "required": ["type", "text"],
     "additionalProperties": False,
 }
 
 
 def _plain_max(limit: int) -> dict:
-    return {**_plain, "properties": {**_plain["properties"], "text": {"type": "string", "minLength": 1, "maxLength": limit}}}
+    return {
+        **_plain,
+        "properties": {**_plain["properties"], "text": {"type": "string", "minLength": 1, "maxLength": limit}},
+    }
 
 
 _mrkdwn = {
@@ -106,17 +113,16 @@ _blocks = {
         "required": ["type", "label", "element"],
     },
 }
-BLOCK = {
-    "oneOf": [
-        {"type": "object", "additionalProperties": False, **schema}
-        for schema in _blocks.values()
-    ]
-}
+BLOCK = {"oneOf": [{"type": "object", "additionalProperties": False, **schema} for schema in _blocks.values()]}
 MESSAGE = {
     "type": "object",
     "properties": {
         "text": {"type": "string", "minLength": 1, "maxLength": 40000},
-        "blocks": {"type": "array", "items": {**BLOCK, "not": {"properties": {"type": {"const": "input"}}}}, "maxItems": 50},
+        "blocks": {
+            "type": "array",
+            "items": {**BLOCK, "not": {"properties": {"type": {"const": "input"}}}},
+            "maxItems": 50,
+        },
     },
     "required": ["text", "blocks"],
 }

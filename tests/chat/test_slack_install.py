@@ -47,7 +47,8 @@ def test_the_callback_stores_the_workspace_with_the_token_encrypted(team, client
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM chat_slackinstallation")
         rows = cursor.fetchall()
-    assert rows and not any(BOT_TOKEN in str(value) for row in rows for value in row)
+    assert rows
+    assert not any(BOT_TOKEN in str(value) for row in rows for value in row)
     # The state is spent: the same link a second time is refused.
     again = client.get(f"/integrations/slack/oauth/callback/?code=the-code&state={state}")
     assert again.status_code == 400
@@ -71,7 +72,7 @@ def test_the_callback_refuses_a_state_of_another_admin_or_an_old_one(team, other
 
 
 def test_a_workspace_already_serving_another_company_is_refused(team, other_team, client_for, slack_api):
-    connect_slack(other_team.company, team_id="T0ACME", token="xoxb-other")  # noqa: S106
+    connect_slack(other_team.company, team_id="T0ACME", token="xoxb-other")
     client = client_for(team.admin)
     state = parse_qs(urlsplit(_connect(client, team.company.slug)).query)["state"][0]
     response = client.get(f"/integrations/slack/oauth/callback/?code=c&state={state}")

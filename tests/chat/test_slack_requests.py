@@ -67,9 +67,7 @@ def submission(values: dict, *, user_id: str = "U0MEMBER", team_id: str = "T0ACM
 def row(kr, value: str = "", confidence: str = "on_track", note: str = "") -> dict:
     return {
         f"kr{kr.pk}-value": {"value": {"type": "plain_text_input", "value": value or None}},
-        f"kr{kr.pk}-confidence": {
-            "confidence": {"type": "static_select", "selected_option": {"value": confidence}}
-        },
+        f"kr{kr.pk}-confidence": {"confidence": {"type": "static_select", "selected_option": {"value": confidence}}},
         f"kr{kr.pk}-note": {"note": {"type": "plain_text_input", "value": note or None}},
     }
 
@@ -79,7 +77,15 @@ def row(kr, value: str = "", confidence: str = "on_track", note: str = "") -> di
 
 @pytest.mark.parametrize("path", [COMMANDS, INTERACTIONS])
 def test_only_requests_signed_as_slack_signs_them_are_accepted(world, slack_api, path):
-    fields = command() if path == COMMANDS else {"payload": json.dumps({"type": "block_actions", "team": {"id": "T0ACME"}, "user": {"id": "U0MEMBER"}, "actions": []})}
+    fields = (
+        command()
+        if path == COMMANDS
+        else {
+            "payload": json.dumps(
+                {"type": "block_actions", "team": {"id": "T0ACME"}, "user": {"id": "U0MEMBER"}, "actions": []}
+            )
+        }
+    )
     client = Client()
     assert slack_post(client, path, fields).status_code == 200
     stale = slack_post(client, path, fields, timestamp=int(time.time()) - 301)
@@ -94,7 +100,10 @@ def test_only_requests_signed_as_slack_signs_them_are_accepted(world, slack_api,
     assert tampered.status_code == 401
     assert client.post(path, data=body, content_type="application/x-www-form-urlencoded").status_code == 401
     headers["X-Slack-Request-Timestamp"] = "soon"
-    assert client.post(path, data=body, content_type="application/x-www-form-urlencoded", headers=headers).status_code == 401
+    assert (
+        client.post(path, data=body, content_type="application/x-www-form-urlencoded", headers=headers).status_code
+        == 401
+    )
     # Only the first, good request reached Slack's API (views.open or nothing).
     assert len([c for c in slack_api.calls if c.method == "views.open"]) == (1 if path == COMMANDS else 0)
 
@@ -209,15 +218,23 @@ def test_validation_errors_name_the_block(world, slack_api):
 
 def test_a_workspace_cannot_check_in_on_another_companys_key_result(world, other_team, slack_api):
     other = okr.objective_create(
-        company=other_team.company, actor=None, cycle=other_team.cycle, title="Theirs", owner=other_team.member, activate=True
+        company=other_team.company,
+        actor=None,
+        cycle=other_team.cycle,
+        title="Theirs",
+        owner=other_team.member,
+        activate=True,
     )
     theirs = okr.key_result_create(
         company=other_team.company, actor=None, objective=other, owner=other_team.member, title="Theirs", target_value=9
     )
-    connect_slack(other_team.company, team_id="T0GLOBEX", token="xoxb-globex")  # noqa: S106
+    connect_slack(other_team.company, team_id="T0GLOBEX", token="xoxb-globex")
     # Acme's member, from Acme's workspace, names Globex's key result.
     answer = slack_post(Client(), INTERACTIONS, submission(row(theirs, "5"))).json()
-    assert answer == {"response_action": "errors", "errors": {f"kr{theirs.pk}-value": "You cannot check in on this key result."}}
+    assert answer == {
+        "response_action": "errors",
+        "errors": {f"kr{theirs.pk}-value": "You cannot check in on this key result."},
+    }
     assert not CheckIn.objects.filter(key_result=theirs).exists()
     # Someone whose email is a Globex member's, in Acme's workspace, is not a member of Acme.
     slack_api.people["*unknown*"] = {"U0SPY": other_team.member.email}

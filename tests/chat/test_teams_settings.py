@@ -52,7 +52,8 @@ def test_bad_urls_are_refused_naming_the_field(team, client_for, url, message):
     response = client_for(team.admin).post(page(team.company.slug), {"url": url})
     assert response.status_code == 422
     body = response.content.decode()
-    assert "Workflows webhook URL" in body and message in body
+    assert "Workflows webhook URL" in body
+    assert message in body
     assert not TeamsWebhook.objects.exists()
 
 
@@ -98,7 +99,9 @@ def test_a_failing_test_card_is_a_422_naming_the_url(team, client_for, teams_rec
     assert "Save a Teams webhook URL first" in response.content.decode()
 
 
-def test_only_admins_and_only_their_company(team, other_team, client_for, teams_receiver, django_assert_max_num_queries):
+def test_only_admins_and_only_their_company(
+    team, other_team, client_for, teams_receiver, django_assert_max_num_queries
+):
     slug = team.company.slug
     for user in (team.leader, team.member, team.viewer):
         assert client_for(user).get(page(slug)).status_code == 403
