@@ -220,6 +220,21 @@ def slack_token(installation: SlackInstallation) -> str:
     return encryption.decrypt(installation.bot_token_encrypted)
 
 
+def bot_client(installation: SlackInstallation) -> WebClient | None:
+    """A client with the workspace's bot token; None (logged) if the token cannot be read with today's key."""
+    try:
+        return slack_client(slack_token(installation))
+    except (encryption.InvalidToken, ImproperlyConfigured) as error:
+        log_event(
+            log,
+            "slack.token_unreadable",
+            level=logging.ERROR,
+            company=installation.company_id,
+            error=type(error).__name__,
+        )
+        return None
+
+
 def installation_for_team_all_companies(team_id: str) -> SlackInstallation | None:
     """The installation of a Slack workspace, whichever company it serves (requests from Slack name the team)."""
     if not team_id:
@@ -340,7 +355,7 @@ def _connected_client(company: Company) -> WebClient | None:
     installation = SlackInstallation.objects.filter(company=company).first()
     if installation is None:
         return None
-    return slack_client(slack_token(installation))
+    return bot_client(installation)
 
 
 def send_slack_reminder(*, company: Company, user_id: int, period: datetime.date) -> bool:

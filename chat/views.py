@@ -197,6 +197,7 @@ def _ephemeral(text: str) -> JsonResponse:
 
 
 NOT_CONNECTED = "This Slack workspace is not connected to OKRHub. A company admin connects it in OKRHub's settings."
+UNREADABLE = "OKRHub cannot read this workspace's Slack token: a company admin must connect Slack again."
 HELP = "Use `/okr checkin` (or just `/okr`) to check in on your key results."
 
 
@@ -212,7 +213,9 @@ def slack_commands(request: HttpRequest) -> HttpResponse:
     text = " ".join(request.POST.get("text", "").lower().split())
     if text not in ("", "checkin", "check-in", "check in"):
         return _ephemeral(HELP)
-    client = services.slack_client(services.slack_token(installation))
+    client = services.bot_client(installation)
+    if client is None:
+        return _ephemeral(UNREADABLE)
     try:
         person = services.member_for_slack_user(
             installation=installation, client=client, slack_user_id=request.POST.get("user_id", "")
@@ -251,7 +254,9 @@ def slack_interactions(request: HttpRequest) -> HttpResponse:
     if installation is None:
         return JsonResponse({"error": "team: " + NOT_CONNECTED}, status=404)
     company = installation.company
-    client = services.slack_client(services.slack_token(installation))
+    client = services.bot_client(installation)
+    if client is None:
+        return JsonResponse({"error": "team: " + UNREADABLE}, status=503)
     slack_user_id = str((payload.get("user") or {}).get("id") or "")
     kind = payload.get("type")
     try:

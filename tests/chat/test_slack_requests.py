@@ -249,3 +249,21 @@ def test_a_viewer_cannot_check_in_on_someone_elses_key_result(world, slack_api):
     answer = slack_post(Client(), INTERACTIONS, submission(row(world.deals, "3"), user_id="U0VIEWER")).json()
     assert answer["errors"] == {f"kr{world.deals.pk}-value": "You cannot check in on this key result."}
     assert not CheckIn.objects.filter(key_result=world.deals).exists()
+
+
+def test_a_token_stored_under_another_key_asks_for_a_reconnect(world, slack_api, settings):
+    settings.OKRHUB_ENCRYPTION_KEY = "q3VwF9x1cQm0bTt2S7m5rK8Zb6dXhJ0nY4pA1eLw2uE="
+    response = slack_post(Client(), COMMANDS, command())
+    assert response.status_code == 200
+    assert "must connect Slack again" in response.json()["text"]
+    assert not slack_api.calls
+
+
+def test_slack_requests_run_in_a_bounded_number_of_queries(world, slack_api, django_assert_max_num_queries):
+    slack_post(Client(), COMMANDS, command())  # matches and remembers the person
+    with django_assert_max_num_queries(6):
+        assert slack_post(Client(), COMMANDS, command()).status_code == 200
+    values = {**row(world.deals, "5"), **row(world.demos, "7")}
+    with django_assert_max_num_queries(22):
+        answer = slack_post(Client(), INTERACTIONS, submission(values)).json()
+    assert answer["response_action"] == "update"
