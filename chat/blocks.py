@@ -141,7 +141,7 @@ def digest_message(*, digest: dict[str, Any], person: str, url: str) -> dict[str
             {
                 "type": "actions",
                 "block_id": "digest-actions",
-                "elements": [link_button("Open the alignment tree", url, "okr_open_tree")],
+                "elements": [link_button("Open OKRHub", url, "okr_open_okrhub")],
             },
         ],
     }
