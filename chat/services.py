@@ -167,6 +167,10 @@ def slack_install_complete(*, user: User, state: str, code: str) -> SlackInstall
         )
     except SlackApiError as error:
         raise invalid("code", f"Slack refused the connection ({error.response.get('error')}).") from None
+    except OSError:
+        raise invalid(
+            "code", "Slack could not be reached to finish the connection; try again.", "unreachable"
+        ) from None
     team = response.get("team") or {}
     team_id, team_name = str(team.get("id") or ""), str(team.get("name") or "")
     token = str(response.get("access_token") or "")
@@ -420,9 +424,12 @@ def send_slack_digest(*, company: Company, user_id: int, period: datetime.date, 
 def slack_send_test(*, company: Company, actor: Actor) -> None:
     """DM the admin a test message; a ``ValidationError`` says what went wrong."""
     actor.require(Action.MANAGE_COMPANY)
-    client = _connected_client(company)
-    if client is None:
+    installation = SlackInstallation.objects.filter(company=company).first()
+    if installation is None:
         raise invalid("slack", "Connect a Slack workspace first.", "not_connected")
+    client = bot_client(installation)
+    if client is None:
+        raise invalid("slack", "OKRHub cannot read the stored Slack token: connect Slack again.", "unreadable")
     try:
         slack_user_id = slack_user_id_for(company=company, client=client, user=actor.user)
         if slack_user_id is None:

@@ -149,3 +149,25 @@ def test_send_test_dms_the_admin(team, client_for, slack_api):
     response = client_for(team.admin).post(f"/c/{team.company.slug}/settings/slack/test/")
     assert response.status_code == 422
     assert f"No one in the Slack workspace has the email {team.admin.email}" in response.content.decode()
+
+
+def test_slack_out_of_reach_during_the_callback_is_a_400(team, client_for, settings):
+    client = client_for(team.admin)
+    state = parse_qs(urlsplit(_connect(client, team.company.slug)).query)["state"][0]
+    settings.OKRHUB_SLACK_API_URL = "http://127.0.0.1:9/api/"  # the discard port: connection refused
+    response = client.get(f"/integrations/slack/oauth/callback/?code=c&state={state}")
+    assert response.status_code == 400
+    assert "Slack could not be reached" in response.content.decode()
+    assert not SlackInstallation.objects.exists()
+
+
+def test_send_test_without_a_workspace_or_with_an_unreadable_token(team, client_for, settings):
+    client = client_for(team.admin)
+    response = client.post(f"/c/{team.company.slug}/settings/slack/test/")
+    assert response.status_code == 422
+    assert "Connect a Slack workspace first" in response.content.decode()
+    connect_slack(team.company)
+    settings.OKRHUB_ENCRYPTION_KEY = "q3VwF9x1cQm0bTt2S7m5rK8Zb6dXhJ0nY4pA1eLw2uE="
+    response = client.post(f"/c/{team.company.slug}/settings/slack/test/")
+    assert response.status_code == 422
+    assert "connect Slack again" in response.content.decode()
