@@ -8,21 +8,24 @@ reserved, multicast or unspecified address, unless the operator allowed that
 network (``OKRHUB_OUTBOUND_ALLOWED_NETWORKS``, e.g. ``127.0.0.1/32`` in
 tests). Plain ``http`` is accepted only for such an allowed network: a
 webhook URL is a credential and travels over TLS. Redirects are never
-followed (a public host could redirect to a private one).
+followed (a public host could redirect to a private one), and a post connects
+to the address that was checked (no second lookup a rebinding DNS server
+could answer differently).
 
 This guard lives here until the outgoing-webhooks app's guard can take its
 place (one home for the rule, once both have landed).
 """
 
+import http.client
 import ipaddress
 import json
 import socket
-import urllib.error
-import urllib.request
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from okrhub.errors import invalid
 
@@ -51,8 +54,7 @@ def _addresses(host: str, port: int) -> list[Address]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-def check_public_url(url: str, *, field: str = "url") -> str:
-    """``url`` if it may be posted to, else a ``ValidationError`` on ``field`` saying why."""
+def _vetted(url: str, field: str) -> tuple[str, list[Address]]:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -76,31 +78,63 @@ def check_public_url(url: str, *, field: str = "url") -> str:
             )
     if parts.scheme == "http" and not all(_allowed(address) for address in addresses):
         raise invalid(field, "Enter an https:// URL: the webhook URL is a secret and must travel encrypted.", "scheme")
-    return url
+    return url, addresses
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
-        raise OutboundRefused(f"the receiver redirected ({code}); redirects are not followed")
+def check_public_url(url: str, *, field: str = "url") -> str:
+    """``url`` if it may be posted to, else a ``ValidationError`` on ``field`` saying why."""
+    return _vetted(url, field)[0]
 
 
-_opener = urllib.request.build_opener(_NoRedirects())
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the name resolves to a moment later."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
 def post_json(url: str, payload: dict[str, Any]) -> tuple[int, str]:
-    """POST ``payload`` to ``url`` (checked again first); (status, body excerpt). Network errors raise ``OSError``."""
+    """POST ``payload`` to ``url``; (status, body excerpt). Network errors raise ``OSError``.
+
+    The URL is checked again, and the connection goes to the very address
+    checked (a name that resolves elsewhere a moment later, DNS rebinding,
+    gains nothing). A redirect is refused, never followed.
+    """
     try:
-        check_public_url(url)
-    except Exception as error:
-        raise OutboundRefused(str(error)) from None
-    request = urllib.request.Request(  # noqa: S310 - the scheme is http(s), checked above
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json", "User-Agent": "OKRHub"},
-        method="POST",
-    )
+        url, addresses = _vetted(url, "url")
+    except ValidationError as error:
+        raise OutboundRefused(" ".join(error.messages)) from None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    connection = kind(host, port, address=str(addresses[0]), timeout=settings.OKRHUB_CHAT_TIMEOUT_SECONDS)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _opener.open(request, timeout=settings.OKRHUB_CHAT_TIMEOUT_SECONDS) as response:
-            return response.status, response.read(2000).decode(errors="replace")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(2000).decode(errors="replace")
+        connection.request(
+            "POST",
+            path,
+            body=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "User-Agent": "OKRHub", "Host": parts.netloc},
+        )
+        response = connection.getresponse()
+        body = response.read(2000).decode(errors="replace")
+    finally:
+        connection.close()
+    if 300 <= response.status < 400:
+        raise OutboundRefused(f"the receiver redirected ({response.status}); redirects are not followed")
+    return response.status, body

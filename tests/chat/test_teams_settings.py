@@ -114,3 +114,21 @@ def test_only_admins_and_only_their_company(
     client = client_for(team.admin)
     with django_assert_max_num_queries(8):
         assert client.get(page(slug)).status_code == 200
+
+
+def test_a_post_goes_to_the_address_that_was_checked(teams_receiver, monkeypatch):
+    """DNS rebinding: the name is resolved once; a second lookup answering a private address is never made."""
+    port = teams_receiver.url.split(":")[2].split("/")[0]
+    answers = iter(["127.0.0.1", "10.0.0.9"])
+    real = socket.getaddrinfo
+
+    def resolve(host, port_, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port_, *args, **kwargs)  # a numeric address: the connection's own lookup
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port_))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    status, _ = post_json(f"http://hooks.example.test:{port}/workflows/x", {"type": "message"})
+    assert status == 202
+    (call,) = teams_receiver.calls
+    assert call.headers["host"] == f"hooks.example.test:{port}"
