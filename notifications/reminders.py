@@ -370,6 +370,36 @@ def _message(*, subject: str, template: str, context: dict[str, Any], to: str) -
     return message
 
 
+def reminder_key_results(*, membership: Membership, since: datetime.datetime) -> list[dict[str, Any]]:
+    """What one member's reminder lists (email and chat alike): their due key results, each with a progress label."""
+    user_id = membership.user_id
+    key_results = key_results_to_remind(
+        company=membership.company, since=since, owner_id=user_id, actor=Actor.for_membership(membership)
+    ).get(user_id, [])
+    for kr in key_results:
+        kr["progress_label"] = _percent(kr["progress"])
+    return key_results
+
+
+def digest_membership(*, company: Company, user_id: int) -> Membership | None:
+    """The membership a digest is written for: an active leader or admin of ``company``, else None."""
+    return (
+        Membership.objects.select_related("user", "company")
+        .filter(company=company, user_id=user_id, role__in=DIGEST_ROLES, user__is_active=True)
+        .first()
+    )
+
+
+def period_digest(*, company: Company, actor: Actor, period: datetime.date, now: datetime.datetime) -> dict[str, Any]:
+    """The digest of the week named ``period`` as ``actor`` may read it (email, Slack and Teams alike)."""
+    return weekly_digest(
+        company=company,
+        actor=actor,
+        since=period_start(company, period),
+        until=max(now, checkin_moment(company, period)),
+    )
+
+
 def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.date) -> bool:
     """Remind one person of their key results without a check-in this period; True if sent."""
     since = period_start(company, period)
@@ -377,17 +407,13 @@ def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.da
     if membership is None:
         return False
     user = membership.user
-    key_results = key_results_to_remind(
-        company=company, since=since, owner_id=user_id, actor=Actor.for_membership(membership)
-    ).get(user_id)
+    key_results = reminder_key_results(membership=membership, since=since)
     if not key_results:
         return False
     claim = _claim(company=company, user_id=user_id, kind=EmailKind.CHECKIN_REMINDER, period=period)
     if claim is None:
         log_event(log, "reminder.skipped", company=company.pk, user=user_id, period=period, reason="already_claimed")
         return False
-    for kr in key_results:
-        kr["progress_label"] = _percent(kr["progress"])
     context = {
         "company": company,
         "user": user,
@@ -406,19 +432,10 @@ def send_checkin_reminder(*, company: Company, user_id: int, period: datetime.da
 
 def send_weekly_digest(*, company: Company, user_id: int, period: datetime.date, now: datetime.datetime) -> bool:
     """Send one leader the week's digest; True if sent."""
-    membership = (
-        Membership.objects.select_related("user", "company")
-        .filter(company=company, user_id=user_id, role__in=DIGEST_ROLES, user__is_active=True)
-        .first()
-    )
+    membership = digest_membership(company=company, user_id=user_id)
     if membership is None:
         return False
-    digest = weekly_digest(
-        company=company,
-        actor=Actor.for_membership(membership),
-        since=period_start(company, period),
-        until=max(now, checkin_moment(company, period)),
-    )
+    digest = period_digest(company=company, actor=Actor.for_membership(membership), period=period, now=now)
     claim = _claim(company=company, user_id=user_id, kind=EmailKind.DIGEST, period=period)
     if claim is None:
         log_event(log, "digest.skipped", company=company.pk, user=user_id, period=period, reason="already_claimed")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from companies.models import Company
 from notifications import emails, reminders, services
+from notifications.signals import checkin_messages_due
 from objectives import services as okr
 from objectives.tasks import MAIL_TRANSIENT, RETRY, TRANSIENT
 from okrhub.logs import log_event
@@ -50,6 +51,10 @@ def send_company_checkin_emails_task(company_id: int, period: str, now: str) -> 
         send_checkin_reminder_task.delay(company_id, user_id, period)
     for user_id in leaders:
         send_weekly_digest_task.delay(company_id, user_id, period, now)
+    # Chat integrations (the ``chat`` app, a layer above) send the same reminders and digests to Slack and Teams.
+    checkin_messages_due.send(
+        sender=Company, company=company, period=period, now=now, reminded=reminded, leaders=leaders
+    )
     return len(reminded) + len(leaders)
 
 

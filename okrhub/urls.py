@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from alignment import views as alignment_views
+from chat import urls as chat_urls
 from companies import urls as company_urls
 from companies import views as company_views
 from departments import views as department_views
@@ -46,6 +47,7 @@ urlpatterns = [
     path("c/<slug:company_slug>/start/example/", onboarding_views.example_load, name="example_load"),
     path("c/<slug:company_slug>/alignment/", include("alignment.urls")),
     path("c/<slug:company_slug>/settings/", include((company_settings_urls, company_urls.app_name))),
+    path("c/<slug:company_slug>/settings/", include("chat.urls")),
     path("c/<slug:company_slug>/departments/", include("departments.urls")),
     path("c/<slug:company_slug>/discussion/", include("discussion.urls")),
     path("c/<slug:company_slug>/notifications/", include("notifications.urls")),
@@ -56,4 +58,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("reminders/unsubscribe/<str:token>/", notification_views.unsubscribe, name="reminders-unsubscribe"),
     path("api/v1/", include("okrhub.api_urls")),
+    path("integrations/slack/", include(chat_urls.slack_urlpatterns)),
 ]

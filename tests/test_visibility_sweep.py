@@ -70,6 +70,7 @@ VIEW_MODULES = {
     "discussion.api.views",
     "insights.views",
     "insights.api.views",
+    "chat.views",
 }
 
 #: The search routes are also asked for the private objective's words (title, description, key result),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "onboarding",
     "notifications",
     "web",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +333,23 @@ OKRHUB_REMINDER_WINDOW_HOURS = env.int("OKRHUB_REMINDER_WINDOW_HOURS", default=6
 OKRHUB_NOTIFICATION_DIGEST_HOUR = env.int("OKRHUB_NOTIFICATION_DIGEST_HOUR", default=8)
 # Seconds between two polls of the bell's unread count by an open page.
 OKRHUB_NOTIFICATION_POLL_SECONDS = env.int("OKRHUB_NOTIFICATION_POLL_SECONDS", default=30)
+
+# Chat integrations (README, "Slack" and "Microsoft Teams").
+# Fernet key (urlsafe base64 of 32 bytes) that encrypts Slack bot tokens and Teams
+# webhook URLs at rest; connecting either refuses with a clear error until it is set.
+OKRHUB_ENCRYPTION_KEY = env("OKRHUB_ENCRYPTION_KEY", default="")
+# The Slack app of this installation (api.slack.com/apps): OAuth client and request signing.
+OKRHUB_SLACK_CLIENT_ID = env("OKRHUB_SLACK_CLIENT_ID", default="")
+OKRHUB_SLACK_CLIENT_SECRET = env("OKRHUB_SLACK_CLIENT_SECRET", default="")
+OKRHUB_SLACK_SIGNING_SECRET = env("OKRHUB_SLACK_SIGNING_SECRET", default="")
+# Where the Slack Web API and the OAuth consent page live (tests point them at a local server).
+OKRHUB_SLACK_API_URL = env("OKRHUB_SLACK_API_URL", default="https://slack.com/api/")
+OKRHUB_SLACK_AUTHORIZE_URL = env("OKRHUB_SLACK_AUTHORIZE_URL", default="https://slack.com/oauth/v2/authorize")
+# Networks (CIDR) outgoing posts may reach although they are private, loopback or
+# link-local (Teams webhooks); empty refuses them all. Only for operators' own receivers.
+OKRHUB_OUTBOUND_ALLOWED_NETWORKS = env.list("OKRHUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
+# Seconds an outgoing chat request (Slack Web API, Teams webhook) may take.
+OKRHUB_CHAT_TIMEOUT_SECONDS = env.float("OKRHUB_CHAT_TIMEOUT_SECONDS", default=10)
 
 # Cache: Redis when REDIS_URL is set (shared by every web process, so API
 # throttles hold across them), process-local memory otherwise.

@@ -32,3 +32,10 @@ CACHES = {
         "KEY_PREFIX": f"okrhub-test-{uuid.uuid4().hex[:12]}",
     }
 }
+
+# Chat integrations: a fixed key and Slack app, and the local receivers tests run on 127.0.0.1.
+OKRHUB_ENCRYPTION_KEY = "5x8lD2Zy0vJ3cF1g3o7eYb0bq3oGQvJq9l6r8m2x1aE="
+OKRHUB_SLACK_CLIENT_ID = "1111.2222"
+OKRHUB_SLACK_CLIENT_SECRET = "test-client-secret"  # noqa: S105 - a test value
+OKRHUB_SLACK_SIGNING_SECRET = "test-signing-secret"  # noqa: S105 - a test value
+OKRHUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]

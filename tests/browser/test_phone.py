@@ -90,6 +90,13 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/settings/api-keys/": None,  # POST only
     "c/<slug:company_slug>/settings/api-keys/<str:prefix>/revoke/": None,  # POST only
     "c/<slug:company_slug>/settings/departments/": None,  # POST only
+    "c/<slug:company_slug>/settings/slack/": "/c/{slug}/settings/slack/",
+    "c/<slug:company_slug>/settings/slack/connect/": None,  # redirects to Slack
+    "c/<slug:company_slug>/settings/slack/disconnect/": None,  # POST only
+    "c/<slug:company_slug>/settings/slack/test/": None,  # POST only
+    "c/<slug:company_slug>/settings/teams/": "/c/{slug}/settings/teams/",
+    "c/<slug:company_slug>/settings/teams/remove/": None,  # POST only
+    "c/<slug:company_slug>/settings/teams/test/": None,  # POST only
     "c/<slug:company_slug>/settings/departments/people/": None,  # POST only
     "c/<slug:company_slug>/settings/members/<int:membership_id>/remove/": (
         "/c/{slug}/settings/members/{membership}/remove/"
