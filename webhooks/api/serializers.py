@@ -47,7 +47,7 @@ class EndpointWriteSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=2000, help_text="An https URL on a public address.")
     description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(EVENT_TYPES)),
+        child=serializers.CharField(max_length=40),
         required=False,
         default=list,
         max_length=len(EVENT_TYPES),

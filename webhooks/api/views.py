@@ -105,8 +105,7 @@ class EndpointRotateSecretView(CompanyAPIView):
                 company=self.company, actor=self.actor, endpoint=endpoint
             ),
         )
-        response.headers.update(NO_STORE)
-        response.headers.pop("ETag", None)
+        response["Cache-Control"] = "no-store"
         return response
 
 
