@@ -46,7 +46,10 @@ def deliver_task(self, delivery_id: int) -> str | None:  # type: ignore[no-untyp
     if status == DeliveryStatus.PENDING and not self.request.is_eager:
         due = Delivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", flat=True).first()
         if due is not None and due - timezone.now() <= SHORT_WAIT:
-            publish(deliver_task, delivery_id, countdown=max((due - timezone.now()).total_seconds(), 0))
+            try:
+                publish(deliver_task, delivery_id, countdown=max((due - timezone.now()).total_seconds(), 0))
+            except PUBLISH_ERRORS:
+                log.warning("webhook delivery %s retry left for the sweep", delivery_id)
     return status
 
 
