@@ -87,7 +87,7 @@ def check_url(url: str) -> Target:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as error:
             raise UnsafeURL(f"The host {host} could not be resolved ({error}).") from None
-        found = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos))
+        found = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
         if not found:
             raise UnsafeURL(f"The host {host} has no address.")
     for address in found:

@@ -82,6 +82,7 @@ class Delivery(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(
                 fields=["endpoint", "event"], condition=Q(event__isnull=False), name="webhook_delivery_once"
@@ -89,7 +90,8 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["endpoint", "-created_at", "-id"], name="webhook_delivery_log"),
-            models.Index(
-                fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"
-            ),
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.msg_id}"

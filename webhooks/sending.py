@@ -111,7 +111,9 @@ def post(*, url: str, msg_id: str, body: str, secrets: list[str], now: datetime.
                 response = connection.getresponse()
                 raw = response.read(EXCERPT_CHARS * 4)
             except (TimeoutError, OSError, http.client.HTTPException) as error:
-                return Outcome(delivered=False, retryable=True, error=_describe(error, "waiting for"), duration_ms=took())
+                return Outcome(
+                    delivered=False, retryable=True, error=_describe(error, "waiting for"), duration_ms=took()
+                )
         finally:
             connection.close()
         code = response.status
@@ -120,8 +122,8 @@ def post(*, url: str, msg_id: str, body: str, secrets: list[str], now: datetime.
             return Outcome(delivered=True, retryable=False, status_code=code, excerpt=excerpt, duration_ms=took())
         if 300 <= code < 400:
             location = (response.getheader("location") or "")[:200]
-            error = f"Answered {code} (a redirect to {location or 'nowhere'}); redirects are not followed."
-            return Outcome(False, False, code, error, excerpt, took())
+            refusal = f"Answered {code} (a redirect to {location or 'nowhere'}); redirects are not followed."
+            return Outcome(False, False, code, refusal, excerpt, took())
         return Outcome(False, _retryable_status(code), code, f"Answered {code}.", excerpt, took())
     return Outcome(delivered=False, retryable=True, error=last_error[:500], duration_ms=took())
 

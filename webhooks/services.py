@@ -37,6 +37,7 @@ from companies.models import Company, Membership
 from companies.tenancy import Actor
 from objectives.feed import event_representation, readable_events_q, reader_payload, references
 from objectives.models import Event
+from okrhub.errors import not_found
 from okrhub.links import site_url
 from okrhub.logs import log_event
 from okrhub.permissions import Action
@@ -65,6 +66,12 @@ MAX_ENDPOINTS_PER_COMPANY = 20
 def new_secret() -> str:
     """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
     return "whsec_" + base64.b64encode(random.token_bytes(32)).decode()
+
+
+def _same_company(company: Company, row: Endpoint | Delivery) -> None:
+    """A row of another company reads as missing (the views fetch by company already: a guard, not a rule)."""
+    if row.company_id != company.pk:
+        raise not_found("webhook endpoint" if isinstance(row, Endpoint) else "webhook delivery")
 
 
 def scope_actor(*, company: Company, include_private: bool) -> Actor:
@@ -139,7 +146,7 @@ def endpoint_create(
 def endpoint_update(*, company: Company, actor: Actor, endpoint: Endpoint, **changes: Any) -> Endpoint:
     """Change url, description, event_types, include_private or enabled; enabling again forgets the failures."""
     actor.require(Action.MANAGE_WEBHOOKS)
-    assert endpoint.company_id == company.pk
+    _same_company(company, endpoint)
     errors = _field_errors(
         event_types=changes.get("event_types", endpoint.event_types),
         description=changes.get("description", endpoint.description),
@@ -164,7 +171,7 @@ def endpoint_update(*, company: Company, actor: Actor, endpoint: Endpoint, **cha
 def endpoint_delete(*, company: Company, actor: Actor, endpoint: Endpoint) -> None:
     """Delete the endpoint and its delivery log; nothing more is sent to it."""
     actor.require(Action.MANAGE_WEBHOOKS)
-    assert endpoint.company_id == company.pk
+    _same_company(company, endpoint)
     endpoint.delete()
 
 
@@ -173,7 +180,7 @@ def endpoint_rotate_secret(
 ) -> Endpoint:
     """A new secret; the one it replaces still signs (a second signature) for ``ROTATION_OVERLAP``."""
     actor.require(Action.MANAGE_WEBHOOKS)
-    assert endpoint.company_id == company.pk
+    _same_company(company, endpoint)
     now = now or timezone.now()
     endpoint.previous_secret, endpoint.secret = endpoint.secret, new_secret()
     endpoint.previous_secret_expires_at = now + ROTATION_OVERLAP
@@ -395,7 +402,7 @@ def _email_admins_disabled(endpoint: Endpoint, reason: str) -> None:
 def send_test(*, company: Company, actor: Actor, endpoint: Endpoint) -> Delivery:
     """A ``webhook.test`` message to the endpoint, due now (the caller attempts it at once)."""
     actor.require(Action.MANAGE_WEBHOOKS)
-    assert endpoint.company_id == company.pk
+    _same_company(company, endpoint)
     now = timezone.now()
     payload = {
         "type": TEST_TYPE,
@@ -415,7 +422,7 @@ def send_test(*, company: Company, actor: Actor, endpoint: Endpoint) -> Delivery
 def redeliver(*, company: Company, actor: Actor, delivery: Delivery) -> Delivery:
     """Send the delivery again now, with the same message id; its attempts start over."""
     actor.require(Action.MANAGE_WEBHOOKS)
-    assert delivery.company_id == company.pk
+    _same_company(company, delivery)
     if not delivery.endpoint.enabled:
         raise ValidationError({"endpoint": ["Enable the endpoint before redelivering to it."]})
     delivery.status = DeliveryStatus.PENDING

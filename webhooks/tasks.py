@@ -8,6 +8,7 @@ out by the sweep (an ETA hours ahead would outlive Redis' visibility timeout).
 
 import datetime
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -41,7 +42,7 @@ def fan_out_task(company_id: int, event_ids: list[int]) -> int:
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.deliver_task")
-def deliver_task(self, delivery_id: int) -> str | None:  # type: ignore[no-untyped-def]
+def deliver_task(self: Any, delivery_id: int) -> str | None:
     status = services.attempt(delivery_id)
     if status == DeliveryStatus.PENDING and not self.request.is_eager:
         due = Delivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", flat=True).first()

@@ -46,14 +46,13 @@ def endpoint_list(request: TenantRequest) -> HttpResponse:
     """Every endpoint, and the form to add one (its secret is shown once, on the next page)."""
     request.actor.require(Action.MANAGE_WEBHOOKS)
     form = EndpointForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                endpoint = services.endpoint_create(company=request.company, actor=request.actor, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                return _secret_page(request, endpoint, created=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = services.endpoint_create(company=request.company, actor=request.actor, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _secret_page(request, endpoint, created=True)
     context = {"endpoints": list(selectors.endpoint_list(company=request.company)), "form": form}
     return render(request, "webhooks/list.html", context, status=422 if form.errors else 200)
 
@@ -127,7 +126,9 @@ def endpoint_test(request: TenantRequest, endpoint_id: int) -> HttpResponse:
 @company_view
 def delivery_redeliver(request: TenantRequest, delivery_id: int) -> HttpResponse:
     request.actor.require(Action.MANAGE_WEBHOOKS)
-    delivery = selectors.delivery_list(company=request.company).select_related("endpoint").filter(pk=delivery_id).first()
+    delivery = (
+        selectors.delivery_list(company=request.company).select_related("endpoint").filter(pk=delivery_id).first()
+    )
     if delivery is None:
         raise not_found("webhook delivery")
     try:

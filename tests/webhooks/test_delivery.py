@@ -20,15 +20,15 @@ from tests.webhooks.receiver import Answer
 from tests.workers.helpers import cascade
 from webhooks import addresses, services
 from webhooks.events import EVENT_TYPES
-from webhooks.models import Delivery, DeliveryStatus, Endpoint
+from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db
 
 
 def endpoint_for(team, url, **kwargs) -> Endpoint:
-    return services.endpoint_create(company=team.company, actor=team.actor(team.admin), url=url, **{
-        "event_types": [], **kwargs
-    })
+    return services.endpoint_create(
+        company=team.company, actor=team.actor(team.admin), url=url, **{"event_types": [], **kwargs}
+    )
 
 
 def committed(capture, write):
@@ -291,7 +291,8 @@ def test_during_a_rotation_both_secrets_verify_then_only_the_new_one(team, recei
     assert services.attempt(first.pk) == "delivered"
     (request,) = receiver.received
     assert len(request.headers["webhook-signature"].split(" ")) == 2
-    assert request.verified_with(old) and request.verified_with(endpoint.secret)
+    assert request.verified_with(old)
+    assert request.verified_with(endpoint.secret)
     assert request.json["type"] == "webhook.test"
     assert services.signing_secrets(endpoint, now + datetime.timedelta(hours=24, seconds=1)) == [endpoint.secret]
 
@@ -347,11 +348,15 @@ def test_private_loopback_and_link_local_addresses_are_refused(team, url):
 
 
 def test_a_name_resolving_to_a_private_address_is_refused(team):
-    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
-               (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))]
-    with mock.patch.object(addresses.socket, "getaddrinfo", return_value=answers):
-        with pytest.raises(ValidationError) as refused:
-            endpoint_for(team, "https://hooks.example.com/in")
+    answers = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443)),
+    ]
+    with (
+        mock.patch.object(addresses.socket, "getaddrinfo", return_value=answers),
+        pytest.raises(ValidationError) as refused,
+    ):
+        endpoint_for(team, "https://hooks.example.com/in")
     assert "10.0.0.7" in refused.value.message_dict["url"][0]
 
 

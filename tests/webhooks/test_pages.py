@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _endpoint(team, url, **kwargs) -> Endpoint:
-    return services.endpoint_create(company=team.company, actor=team.actor(team.admin), url=url, event_types=[], **kwargs)
+    return services.endpoint_create(
+        company=team.company, actor=team.actor(team.admin), url=url, event_types=[], **kwargs
+    )
 
 
 def test_the_settings_page_links_to_webhooks(team, client_for):
@@ -44,7 +46,8 @@ def test_bad_input_answers_422_naming_the_field(team, client_for):
     response = client.post(f"/c/{team.company.slug}/webhooks/", {"url": "https://10.0.0.1/hook"})
     assert response.status_code == 422
     assert b"private address" in response.content
-    assert b'id="id_url"' in response.content and b"aria-invalid" in response.content
+    assert b'id="id_url"' in response.content
+    assert b"aria-invalid" in response.content
     assert not Endpoint.objects.exists()
 
 
@@ -57,7 +60,9 @@ def test_send_test_rotate_and_redeliver_from_the_pages(team, client_for, receive
     delivery = Delivery.objects.get()
     assert (delivery.event_type, delivery.status, delivery.last_response_code) == ("webhook.test", "failed", 404)
     log = client.get(base).content
-    assert b"webhook.test" in log and b"no such hook" in log and b"404" in log
+    assert b"webhook.test" in log
+    assert b"no such hook" in log
+    assert b"404" in log
     redelivered = client.post(f"/c/{team.company.slug}/webhooks/deliveries/{delivery.pk}/redeliver/")
     assert redelivered.status_code == 302
     delivery.refresh_from_db()
@@ -65,10 +70,12 @@ def test_send_test_rotate_and_redeliver_from_the_pages(team, client_for, receive
     old = endpoint.secret
     rotated = client.post(f"{base}rotate-secret/")
     endpoint.refresh_from_db()
-    assert endpoint.secret != old and endpoint.previous_secret == old
+    assert endpoint.secret != old
+    assert endpoint.previous_secret == old
     assert endpoint.secret.encode() in rotated.content
     assert client.post(f"{base}delete/").status_code == 302
-    assert not Endpoint.objects.exists() and not Delivery.objects.exists()
+    assert not Endpoint.objects.exists()
+    assert not Delivery.objects.exists()
 
 
 def test_editing_and_disabling_an_endpoint(team, client_for, receiver):
@@ -113,7 +120,8 @@ def test_the_api_creates_tests_and_lists_deliveries(team, api, receiver, django_
     created = client.post(base, {"url": receiver.url, "event_types": ["checkin.created"]}, format="json")
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["secret"].startswith("whsec_") and created["Cache-Control"] == "no-store"
+    assert body["secret"].startswith("whsec_")
+    assert created["Cache-Control"] == "no-store"
     endpoint_id = body["id"]
     listed = client.get(base).json()
     assert "secret" not in listed["results"][0]
@@ -121,13 +129,16 @@ def test_the_api_creates_tests_and_lists_deliveries(team, api, receiver, django_
     assert tested.status_code == 201
     assert (tested.json()["status"], tested.json()["last_response_code"]) == ("delivered", 200)
     assert receiver.received[0].verified_with(body["secret"])
-    for n in range(3):
-        services.attempt(services.send_test(company=team.company, actor=team.actor(team.admin), endpoint=Endpoint.objects.get()).pk)
+    for _ in range(3):
+        services.attempt(
+            services.send_test(company=team.company, actor=team.actor(team.admin), endpoint=Endpoint.objects.get()).pk
+        )
     with django_assert_max_num_queries(6):
         deliveries = client.get(f"{base}{endpoint_id}/deliveries/")
     assert [d["event_type"] for d in deliveries.json()["results"]] == ["webhook.test"] * 4
     rotated = client.post(f"{base}{endpoint_id}/rotate-secret/").json()
-    assert rotated["secret"] != body["secret"] and rotated["previous_secret_expires_at"]
+    assert rotated["secret"] != body["secret"]
+    assert rotated["previous_secret_expires_at"]
     patched = client.patch(f"{base}{endpoint_id}/", {"enabled": False}, format="json")
     assert patched.json()["enabled"] is False
     delivery_id = deliveries.json()["results"][0]["id"]

@@ -51,7 +51,8 @@ def test_the_worker_delivers_a_checkin_and_retries_a_5xx(worker, receiver):
         )
         wait_for(lambda: len(receiver.received) >= 2, timeout=40, what="the delivery and its retry")
     first, second = receiver.received[:2]
-    assert first.verified_with(endpoint.secret) and second.verified_with(endpoint.secret)
+    assert first.verified_with(endpoint.secret)
+    assert second.verified_with(endpoint.secret)
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     assert second.at - first.at >= 4.5  # the schedule's first wait (5 s, whole seconds of the clock)
     assert second.json["type"] == "checkin.created"

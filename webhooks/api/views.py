@@ -101,9 +101,7 @@ class EndpointRotateSecretView(CompanyAPIView):
         self.actor.require(Action.MANAGE_WEBHOOKS)
         response = self.guarded_write(
             request,
-            lambda endpoint: services.endpoint_rotate_secret(
-                company=self.company, actor=self.actor, endpoint=endpoint
-            ),
+            lambda endpoint: services.endpoint_rotate_secret(company=self.company, actor=self.actor, endpoint=endpoint),
         )
         response["Cache-Control"] = "no-store"
         return response
@@ -136,13 +134,13 @@ class DeliveryListView(CompanyListAPIView):
     ordering = ["-created_at", "-id"]
 
     def company_queryset(self):
-        return selectors.delivery_list(company=self.company, endpoint_id=self.endpoint.pk)
+        return selectors.delivery_list(company=self.company, endpoint_id=self.endpoint_id)
 
     def get(self, request: Request, slug: str, pk: int) -> Response:
         self.actor.require(Action.MANAGE_WEBHOOKS)
-        self.endpoint = selectors.endpoint_list(company=self.company).filter(pk=pk).first()
-        if self.endpoint is None:
+        if not selectors.endpoint_list(company=self.company).filter(pk=pk).exists():
             raise not_found("webhook endpoint")
+        self.endpoint_id = pk
         return self.list(request)
 
 
