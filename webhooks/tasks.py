@@ -34,17 +34,30 @@ def enqueue(delivery_ids: list[int]) -> None:
             return
 
 
-@shared_task(autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.fan_out_task")
-def fan_out_task(company_id: int, event_ids: list[int]) -> int:
+@shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.fan_out_task")
+def fan_out_task(self: Any, company_id: int, event_ids: list[int]) -> int:
+    """Insert the deliveries; attempt the first here (one hop less for the common single endpoint), enqueue the rest.
+
+    In-process (tasks eager) every one is attempted here, as ``enqueue`` would.
+    """
     pending = services.fan_out(company_id=company_id, event_ids=event_ids)
-    enqueue(pending)
+    if pending and not self.request.is_eager:
+        _attempt(pending[0], eager=False)
+        enqueue(pending[1:])
+    else:
+        enqueue(pending)
     return len(pending)
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.deliver_task")
 def deliver_task(self: Any, delivery_id: int) -> str | None:
+    return _attempt(delivery_id, eager=self.request.is_eager)
+
+
+def _attempt(delivery_id: int, *, eager: bool) -> str | None:
+    """One attempt; a retry due soon is enqueued with a countdown (in-process, the sweep's job: none runs)."""
     status = services.attempt(delivery_id)
-    if status == DeliveryStatus.PENDING and not self.request.is_eager:
+    if status == DeliveryStatus.PENDING and not eager:
         due = Delivery.objects.filter(pk=delivery_id).values_list("next_attempt_at", flat=True).first()
         if due is not None and due - timezone.now() <= SHORT_WAIT:
             try:

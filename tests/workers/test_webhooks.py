@@ -2,7 +2,8 @@
 
 The web side only publishes ``webhooks.tasks.fan_out_task`` after the commit
 (to the test Redis); the worker inserts the deliveries, attempts them and
-retries a 5xx on the schedule's first step (5 s, enqueued with a countdown).
+attempts the first delivery in the same task, and retries a 5xx on the schedule's first step (5 s, enqueued
+with a countdown).
 """
 
 import pytest
@@ -61,4 +62,5 @@ def test_the_worker_delivers_a_checkin_and_retries_a_5xx(worker, receiver):
     )
     assert (delivery.attempts, delivery.last_response_code) == (2, 200)
     assert worker.events("task.done", task="webhooks.tasks.fan_out_task", state="SUCCESS")
-    assert len(worker.events("task.done", task="webhooks.tasks.deliver_task", state="SUCCESS")) >= 2
+    # The first attempt runs in the fan-out task; the retry is a task of its own, enqueued with a countdown.
+    assert worker.events("task.done", task="webhooks.tasks.deliver_task", state="SUCCESS")
