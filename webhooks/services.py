@@ -299,7 +299,9 @@ def attempt(delivery_id: int, *, now: datetime.datetime | None = None) -> str | 
     now = now or timezone.now()
     if not claim(delivery_id, now=now):
         return None
-    delivery = Delivery.objects.select_related("endpoint", "endpoint__company").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("endpoint", "endpoint__company").filter(pk=delivery_id).first()
+    if delivery is None:  # its endpoint (or event) was deleted in between
+        return None
     endpoint = delivery.endpoint
     delivery.attempts += 1
     delivery.last_attempt_at = now
@@ -335,19 +337,19 @@ def _finish(delivery: Delivery, status: str, *, error: str) -> str:
     delivery.last_error = error[:500]
     if status != DeliveryStatus.PENDING:
         delivery.next_attempt_at = None
-    delivery.save(
-        update_fields=[
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "last_attempt_at",
-            "delivered_at",
-            "last_response_code",
-            "last_error",
-            "response_excerpt",
-            "last_duration_ms",
-        ]
+    fields = (
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "delivered_at",
+        "last_response_code",
+        "last_error",
+        "response_excerpt",
+        "last_duration_ms",
     )
+    # An update, not a save: a delivery deleted during the attempt (its endpoint was) stays deleted.
+    Delivery.objects.filter(pk=delivery.pk).update(**{name: getattr(delivery, name) for name in fields})
     log_event(
         log,
         "webhook.attempt",

@@ -396,3 +396,36 @@ def test_checkins_still_commit_when_no_endpoint_exists(team, django_capture_on_c
     committed(django_capture_on_commit_callbacks, lambda: checkin(team, kr))
     assert CheckIn.objects.filter(key_result=kr).exists()
     assert not Delivery.objects.exists()
+
+
+def test_an_endpoint_deleted_during_an_attempt_leaves_nothing_behind(team, receiver):
+    endpoint = endpoint_for(team, receiver.url)
+    delivery = services.send_test(company=team.company, actor=team.actor(team.admin), endpoint=endpoint)
+    real_post = services.sending.post
+
+    def post_then_delete(**kwargs):
+        outcome = real_post(**kwargs)
+        Endpoint.objects.filter(pk=endpoint.pk).delete()
+        return outcome
+
+    with mock.patch.object(services.sending, "post", side_effect=post_then_delete):
+        assert services.attempt(delivery.pk) == "delivered"
+    assert not Delivery.objects.exists()
+    assert services.attempt(delivery.pk) is None
+
+
+def test_with_the_broker_away_the_deliveries_wait_for_the_sweep(team, receiver, django_capture_on_commit_callbacks):
+    import kombu.exceptions
+
+    from webhooks import receivers
+
+    _, _, (kr,) = cascade(team)
+    endpoint_for(team, receiver.url)
+    with mock.patch.object(receivers, "publish", side_effect=kombu.exceptions.OperationalError("down")):
+        committed(django_capture_on_commit_callbacks, lambda: checkin(team, kr))
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert receiver.received == []
+    assert services.sweep_all_companies() == [delivery.pk]
+    assert services.attempt(delivery.pk) == "delivered"
+    assert [r.json["type"] for r in receiver.received] == ["checkin.created"]
