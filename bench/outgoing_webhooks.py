@@ -85,6 +85,9 @@ def _checkin_rounds(fixture: Any, base_url: str, endpoint: Endpoint, count: int)
     key_results = fixture.checkin_key_results
     per_round = max(1, count // ROUNDS)
     n = 0
+    for kr_id, _ in key_results[:2]:  # warm-up: a connection and each gunicorn worker's first request
+        client.timed("POST", f"/api/v1/companies/{fixture.slug}/key-results/{kr_id}/check-ins/", Sample(),
+                     body=b'{"value": "0", "confidence": "on_track"}')  # fmt: skip
     for round_ in range(ROUNDS * 2):
         state = "on" if round_ % 2 else "off"
         Endpoint.objects.filter(pk=endpoint.pk).update(enabled=state == "on")
