@@ -22,7 +22,7 @@ def fan_out_after_commit(sender: object, *, company_id: int, event_ids: list[int
         publish(tasks.fan_out_task, company_id, list(event_ids))
     except PUBLISH_ERRORS:
         try:
-            services.fan_out(company_id=company_id, event_ids=event_ids)
+            services.fan_out(company_id=company_id, event_ids=event_ids, queued=False)
         except Exception:
             log.exception("webhook fan-out failed for company %s, events %s", company_id, event_ids)
     except Exception:

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +62,8 @@ ROTATION_OVERLAP = datetime.timedelta(hours=24)
 #: How far back the sweep looks for events whose fan-out was lost.
 CATCH_UP = datetime.timedelta(hours=1)
 MAX_ENDPOINTS_PER_COMPANY = 20
+#: Deliveries one sweep hands out at most.
+SWEEP_BATCH = 1000
 
 
 def new_secret() -> str:
@@ -204,8 +207,11 @@ def _msg_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
 
-def fan_out(*, company_id: int, event_ids: list[int], now: datetime.datetime | None = None) -> list[int]:
+def fan_out(*, company_id: int, event_ids: list[int], queued: bool, now: datetime.datetime | None = None) -> list[int]:
     """Insert the pending deliveries of committed events; the ids of the company's deliveries still to attempt.
+
+    ``queued``: the caller enqueues their attempts itself (the fan-out task);
+    otherwise the sweep hands them out at its next run.
 
     Only the company's enabled endpoints that want the event's type and
     existed when it happened; an event about a private objective only to
@@ -239,6 +245,7 @@ def fan_out(*, company_id: int, event_ids: list[int], now: datetime.datetime | N
             event_type=TYPE_OF_VERB[verb],
             msg_id=_msg_id(),
             next_attempt_at=now,
+            queued_at=now if queued else None,
         )
         for event_id, verb, created_at in events
         for endpoint in endpoints
@@ -440,6 +447,9 @@ def redeliver(*, company: Company, actor: Actor, delivery: Delivery) -> Delivery
 def sweep_all_companies(*, now: datetime.datetime | None = None) -> list[int]:
     """Deliveries due now (new, retries, abandoned claims), after re-running the fan-out of the last hour.
 
+    Each is marked as queued: a backlog the worker has not reached yet is not
+    enqueued again by the next sweep, only once a lease has passed.
+
     The catch-up covers events whose fan-out task was lost; the fan-out is
     idempotent, so it inserts only what is missing.
     """
@@ -452,9 +462,14 @@ def sweep_all_companies(*, now: datetime.datetime | None = None) -> list[int]:
             .values_list("id", flat=True)
         )
         if recent:
-            fan_out(company_id=company_id, event_ids=recent, now=now)
-    return list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:1000]
-    )
+            fan_out(company_id=company_id, event_ids=recent, queued=False, now=now)
+    with transaction.atomic():
+        due = list(
+            Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=now - LEASE))
+            .order_by("next_attempt_at")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:SWEEP_BATCH]
+        )
+        Delivery.objects.filter(pk__in=due).update(queued_at=now)
+    return due

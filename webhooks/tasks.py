@@ -40,7 +40,7 @@ def fan_out_task(self: Any, company_id: int, event_ids: list[int]) -> int:
 
     In-process (tasks eager) every one is attempted here, as ``enqueue`` would.
     """
-    pending = services.fan_out(company_id=company_id, event_ids=event_ids)
+    pending = services.fan_out(company_id=company_id, event_ids=event_ids, queued=True)
     if pending and not self.request.is_eager:
         _attempt(pending[0], eager=False)
         enqueue(pending[1:])
@@ -62,6 +62,7 @@ def _attempt(delivery_id: int, *, eager: bool) -> str | None:
         if due is not None and due - timezone.now() <= SHORT_WAIT:
             try:
                 publish(deliver_task, delivery_id, countdown=max((due - timezone.now()).total_seconds(), 0))
+                Delivery.objects.filter(pk=delivery_id).update(queued_at=timezone.now())
             except PUBLISH_ERRORS:
                 log.warning("webhook delivery %s retry left for the sweep", delivery_id)
     return status

@@ -429,3 +429,14 @@ def test_with_the_broker_away_the_deliveries_wait_for_the_sweep(team, receiver, 
     assert services.sweep_all_companies() == [delivery.pk]
     assert services.attempt(delivery.pk) == "delivered"
     assert [r.json["type"] for r in receiver.received] == ["checkin.created"]
+
+
+def test_the_sweep_hands_a_backlog_out_once_per_lease(team, receiver):
+    endpoint = endpoint_for(team, receiver.url)
+    delivery = services.send_test(company=team.company, actor=team.actor(team.admin), endpoint=endpoint)
+    now = timezone.now()
+    assert services.sweep_all_companies(now=now) == [delivery.pk]
+    # Not attempted yet (a queue the worker has not reached): the next sweeps leave it alone...
+    assert services.sweep_all_companies(now=now + datetime.timedelta(seconds=15)) == []
+    # ...until a lease has passed with it still undelivered (its task was lost).
+    assert services.sweep_all_companies(now=now + services.LEASE) == [delivery.pk]
