@@ -440,3 +440,14 @@ def test_the_sweep_hands_a_backlog_out_once_per_lease(team, receiver):
     assert services.sweep_all_companies(now=now + datetime.timedelta(seconds=15)) == []
     # ...until a lease has passed with it still undelivered (its task was lost).
     assert services.sweep_all_companies(now=now + services.LEASE) == [delivery.pk]
+
+
+def test_the_beat_task_delivers_what_the_sweep_finds(team, receiver):
+    from webhooks import tasks
+
+    _, _, (kr,) = cascade(team)
+    endpoint_for(team, receiver.url)
+    checkin(team, kr)  # its on-commit fan-out never ran
+    assert tasks.sweep_task.delay().get() == 1
+    assert [r.json["type"] for r in receiver.received] == ["checkin.created"]
+    assert Delivery.objects.get().status == "delivered"
