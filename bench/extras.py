@@ -12,7 +12,19 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, discussion, explore, feed, grading, insights, notifications, report, tree_cache, weekly
+from bench import (
+    corrections,
+    discussion,
+    explore,
+    feed,
+    grading,
+    insights,
+    notifications,
+    outgoing_webhooks,
+    report,
+    tree_cache,
+    weekly,
+)
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -28,4 +40,5 @@ ENTRIES: dict[str, Entry] = {
     "feed": feed.run,
     "grading": grading.run,  # closing a cycle: every final score computed and stored (issue 15)
     "report": report.run,  # the report of the closed cycle: page, one department, API (issue 15)
+    "webhooks": outgoing_webhooks.run,  # 1,000 events to a local receiver; check-ins with webhooks on/off (issue 18)
 }

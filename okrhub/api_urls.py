@@ -18,6 +18,7 @@ from notifications.api import urls as notifications_urls
 from objectives.api import urls as objectives_urls
 from okrhub.errors import not_found
 from onboarding import api as onboarding_api
+from webhooks.api import urls as webhooks_urls
 
 
 class NoSuchEndpoint(APIView):
@@ -42,6 +43,7 @@ company_urls = [
     *notifications_urls.urlpatterns,
     *insights_urls.urlpatterns,
     *explore_urls.urlpatterns,
+    *webhooks_urls.urlpatterns,
 ]
 
 app_name = "api"

@@ -46,6 +46,7 @@ class Action(StrEnum):
     CARRY_OVER = "carry_over"  # copy an unfinished objective of a closed cycle into a later cycle, as a draft
     SUBMIT_PLAN = "submit_plan"  # submit a department's draft objectives of a cycle for review
     REVIEW_PLAN = "review_plan"  # approve (activating the drafts) or return a department's submitted plan
+    MANAGE_WEBHOOKS = "manage_webhooks"  # outgoing webhook endpoints: create, change, rotate, test, redeliver
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +210,9 @@ MATRIX: Final[dict[Action, dict[str, Callable[[Facts], bool]]]] = {
     Action.SUBMIT_PLAN: {A: _always, L: _dept_lead, M: _dept_lead, V: _never, K: _never},
     # Leaders and admins review every department's plan; a lead never approves their own.
     Action.REVIEW_PLAN: {A: _always, L: _always, M: _never, V: _never, K: _never},
+    # Webhook endpoints send the company's events (private ones too, if allowed) to a URL of the admin's
+    # choosing: admins only, never a key (a leaked key must not be able to export the company's events).
+    Action.MANAGE_WEBHOOKS: {A: _always, L: _never, M: _never, V: _never, K: _never},
 }
 
 

@@ -53,6 +53,7 @@ urlpatterns = [
     path("c/<slug:company_slug>/notifications/", include("notifications.urls")),
     path("c/<slug:company_slug>/dashboard/", include("insights.urls")),
     path("c/<slug:company_slug>/search/", include("explore.urls")),
+    path("c/<slug:company_slug>/webhooks/", include("webhooks.urls")),
     path("c/<slug:company_slug>/", include("objectives.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

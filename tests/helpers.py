@@ -11,6 +11,7 @@ from discussion.models import Comment, Mention, Reaction
 from insights.models import DailyTotal, KeyResultSnapshot, ObjectiveSnapshot, SnapshotRun
 from notifications.models import Notification, NotificationPreference
 from objectives.models import CheckIn, Cycle, DepartmentPlan, Dependency, Event, KeyResult, Objective
+from webhooks.models import Delivery, Endpoint
 
 TENANT_MODELS = (
     Company,
@@ -36,6 +37,8 @@ TENANT_MODELS = (
     KeyResultSnapshot,
     DailyTotal,
     SnapshotRun,
+    Endpoint,
+    Delivery,
 )
 
 

@@ -145,6 +145,13 @@ EXPECTED = {
         "viewer": set(),
         "integration": set(),
     },
+    Action.MANAGE_WEBHOOKS: {
+        "admin": set(CONTEXTS),
+        "leader": set(),
+        "member": set(),
+        "viewer": set(),
+        "integration": set(),
+    },
 }
 
 CASES = [
@@ -185,4 +192,5 @@ def test_api_key_scopes_map_onto_matrix_roles():
         Action.WRITE_RETROSPECTIVE,
         Action.SUBMIT_PLAN,
         Action.REVIEW_PLAN,
+        Action.MANAGE_WEBHOOKS,
     }

@@ -44,6 +44,7 @@ from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Obje
 from tests.api.conftest import World, build_world
 from tests.factories import DepartmentFactory
 from tests.helpers import db_state
+from webhooks.models import Endpoint
 
 MARKERS = ("acme-secret", "@acme.test")
 MISSING_ID = 987654321
@@ -95,6 +96,8 @@ PK_OWNERS = {
     "invitations": "invitation",
     "notifications": "notification",
     "comments": "comment",
+    "webhooks": "webhook_endpoint",
+    "webhook-deliveries": "webhook_delivery",
 }
 
 
@@ -120,6 +123,8 @@ class Side:
             "invitation": w.invitation.pk,
             "notification": first_notification(self.company),
             "comment": w.comment.pk,
+            "webhook_endpoint": w.webhook_endpoint.pk,
+            "webhook_delivery": w.webhook_delivery.pk,
         }
 
 
@@ -201,6 +206,8 @@ def fill(route: str, side: Side, *, slug: str, missing: bool = False) -> str:
             "cycle_id": objects["cycle"],
             "department_id": objects["department"],
             "comment_id": objects["comment"],
+            "endpoint_id": objects["webhook_endpoint"],
+            "delivery_id": objects["webhook_delivery"],
             "kind": "thumbs_up",
             "user_id": side.world.team.lead.pk,
             "department_slug": "no-such-department" if missing else side.department_slug,
@@ -285,6 +292,7 @@ def _seed(slug: str, *, secret: bool) -> Side:
         Dependency.objects.filter(company=company).update(note="ACME-SECRET dependency")
         Comment.objects.filter(company=company).update(body="ACME-SECRET comment")
         CompanyAPIKey.objects.filter(company=company).update(name="ACME-SECRET key")
+        Endpoint.objects.filter(company=company).update(description="ACME-SECRET webhook")
         department_slug = DepartmentFactory(company=company, name="ACME-SECRET Legal", slug="acme-legal").slug
         world.team.company.refresh_from_db()
     # Events that name the (marked) objects: the activity feed and the events API must keep them home.

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "web",
     "chat",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Progress snapshots: each company's day is snapshotted within a quarter of
     # an hour of its local midnight (insights/snapshots.py).
+    # Webhook deliveries that are due (retries, abandoned attempts) and fan-outs lost with the broker.
+    "sweep-webhooks": {
+        "task": "webhooks.tasks.sweep_task",
+        "schedule": env.float("OKRHUB_WEBHOOK_SWEEP_SECONDS", default=15),
+        "options": {"expires": env.float("OKRHUB_WEBHOOK_SWEEP_SECONDS", default=15)},
+    },
     "snapshot-progress": {
         "task": "insights.tasks.snapshot_due_companies_task",
         "schedule": env.float("OKRHUB_SNAPSHOT_INTERVAL_SECONDS", default=15 * 60),
@@ -350,6 +357,15 @@ OKRHUB_SLACK_AUTHORIZE_URL = env("OKRHUB_SLACK_AUTHORIZE_URL", default="https://
 OKRHUB_OUTBOUND_ALLOWED_NETWORKS = env.list("OKRHUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
 # Seconds an outgoing chat request (Slack Web API, Teams webhook) may take.
 OKRHUB_CHAT_TIMEOUT_SECONDS = env.float("OKRHUB_CHAT_TIMEOUT_SECONDS", default=10)
+# Outgoing webhooks (README, "Webhooks"). Receivers must be public https URLs: networks listed here
+# (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32") are allowed although private or loopback.
+OKRHUB_WEBHOOK_ALLOWED_NETWORKS = env.list("OKRHUB_WEBHOOK_ALLOWED_NETWORKS", default=[])
+# Plain http:// receivers (off: https only).
+OKRHUB_WEBHOOK_ALLOW_HTTP = env.bool("OKRHUB_WEBHOOK_ALLOW_HTTP", default=False)
+OKRHUB_WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("OKRHUB_WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+OKRHUB_WEBHOOK_READ_TIMEOUT_SECONDS = env.float("OKRHUB_WEBHOOK_READ_TIMEOUT_SECONDS", default=10)
+# An endpoint with no successful delivery for this many days is disabled and its company's admins emailed.
+OKRHUB_WEBHOOK_DISABLE_AFTER_DAYS = env.int("OKRHUB_WEBHOOK_DISABLE_AFTER_DAYS", default=5)
 
 # Cache: Redis when REDIS_URL is set (shared by every web process, so API
 # throttles hold across them), process-local memory otherwise.

@@ -11,6 +11,8 @@ from departments.models import Department
 from discussion.models import Comment
 from objectives.models import CheckIn, Cycle, CycleStatus, Dependency, KeyResult, Objective, ObjectiveStatus
 from tests.factories import DepartmentFactory, KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
+from webhooks.models import Delivery, DeliveryStatus, Endpoint
+from webhooks.services import new_secret
 
 ROLES = ["admin", "leader", "lead", "member", "viewer", "read_key", "write_key"]
 
@@ -30,6 +32,8 @@ class World:
     admin_key: CompanyAPIKey
     invitation: Invitation
     comment: Comment
+    webhook_endpoint: Endpoint
+    webhook_delivery: Delivery
     secrets: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +90,19 @@ def build_world(team: Team) -> World:
     comment = Comment.objects.create(
         company=company, objective=sales, author=team.member, body="Two deals closed in Lyon this week"
     )
+    # A documentation address (203.0.113.0/24): saved as it is, refused at delivery, so no test reaches a network.
+    endpoint = Endpoint.objects.create(
+        company=company, url=f"https://203.0.113.10/{company.slug}", description="CRM sync", secret=new_secret()
+    )
+    delivery = Delivery.objects.create(
+        company=company,
+        endpoint=endpoint,
+        event_type="webhook.test",
+        msg_id=f"msg_world_{company.slug}",
+        payload={"type": "webhook.test", "timestamp": "2026-11-16T09:00:00Z", "data": {}},
+        status=DeliveryStatus.FAILED,
+        attempts=1,
+    )
     world = World(
         team=team,
         company_objective=company_objective,
@@ -100,6 +117,8 @@ def build_world(team: Team) -> World:
         admin_key=admin_key,
         invitation=invitation,
         comment=comment,
+        webhook_endpoint=endpoint,
+        webhook_delivery=delivery,
     )
     world.secrets["read_key"] = _key(company, "read")[1]
     world.secrets["write_key"] = _key(company, "write")[1]

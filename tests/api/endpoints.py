@@ -422,6 +422,38 @@ OPS = [
     # dashboards: the company's for leaders, admins and write keys (READ_COMPANY_DASHBOARD); a department's for all
     Op("dashboard", "get", lambda w: "dashboard/", {"admin", "leader", "write_key"}),
     Op("dashboard_department", "get", lambda w: f"dashboard/departments/{w.team.department.pk}/", ALL),
+    # webhooks: admins only (MANAGE_WEBHOOKS), never a key
+    Op("webhooks", "get", lambda w: "webhooks/", ADMIN),
+    Op(
+        "webhook_create",
+        "post",
+        lambda w: "webhooks/",
+        ADMIN,
+        lambda w: {"url": "https://93.184.216.34/hook", "event_types": ["checkin.created"]},
+        (
+            ("url", lambda w: {"url": "https://10.0.0.1/hook"}),
+            ("url", lambda w: {"url": "http://93.184.216.34/hook"}),
+            ("url", lambda w: {}),
+            ("event_types", lambda w: {"url": "https://93.184.216.34/", "event_types": ["checkin.deleted"]}),
+        ),
+    ),
+    Op("webhook", "get", lambda w: f"webhooks/{w.webhook_endpoint.pk}/", ADMIN),
+    Op(
+        "webhook_update",
+        "patch",
+        lambda w: f"webhooks/{w.webhook_endpoint.pk}/",
+        ADMIN,
+        lambda w: {"description": "BI sync", "include_private": True},
+        (
+            ("url", lambda w: {"url": "https://169.254.169.254/"}),
+            ("description", lambda w: {"description": "x" * 201}),
+        ),
+    ),
+    Op("webhook_delete", "delete", lambda w: f"webhooks/{w.webhook_endpoint.pk}/", ADMIN),
+    Op("webhook_rotate_secret", "post", lambda w: f"webhooks/{w.webhook_endpoint.pk}/rotate-secret/", ADMIN),
+    Op("webhook_test", "post", lambda w: f"webhooks/{w.webhook_endpoint.pk}/test/", ADMIN),
+    Op("webhook_deliveries", "get", lambda w: f"webhooks/{w.webhook_endpoint.pk}/deliveries/", ADMIN),
+    Op("webhook_redeliver", "post", lambda w: f"webhook-deliveries/{w.webhook_delivery.pk}/redeliver/", ADMIN),
 ]
 
 WRITES = [op for op in OPS if not op.is_read]

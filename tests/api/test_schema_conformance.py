@@ -82,6 +82,8 @@ def _path_parameters(world, path: str) -> dict:
         "/dependencies/": world.dependency.pk,
         "/check-ins/{id}": world.checkin.pk,
         "/comments/{id}": world.comment.pk,
+        "/webhooks/{id}": world.webhook_endpoint.pk,
+        "/webhook-deliveries/{id}": world.webhook_delivery.pk,
     }
     parameters = {"slug": world.slug}
     for fragment, pk in ids.items():

@@ -97,6 +97,13 @@ PAGES: dict[str, str | None] = {
     "c/<slug:company_slug>/settings/teams/": "/c/{slug}/settings/teams/",
     "c/<slug:company_slug>/settings/teams/remove/": None,  # POST only
     "c/<slug:company_slug>/settings/teams/test/": None,  # POST only
+    "c/<slug:company_slug>/webhooks/": "/c/{slug}/webhooks/",
+    # The demo has no endpoint: the endpoint page is tested in tests/webhooks/test_pages.py.
+    "c/<slug:company_slug>/webhooks/<int:endpoint_id>/": None,
+    "c/<slug:company_slug>/webhooks/<int:endpoint_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/webhooks/<int:endpoint_id>/rotate-secret/": None,  # POST only
+    "c/<slug:company_slug>/webhooks/<int:endpoint_id>/test/": None,  # POST only
+    "c/<slug:company_slug>/webhooks/deliveries/<int:delivery_id>/redeliver/": None,  # POST only
     "c/<slug:company_slug>/settings/departments/people/": None,  # POST only
     "c/<slug:company_slug>/settings/members/<int:membership_id>/remove/": (
         "/c/{slug}/settings/members/{membership}/remove/"
