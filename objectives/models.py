@@ -487,16 +487,21 @@ def carry_target_refusal(cycle: Cycle, target: Cycle) -> tuple[str, str, str] | 
     return None
 
 
-def retrospective_refusal(cycle: Cycle) -> tuple[str, str, str] | None:
-    """Why an objective of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
+def retrospective_refusal(cycle: Cycle, objective: "Objective") -> tuple[str, str, str] | None:
+    """Why ``objective`` of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
 
     A retrospective looks back on a cycle that ended: it is written once the
     cycle is closed, and also after grading ended (a note is not a score, so
-    it never freezes). The objective page offers its form with it; the
-    service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
+    it never freezes); only on objectives that ran (closed with the cycle),
+    never on a draft that was never activated nor an archived one, as
+    grading (``grading_refusal``). The objective page offers its form with
+    it; the service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
     """
     if not cycle.is_closed:
         return ("cycle", "This cycle is still open: retrospectives are written once it closes.", "cycle_open")
+    if objective.status != ObjectiveStatus.CLOSED:
+        message = f"The objective is {objective.status}: only objectives that ran get a retrospective."
+        return ("objective", message, "not_ran")
     return None
 
 

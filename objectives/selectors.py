@@ -559,7 +559,7 @@ def can_write_retrospective(actor: Actor, objective: Objective) -> bool:
     """Whether the actor may write this objective's retrospective now (role and cycle; reading is the caller's)."""
     return (
         actor.can(Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id)
-        and retrospective_refusal(objective.cycle) is None
+        and retrospective_refusal(objective.cycle, objective) is None
     )
 
 
