@@ -31,6 +31,6 @@ def test_portable_rows_equal_the_raw_query(db, django_capture_on_commit_callback
         Objective.objects.filter(company=company, cycle=cycle, status__in=statuses).values_list("id", flat=True)
     )
     assert {row[0] for row in raw} == expected_ids
-    assert any(row[12] for row in raw), "the dependency on a readable objective is in the rows"
-    assert any(row[13] for row in raw), "the dependency on a private objective is in the rows"
+    assert any(row[14] for row in raw), "the dependency on a readable objective is in the rows"
+    assert any(row[15] for row in raw), "the dependency on a private objective is in the rows"
     assert portable == raw
