@@ -94,6 +94,30 @@ class ObjectiveStatus(models.TextChoices):
 #: Statuses whose objectives count in their parent's roll-up.
 COUNTED_STATUSES = (ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED)
 
+def cycles_overlap(parent: Cycle, child: Cycle) -> bool:
+    """The laddering rule on cycles (DESIGN §2): a parent's cycle overlaps its child's.
+
+    So a quarter's objective ladders up to one of the same quarter or of the
+    year that encloses it (annual above quarterly), never to a cycle that
+    ended before it began. :func:`overlapping_cycles_q` is the same rule in SQL.
+    """
+    return parent.start_date <= child.end_date and parent.end_date >= child.start_date
+
+
+def overlapping_cycles_q(*, company_id: int, cycle_id: int, prefix: str = "") -> Q:
+    """:func:`cycles_overlap` as a filter: rows whose ``{prefix}start_date``/``end_date`` overlap that cycle's.
+
+    The cycle's dates are read by subqueries, so a picker costs no extra query.
+    """
+    cycle = Cycle.objects.filter(company_id=company_id, pk=cycle_id)
+    return Q(
+        **{
+            f"{prefix}start_date__lte": Subquery(cycle.values("end_date")[:1]),
+            f"{prefix}end_date__gte": Subquery(cycle.values("start_date")[:1]),
+        }
+    )
+
+
 #: Statuses whose objectives are frozen: their definition and key results change only after reopening.
 FROZEN_STATUSES = (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED)
 
