@@ -86,8 +86,9 @@ def visible_objectives[Row: Mapping[str, Any]](*, actor: Actor, rows: list[Row])
 
 #: The whole tree of a cycle in one query: each objective (with its department, its owner and the ids it
 #: depends on) once per key result, in id order; with the cycle's own objectives come their children of
-#: other cycles (the quarterly objectives laddering up to an annual one), one level deep. Key results are found by joining on the objective, not
-#: through a list of ids. Decimals come as text (what the API shows), so none becomes a Python Decimal.
+#: other cycles (the quarterly objectives laddering up to an annual one), one level deep. Key results are
+#: found by joining on the objective, not through a list of ids. Decimals come as text (what the API
+#: shows), so none becomes a Python Decimal.
 TREE_SQL = """
 SELECT o.id, o.parent_id, o.department_id, d.name, o.owner_id, u.full_name, u.email,
        o.title, o.status, o.weight::text, o.private, o.progress, o.final_score, o.cycle_id, dep.ids, dep.private_ids,
@@ -186,7 +187,9 @@ def _status_value(progress: float | None, expected: float | None) -> str | None:
 def _cycle_paces(*, company: Company, today: date) -> dict[int, float | None]:
     """Every cycle's pace today (``progress.pace``: None once closed), for children of other cycles (one query)."""
     return {
-        row["id"]: pace(today=today, start=row["start_date"], end=row["end_date"], closed=row["status"] == CycleStatus.CLOSED)
+        row["id"]: pace(
+            today=today, start=row["start_date"], end=row["end_date"], closed=row["status"] == CycleStatus.CLOSED
+        )
         for row in Cycle.objects.filter(company=company).values("id", "start_date", "end_date", "status")
     }
 
@@ -478,12 +481,13 @@ def _context_parents(
     if not outside:
         return {}
     return {
-        row["id"]: row
+        row["id"]: dict(row)
         for row in Objective.objects.filter(company=company, pk__in=outside)
         .exclude(cycle=cycle)
         .filter(visible_objectives_q(actor=actor))
         .values("id", "title", "cycle__name")
     }
+
 
 #: Levels a page may open at most (company → division → team → … ; laddering is rarely deeper).
 MAX_DEPTH = 8
@@ -736,7 +740,9 @@ def alignment_forest(
                 depended_by[dep["to_objective_id"]].append(
                     {"id": dep["from_objective_id"], "title": dep["from_objective__title"], "note": dep["note"]}
                 )
-    context_parents = _context_parents(company=company, actor=actor, cycle=cycle, nodes=first if parent_id is None else [])
+    context_parents = _context_parents(
+        company=company, actor=actor, cycle=cycle, nodes=first if parent_id is None else []
+    )
     paces = {cycle.pk: expected}
     rows: list[dict[str, Any]] = []
     for node in rendered:

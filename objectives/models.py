@@ -94,6 +94,7 @@ class ObjectiveStatus(models.TextChoices):
 #: Statuses whose objectives count in their parent's roll-up.
 COUNTED_STATUSES = (ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED)
 
+
 def cycles_overlap(parent: Cycle, child: Cycle) -> bool:
     """The laddering rule on cycles (DESIGN §2): a parent's cycle overlaps its child's.
 

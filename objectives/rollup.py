@@ -52,7 +52,9 @@ def objectives_inputs(*, company: Company, objective_ids: Collection[int]) -> di
             .values_list("parent_id", "progress", "final_score", "cycle__status", "weight")
         )
         for parent_id, progress, final_score, cycle_status, weight in children:
-            value = child_value(cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score)
+            value = child_value(
+                cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score
+            )
             inputs[parent_id].append(Weighted(value, float(weight)))
     return inputs
 
@@ -210,13 +212,12 @@ def compute_company_progress(
 
 
 def _company_rows(company: Company) -> tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
-    objectives = list(
-        Objective.objects.filter(company=company).values(
+    objectives = [
+        {**row, "cycle_closed": row["cycle__status"] == CycleStatus.CLOSED}
+        for row in Objective.objects.filter(company=company).values(
             "id", "parent_id", "status", "weight", "progress", "cycle_id", "final_score", "cycle__status"
         )
-    )
-    for row in objectives:
-        row["cycle_closed"] = row.pop("cycle__status") == CycleStatus.CLOSED
+    ]
     key_results = list(
         KeyResult.objects.filter(company=company).values(
             "id",

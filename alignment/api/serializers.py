@@ -60,8 +60,8 @@ class TreeObjectiveSerializer(serializers.Serializer):
     private = serializers.BooleanField()
     progress = serializers.FloatField(allow_null=True, help_text="Rolled-up progress 0-1; null = unknown, never 0.")
     final_score = serializers.FloatField(
-        allow_null=True, help_text="Once its cycle closed: the final score 0-1 (null = not scored). What counts in "
-        "the parent then."
+        allow_null=True,
+        help_text="Once its cycle closed: the final score 0-1 (null = not scored). What counts in the parent then.",
     )
     cycle_id = serializers.IntegerField(
         help_text="The objective's cycle: another cycle's for the quarterly children of an annual objective."

@@ -59,7 +59,9 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) ->
             .order_by("id")
             .values_list("id", "parent_id", "progress", "final_score", "cycle__status", "weight")
         ):
-            value = child_value(cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score)
+            value = child_value(
+                cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score
+            )
             children[parent_id].append((child_id, value, float(weight)))
     computed: dict[int, float | None] = {}
     # Post-order over the given objectives (laddering is loop-free; ``on_path`` guards a corrupt row).

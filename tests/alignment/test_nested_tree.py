@@ -1,6 +1,6 @@
 """Annual and quarterly cycles on the tree, and a closed cycle's pages and API: final scores, never pace.
 
-The company: the annual cycle 2026 (1 Jan – 31 Dec) holds "Grow revenue by 25%" (company level). Under it
+The company: the annual cycle 2026 (1 Jan - 31 Dec) holds "Grow revenue by 25%" (company level). Under it
 ladder "Q3 expansion" (Sales, 2026 Q3, closed, scored 90%) and "Q4 expansion" (Sales, 2026 Q4, running, at
 30%). Today is 15 Nov 2026: 2026 is 87% through (318 of 364 days), 2026 Q4 49% (45 of 91).
 """
@@ -72,18 +72,23 @@ def test_the_annual_tree_shows_quarterly_children_labelled_with_their_cycle(team
     assert ">57%<" in annual_card
     q3_card = _card(html, nested["q3_expansion"].pk)
     assert '<span class="badge cycle-label">2026 Q3</span>' in q3_card
-    assert ">90%<" in q3_card and "final score" in q3_card
-    assert "bar-pace" not in q3_card and "pace-status" not in q3_card  # its quarter closed: no pace
+    assert ">90%<" in q3_card
+    assert "final score" in q3_card
+    assert "bar-pace" not in q3_card
+    assert "pace-status" not in q3_card
     q4_card = _card(html, nested["q4_expansion"].pk)
     assert '<span class="badge cycle-label">2026 Q4</span>' in q4_card
     # Its own quarter's pace (49%), not the year's (87%): the mark sits at 49.
-    assert 'x1="49"' in q4_card and "Behind pace" in q4_card
+    assert 'x1="49"' in q4_card
+    assert "Behind pace" in q4_card
 
 
 def test_the_quarter_tree_shows_the_annual_parent_as_context(team, nested, client_for):
     html = client_for(team.viewer).get(tree_url(team.company, nested["q4"])).content.decode()
     card = _card(html, nested["q4_expansion"].pk)
-    assert "Ladders up to" in card and "Grow revenue by 25%" in card and "(2026)" in card
+    assert "Ladders up to" in card
+    assert "Grow revenue by 25%" in card
+    assert "(2026)" in card
     assert "cycle-label" not in card  # its own cycle's tree: no label
     assert f'id="node-{nested["grow"].pk}"' not in html  # context, not a node of this tree
 
@@ -115,11 +120,14 @@ def test_the_annual_tree_costs_the_same_queries_however_many_quarterly_children(
 
 
 def test_the_tree_api_nests_quarterly_children_with_their_cycle_and_pace(team, nested, api):
-    body = api(team.viewer).get(
-        f"/api/v1/companies/{team.company.slug}/alignment/tree/", {"cycle": nested["annual"].pk}
-    ).json()
+    body = (
+        api(team.viewer)
+        .get(f"/api/v1/companies/{team.company.slug}/alignment/tree/", {"cycle": nested["annual"].pk})
+        .json()
+    )
     [root] = body["roots"]
-    assert root["id"] == nested["grow"].pk and root["progress"] == pytest.approx(1.7 / 3)
+    assert root["id"] == nested["grow"].pk
+    assert root["progress"] == pytest.approx(1.7 / 3)
     children = {child["title"]: child for child in root["children"]}
     q3, q4 = children["Q3 expansion"], children["Q4 expansion"]
     assert (q3["cycle_id"], q3["final_score"], q3["pace_status"], q3["behind_pace"]) == (
@@ -136,7 +144,9 @@ def test_a_closed_cycles_tree_shows_final_scores_and_no_pace(team, nested, clien
     html = client_for(team.viewer).get(tree_url(team.company, nested["q3"])).content.decode()
     assert "2026 Q3 is closed: each bar is the final score" in html
     assert "Expected progress today" not in html
-    assert "bar-pace" not in html and "pace-status" not in html and "Behind pace" not in html
+    assert "bar-pace" not in html
+    assert "pace-status" not in html
+    assert "Behind pace" not in html
     assert ">90%<" in _card(html, nested["q3_expansion"].pk)
 
 
@@ -163,24 +173,38 @@ def test_a_closed_cycle_has_no_pace_in_the_api(team, nested, api):
 def test_a_closed_cycles_department_page_shows_final_scores_no_pace_and_no_check_in(team, nested, client_for):
     url = reverse("departments:department", kwargs={"company_slug": team.company.slug, "department_slug": "sales"})
     html = client_for(team.lead).get(url + f"?cycle={nested['q3'].pk}").content.decode()
-    assert "Q3 expansion" in html and "final score" in html and ">90%<" in html
-    assert "bar-pace" not in html and "pace-status" not in html and "expected" not in html.lower().split("<main")[-1]
+    assert "Q3 expansion" in html
+    assert "final score" in html
+    assert ">90%<" in html
+    assert "bar-pace" not in html
+    assert "pace-status" not in html
+    assert "expected" not in html.lower().split("<main")[-1]
     # The running quarter's page keeps its pace mark.
     running = client_for(team.lead).get(url + f"?cycle={nested['q4'].pk}").content.decode()
-    assert "bar-pace" in running and "Behind pace" in running
-    listing = client_for(team.lead).get(
-        reverse("departments:departments", kwargs={"company_slug": team.company.slug}) + f"?cycle={nested['q3'].pk}"
-    ).content.decode()
-    assert "mean final score" in listing and "bar-pace" not in listing
+    assert "bar-pace" in running
+    assert "Behind pace" in running
+    listing = (
+        client_for(team.lead)
+        .get(
+            reverse("departments:departments", kwargs={"company_slug": team.company.slug}) + f"?cycle={nested['q3'].pk}"
+        )
+        .content.decode()
+    )
+    assert "mean final score" in listing
+    assert "bar-pace" not in listing
 
 
 def test_a_closed_cycles_key_result_page_has_no_pace_and_no_check_in_form(team, nested, client_for):
     kr = nested["q3_expansion"].key_results.get()
     url = reverse("objectives:key_result", kwargs={"company_slug": team.company.slug, "key_result_id": kr.pk})
     html = client_for(team.lead).get(url).content.decode()  # the owner: would check in on a running cycle
-    assert "checkin-form" not in html and "bar-pace" not in html and "pace-status" not in html
+    assert "checkin-form" not in html
+    assert "bar-pace" not in html
+    assert "pace-status" not in html
     objective_url = reverse(
         "objectives:objective", kwargs={"company_slug": team.company.slug, "objective_id": nested["q3_expansion"].pk}
     )
     page = client_for(team.lead).get(objective_url).content.decode()
-    assert "bar-pace" not in page and "pace-status" not in page and re.search(r"final score", page)
+    assert "bar-pace" not in page
+    assert "pace-status" not in page
+    assert re.search(r"final score", page)

@@ -29,15 +29,19 @@ def years(team, frozen_clock):
 
 
 def test_the_form_offers_the_enclosing_years_objectives_named_with_their_cycle(team, years, client_for):
-    _, grow, old = years
+    _, grow, _ = years
     url = reverse("objectives:objective_create", kwargs={"company_slug": team.company.slug})
     html = client_for(team.lead).get(url + f"?cycle={team.cycle.pk}&department={team.department.pk}").content.decode()
     assert f'<option value="{grow.pk}">Company: Grow revenue by 25% (2026)</option>' in html
     assert "Old goal" not in html
-    options = client_for(team.lead).get(
-        reverse("objectives:parent_options", kwargs={"company_slug": team.company.slug}),
-        {"cycle": team.cycle.pk, "department": team.department.pk, "parent_search": "grow"},
-    ).content.decode()
+    options = (
+        client_for(team.lead)
+        .get(
+            reverse("objectives:parent_options", kwargs={"company_slug": team.company.slug}),
+            {"cycle": team.cycle.pk, "department": team.department.pk, "parent_search": "grow"},
+        )
+        .content.decode()
+    )
     assert f'<option value="{grow.pk}">Company: Grow revenue by 25% (2026)</option>' in options
 
 

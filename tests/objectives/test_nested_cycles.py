@@ -4,7 +4,7 @@ The rule (``objectives.grading``): a counted child counts with its final score o
 (as it stands during grading, frozen after), with its live progress while its cycle runs; a child with
 neither is left out, never 0.
 
-The company: an annual cycle 2026 (1 Jan – 31 Dec) and two quarters inside it, Q3 (closed below) and Q4
+The company: an annual cycle 2026 (1 Jan - 31 Dec) and two quarters inside it, Q3 (closed below) and Q4
 (running). The annual objective "Grow revenue by 25%" has
 
 - its own key result "Revenue" at 5 of 10 → 0.5, weight 1;
@@ -43,7 +43,7 @@ def nested(team, frozen_clock, django_capture_on_commit_callbacks):
                           end_date=datetime.date(2026, 12, 31))  # fmt: skip
     q3 = CycleFactory(company=company, name="2026 Q3", start_date=datetime.date(2026, 7, 1),
                       end_date=datetime.date(2026, 9, 30))  # fmt: skip
-    q4 = team.cycle  # 2026 Q4, 1 Oct – 31 Dec
+    q4 = team.cycle  # 2026 Q4, 1 Oct - 31 Dec
 
     def objective(cycle, title, parent=None, weight=1, department=None):
         return okr.objective_create(
@@ -139,8 +139,9 @@ def test_the_annual_objectives_final_score_counts_its_childrens_scores(team, nes
     assert progress_drift(company=team.company) == ({}, {})
 
 
-def test_a_grade_in_a_quarter_moves_the_annual_score_while_both_are_in_grading(team, nested,
-                                                                              django_capture_on_commit_callbacks):  # fmt: skip
+def test_a_grade_in_a_quarter_moves_the_annual_score_while_both_are_in_grading(
+    team, nested, django_capture_on_commit_callbacks
+):
     admin = team.actor(team.admin)
     with django_capture_on_commit_callbacks(execute=True):
         okr.cycle_close(company=team.company, actor=admin, cycle=nested["q3"])

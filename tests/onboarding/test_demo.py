@@ -99,9 +99,12 @@ def test_the_demo_nests_the_quarter_in_its_year(db, django_capture_on_commit_cal
         company=demo.company, title__startswith="Expand into new markets"
     )
     year = top.parent.cycle
-    assert year.status == "active" and year.name == str(top.cycle.start_date.year)
-    assert year.start_date <= top.cycle.start_date and top.cycle.end_date <= year.end_date
-    assert top.parent.progress is not None and company_full_recompute(company=demo.company) == 0
+    assert year.status == "active"
+    assert year.name == str(top.cycle.start_date.year)
+    assert year.start_date <= top.cycle.start_date
+    assert top.cycle.end_date <= year.end_date
+    assert top.parent.progress is not None
+    assert company_full_recompute(company=demo.company) == 0
     client = Client()
     assert client.login(username="viewer@demo.okrhub.test", password=DEMO_PASSWORD)
     tree = client.get(f"/c/demo/alignment/?cycle={year.pk}").content.decode()
