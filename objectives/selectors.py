@@ -197,17 +197,21 @@ def behind_pace_q(
 ) -> Q:
     """Rows whose known progress is more than the margin below their cycle's expected pace.
 
+    A closed cycle has no pace (``progress.pace``): its rows are never behind.
     The company's cycles are read (one query) unless ``cycles`` names the
     only ones the rows can be in (a page about one cycle: no query).
     """
     condition = Q(pk__in=[])
     found = (
-        [(cycle.pk, cycle.start_date, cycle.end_date) for cycle in cycles]
+        [(cycle.pk, cycle.start_date, cycle.end_date, cycle.status) for cycle in cycles]
         if cycles is not None
-        else Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date")
+        else Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date", "status")
     )
-    for cycle_id, start, end in found:
-        threshold = behind_pace_threshold(expected_progress(today=today, start=start, end=end))
+    for cycle_id, start, end, cycle_status in found:
+        expected = pace(today=today, start=start, end=end, closed=cycle_status == CycleStatus.CLOSED)
+        if expected is None:
+            continue
+        threshold = behind_pace_threshold(expected)
         if threshold > 0:
             condition |= Q(**{cycle_field: cycle_id, f"{progress_field}__lt": threshold})
     return condition
@@ -493,7 +497,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         child
         for child in Objective.objects.filter(company=company, parent=objective)
         .exclude(status=ObjectiveStatus.ARCHIVED)
-        .select_related("department")
+        .select_related("department", "cycle")  # a quarterly child of an annual objective names its quarter
         if can_read_objective(actor, child)
     ]
     dependencies = list(

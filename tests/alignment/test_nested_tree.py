@@ -208,3 +208,45 @@ def test_a_closed_cycles_key_result_page_has_no_pace_and_no_check_in_form(team, 
     assert "bar-pace" not in page
     assert "pace-status" not in page
     assert re.search(r"final score", page)
+
+
+def test_a_check_in_on_a_quarterly_child_refreshes_the_annual_tree(team, nested, api,
+                                                                   django_capture_on_commit_callbacks):  # fmt: skip
+    """The company revision moves with any write, so the year's cached tree never shows a quarter's stale bar."""
+    client = api(team.viewer)
+    url = f"/api/v1/companies/{team.company.slug}/alignment/tree/?cycle={nested['annual'].pk}"
+    first = client.get(url)
+    tag = first["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    kr = nested["q4_expansion"].key_results.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.checkin_create(company=team.company, actor=team.actor(team.admin), key_result=kr, value=6,
+                           confidence="on_track")  # fmt: skip
+    fresh = client.get(url, headers={"If-None-Match": tag})
+    assert fresh.status_code == 200
+    [root] = fresh.json()["roots"]
+    q4 = next(child for child in root["children"] if child["title"] == "Q4 expansion")
+    assert q4["progress"] == pytest.approx(0.6)
+    assert root["progress"] == pytest.approx((0.5 + 0.9 + 0.6) / 3)
+
+
+def test_search_and_the_behind_pace_filter_know_a_closed_cycle_has_no_pace(team, nested, api):
+    """A closed quarter's objective at 10% would be far behind a running quarter's pace: it is never 'behind'."""
+    Objective.objects.filter(pk=nested["q3_expansion"].pk).update(progress=0.1)
+    client = api(team.viewer)
+    base = f"/api/v1/companies/{team.company.slug}"
+    found = client.get(f"{base}/search/", {"q": "expansion", "kind": "objective", "cycle": nested["q3"].pk}).json()
+    [row] = [r for r in found["results"] if r["id"] == nested["q3_expansion"].pk]
+    assert row["pace_status"] is None
+    behind = client.get(f"{base}/objectives/", {"behind_pace": "true"}).json()["results"]
+    # The year (57% against 87%) and Q4 (30% against 49%) are behind; the closed Q3 never is.
+    assert [o["title"] for o in behind] == ["Grow revenue by 25%", "Q4 expansion"]
+
+
+def test_the_annual_objectives_page_lists_its_quarterly_children_with_their_quarter(team, nested, client_for):
+    url = reverse("objectives:objective", kwargs={"company_slug": team.company.slug, "objective_id": nested["grow"].pk})
+    html = client_for(team.viewer).get(url).content.decode()
+    section = html[html.index('id="children-h"') :]
+    assert '<span class="cycle-label">2026 Q3</span>' in section
+    assert "90% <span" in section  # the closed quarter's child: its final score, as it counts
+    assert '<span class="cycle-label">2026 Q4</span>' in section
