@@ -22,6 +22,7 @@ from departments.models import Department, DepartmentRole
 from insights import snapshots
 from objectives import services as okr
 from objectives.models import CheckIn, Confidence, Cycle, CycleStatus, Event, KeyResultKind, Objective
+from objectives.progress import expected_progress
 from okrhub.errors import invalid
 from okrhub.permissions import Action
 
@@ -158,17 +159,19 @@ def _load_year(*, company: Company, leader: User, today: datetime.date, quarter_
         start_value=10,
         target_value=33,
     )
+    # The year's figure as of the quarter's latest weekly check-in, on the year's pace that day.
+    day = quarter_start + datetime.timedelta(weeks=max(1, (today - quarter_start).days // 7))
+    on_pace = expected_progress(today=min(day, today), start=year.start_date, end=year.end_date)
     recorded_at = min(
-        timezone.now(),
-        timezone.make_aware(datetime.datetime.combine(quarter_start, datetime.time(10)), company.tzinfo),
+        timezone.now(), timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)), company.tzinfo)
     )
     okr.checkin_create(
         company=company,
         actor=Actor.for_user(company, leader),
         key_result=share,
-        value=Decimal(18),
+        value=Decimal(10 + round(23 * on_pace)),
         confidence=Confidence.ON_TRACK,
-        note="Where the year stood when the quarter began.",
+        note="Where the year stands.",
         recorded_at=recorded_at,
     )
     _date_the_story(company=company, cycle=year, since=began)
