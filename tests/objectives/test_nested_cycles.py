@@ -175,3 +175,18 @@ def test_a_draft_or_archived_child_never_counts(team, nested, django_capture_on_
     # (0.5 + 0.3) / 2 = 0.4
     assert _progress(nested["grow"]) == pytest.approx(0.4)
     assert Cycle.objects.get(pk=nested["q3"].pk).status == CycleStatus.ACTIVE
+
+
+def test_a_replayed_day_counts_the_closed_quarter_as_the_stored_roll_up_does(
+    team, nested, django_capture_on_commit_callbacks
+):
+    """The dashboard's history (insights.snapshots.replay) equals the stored columns on the day of the close."""
+    from insights.snapshots import replay
+
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.cycle_close(company=team.company, actor=team.actor(team.admin), cycle=nested["q3"])
+        okr.key_result_grade(company=team.company, actor=team.actor(team.lead), key_result=nested["q3_kr"],
+                             score="0.5", reason="Two deals slipped into Q4")  # fmt: skip
+    [day] = replay(team.company, [team.company.local_today()])
+    [grow] = [row for row in day.objectives if row.objective_id == nested["grow"].pk]
+    assert grow.progress == pytest.approx(0.45) == _progress(nested["grow"])
