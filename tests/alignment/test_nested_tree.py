@@ -250,3 +250,19 @@ def test_the_annual_objectives_page_lists_its_quarterly_children_with_their_quar
     assert '<span class="cycle-label">2026 Q3</span>' in section
     assert "90% <span" in section  # the closed quarter's child: its final score, as it counts
     assert '<span class="cycle-label">2026 Q4</span>' in section
+
+
+@pytest.mark.parametrize("quarters", [1, 8])
+def test_the_tree_api_costs_the_same_queries_however_many_quarterly_children(
+    team, nested, api, django_assert_num_queries, quarters
+):
+    for n in range(quarters):
+        Objective.objects.create(company=team.company, cycle=nested["q4"], parent=nested["grow"], status="active",
+                                 title=f"More {n}", department=team.department, weight=Decimal(1))  # fmt: skip
+    client = api(team.member)
+    url = f"/api/v1/companies/{team.company.slug}/alignment/tree/?cycle={nested['annual'].pk}"
+    # session, user, membership, department roles, departments map, owns private (the reader, for the ETag);
+    # the cycle; the tree's one query; the other cycles' paces (read once, for the quarterly children)
+    with django_assert_num_queries(9):
+        body = client.get(url).json()
+    assert len(body["roots"][0]["children"]) == 2 + quarters
