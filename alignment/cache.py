@@ -28,8 +28,8 @@ from companies.tenancy import Actor
 from objectives.selectors import visibility_class
 from okrhub.bytecache import ByteCache
 
-API_VERSION = "tree-api-1"
-PAGE_VERSION = "tree-page-1"
+API_VERSION = "tree-api-2"  # 2: final_score, cycle_id, children of other cycles; no pace once closed
+PAGE_VERSION = "tree-page-2"
 
 #: What a response cached by revision tells caches: this reader only, and ask again every time.
 CACHE_CONTROL = "private, no-cache"

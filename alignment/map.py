@@ -93,21 +93,33 @@ def _percent(progress: float | None) -> str:
     return "—" if progress is None else f"{round(progress * 100)}%"
 
 
-def _node(node: dict[str, Any], x: int, y: int, pace_x: int) -> str:
-    """One objective's box: a link named in words, with its title, department, bar (by status) and percent."""
-    status = node.get("pace_status") or Status.UNKNOWN.value
-    percent = _percent(node["progress"])
+def _node(node: dict[str, Any], x: int, y: int, expected: float | None) -> str:
+    """One objective's box: a link named in words, with its title, department, bar (by status) and percent.
+
+    The bar is the node's ``shown`` value against its own cycle's pace (``expected``); once that cycle
+    closed, the final score with no pace mark and no status (``alignment.selectors``).
+    """
+    expected = node.get("expected", expected)
+    value = node.get("shown", node["progress"])
+    status = node.get("pace_status")
+    percent = _percent(value)
     department = node.get("department__name") or "Company"
+    if node.get("other_cycle"):
+        department = f"{department} · {node['cycle__name']}"
     hidden = node["child_count"] - len(node.get("children") or ())
-    name = f"{node['title']} ({department}): {percent}, {Status(status).label}"
+    said = Status(status).label if status else "final score"
+    name = f"{node['title']} ({department}): {percent}, {said}"
     if hidden:
         name += f", {hidden} more laddering up"
     fill = ""
-    if node["progress"] is not None:
-        width = round(node["progress"] * 150)
-        fill = f'<rect class="bar-fill {status}" x="{x + 12}" y="{y + 46}" width="{width}" height="8"/>'
-    mark = x + 12 + round(pace_x * 1.5)
-    pace = f'<line class="bar-pace" x1="{mark}" x2="{mark}" y1="{y + 44}" y2="{y + 56}"/>'
+    if value is not None:
+        width = round(value * 150)
+        tone = f" {status}" if status else ""
+        fill = f'<rect class="bar-fill{tone}" x="{x + 12}" y="{y + 46}" width="{width}" height="8"/>'
+    pace = ""
+    if expected is not None:
+        mark = x + 12 + round(round(expected * 100) * 1.5)
+        pace = f'<line class="bar-pace" x1="{mark}" x2="{mark}" y1="{y + 44}" y2="{y + 56}"/>'
     badge = ""
     if hidden:
         badge = f'<text class="map-hidden" x="{x + NODE_WIDTH - 10}" y="{y + 20}" text-anchor="end">+{hidden}</text>'
@@ -126,7 +138,7 @@ def _node(node: dict[str, Any], x: int, y: int, pace_x: int) -> str:
 def render_map(
     nodes: list[dict[str, Any]],
     *,
-    expected: float,
+    expected: float | None,
     more_roots: int = 0,
     more_roots_url: str = "",
     label: str = "Alignment map",
@@ -135,7 +147,6 @@ def render_map(
     boxes, width, height = layout(nodes, more_roots=more_roots)
     edges: list[str] = []
     shapes: list[str] = []
-    pace_x = round(expected * 100)
     for box in boxes:
         if box.parent is not None:
             x1, y1 = box.parent.x + NODE_WIDTH, box.parent.y + box.parent.height / 2
@@ -153,7 +164,7 @@ def render_map(
                 f'<text x="{x + 12}" y="{y + 20}">+{box.more} more</text></a>'
             )
             continue
-        shapes.append(_node(box.node, x, y, pace_x))
+        shapes.append(_node(box.node, x, y, expected))
     return mark_safe(  # noqa: S308 - numbers, fixed enum values, and text escaped above
         f'<svg class="alignment-map" xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{escape(label)}"'
         f' width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'

@@ -19,18 +19,19 @@ from django.db.models.functions import RowNumber
 from companies.models import Company
 from companies.tenancy import Actor
 from departments.models import Department
+from objectives.grading import child_value
 from objectives.models import (
     COUNTED_STATUSES,
     Confidence,
     Cycle,
+    CycleStatus,
     Dependency,
     KeyResult,
     Objective,
     ObjectiveStatus,
 )
-from objectives.progress import expected_progress, is_behind_pace
-from objectives.progress import status as computed_status
-from objectives.selectors import reads_objective, stale_key_results_q, visible_objectives_q
+from objectives.progress import behind_pace_or_none, pace, status_or_none
+from objectives.selectors import pace_of, reads_objective, stale_key_results_q, visible_objectives_q
 from okrhub.permissions import Action
 
 OBJECTIVE_FIELDS = (
@@ -46,6 +47,12 @@ OBJECTIVE_FIELDS = (
     "weight",
     "private",
     "progress",
+    "final_score",
+    "cycle_id",
+    "cycle__name",
+    "cycle__status",
+    "cycle__start_date",
+    "cycle__end_date",
 )
 KEY_RESULT_FIELDS = (
     "id",
@@ -61,6 +68,8 @@ KEY_RESULT_FIELDS = (
     "weight",
     "confidence",
     "progress",
+    "final_score",
+    "not_scored",
     "last_checkin_at",
     "owner_id",
 )
@@ -76,11 +85,13 @@ def visible_objectives[Row: Mapping[str, Any]](*, actor: Actor, rows: list[Row])
 
 
 #: The whole tree of a cycle in one query: each objective (with its department, its owner and the ids it
-#: depends on) once per key result, in id order. Key results are found by joining on the objective, not
-#: through a list of ids. Decimals come as text (what the API shows), so none becomes a Python Decimal.
+#: depends on) once per key result, in id order; with the cycle's own objectives come their children of
+#: other cycles (the quarterly objectives laddering up to an annual one), one level deep. Key results are
+#: found by joining on the objective, not through a list of ids. Decimals come as text (what the API
+#: shows), so none becomes a Python Decimal.
 TREE_SQL = """
 SELECT o.id, o.parent_id, o.department_id, d.name, o.owner_id, u.full_name, u.email,
-       o.title, o.status, o.weight::text, o.private, o.progress, dep.ids, dep.private_ids,
+       o.title, o.status, o.weight::text, o.private, o.progress, o.final_score, o.cycle_id, dep.ids, dep.private_ids,
        kr.id, kr.title, kr.kind, kr.direction, kr.start_value::text, kr.target_value::text,
        kr.current_value::text, kr.unit, kr.currency, kr.weight::text, kr.confidence, kr.progress,
        kr.last_checkin_at, kr.owner_id
@@ -97,7 +108,13 @@ LEFT JOIN (
     GROUP BY dp.from_objective_id
 ) dep ON dep.from_objective_id = o.id
 LEFT JOIN objectives_keyresult kr ON kr.company_id = o.company_id AND kr.objective_id = o.id
-WHERE o.company_id = %(company)s AND o.cycle_id = %(cycle)s AND o.status = ANY(%(statuses)s)
+WHERE o.company_id = %(company)s AND o.status = ANY(%(statuses)s) AND (
+    o.cycle_id = %(cycle)s
+    OR o.parent_id IN (
+        SELECT p.id FROM objectives_objective p
+        WHERE p.company_id = %(company)s AND p.cycle_id = %(cycle)s AND p.status = ANY(%(statuses)s)
+    )
+)
 ORDER BY o.id, kr.id
 """
 
@@ -123,24 +140,27 @@ def _text(value: Any) -> str | None:
 
 def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -> list[tuple[Any, ...]]:
     """:data:`TREE_SQL`'s rows from the ORM, for databases other than PostgreSQL."""
+    in_cycle = Objective.objects.filter(company=company, cycle=cycle, status__in=statuses)
+    shown = Objective.objects.filter(company=company, status__in=statuses).filter(
+        Q(cycle=cycle) | Q(parent_id__in=in_cycle.values("id"))
+    )
     objectives = list(
-        Objective.objects.filter(company=company, cycle=cycle, status__in=statuses)
-        .order_by("id")
-        .values_list(
+        shown.order_by("id").values_list(
             "id", "parent_id", "department_id", "department__name", "owner_id", "owner__full_name",
-            "owner__email", "title", "status", "weight", "private", "progress",
+            "owner__email", "title", "status", "weight", "private", "progress", "final_score", "cycle_id",
         )
     )  # fmt: skip
+    ids = [row[0] for row in objectives]
     depends: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     for from_id, to_id, to_private in (
-        Dependency.objects.filter(company=company, from_objective__cycle=cycle, from_objective__status__in=statuses)
+        Dependency.objects.filter(company=company, from_objective_id__in=ids)
         .order_by("from_objective_id", "to_objective_id")
         .values_list("from_objective_id", "to_objective_id", "to_objective__private")
     ):
         depends[from_id][1 if to_private else 0].append(to_id)
     key_results: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for kr in (
-        KeyResult.objects.filter(company=company, objective__cycle=cycle, objective__status__in=statuses)
+        KeyResult.objects.filter(company=company, objective_id__in=ids)
         .order_by("id")
         .values_list(
             "objective_id", "id", "title", "kind", "direction", "start_value", "target_value", "current_value",
@@ -157,6 +177,21 @@ def tree_rows_portable(*, company: Company, cycle: Cycle, statuses: list[str]) -
         head = (*objective[:9], _text(objective[9]), *objective[10:], public or None, private or None)
         rows.extend((*head, *kr) for kr in key_results.get(objective[0]) or [no_key_result])
     return rows
+
+
+def _status_value(progress: float | None, expected: float | None) -> str | None:
+    found = status_or_none(progress, expected)
+    return None if found is None else found.value
+
+
+def _cycle_paces(*, company: Company, today: date) -> dict[int, float | None]:
+    """Every cycle's pace today (``progress.pace``: None once closed), for children of other cycles (one query)."""
+    return {
+        row["id"]: pace(
+            today=today, start=row["start_date"], end=row["end_date"], closed=row["status"] == CycleStatus.CLOSED
+        )
+        for row in Cycle.objects.filter(company=company).values("id", "start_date", "end_date", "status")
+    }
 
 
 def alignment_tree(
@@ -183,7 +218,8 @@ def alignment_tree(
     dicts in the API's shape (``objectives/api`` renders them with orjson).
     """
     today = today or company.local_today()
-    expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
+    expected = pace_of(company, cycle, today)
+    other_paces: dict[int, float | None] | None = None  # read on the first child of another cycle
     statuses: list[str] = [ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED]
     if include_drafts:
         statuses.append(ObjectiveStatus.DRAFT)
@@ -207,6 +243,8 @@ def alignment_tree(
         weight,
         private,
         progress,
+        final_score,
+        object_cycle_id,
         depends_on,
         depends_on_private,
         kr_id,
@@ -233,6 +271,11 @@ def alignment_tree(
                 hidden.add(object_id)
                 continue
             key_results = []
+            if object_cycle_id == cycle.pk:
+                node_expected = expected
+            else:
+                other_paces = other_paces if other_paces is not None else _cycle_paces(company=company, today=today)
+                node_expected = other_paces[object_cycle_id]
             node = nodes[object_id] = {
                 "id": object_id,
                 "parent_id": parent_id,
@@ -245,8 +288,10 @@ def alignment_tree(
                 "weight": weight,
                 "private": private,
                 "progress": progress,
-                "behind_pace": is_behind_pace(progress, expected),
-                "pace_status": computed_status(progress, expected).value,
+                "final_score": final_score,
+                "cycle_id": object_cycle_id,
+                "behind_pace": behind_pace_or_none(progress, node_expected),
+                "pace_status": _status_value(progress, node_expected),
                 "at_risk": False,
                 "off_track": False,
                 "unaligned": object_department_id is not None and parent_id is None,
@@ -255,6 +300,7 @@ def alignment_tree(
                 "_depends_on_private": depends_on_private,
                 "key_results": key_results,
                 "children": [],
+                "_expected": node_expected,
             }
         if kr_id is None:
             continue
@@ -275,8 +321,8 @@ def alignment_tree(
                 "progress": kr_progress,
                 "last_checkin_at": last_checkin_at,
                 "owner_id": kr_owner_id,
-                "behind_pace": is_behind_pace(kr_progress, expected),
-                "pace_status": computed_status(kr_progress, expected).value,
+                "behind_pace": behind_pace_or_none(kr_progress, node["_expected"]),
+                "pace_status": _status_value(kr_progress, node["_expected"]),
             }
         )
         if confidence == Confidence.AT_RISK:
@@ -296,6 +342,7 @@ def alignment_tree(
 
     roots: list[dict[str, Any]] = []
     for row in nodes.values():
+        del row["_expected"]
         private_targets = row.pop("_depends_on_private")
         if private_targets:
             # Private objectives appear only where the actor may read them: in this tree, or anywhere for
@@ -389,6 +436,59 @@ def alignment_gaps(*, company: Company, actor: Actor, cycle: Cycle) -> dict[str,
 
 # ---------------------------------------------------------------- the tree page: a bounded forest
 
+
+def _pace_node(
+    node: dict[str, Any],
+    key_results: list[dict[str, Any]],
+    *,
+    company: Company,
+    today: date,
+    paces: dict[int, float | None],
+) -> None:
+    """A node's shown value and pace, against its own cycle (a quarterly child on an annual tree has its quarter's).
+
+    ``shown`` is what counts in the parent (``objectives.grading.child_value``): the final score once the
+    node's cycle closed, else its progress. A closed cycle has no pace (``pace_of``): ``expected``,
+    ``behind_pace`` and ``pace_status`` are None, and the page draws no mark and no status.
+    """
+    closed = node["cycle__status"] == CycleStatus.CLOSED
+    if node["cycle_id"] not in paces:
+        paces[node["cycle_id"]] = pace(
+            today=today, start=node["cycle__start_date"], end=node["cycle__end_date"], closed=closed
+        )
+    expected = node["expected"] = paces[node["cycle_id"]]
+    node["shown"] = child_value(cycle_closed=closed, progress=node["progress"], final_score=node["final_score"])
+    node["behind_pace"] = behind_pace_or_none(node["progress"], expected)
+    found = status_or_none(node["progress"], expected)
+    node["pace_status"] = None if found is None else found.value
+    for kr in key_results:
+        kr["expected"] = expected
+        kr["shown"] = kr["final_score"] if closed else kr["progress"]
+        kr["behind_pace"] = behind_pace_or_none(kr["progress"], expected)
+        found = status_or_none(kr["progress"], expected)
+        kr["pace_status"] = None if found is None else found.value
+
+
+def _context_parents(
+    *, company: Company, actor: Actor, cycle: Cycle, nodes: list[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """The parents in other cycles of the first level's nodes, that the reader may read (one query, or none).
+
+    A quarter's tree shows what its objectives ladder up to in the annual
+    cycle as context: title, cycle and link, not as a node of this tree.
+    """
+    outside = {node["parent_id"] for node in nodes if node["parent_id"] is not None}
+    if not outside:
+        return {}
+    return {
+        row["id"]: dict(row)
+        for row in Objective.objects.filter(company=company, pk__in=outside)
+        .exclude(cycle=cycle)
+        .filter(visible_objectives_q(actor=actor))
+        .values("id", "title", "cycle__name")
+    }
+
+
 #: Levels a page may open at most (company → division → team → … ; laddering is rarely deeper).
 MAX_DEPTH = 8
 
@@ -422,12 +522,17 @@ class _Levels(Protocol):
 
 
 class _SqlLevels:
-    """Levels read straight from the database, each a bounded query (no pass over the whole cycle)."""
+    """Levels read straight from the database, each a bounded query (no pass over the whole cycle).
+
+    The roots are the cycle's; below them, children come from any cycle: an
+    annual objective shows the quarterly objectives laddering up to it.
+    """
 
     def __init__(self, *, company: Company, actor: Actor, cycle: Cycle) -> None:
-        self.visible = Objective.objects.filter(company=company, cycle=cycle, status__in=COUNTED_STATUSES).filter(
+        self.readable = Objective.objects.filter(company=company, status__in=COUNTED_STATUSES).filter(
             visible_objectives_q(actor=actor)
         )
+        self.visible = self.readable.filter(cycle=cycle)
         shown_parent = Q(parent__cycle=cycle, parent__status__in=COUNTED_STATUSES) & visible_objectives_q(
             actor=actor, prefix="parent__"
         )
@@ -439,7 +544,7 @@ class _SqlLevels:
             # under those same conditions (a hash anti join; NOT EXISTS in an aggregate probed once per row).
             level: QuerySet[Objective] = self.with_shown_parent.filter(shown_parent__isnull=True)
         else:
-            level = self.visible.filter(parent_id=parent_id)
+            level = self.readable.filter(parent_id=parent_id)
         # The level's size rides along as a window count: one pass, not a second query over the cycle.
         rows = list(
             level.annotate(level_total=Window(Count("id")))
@@ -452,7 +557,7 @@ class _SqlLevels:
         return rows, total
 
     def children(self, parent_ids: list[int], page: int) -> list[dict[str, Any]]:
-        ranked = self.visible.filter(parent_id__in=parent_ids).annotate(
+        ranked = self.readable.filter(parent_id__in=parent_ids).annotate(
             rank=Window(RowNumber(), partition_by=[F("parent_id")], order_by=list(LEVEL_ORDER))
         )
         return list(ranked.filter(rank__lte=page).order_by("parent_id", *LEVEL_ORDER).values(*OBJECTIVE_FIELDS))
@@ -461,7 +566,7 @@ class _SqlLevels:
         if not ids:
             return {}
         return dict(
-            self.visible.filter(parent_id__in=ids)
+            self.readable.filter(parent_id__in=ids)
             .order_by()
             .values("parent_id")
             .annotate(n=Count("id"))
@@ -568,7 +673,7 @@ def alignment_forest(
     cycle, each in one pass; no Python ever walks it.
     """
     today = today or company.local_today()
-    expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
+    expected = pace_of(company, cycle, today)
     levels: _Levels = (
         _SqlLevels(company=company, actor=actor, cycle=cycle)
         if department_id is None
@@ -614,8 +719,6 @@ def alignment_forest(
         for kr in (
             KeyResult.objects.filter(company=company, objective_id__in=ids).order_by("id").values(*KEY_RESULT_FIELDS)
         ):
-            kr["behind_pace"] = is_behind_pace(kr["progress"], expected)
-            kr["pace_status"] = computed_status(kr["progress"], expected).value
             krs_by_objective[kr["objective_id"]].append(kr)
         # The other end counts when the reader sees it on this cycle's tree (the rule the tree's nodes follow).
         shown = set(ids)
@@ -637,14 +740,19 @@ def alignment_forest(
                 depended_by[dep["to_objective_id"]].append(
                     {"id": dep["from_objective_id"], "title": dep["from_objective__title"], "note": dep["note"]}
                 )
+    context_parents = _context_parents(
+        company=company, actor=actor, cycle=cycle, nodes=first if parent_id is None else []
+    )
+    paces = {cycle.pk: expected}
     rows: list[dict[str, Any]] = []
     for node in rendered:
         krs = krs_by_objective.get(node["id"], [])
         node["key_results"] = krs
         node["depends_on"] = depends_on.get(node["id"], [])
         node["depended_by"] = depended_by.get(node["id"], [])
-        node["behind_pace"] = is_behind_pace(node["progress"], expected)
-        node["pace_status"] = computed_status(node["progress"], expected).value
+        _pace_node(node, krs, company=company, today=today, paces=paces)
+        node["other_cycle"] = node["cycle_id"] != cycle.pk
+        node["context_parent"] = context_parents.get(node["parent_id"])
         node["at_risk"] = any(kr["confidence"] == Confidence.AT_RISK for kr in krs)
         node["off_track"] = any(kr["confidence"] == Confidence.OFF_TRACK for kr in krs)
         node["unaligned"] = node["department_id"] is not None and node["parent_id"] is None

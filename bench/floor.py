@@ -20,7 +20,7 @@ from objectives.progress import status as computed_status
 
 FLOOR_SQL = """
 SELECT o.id, o.parent_id, o.department_id, d.name, o.owner_id, COALESCE(NULLIF(u.full_name, ''), u.email),
-       o.title, o.status, o.weight::text, o.private, o.progress, dep.ids,
+       o.title, o.status, o.weight::text, o.private, o.progress, o.final_score, o.cycle_id, dep.ids,
        kr.id, kr.title, kr.kind, kr.direction, kr.start_value::text, kr.target_value::text,
        kr.current_value::text, kr.unit, kr.currency, kr.weight::text, kr.confidence, kr.progress,
        kr.last_checkin_at, kr.owner_id
@@ -51,6 +51,8 @@ OBJECTIVE_KEYS = (
     "weight",
     "private",
     "progress",
+    "final_score",
+    "cycle_id",
 )
 KEY_RESULT_KEYS = (
     "id",
@@ -91,9 +93,9 @@ def floor_tree(
     node: dict[str, Any] = {"id": None}
     for row in rows:
         if row[0] != node["id"]:
-            object_id, parent_id, department_id, *_, progress, depends_on = row[:12]
+            object_id, parent_id, department_id, *_, progress, _score, _cycle, depends_on = row[:14]
             node = nodes[object_id] = {
-                **dict(zip(OBJECTIVE_KEYS, row[:11], strict=True)),
+                **dict(zip(OBJECTIVE_KEYS, row[:13], strict=True)),
                 "key_results": [],
                 "children": [],
                 "depends_on": depends_on or [],
@@ -104,9 +106,9 @@ def floor_tree(
                 "unaligned": department_id is not None and parent_id is None,
                 "counts_in_parent": True,
             }
-        if row[12] is None:
+        if row[14] is None:
             continue
-        kr = dict(zip(KEY_RESULT_KEYS, row[12:], strict=True))
+        kr = dict(zip(KEY_RESULT_KEYS, row[14:], strict=True))
         kr["objective_id"] = node["id"]
         kr["behind_pace"] = kr["progress"] is not None and kr["progress"] < behind
         kr["pace_status"] = computed_status(kr["progress"], expected).value

@@ -30,7 +30,7 @@ from departments.models import Department, DepartmentMembership
 from explore.params import ALL, KINDS, OKR_KINDS, PAGE_SIZE, PER_KIND, Search
 from explore.search import engine
 from objectives.models import COUNTED_STATUSES, Cycle, KeyResult, Objective, ObjectiveStatus
-from objectives.progress import expected_progress
+from objectives.progress import pace
 from objectives.progress import status as computed_status
 from objectives.selectors import behind_pace_q, stale_key_results_q, status_q, visible_objectives
 
@@ -108,9 +108,12 @@ RANKED_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-def expected_by_cycle(cycles: Sequence[Cycle], today: datetime.date) -> dict[int, float]:
-    """Each cycle's expected progress today (DESIGN §3), for the pace mark and status of its rows."""
-    return {c.pk: expected_progress(today=today, start=c.start_date, end=c.end_date) for c in cycles}
+def expected_by_cycle(cycles: Sequence[Cycle], today: datetime.date) -> dict[int, float | None]:
+    """Each cycle's expected progress today (DESIGN §3), for the pace mark and status of its rows.
+
+    None for a closed cycle (``objectives.progress.pace``): its rows show no pace mark and no status.
+    """
+    return {c.pk: pace(today=today, start=c.start_date, end=c.end_date, closed=c.is_closed) for c in cycles}
 
 
 def kind_queryset(
@@ -267,7 +270,7 @@ def _slice(
     return rows, chosen[0][2]
 
 
-def _finish(rows: list[dict[str, Any]], kind: str, expected: dict[int, float]) -> list[dict[str, Any]]:
+def _finish(rows: list[dict[str, Any]], kind: str, expected: dict[int, float | None]) -> list[dict[str, Any]]:
     """What each row shows beyond its columns: its kind, and the computed status against its cycle's pace."""
     for row in rows:
         row["kind"] = kind
@@ -289,7 +292,7 @@ class Listing:
     search: Search
     counts: dict[str, int]
     rows: dict[str, list[dict[str, Any]]]
-    expected: dict[int, float]
+    expected: dict[int, float | None]
     page_count: int = 1
     departments_of: dict[int, list[str]] = field(default_factory=dict)
 

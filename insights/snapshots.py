@@ -23,7 +23,9 @@ Key result and objective progress are then computed by the roll-up's own
 pure function (``objectives.rollup.compute_company_progress``), so a replayed
 day equals a snapshot of the columns taken that night. What the replay
 cannot know it takes from today: key result definitions (start, target,
-kind, weight), objective statuses, weights, laddering and departments.
+kind, weight), objective statuses, weights, laddering, departments and final
+scores (from the day its cycle closed, a child counts in its parent with its
+final score, as in the roll-up: ``objectives.grading.child_value``).
 
 The nightly job of a company (:func:`snapshot_company`) first replays the
 days since its last run (none the first time: then from the start of the
@@ -184,10 +186,12 @@ def replay(company: Company, days: Iterable[datetime.date]) -> Iterator[Replayed
     days = sorted(set(days))
     if not days:
         return
-    cycles = list(Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date"))
+    cycles = list(Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date", "closed_at"))
+    # A child of a cycle closed by a day's end counts in its parent with its final score (taken from today).
+    closed_at = {cycle_id: at for cycle_id, _, _, at in cycles if at is not None}
     objectives = list(
         Objective.objects.filter(company=company).values(
-            "id", "parent_id", "status", "weight", "cycle_id", "department_id"
+            "id", "parent_id", "status", "weight", "cycle_id", "department_id", "final_score"
         )
     )
     key_results = list(
@@ -206,6 +210,7 @@ def replay(company: Company, days: Iterable[datetime.date]) -> Iterator[Replayed
     latest: dict[int, tuple[Decimal, str]] = {}
     position = 0
     values: dict[int, Decimal | None] | None = None
+    closed: frozenset[int] = frozenset()
     kr_progress: dict[int, float | None] = {}
     objective_progress: dict[int, float | None] = {}
     for day in days:
@@ -215,14 +220,15 @@ def replay(company: Company, days: Iterable[datetime.date]) -> Iterator[Replayed
             latest[key_result_id] = (value, confidence)
             position += 1
         today_values = {kr["id"]: _value_on(kr, latest, checked_in, end) for kr in key_results}
-        if today_values != values:
-            values = today_values
+        closed_by_then = frozenset(cycle_id for cycle_id, at in closed_at.items() if at < end)
+        if today_values != values or closed_by_then != closed:
+            values, closed = today_values, closed_by_then
             kr_progress, objective_progress = compute_company_progress(
-                objectives=objectives,
+                objectives=[{**o, "cycle_closed": o["cycle_id"] in closed} for o in objectives],
                 key_results=[{**kr, "current_value": values[kr["id"]]} for kr in key_results],
                 rollup_children=company.rollup_child_objectives,
             )
-        running = {cycle_id for cycle_id, start, finish in cycles if start <= day <= finish}
+        running = {cycle_id for cycle_id, start, finish, _ in cycles if start <= day <= finish}
         shown = {o["id"]: o for o in objectives if o["cycle_id"] in running and o["status"] != ObjectiveStatus.ARCHIVED}
         yield ReplayedDay(
             day=day,

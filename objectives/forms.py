@@ -21,6 +21,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    overlapping_cycles_q,
 )
 from objectives.selectors import visible_objectives
 from okrhub.web import PageForm
@@ -58,10 +59,17 @@ def company_members(company: Company):
 
 
 class ObjectiveChoiceField(forms.ModelChoiceField):
-    """Objectives labelled with where they live, so a picker reads “Sales: Close €5M…”."""
+    """Objectives labelled with where they live, so a picker reads “Sales: Close €5M…”.
+
+    One of another cycle than ``cycle_id`` (the annual objective a quarter's
+    ladders up to) names its cycle: “Company: Grow revenue by 25% (2026)”.
+    """
+
+    cycle_id: int | None = None
 
     def label_from_instance(self, obj: Objective) -> str:
-        return f"{obj.department.name if obj.department else 'Company'}: {obj.title}"
+        label = f"{obj.department.name if obj.department else 'Company'}: {obj.title}"
+        return label if self.cycle_id is None or obj.cycle_id == self.cycle_id else f"{label} ({obj.cycle.name})"
 
 
 #: A milestone's two values, as its select offers them.
@@ -282,13 +290,15 @@ class ObjectiveForm(PageForm):
         if department_id is None and not self.is_bound:
             initial = self.initial.get("department")
             department_id = getattr(initial, "pk", initial)
-        cast(forms.ModelChoiceField, self.fields["parent"]).queryset = parent_candidates(
+        parent_field = cast(ObjectiveChoiceField, self.fields["parent"])
+        parent_field.queryset = parent_candidates(
             company=company,
             actor=actor,
             cycle_id=cycle_id,
             department_id=department_id,
             exclude_id=objective.pk if objective else None,
         )
+        parent_field.cycle_id = cycle_id
 
     def _bound_id(self, name: str) -> int | None:
         if not self.is_bound or name not in self.fields:
@@ -302,16 +312,19 @@ def parent_candidates(
 ):
     """Objectives a department objective may ladder up to (DESIGN §1): company ones and enclosing departments'.
 
-    Only those the actor may read: a private objective never appears in (or is accepted by) a picker.
+    Of a cycle that overlaps ``cycle_id``'s (``overlapping_cycles_q``, the
+    rule the service checks): the same cycle's, and the enclosing annual
+    cycle's for a quarter. Only those the actor may read: a private
+    objective never appears in (or is accepted by) a picker.
     """
     qs = (
         visible_objectives(Objective.objects.filter(company=company), actor=actor)
         .exclude(status=ObjectiveStatus.ARCHIVED)
-        .select_related("department")
+        .select_related("department", "cycle")
         .order_by("department__name", "title")
     )
     if cycle_id is not None:
-        qs = qs.filter(cycle_id=cycle_id)
+        qs = qs.filter(overlapping_cycles_q(company_id=company.pk, cycle_id=cycle_id, prefix="cycle__"))
     if department_id is None:
         qs = qs.filter(department__isnull=True)
     else:

@@ -94,6 +94,31 @@ class ObjectiveStatus(models.TextChoices):
 #: Statuses whose objectives count in their parent's roll-up.
 COUNTED_STATUSES = (ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED)
 
+
+def cycles_overlap(parent: Cycle, child: Cycle) -> bool:
+    """The laddering rule on cycles (DESIGN §2): a parent's cycle overlaps its child's.
+
+    So a quarter's objective ladders up to one of the same quarter or of the
+    year that encloses it (annual above quarterly), never to a cycle that
+    ended before it began. :func:`overlapping_cycles_q` is the same rule in SQL.
+    """
+    return parent.start_date <= child.end_date and parent.end_date >= child.start_date
+
+
+def overlapping_cycles_q(*, company_id: int, cycle_id: int, prefix: str = "") -> Q:
+    """:func:`cycles_overlap` as a filter: rows whose ``{prefix}start_date``/``end_date`` overlap that cycle's.
+
+    The cycle's dates are read by subqueries, so a picker costs no extra query.
+    """
+    cycle = Cycle.objects.filter(company_id=company_id, pk=cycle_id)
+    return Q(
+        **{
+            f"{prefix}start_date__lte": Subquery(cycle.values("end_date")[:1]),
+            f"{prefix}end_date__gte": Subquery(cycle.values("start_date")[:1]),
+        }
+    )
+
+
 #: Statuses whose objectives are frozen: their definition and key results change only after reopening.
 FROZEN_STATUSES = (ObjectiveStatus.CLOSED, ObjectiveStatus.ARCHIVED)
 
@@ -487,16 +512,21 @@ def carry_target_refusal(cycle: Cycle, target: Cycle) -> tuple[str, str, str] | 
     return None
 
 
-def retrospective_refusal(cycle: Cycle) -> tuple[str, str, str] | None:
-    """Why an objective of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
+def retrospective_refusal(cycle: Cycle, objective: "Objective") -> tuple[str, str, str] | None:
+    """Why ``objective`` of ``cycle`` cannot get its retrospective now (field, message, code); None when it can.
 
     A retrospective looks back on a cycle that ended: it is written once the
     cycle is closed, and also after grading ended (a note is not a score, so
-    it never freezes). The objective page offers its form with it; the
-    service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
+    it never freezes); only on objectives that ran (closed with the cycle),
+    never on a draft that was never activated nor an archived one, as
+    grading (``grading_refusal``). The objective page offers its form with
+    it; the service refuses with it. Who may write is ``Action.WRITE_RETROSPECTIVE``.
     """
     if not cycle.is_closed:
         return ("cycle", "This cycle is still open: retrospectives are written once it closes.", "cycle_open")
+    if objective.status != ObjectiveStatus.CLOSED:
+        message = f"The objective is {objective.status}: only objectives that ran get a retrospective."
+        return ("objective", message, "not_ran")
     return None
 
 

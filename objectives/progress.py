@@ -96,6 +96,16 @@ def expected_progress(*, today: date, start: date, end: date) -> float:
     return clamp((today - start).days / span)
 
 
+def pace(*, today: date, start: date, end: date, closed: bool) -> float | None:
+    """The expected progress a cycle's items are compared with today: None once the cycle closed.
+
+    The one home of "a closed cycle has no pace": its pages, tree and API show
+    final scores with no pace mark, no "expected today" line and no status
+    (:func:`status_or_none`, ``behind_pace`` and ``pace_status`` are null).
+    """
+    return None if closed else expected_progress(today=today, start=start, end=end)
+
+
 def behind_pace_threshold(expected: float) -> float:
     """Known progress below this is behind pace (the SQL filters use it as the bound)."""
     return expected - BEHIND_PACE_MARGIN
@@ -142,3 +152,13 @@ def status(progress: float | None, expected: float) -> Status:
     if is_behind_pace(progress, expected):
         return Status.BEHIND_PACE
     return Status.ON_TRACK
+
+
+def status_or_none(progress: float | None, expected: float | None) -> Status | None:
+    """:func:`status` against a :func:`pace`; None without one (a closed cycle has final scores, not a status)."""
+    return None if expected is None else status(progress, expected)
+
+
+def behind_pace_or_none(progress: float | None, expected: float | None) -> bool | None:
+    """:func:`is_behind_pace` against a :func:`pace`; None without one (a closed cycle)."""
+    return None if expected is None else is_behind_pace(progress, expected)

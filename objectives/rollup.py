@@ -22,7 +22,8 @@ from django.db import transaction
 
 from companies import revision
 from companies.models import Company
-from objectives.models import COUNTED_STATUSES, KeyResult, Objective
+from objectives.grading import child_value
+from objectives.models import COUNTED_STATUSES, CycleStatus, KeyResult, Objective
 from objectives.progress import Weighted, key_result_progress, weighted_progress
 from okrhub.logs import log_event
 
@@ -48,10 +49,13 @@ def objectives_inputs(*, company: Company, objective_ids: Collection[int]) -> di
         children = (
             Objective.objects.filter(company=company, parent_id__in=list(inputs), status__in=COUNTED_STATUSES)
             .order_by("id")
-            .values_list("parent_id", "progress", "weight")
+            .values_list("parent_id", "progress", "final_score", "cycle__status", "weight")
         )
-        for parent_id, progress, weight in children:
-            inputs[parent_id].append(Weighted(progress, float(weight)))
+        for parent_id, progress, final_score, cycle_status, weight in children:
+            value = child_value(
+                cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score
+            )
+            inputs[parent_id].append(Weighted(value, float(weight)))
     return inputs
 
 
@@ -143,7 +147,10 @@ def compute_company_progress(
 ) -> tuple[dict[int, float | None], dict[int, float | None]]:
     """Progress of every key result and objective from raw values (no database).
 
-    ``objectives``: dicts with id, parent_id, status, weight.
+    ``objectives``: dicts with id, parent_id, status, weight, and optionally
+    ``cycle_closed`` and ``final_score``: a child whose cycle is closed counts
+    in its parent with its final score (``objectives.grading.child_value``);
+    without them every child counts with its progress (a replay of past days).
     ``key_results``: dicts with id, objective_id, kind, direction, start_value,
     target_value, current_value, weight.
     """
@@ -183,7 +190,15 @@ def compute_company_progress(
                 on_path.discard(node_id)
                 items = list(inputs.get(node_id, ()))
                 items += [
-                    Weighted(progress.get(child["id"]), float(child["weight"])) for child in children.get(node_id, ())
+                    Weighted(
+                        child_value(
+                            cycle_closed=child.get("cycle_closed", False),
+                            progress=progress.get(child["id"]),
+                            final_score=child.get("final_score"),
+                        ),
+                        float(child["weight"]),
+                    )
+                    for child in children.get(node_id, ())
                 ]
                 progress[node_id] = weighted_progress(items)
                 continue
@@ -197,9 +212,12 @@ def compute_company_progress(
 
 
 def _company_rows(company: Company) -> tuple[Sequence[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
-    objectives = list(
-        Objective.objects.filter(company=company).values("id", "parent_id", "status", "weight", "progress", "cycle_id")
-    )
+    objectives = [
+        {**row, "cycle_closed": row["cycle__status"] == CycleStatus.CLOSED}
+        for row in Objective.objects.filter(company=company).values(
+            "id", "parent_id", "status", "weight", "progress", "cycle_id", "final_score", "cycle__status"
+        )
+    ]
     key_results = list(
         KeyResult.objects.filter(company=company).values(
             "id",

@@ -45,6 +45,7 @@ from objectives.progress import (
     is_behind_pace,
     key_result_progress,
     mean_progress,
+    pace,
     weighted_progress,
 )
 from okrhub.errors import not_found
@@ -196,17 +197,21 @@ def behind_pace_q(
 ) -> Q:
     """Rows whose known progress is more than the margin below their cycle's expected pace.
 
+    A closed cycle has no pace (``progress.pace``): its rows are never behind.
     The company's cycles are read (one query) unless ``cycles`` names the
     only ones the rows can be in (a page about one cycle: no query).
     """
     condition = Q(pk__in=[])
     found = (
-        [(cycle.pk, cycle.start_date, cycle.end_date) for cycle in cycles]
+        [(cycle.pk, cycle.start_date, cycle.end_date, cycle.status) for cycle in cycles]
         if cycles is not None
-        else Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date")
+        else Cycle.objects.filter(company=company).values_list("id", "start_date", "end_date", "status")
     )
-    for cycle_id, start, end in found:
-        threshold = behind_pace_threshold(expected_progress(today=today, start=start, end=end))
+    for cycle_id, start, end, cycle_status in found:
+        expected = pace(today=today, start=start, end=end, closed=cycle_status == CycleStatus.CLOSED)
+        if expected is None:
+            continue
+        threshold = behind_pace_threshold(expected)
         if threshold > 0:
             condition |= Q(**{cycle_field: cycle_id, f"{progress_field}__lt": threshold})
     return condition
@@ -355,13 +360,15 @@ def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expec
     return kr
 
 
-def pace_of(company: Company, cycle: Cycle) -> float | None:
-    """The expected progress a page of one objective or key result compares with: None once the cycle closed.
+def pace_of(company: Company, cycle: Cycle, today: datetime.date | None = None) -> float | None:
+    """The expected progress a cycle's pages and API compare with: None once the cycle closed (``progress.pace``).
 
     A closed cycle's pages show final scores, not pace: no pace mark, no
     "expected today" line, no status badge and no check-in.
     """
-    return None if cycle.is_closed else cycle_expected(company, cycle)
+    return pace(
+        today=today or company.local_today(), start=cycle.start_date, end=cycle.end_date, closed=cycle.is_closed
+    )
 
 
 def my_key_results(*, company: Company, actor: Actor, cycle: Cycle) -> list[Objective]:
@@ -436,8 +443,11 @@ def company_objectives(*, company: Company, actor: Actor, cycle: Cycle) -> list[
 
 
 def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, department: Department) -> list[Objective]:
-    """A department's objectives in a cycle (drafts included, archived not) with their key results: two queries."""
-    expected = cycle_expected(company, cycle)
+    """A department's objectives in a cycle (drafts included, archived not) with their key results: two queries.
+
+    On a closed cycle there is no pace (``pace_of``): the page shows final scores.
+    """
+    expected = pace_of(company, cycle)
     objectives = [
         o
         for o in Objective.objects.filter(company=company, cycle=cycle, department=department)
@@ -451,7 +461,7 @@ def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, depar
     ]
     for objective in objectives:
         objective.expected = expected
-        objective.behind_pace = is_behind_pace(objective.progress, expected)
+        objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
         for kr in objective.key_results.all():
             annotate_key_result(actor, kr, objective, expected)
     return objectives
@@ -487,7 +497,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         child
         for child in Objective.objects.filter(company=company, parent=objective)
         .exclude(status=ObjectiveStatus.ARCHIVED)
-        .select_related("department")
+        .select_related("department", "cycle")  # a quarterly child of an annual objective names its quarter
         if can_read_objective(actor, child)
     ]
     dependencies = list(
@@ -559,7 +569,7 @@ def can_write_retrospective(actor: Actor, objective: Objective) -> bool:
     """Whether the actor may write this objective's retrospective now (role and cycle; reading is the caller's)."""
     return (
         actor.can(Action.WRITE_RETROSPECTIVE, department_id=objective.department_id, owner_id=objective.owner_id)
-        and retrospective_refusal(objective.cycle) is None
+        and retrospective_refusal(objective.cycle, objective) is None
     )
 
 
@@ -700,20 +710,23 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
 
 
 def department_cards(*, company: Company, actor: Actor, cycle: Cycle | None) -> list[dict[str, Any]]:
-    """Departments with their objective count and mean progress in the cycle (two queries)."""
+    """Departments with their objective count and mean progress in the cycle (two queries).
+
+    On a closed cycle: the mean of the objectives' final scores, with no pace (``pace_of``).
+    """
     # Each row gets the counts below, beyond the columns values() reads.
     departments = cast(
         list[dict[str, Any]],
         list(Department.objects.filter(company=company).order_by("name").values("id", "name", "slug")),
     )
-    expected = cycle_expected(company, cycle) if cycle is not None else None
+    expected = pace_of(company, cycle) if cycle is not None else None
     stats: dict[int, list[float | None]] = defaultdict(list)
     if cycle is not None:
         for department_id, progress in (
             Objective.objects.filter(company=company, cycle=cycle, department__isnull=False)
             .filter(visible_objectives_q(actor=actor))
             .exclude(status=ObjectiveStatus.ARCHIVED)
-            .values_list("department_id", "progress")
+            .values_list("department_id", "final_score" if cycle.is_closed else "progress")
         ):
             stats[department_id].append(progress)
     for department in departments:

@@ -22,6 +22,7 @@ from departments.models import Department, DepartmentRole
 from insights import snapshots
 from objectives import services as okr
 from objectives.models import CheckIn, Confidence, Cycle, CycleStatus, Event, KeyResultKind, Objective
+from objectives.progress import expected_progress
 from okrhub.errors import invalid
 from okrhub.permissions import Action
 
@@ -99,6 +100,7 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
 
     today = company.local_today()
     name, start, end = current_quarter(today)
+    annual = _load_year(company=company, leader=users["leader@demo.okrhub.test"], today=today, quarter_start=start)
     story_began = timezone.now()  # the cycle's activation is part of the story too
     cycle = okr.cycle_create(
         company=company,
@@ -115,10 +117,65 @@ def load_demo(*, slug: str = DEMO_SLUG, password: str = DEMO_PASSWORD, seed: int
         person=lambda prefix: users[f"{prefix}@demo.okrhub.test"],
         seed=seed,
         story_began=story_began,
+        parent=annual,
     )
     # The quarter so far, replayed from its check-ins: the dashboard's chart starts on day one.
     snapshots.backfill_company(company=company)
     return Demo(company, users, created=True)
+
+
+def _load_year(*, company: Company, leader: User, today: datetime.date, quarter_start: datetime.date) -> Objective:
+    """The annual cycle enclosing the quarter, with the year's company objective the quarter's ladders up to.
+
+    So the demo shows nesting (DESIGN §2): the year's tree holds the
+    quarter's company objective under the annual one, labelled with its
+    quarter, and the annual objective's progress counts it.
+    """
+    began = timezone.now()
+    year = okr.cycle_create(
+        company=company,
+        actor=None,
+        name=str(today.year),
+        start_date=datetime.date(today.year, 1, 1),
+        end_date=datetime.date(today.year, 12, 31),
+        status=CycleStatus.ACTIVE,
+    )
+    annual = okr.objective_create(
+        company=company,
+        actor=None,
+        cycle=year,
+        owner=leader,
+        title="Become a European company: a third of revenue from outside the home market",
+        description="The year's strategy: each quarter's company objectives ladder up to it.",
+        activate=True,
+    )
+    share = okr.key_result_create(
+        company=company,
+        actor=None,
+        objective=annual,
+        owner=leader,
+        title="Raise revenue from new markets from 10% to 33% of the total",
+        kind=KeyResultKind.PERCENT,
+        start_value=10,
+        target_value=33,
+    )
+    # The year's figure as of the quarter's latest weekly check-in, on the year's pace that day.
+    day = quarter_start + datetime.timedelta(weeks=max(1, (today - quarter_start).days // 7))
+    on_pace = expected_progress(today=min(day, today), start=year.start_date, end=year.end_date)
+    recorded_at = min(
+        timezone.now(), timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)), company.tzinfo)
+    )
+    okr.checkin_create(
+        company=company,
+        actor=Actor.for_user(company, leader),
+        key_result=share,
+        value=Decimal(10 + round(23 * on_pace)),
+        confidence=Confidence.ON_TRACK,
+        note="Where the year stands.",
+        recorded_at=recorded_at,
+    )
+    _date_the_story(company=company, cycle=year, since=began)
+    return annual
 
 
 #: The example cascade's departments (DESIGN §1).
@@ -133,8 +190,11 @@ def _load_cascade(
     person: Callable[[str], User],
     seed: int,
     story_began: datetime.datetime | None = None,
+    parent: Objective | None = None,
 ) -> None:
     """Build DESIGN §1's cascade, with weeks of check-ins, into ``cycle``.
+
+    ``parent``: the annual objective the cascade's company objective ladders up to (the demo's).
 
     ``person`` maps a demo role ("leader", "sales.lead", …) to the user who
     owns that part of the cascade: the demo has a person per role, a real
@@ -150,6 +210,7 @@ def _load_cascade(
         owner=person("leader"),
         title="Expand into new markets and grow revenue by 25%",
         description="Our strategic priority this quarter: Germany and France.",
+        parent=parent,
         activate=True,
     )
     sales = okr.objective_create(

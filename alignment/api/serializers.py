@@ -38,9 +38,12 @@ class TreeKeyResultSerializer(serializers.Serializer):
     confidence = serializers.CharField(allow_blank=True)
     progress = serializers.FloatField(allow_null=True)
     last_checkin_at = serializers.DateTimeField(allow_null=True)
-    behind_pace = serializers.BooleanField()
+    behind_pace = serializers.BooleanField(allow_null=True, help_text="Null once the cycle is closed (no pace).")
     pace_status = serializers.ChoiceField(
-        choices=[s.value for s in Status], help_text="Computed status (DESIGN §3); confidence is separate."
+        choices=[s.value for s in Status],
+        allow_null=True,
+        help_text="Computed status (DESIGN §3); confidence is separate. Null once the cycle is closed: final "
+        "scores, no pace.",
     )
 
 
@@ -56,9 +59,19 @@ class TreeObjectiveSerializer(serializers.Serializer):
     weight = serializers.DecimalField(max_digits=7, decimal_places=2)
     private = serializers.BooleanField()
     progress = serializers.FloatField(allow_null=True, help_text="Rolled-up progress 0-1; null = unknown, never 0.")
-    behind_pace = serializers.BooleanField()
+    final_score = serializers.FloatField(
+        allow_null=True,
+        help_text="Once its cycle closed: the final score 0-1 (null = not scored). What counts in the parent then.",
+    )
+    cycle_id = serializers.IntegerField(
+        help_text="The objective's cycle: another cycle's for the quarterly children of an annual objective."
+    )
+    behind_pace = serializers.BooleanField(allow_null=True, help_text="Null once the cycle is closed (no pace).")
     pace_status = serializers.ChoiceField(
-        choices=[s.value for s in Status], help_text="Computed status (DESIGN §3); confidence is separate."
+        choices=[s.value for s in Status],
+        allow_null=True,
+        help_text="Computed status (DESIGN §3); confidence is separate. Null once the cycle is closed: final "
+        "scores, no pace.",
     )
     at_risk = serializers.BooleanField(help_text="A key result's latest confidence is at risk.")
     off_track = serializers.BooleanField(help_text="A key result's latest confidence is off track.")
@@ -75,7 +88,7 @@ TreeObjectiveSerializer._declared_fields["children"] = TreeObjectiveSerializer(m
 class TreeSerializer(serializers.Serializer):
     cycle = CycleSerializer()
     today = serializers.DateField(help_text="In the company's time zone.")
-    expected_progress = serializers.FloatField()
+    expected_progress = serializers.FloatField(allow_null=True, help_text="Null once the cycle is closed (no pace).")
     count = serializers.IntegerField()
     roots = TreeObjectiveSerializer(many=True)
 

@@ -22,8 +22,7 @@ from objectives.models import (
     ObjectiveStatus,
     Verb,
 )
-from objectives.progress import Status, expected_progress, is_behind_pace
-from objectives.progress import status as computed_status
+from objectives.progress import Status, behind_pace_or_none, pace, status_or_none
 from objectives.selectors import visible_objectives_q
 from objectives.services import MAX_BATCH_ITEMS
 from objectives.services.carry_over import MAX_CARRY_ITEMS
@@ -51,12 +50,21 @@ def _visible_objectives(objectives, context):
 PACE_STATUS_HELP = (
     "Computed status (DESIGN §3): on_track, behind_pace, done or unknown, from progress and the cycle's"
     " expected pace alone; `confidence` is the owner's separate judgement. Named pace_status because"
-    " an objective's `status` is its lifecycle (draft, active, closed, archived)."
+    " an objective's `status` is its lifecycle (draft, active, closed, archived). Null once the cycle is"
+    " closed: a closed cycle has final scores, no pace."
 )
 
+#: ``pace_status`` in the schema: the status choices, null on a closed cycle.
+PACE_STATUS_FIELD = serializers.ChoiceField(choices=[s.value for s in Status], allow_null=True)
 
-def _expected(cycle: Cycle, context) -> float:
-    return expected_progress(today=context["today"], start=cycle.start_date, end=cycle.end_date)
+
+def _expected(cycle: Cycle, context) -> float | None:
+    """The cycle's expected progress today; None once it closed (``objectives.progress.pace``: no pace)."""
+    return pace(today=context["today"], start=cycle.start_date, end=cycle.end_date, closed=cycle.is_closed)
+
+
+#: What a closed cycle's pace fields say.
+CLOSED_NO_PACE = " Null once the cycle is closed: a closed cycle has final scores, no pace."
 
 
 class HintSerializer(serializers.Serializer):
@@ -78,7 +86,9 @@ class HintsMixin(serializers.Serializer):
 
 
 class CycleSerializer(serializers.ModelSerializer):
-    expected_progress = serializers.SerializerMethodField(help_text="Share of the cycle elapsed today (0-1).")
+    expected_progress = serializers.SerializerMethodField(
+        help_text="Share of the cycle elapsed today (0-1)." + CLOSED_NO_PACE
+    )
 
     class Meta:
         model = Cycle
@@ -95,7 +105,8 @@ class CycleSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_expected_progress(self, cycle: Cycle) -> float:
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_expected_progress(self, cycle: Cycle) -> float | None:
         return _expected(cycle, self.context)
 
 
@@ -118,9 +129,11 @@ class CycleUpdateSerializer(CycleInputSerializer):
 
 
 class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
-    expected_progress = serializers.SerializerMethodField()
+    expected_progress = serializers.SerializerMethodField(
+        help_text="Share of the cycle elapsed today (0-1)." + CLOSED_NO_PACE
+    )
     behind_pace = serializers.SerializerMethodField(
-        help_text="Known progress more than 0.15 below the cycle's expected pace."
+        help_text="Known progress more than 0.15 below the cycle's expected pace." + CLOSED_NO_PACE
     )
     pace_status = serializers.SerializerMethodField(help_text=PACE_STATUS_HELP)
 
@@ -149,15 +162,18 @@ class ObjectiveSerializer(HintsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_expected_progress(self, objective: Objective) -> float:
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_expected_progress(self, objective: Objective) -> float | None:
         return _expected(objective.cycle, self.context)
 
-    def get_behind_pace(self, objective: Objective) -> bool:
-        return is_behind_pace(objective.progress, _expected(objective.cycle, self.context))
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_behind_pace(self, objective: Objective) -> bool | None:
+        return behind_pace_or_none(objective.progress, _expected(objective.cycle, self.context))
 
-    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in Status]))
-    def get_pace_status(self, objective: Objective) -> str:
-        return computed_status(objective.progress, _expected(objective.cycle, self.context)).value
+    @extend_schema_field(PACE_STATUS_FIELD)
+    def get_pace_status(self, objective: Objective) -> str | None:
+        found = status_or_none(objective.progress, _expected(objective.cycle, self.context))
+        return None if found is None else found.value
 
 
 class ObjectiveInputSerializer(serializers.Serializer):
@@ -199,7 +215,9 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
         read_only=True,
         help_text="The latest check-in's confidence; empty before the first check-in.",
     )
-    behind_pace = serializers.SerializerMethodField()
+    behind_pace = serializers.SerializerMethodField(
+        help_text="Known progress more than 0.15 below the cycle's expected pace." + CLOSED_NO_PACE
+    )
     pace_status = serializers.SerializerMethodField(help_text=PACE_STATUS_HELP)
 
     class Meta:
@@ -230,12 +248,14 @@ class KeyResultSerializer(HintsMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_behind_pace(self, kr: KeyResult) -> bool:
-        return is_behind_pace(kr.progress, _expected(kr.objective.cycle, self.context))
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_behind_pace(self, kr: KeyResult) -> bool | None:
+        return behind_pace_or_none(kr.progress, _expected(kr.objective.cycle, self.context))
 
-    @extend_schema_field(serializers.ChoiceField(choices=[s.value for s in Status]))
-    def get_pace_status(self, kr: KeyResult) -> str:
-        return computed_status(kr.progress, _expected(kr.objective.cycle, self.context)).value
+    @extend_schema_field(PACE_STATUS_FIELD)
+    def get_pace_status(self, kr: KeyResult) -> str | None:
+        found = status_or_none(kr.progress, _expected(kr.objective.cycle, self.context))
+        return None if found is None else found.value
 
 
 class KeyResultInputSerializer(serializers.Serializer):

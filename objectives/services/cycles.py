@@ -135,6 +135,10 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
     )
     objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
     store_objective_scores(company=company, objective_ids=objectives.values_list("pk", flat=True))
+    # The closed objectives now count in their parents with their final scores (``objectives.grading``): the
+    # parents' progress (an annual objective above this quarter's) follows. Only rows that moved are written.
+    if company.rollup_child_objectives:
+        company_full_recompute(company=company)
     revision.bump(company.pk)  # the bulk updates above send no model signal (the cycle's save does, too)
     # One event for the close: the objectives it closed get none of their own (the feed says "closed the cycle").
     _record_cycle(Verb.CYCLE_CLOSED, company, actor, cycle)

@@ -21,8 +21,10 @@ from companies import revision
 from companies.models import Company
 from companies.tenancy import Actor
 from objectives import events
-from objectives.grading import objective_score
-from objectives.models import Cycle, CycleStatus, KeyResult, Objective, Verb, grading_refusal
+from objectives.grading import child_value, objective_score
+from objectives.models import COUNTED_STATUSES, Cycle, CycleStatus, KeyResult, Objective, Verb, grading_refusal
+from objectives.rollup import MAX_LADDER_DEPTH
+from objectives.scheduling import schedule_rollup
 from objectives.services import _payloads
 from objectives.services._common import _same_company
 from okrhub.errors import invalid, not_found
@@ -33,13 +35,16 @@ REASON_MAX_LENGTH = KeyResult._meta.get_field("score_reason").max_length or 1000
 
 
 def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) -> int:
-    """Store the final score of each objective from its key results' (``objectives.grading``); return how many moved.
+    """Store the final score of each objective from its key results' and counted children's; return how many moved.
 
-    Two queries and one bulk update whatever the number of objectives (the
-    close of a cycle of 10,000 runs this once). Sends no model signal: the
-    caller bumps the company revision.
+    The maths and how a child counts are ``objectives.grading``. A child
+    among ``objective_ids`` is scored first and counts with its new score;
+    any other child with what it holds now (its stored final score when its
+    cycle is closed, else its progress). Three queries and one bulk update
+    whatever the number of objectives (the close of a cycle of 10,000 runs
+    this once). Sends no model signal: the caller bumps the company revision.
     """
-    ids = list(objective_ids)
+    ids = set(objective_ids)
     if not ids:
         return 0
     scores: dict[int, list[tuple[float | None, float]]] = defaultdict(list)
@@ -47,14 +52,67 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) ->
         "objective_id", "final_score", "weight"
     ):
         scores[objective_id].append((score, float(weight)))
+    children: dict[int, list[tuple[int, float | None, float]]] = defaultdict(list)
+    if company.rollup_child_objectives:
+        for child_id, parent_id, progress, final_score, cycle_status, weight in (
+            Objective.objects.filter(company=company, parent_id__in=ids, status__in=COUNTED_STATUSES)
+            .order_by("id")
+            .values_list("id", "parent_id", "progress", "final_score", "cycle__status", "weight")
+        ):
+            value = child_value(
+                cycle_closed=cycle_status == CycleStatus.CLOSED, progress=progress, final_score=final_score
+            )
+            children[parent_id].append((child_id, value, float(weight)))
+    computed: dict[int, float | None] = {}
+    # Post-order over the given objectives (laddering is loop-free; ``on_path`` guards a corrupt row).
+    for root in sorted(ids):
+        stack, on_path = [(root, False)], set()
+        while stack:
+            objective_id, expanded = stack.pop()
+            if objective_id in computed:
+                continue
+            below = [child_id for child_id, _, _ in children.get(objective_id, ()) if child_id in ids]
+            if expanded or not below:
+                on_path.discard(objective_id)
+                counted = [
+                    (computed.get(child_id) if child_id in ids else value, weight)
+                    for child_id, value, weight in children.get(objective_id, ())
+                ]
+                computed[objective_id] = objective_score(scores.get(objective_id, []), counted)
+                continue
+            if objective_id in on_path:
+                computed[objective_id] = objective_score(scores.get(objective_id, []))
+                continue
+            on_path.add(objective_id)
+            stack.append((objective_id, True))
+            stack.extend((child_id, False) for child_id in below if child_id not in computed)
     changed = []
     for objective in Objective.objects.filter(company=company, pk__in=ids).only("pk", "final_score"):
-        score = objective_score(scores.get(objective.pk, []))
+        score = computed[objective.pk]
         if score != objective.final_score:
             objective.final_score = score
             changed.append(objective)
     Objective.objects.bulk_update(changed, ["final_score"], batch_size=2000)
     return len(changed)
+
+
+def _graded_ancestors(*, company: Company, parent_id: int | None, now: datetime.datetime) -> list[int]:
+    """Above a graded objective, the ancestors whose score follows it: those in a grading window, bottom-up.
+
+    Climbs from ``parent_id`` while the ancestor's cycle is in its grading
+    window (its score counts the child's); stops below one whose cycle runs
+    (it has no score yet) or whose scores are frozen. One query per level.
+    """
+    graded: list[int] = []
+    for _ in range(MAX_LADDER_DEPTH):
+        if parent_id is None:
+            break
+        parent = Objective.objects.select_related("cycle").filter(company=company, pk=parent_id).first()
+        if parent is None or not parent.cycle.grading_open(now):
+            break
+        graded.append(parent.pk)
+        parent_id = parent.parent_id
+    return graded
 
 
 def _score(value: Any) -> float:
@@ -116,7 +174,12 @@ def key_result_grade(
     previous = {"previous_score": kr.final_score, "previous_not_scored": kr.not_scored}
     kr.final_score, kr.not_scored, kr.score_reason = new_score, not_scored, reason
     kr.save(update_fields=["final_score", "not_scored", "score_reason", "updated_at"])
-    store_objective_scores(company=company, objective_ids=[objective.pk])
+    # The objective's score, then those of the ancestors in grading that count it (bottom-up, in one pass);
+    # the parents' progress counts a closed child's score too: their roll-up runs after commit, as a check-in's.
+    graded = _graded_ancestors(company=company, parent_id=objective.parent_id, now=timezone.now())
+    store_objective_scores(company=company, objective_ids=[objective.pk, *graded])
+    if company.rollup_child_objectives:
+        schedule_rollup(company_id=company.pk, objective_id=objective.parent_id)
     objective.final_score = Objective.objects.values_list("final_score", flat=True).get(pk=objective.pk)
     revision.bump(company.pk)  # the objective's score moved by a bulk update (no model signal)
     events.record(

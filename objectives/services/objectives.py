@@ -20,6 +20,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
     Verb,
+    cycles_overlap,
     plan_under_review,
 )
 from objectives.scheduling import schedule_rollup
@@ -71,7 +72,7 @@ def _validate_parent(
             seen.add(current)
             current = parents.get(current)
     parent_cycle = parent.cycle if parent.cycle_id != cycle.pk else cycle
-    if parent_cycle.start_date > cycle.end_date or parent_cycle.end_date < cycle.start_date:
+    if not cycles_overlap(parent_cycle, cycle):
         raise invalid(
             "parent",
             f"The parent's cycle ({parent_cycle}) does not overlap this objective's ({cycle}).",

@@ -60,8 +60,9 @@ def objective_retrospective_write(
     objective) and admins write it (``Action.WRITE_RETROSPECTIVE``); a
     private objective's retrospective is as private as the objective (not
     found for those who may not read it). Refused on ``cycle`` while the
-    cycle is open; on a part that is too long or holds control characters,
-    naming it; on ``went_well`` when all three parts are empty.
+    cycle is open; on ``objective`` when it is a draft or archived (it never
+    ran); on a part that is too long or holds control characters, naming it;
+    on ``went_well`` when all three parts are empty.
     """
     _same_company(company, objective=objective)
     # The objective's row, locked: two people saving at once write one after the other, never two rows.
@@ -75,7 +76,7 @@ def objective_retrospective_write(
         raise not_found("objective")
     # Permission before validation: a refused caller learns nothing about the input rules.
     actor.require(Action.WRITE_RETROSPECTIVE, department_id=locked.department_id, owner_id=locked.owner_id)
-    refusal = retrospective_refusal(locked.cycle)
+    refusal = retrospective_refusal(locked.cycle, locked)
     if refusal is not None:
         raise invalid(*refusal)
     parts = {"went_well": _part("went_well", went_well), "learned": _part("learned", learned)}

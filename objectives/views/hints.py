@@ -119,4 +119,8 @@ def parent_options(request: TenantRequest) -> HttpResponse:
             company=company, actor=actor, cycle_id=cycle_id, department_id=int_or_none(request.GET.get("department"))
         ).filter(Q(pk=selected))
     options = list(options.distinct()[:50])
-    return render(request, "objectives/objective_form.html#parent-options", {"options": options, "selected": selected})
+    return render(
+        request,
+        "objectives/objective_form.html#parent-options",
+        {"options": options, "selected": selected, "cycle_id": cycle_id},
+    )

@@ -177,3 +177,17 @@ def test_query_counts_do_not_grow_with_the_objective(closed, as_role):
     for i in range(10):
         KeyResultFactory(company=closed.team.company, objective=closed.sales_objective, title=f"KR {i} 0 to 9")
     assert count() == small
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_an_objective_that_never_ran_refuses_naming_objective(world, as_role, frozen_clock, status):
+    """A draft left in the closed cycle, or an archived objective, has nothing to look back on."""
+    Objective.objects.filter(pk=world.sales_objective.pk).update(status=status)
+    okr.cycle_close(company=world.team.company, actor=world.team.actor(world.team.admin), cycle=world.team.cycle)
+    Objective.objects.filter(pk=world.sales_objective.pk).update(status=status)  # archived stays archived anyway
+    before = db_state()
+    response = as_role(world, "admin").put(url(world), NOTE, format="json")
+    assert response.status_code == 400, response.content
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("objective", "not_ran")]
+    assert as_role(world, "admin").get(url(world)).json()["can_write"] is False
+    assert db_state() == before

@@ -21,7 +21,9 @@ def _axe(page) -> list:
 def test_leader_switches_the_tree_to_compact_and_map_modes(page, live_server, demo, sign_in, shoot):
     sign_in(page, "leader@demo.okrhub.test")
     page.goto(f"{live_server.url}/c/{DEMO_SLUG}/alignment/")
-    visible = Objective.objects.filter(company__slug=DEMO_SLUG, status__in=["active", "closed"]).count()
+    # The quarter's tree (the default); the year's objective above it is context, not a node.
+    quarter = Objective.objects.get(company__slug=DEMO_SLUG, title__startswith="Expand into new markets").cycle_id
+    visible = Objective.objects.filter(cycle_id=quarter, status__in=["active", "closed"]).count()
     sales = "Close €5M in new business from target markets"
     # Two levels open at first: the company objective and what ladders up to it.
     expect(page.get_by_role("link", name=sales)).to_be_visible()
@@ -64,3 +66,23 @@ def test_leader_switches_the_tree_to_compact_and_map_modes(page, live_server, de
     page.go_back()
     page.get_by_role("link", name="View as list").click()
     expect(page.locator("li.line")).to_have_count(visible)
+
+
+def test_the_years_tree_shows_the_quarter_under_the_annual_objective(page, live_server, demo, sign_in, shoot):
+    """The demo's year encloses its quarter: the annual objective, with the quarter's company objective under it."""
+    top = Objective.objects.select_related("cycle", "parent__cycle").get(
+        company__slug=DEMO_SLUG, title__startswith="Expand into new markets"
+    )
+    sign_in(page, "leader@demo.okrhub.test")
+    page.goto(f"{live_server.url}/c/{DEMO_SLUG}/alignment/?cycle={top.parent.cycle_id}")
+    annual = page.locator(f"#node-{top.parent_id}")
+    expect(annual.get_by_role("link", name=top.parent.title)).to_be_visible()
+    child = annual.locator(f"#node-{top.pk}")
+    expect(child.get_by_role("link", name=top.title)).to_be_visible()
+    expect(child.locator(".cycle-label").first).to_have_text(top.cycle.name)
+    assert _axe(page) == []
+    shoot(page, "alignment-tree-annual")
+    # The quarter's tree shows the year's objective as context above its root.
+    page.goto(f"{live_server.url}/c/{DEMO_SLUG}/alignment/")
+    expect(page.locator(f"#node-{top.pk} .context-parent")).to_contain_text(top.parent.title)
+    shoot(page, "alignment-tree-quarter-context")

@@ -591,10 +591,13 @@ def test_the_demo_company_has_its_story_in_events(db):
         == CheckIn.objects.filter(company=demo.company).count()
     )
     # The story is dated as it happened, not as it was loaded: each check-in's event at its check-in's
-    # moment, the objectives and key results at the quarter's start, so "this week" is only this week.
+    # moment, the objectives and key results at their cycle's start (the quarter's, and the year's for the
+    # annual objective it ladders up to), so "this week" is only this week.
     for event in Event.objects.filter(company=demo.company, verb=Verb.CHECKIN_CREATED).select_related("checkin"):
         assert event.created_at == event.checkin.created_at
-    created = Event.objects.filter(company=demo.company, verb__in=[Verb.OBJECTIVE_CREATED, Verb.CYCLE_ACTIVATED])
-    assert {event.created_at.astimezone(demo.company.tzinfo).date() for event in created} == {
-        created.first().cycle.start_date
-    }
+    created = Event.objects.filter(
+        company=demo.company, verb__in=[Verb.OBJECTIVE_CREATED, Verb.CYCLE_ACTIVATED]
+    ).select_related("cycle")
+    assert len(created) == 2 + 5  # two cycles (the year, the quarter), five objectives
+    for event in created:
+        assert event.created_at.astimezone(demo.company.tzinfo).date() == event.cycle.start_date, event.verb

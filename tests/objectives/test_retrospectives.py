@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from objectives import feed
 from objectives import services as okr
-from objectives.models import Event, Retrospective, Verb
+from objectives.models import Event, Objective, Retrospective, Verb
 from okrhub.errors import NotFound, PermissionDenied
 from tests.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
 from tests.helpers import db_state
@@ -295,3 +295,15 @@ def test_the_page_costs_the_same_queries_at_two_sizes(team, closed, client_for):
         ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, parent=mine)
     write(team, team.lead, mine, went_well="Noted again", learned="More")
     assert measure() == small
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_refused_on_an_objective_that_never_ran_naming_objective(team, closed, status):
+    mine, _, _ = closed
+    Objective.objects.filter(pk=mine.pk).update(status=status)
+    mine.refresh_from_db()
+    before = db_state()
+    with pytest.raises(ValidationError) as refused:
+        write(team, team.admin, mine, went_well="We never started")
+    assert _field_and_code(refused.value) == ("objective", "not_ran")
+    assert db_state() == before

@@ -599,9 +599,9 @@ def test_closing_a_cycle_freezes_checkins_and_stores_final_scores(
     company_objective.refresh_from_db()
     assert revenue_kr.final_score == 0.8
     assert sales_objective.final_score == 0.8
-    # A company objective with no key results of its own is not scored (objectives.grading): children
-    # count in its progress, not in its score.
-    assert company_objective.final_score is None
+    # A company objective with no key results of its own is scored by its counted children (DESIGN §3,
+    # objectives.grading): its only child scored 0.8.
+    assert company_objective.final_score == 0.8
     assert sales_objective.status == ObjectiveStatus.CLOSED
     with refused("cycle", code="cycle_closed"):
         okr.checkin_create(company=team.company, actor=None, key_result=revenue_kr, value=1, confidence="on_track")

@@ -41,7 +41,7 @@ def test_load_demo_command_builds_the_cascade_and_prints_logins():
 
     # A second run finds the company and changes nothing.
     call_command("load_demo", stdout=StringIO())
-    assert Objective.objects.count() == 4
+    assert Objective.objects.count() == 5
 
     client = Client()
     assert client.login(username="viewer@demo.okrhub.test", password=DEMO_PASSWORD)
@@ -54,7 +54,7 @@ def test_demo_can_be_loaded_under_another_slug_next_to_the_real_one(db):
     first = load_demo()
     second = load_demo(slug="demo-two")
     assert first.company != second.company
-    assert Objective.objects.filter(company=second.company).count() == 4
+    assert Objective.objects.filter(company=second.company).count() == 5
 
 
 def test_the_demo_member_can_do_the_weekly_update(db, django_capture_on_commit_callbacks):
@@ -89,3 +89,26 @@ def test_the_demo_member_can_do_the_weekly_update(db, django_capture_on_commit_c
     assert CheckIn.objects.filter(key_result=leads).latest("id").value == leads.current_value
     assert "Saved 1 check-in" in client.get(response["Location"]).content.decode()
     assert company_full_recompute(company=demo.company) == 0
+
+
+def test_the_demo_nests_the_quarter_in_its_year(db, django_capture_on_commit_callbacks):
+    """The quarter's company objective ladders up to the year's; the year's tree shows it, labelled."""
+    with django_capture_on_commit_callbacks(execute=True):
+        demo = load_demo()
+    top = Objective.objects.select_related("cycle", "parent__cycle").get(
+        company=demo.company, title__startswith="Expand into new markets"
+    )
+    year = top.parent.cycle
+    assert year.status == "active"
+    assert year.name == str(top.cycle.start_date.year)
+    assert year.start_date <= top.cycle.start_date
+    assert top.cycle.end_date <= year.end_date
+    assert top.parent.progress is not None
+    assert company_full_recompute(company=demo.company) == 0
+    client = Client()
+    assert client.login(username="viewer@demo.okrhub.test", password=DEMO_PASSWORD)
+    tree = client.get(f"/c/demo/alignment/?cycle={year.pk}").content.decode()
+    assert "Become a European company" in tree
+    assert f'<span class="badge cycle-label">{top.cycle.name}</span>' in tree
+    # The quarter's tree (the default) shows the year's objective as context.
+    assert "Ladders up to" in client.get("/c/demo/alignment/").content.decode()
