@@ -1,6 +1,8 @@
 """The cycle report: a printable page per closed cycle, the CSV of its scores, and what each reader sees of it.
 
-Hand-written example (numbers chosen before the code), 2026 Q4 closed on 15 Nov 2026:
+Hand-written example (numbers chosen before the code), 2026 Q4 closed on 15 Nov 2026. The company counts
+no child objectives in their parents (``rollup_child_objectives`` off), so each score below is its own key
+results' (how children count is worked through in ``test_nested_cycles.py``):
 
 - "Grow revenue" (company level, the leader's): "Bookings 0 to 10" checked in at 9 → 90%.
 - "Win the market" (Sales, the member's):
@@ -39,6 +41,8 @@ SECRET = "Secret launch"
 @pytest.fixture
 def quarter(team, frozen_clock):
     company, admin = team.company, team.actor(team.admin)
+    company.rollup_child_objectives = False
+    company.save(update_fields=["rollup_child_objectives"])
     marketing = DepartmentFactory(company=company, name="Marketing", slug="marketing")
     next_quarter = CycleFactory(
         company=company,
