@@ -141,8 +141,8 @@ def test_the_operator_allows_networks_and_nothing_else(no_allowed):
 
 
 @pytest.fixture
-def receiver(settings):
-    settings.OKRHUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+def receiver():
+    """On 127.0.0.1/32, which the test settings allow (plain http too: an allowed network)."""
     running = Receiver().start()
     yield running
     running.stop()
