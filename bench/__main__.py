@@ -57,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             "API_THROTTLE_KEY": "1000000/min",
             "API_THROTTLE_USER": "1000000/min",
             "LOG_LEVEL": "WARNING",
-            # The webhooks entry's receiver listens on loopback, over plain http.
-            "OKRHUB_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32",
-            "OKRHUB_WEBHOOK_ALLOW_HTTP": "true",
+            # The webhooks entry's receiver listens on loopback, over plain http (allowed: an allowed network).
+            "OKRHUB_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32",
         }
     )
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")

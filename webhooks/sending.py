@@ -4,16 +4,16 @@ Headers ``webhook-id`` (the delivery's message id, the same on every
 attempt), ``webhook-timestamp`` (seconds, the moment of this attempt) and
 ``webhook-signature`` (``v1,<base64 HMAC-SHA256>`` by
 ``standardwebhooks.Webhook(secret).sign``; during a rotation's overlap one
-signature per secret, separated by a space). The connection goes to an address
-``addresses.check_url`` accepted, with the URL's host in ``Host`` and in
-TLS's server name; redirects are answered as failures, never followed.
+signature per secret, separated by a space). The URL is checked and the
+request sent by ``okrhub.outbound`` (the SSRF guard: pinned to the checked
+addresses, the URL's host in ``Host`` and TLS's server name); redirects are
+answered as failures, never followed.
 """
 
 import datetime
 import http.client
 import json
 import socket
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +21,8 @@ from typing import Any
 from django.conf import settings
 from standardwebhooks import Webhook
 
-from webhooks.addresses import Target, UnsafeURL, check_url
+from okrhub.outbound import Unreachable, UnsafeURL, check_url
+from okrhub.outbound import post as send
 
 #: Characters of the receiver's answer kept in the delivery log.
 EXCERPT_CHARS = 1000
@@ -46,27 +47,6 @@ def encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, target: Target, address: str, *, connect_timeout: float, read_timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=read_timeout)
-        self._address, self._connect_timeout, self._read_timeout = address, connect_timeout, read_timeout
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), timeout=self._connect_timeout)
-        self.sock.settimeout(self._read_timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: Target, address: str, *, connect_timeout: float, read_timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=read_timeout, context=ssl.create_default_context())
-        self._address, self._connect_timeout, self._read_timeout = address, connect_timeout, read_timeout
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), timeout=self._connect_timeout)
-        sock.settimeout(self._read_timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]  # set by HTTPSConnection
-
-
 def _retryable_status(code: int) -> bool:
     return code in (408, 429) or code >= 500
 
@@ -82,7 +62,7 @@ def post(*, url: str, msg_id: str, body: str, secrets: list[str], now: datetime.
         target = check_url(url)
     except UnsafeURL as error:
         # A name that no longer resolves may come back; an address we refuse is refused for good.
-        return Outcome(delivered=False, retryable="could not be resolved" in str(error), error=str(error)[:500])
+        return Outcome(delivered=False, retryable=error.code == "unresolvable", error=str(error)[:500])
     moment = (now or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
     headers = {
         "content-type": "application/json",
@@ -91,41 +71,29 @@ def post(*, url: str, msg_id: str, body: str, secrets: list[str], now: datetime.
         "webhook-timestamp": str(int(moment.timestamp())),
         "webhook-signature": signature_header(secrets=secrets, msg_id=msg_id, timestamp=moment, body=body),
     }
-    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    last_error = ""
-    for address in target.addresses:
-        connection = kind(
+    try:
+        reply = send(
             target,
-            address,
+            body.encode(),
+            headers,
             connect_timeout=settings.OKRHUB_WEBHOOK_CONNECT_TIMEOUT_SECONDS,
             read_timeout=settings.OKRHUB_WEBHOOK_READ_TIMEOUT_SECONDS,
+            max_body=EXCERPT_CHARS * 4,
         )
-        try:
-            try:
-                connection.connect()
-            except (ConnectionRefusedError, TimeoutError, OSError) as error:
-                last_error = _describe(error, "connecting to")
-                continue  # the next address of the host, if any
-            try:
-                connection.request("POST", target.path, body=body.encode(), headers=headers)
-                response = connection.getresponse()
-                raw = response.read(EXCERPT_CHARS * 4)
-            except (TimeoutError, OSError, http.client.HTTPException) as error:
-                return Outcome(
-                    delivered=False, retryable=True, error=_describe(error, "waiting for"), duration_ms=took()
-                )
-        finally:
-            connection.close()
-        code = response.status
-        excerpt = raw.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
-        if 200 <= code < 300:
-            return Outcome(delivered=True, retryable=False, status_code=code, excerpt=excerpt, duration_ms=took())
-        if 300 <= code < 400:
-            location = (response.getheader("location") or "")[:200]
-            refusal = f"Answered {code} (a redirect to {location or 'nowhere'}); redirects are not followed."
-            return Outcome(False, False, code, refusal, excerpt, took())
-        return Outcome(False, _retryable_status(code), code, f"Answered {code}.", excerpt, took())
-    return Outcome(delivered=False, retryable=True, error=last_error[:500], duration_ms=took())
+    except Unreachable as error:
+        return Outcome(
+            delivered=False, retryable=True, error=_describe(error.cause, "connecting to"), duration_ms=took()
+        )
+    except (TimeoutError, OSError, http.client.HTTPException) as error:
+        return Outcome(delivered=False, retryable=True, error=_describe(error, "waiting for"), duration_ms=took())
+    code = reply.status
+    excerpt = reply.body.decode("utf-8", errors="replace")[:EXCERPT_CHARS]
+    if 200 <= code < 300:
+        return Outcome(delivered=True, retryable=False, status_code=code, excerpt=excerpt, duration_ms=took())
+    if reply.redirected:
+        refusal = f"Answered {code} (a redirect to {reply.location[:200] or 'nowhere'}); redirects are not followed."
+        return Outcome(False, False, code, refusal, excerpt, took())
+    return Outcome(False, _retryable_status(code), code, f"Answered {code}.", excerpt, took())
 
 
 def _describe(error: BaseException, doing: str) -> str:

@@ -41,10 +41,10 @@ from objectives.models import Event
 from okrhub.errors import not_found
 from okrhub.links import site_url
 from okrhub.logs import log_event
+from okrhub.outbound import UnsafeURL, check_url
 from okrhub.permissions import Action
 from okrhub.roles import Role
 from webhooks import sending
-from webhooks.addresses import UnsafeURL, check_url
 from webhooks.events import EVENT_TYPES, SENT_VERBS, TEST_TYPE, TYPE_OF_VERB
 from webhooks.models import Delivery, DeliveryStatus, Endpoint
 

@@ -352,16 +352,15 @@ OKRHUB_SLACK_SIGNING_SECRET = env("OKRHUB_SLACK_SIGNING_SECRET", default="")
 # Where the Slack Web API and the OAuth consent page live (tests point them at a local server).
 OKRHUB_SLACK_API_URL = env("OKRHUB_SLACK_API_URL", default="https://slack.com/api/")
 OKRHUB_SLACK_AUTHORIZE_URL = env("OKRHUB_SLACK_AUTHORIZE_URL", default="https://slack.com/oauth/v2/authorize")
-# Networks (CIDR) outgoing posts may reach although they are private, loopback or
-# link-local (Teams webhooks); empty refuses them all. Only for operators' own receivers.
+# Requests to URLs companies give us (webhooks, Teams; okrhub/outbound.py, README "Outgoing requests").
+# Networks (CIDR, comma-separated, e.g. "10.20.0.0/16,127.0.0.1/32") they may reach although private,
+# loopback or link-local; empty refuses them all. Only for operators' own receivers.
 OKRHUB_OUTBOUND_ALLOWED_NETWORKS = env.list("OKRHUB_OUTBOUND_ALLOWED_NETWORKS", default=[])
+# Plain http:// to any host (off: https only, except to addresses inside an allowed network).
+OKRHUB_OUTBOUND_ALLOW_HTTP = env.bool("OKRHUB_OUTBOUND_ALLOW_HTTP", default=False)
 # Seconds an outgoing chat request (Slack Web API, Teams webhook) may take.
 OKRHUB_CHAT_TIMEOUT_SECONDS = env.float("OKRHUB_CHAT_TIMEOUT_SECONDS", default=10)
-# Outgoing webhooks (README, "Webhooks"). Receivers must be public https URLs: networks listed here
-# (comma-separated, e.g. "10.0.0.0/8,127.0.0.1/32") are allowed although private or loopback.
-OKRHUB_WEBHOOK_ALLOWED_NETWORKS = env.list("OKRHUB_WEBHOOK_ALLOWED_NETWORKS", default=[])
-# Plain http:// receivers (off: https only).
-OKRHUB_WEBHOOK_ALLOW_HTTP = env.bool("OKRHUB_WEBHOOK_ALLOW_HTTP", default=False)
+# Outgoing webhooks (README, "Webhooks"); which receivers they may reach: OKRHUB_OUTBOUND_* above.
 OKRHUB_WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("OKRHUB_WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
 OKRHUB_WEBHOOK_READ_TIMEOUT_SECONDS = env.float("OKRHUB_WEBHOOK_READ_TIMEOUT_SECONDS", default=10)
 # An endpoint with no successful delivery for this many days is disabled and its company's admins emailed.

@@ -30,7 +30,7 @@ def test_an_admin_connects_a_teams_channel_and_finds_add_to_slack(page, live_ser
     # A private address is refused, named at the top and beside the field.
     page.get_by_label("Workflows webhook URL").fill("https://10.0.0.1/hook")
     page.get_by_role("button", name="Save webhook").click()
-    expect(page.get_by_role("link", name="Workflows webhook URL: The host 10.0.0.1 resolves")).to_be_visible()
+    expect(page.get_by_role("link", name="Workflows webhook URL: 10.0.0.1 is a private address")).to_be_visible()
     page.set_viewport_size(PHONE)
     assert page.evaluate(TOO_WIDE) <= 0
     shoot(page, "chat-teams")

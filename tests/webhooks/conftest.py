@@ -6,8 +6,7 @@ from tests.webhooks.receiver import Receiver
 @pytest.fixture
 def local_receivers(settings):
     """Webhooks may go to 127.0.0.1 over http (the operator settings a test server needs)."""
-    settings.OKRHUB_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    settings.OKRHUB_WEBHOOK_ALLOW_HTTP = True
+    settings.OKRHUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # http too: an allowed network
     return settings
 
 

@@ -15,7 +15,7 @@ from tests.workers.support import Worker, reset_redis, tasks_on_redis, wait_for
 from webhooks import services
 from webhooks.models import Delivery
 
-WORKER_ENV = {"OKRHUB_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.1/32", "OKRHUB_WEBHOOK_ALLOW_HTTP": "true"}
+WORKER_ENV = {"OKRHUB_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1/32"}  # http too: an allowed network
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +29,7 @@ def worker(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def receiver(settings):
-    settings.OKRHUB_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    settings.OKRHUB_WEBHOOK_ALLOW_HTTP = True
+    settings.OKRHUB_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     running = Receiver().start()
     yield running
     running.stop()
