@@ -12,7 +12,18 @@ the companies), and keeps within the run's ``--requests``.
 from collections.abc import Callable
 from typing import Any
 
-from bench import corrections, discussion, explore, feed, grading, insights, notifications, tree_cache, weekly
+from bench import (
+    corrections,
+    discussion,
+    explore,
+    feed,
+    grading,
+    insights,
+    notifications,
+    overlaps,
+    tree_cache,
+    weekly,
+)
 
 Entry = Callable[[Any, Any, str, Any], tuple[dict[str, Any], list[tuple[str, str, str]]]]
 
@@ -27,4 +38,5 @@ ENTRIES: dict[str, Entry] = {
     "insights": insights.run,  # snapshots and dashboards (issue 16)
     "feed": feed.run,
     "grading": grading.run,  # closing a cycle: every final score computed and stored (issue 15)
+    "overlaps": overlaps.run,  # a whole cycle's overlaps computed and unchanged, and the typing hint (issue 19)
 }

@@ -151,8 +151,11 @@ def measure(built: Any, *, requests: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 shown = len(overlaps.overlaps_for_reader(company=company, actor=reader, cycle=cycle))
                 unchanged.append(time.perf_counter() - started)
-            department_id = next(o.department_id for o in Objective.objects.filter(company=company, cycle=cycle)
-                                 .exclude(department=None).only("department_id")[:1])  # fmt: skip
+            department_id = (
+                Objective.objects.filter(company=company, cycle=cycle, department__isnull=False)
+                .values_list("department_id", flat=True)
+                .first()
+            ) or 0
             hints = []
             for _ in range(requests):
                 title = realistic_title(rng, department_id)

@@ -524,7 +524,7 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
                 currency,
                 unit,
                 direction,
-            )  # fmt: skip
+            )
         )
     linked: set[tuple[int, int]] = set()
     for from_id, to_id in Dependency.objects.filter(company=company, from_objective_id__in=list(facts)).values_list(

@@ -5,8 +5,8 @@ direction)`` for a key result. True overlaps chase one result in different words
 words (a country, "customer", "pipeline" of another kind) but not the result.
 """
 
-O = tuple[str, str]
-K = tuple[str, str, str, str, str]
+Obj = tuple[str, str]
+Kr = tuple[str, str, str, str, str]
 
 EUR_UP = ("currency", "EUR", "increase")
 PCT_UP = ("percent", "", "increase")
@@ -15,11 +15,12 @@ NUM_UP = ("number", "", "increase")
 NUM_DOWN = ("number", "", "decrease")
 
 
-def kr(department: str, title: str, measure: tuple[str, str, str] = NUM_UP) -> K:
+def kr(department: str, title: str, measure: tuple[str, str, str] = NUM_UP) -> Kr:
     return (department, title, *measure)
 
 
-OVERLAPS: list[tuple[O | K, O | K]] = [
+# fmt: off
+OVERLAPS: list[tuple[Obj | Kr, Obj | Kr]] = [
     (("Marketing", "Generate 1,000 qualified leads from Germany and France"),
      kr("Sales", "Grow qualified pipeline in DACH and France to €4M", EUR_UP)),
     (("Marketing", "Win more enterprise customers in the DACH region"),
@@ -94,7 +95,7 @@ OVERLAPS: list[tuple[O | K, O | K]] = [
      ("Security", "Reach GDPR compliance for all customer contracts")),
 ]
 
-NEAR_MISSES: list[tuple[O | K, O | K]] = [
+NEAR_MISSES: list[tuple[Obj | Kr, Obj | Kr]] = [
     (("Marketing", "Generate 1,000 qualified leads from Germany and France"),
      ("People", "Hire 12 engineers in Germany")),
     (kr("Sales", "Grow pipeline in France to €4M", EUR_UP),
@@ -164,3 +165,4 @@ NEAR_MISSES: list[tuple[O | K, O | K]] = [
     (kr("Finance", "Close the books within 5 working days", NUM_DOWN),
      kr("Sales", "Close 5 enterprise deals", NUM_UP)),
 ]
+# fmt: on
