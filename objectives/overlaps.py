@@ -67,10 +67,10 @@ from okrhub.permissions import Action
 DEFAULT_THRESHOLD = 0.42
 #: Blocking (:class:`Corpus`): an item's rarest terms that make keys, the keys it is indexed under,
 #: and how many items may hold a key before it is too common to make candidates.
-KEY_TERMS = 5
-COMMON_KEY = 50
+KEY_TERMS = 4
+COMMON_KEY = 30
 #: Each item scores at most this many candidates (those sharing the most keys with it): bounded work per item.
-CANDIDATES_PER_ITEM = 6
+CANDIDATES_PER_ITEM = 4
 
 TERM_WEIGHT = 0.55
 WORDING_WEIGHT = 0.35
@@ -201,6 +201,7 @@ def key_terms(title: str) -> frozenset[str]:
     return frozenset(terms)
 
 
+@functools.lru_cache(maxsize=100_000)
 def trigrams(text: str) -> frozenset[str]:
     """The trigram set PostgreSQL's pg_trgm builds: each word padded with two spaces before and one after."""
     grams: set[str] = set()
@@ -448,10 +449,11 @@ def find_overlaps(
     for position, keys in enumerate(corpus.keys):
         item = items[position]
         shared: Counter[int] = Counter()
-        # This item's rare keys against the rarest keys of the others.
+        department_id = item.department_id
+        # This item's rare keys against the other departments' items holding them.
         for key in corpus.probe(keys):
             for other in corpus.index.get(key, ()):
-                if other != position:
+                if items[other].department_id != department_id:
                     shared[other] += 1
         for other, _count in shared.most_common(CANDIDATES_PER_ITEM):
             candidate = items[other]
@@ -564,7 +566,7 @@ class CycleOverlaps:
 
 
 _CACHE: OrderedDict[tuple[int, int], CycleOverlaps] = OrderedDict()
-_CACHE_SIZE = 8
+_CACHE_SIZE = 4
 _LOCK = threading.Lock()
 
 
