@@ -558,7 +558,10 @@ class CycleOverlaps:
     overlaps: list[Overlap]
     by_objective: dict[int, list[Overlap]] = field(default_factory=dict)
 
+    private_pairs: int = 0
+
     def __post_init__(self) -> None:
+        self.private_pairs = sum(1 for o in self.overlaps if o.first.private or o.second.private)
         for overlap in self.overlaps:
             self.by_objective.setdefault(overlap.first.objective_id, []).append(overlap)
             if overlap.second.objective_id != overlap.first.objective_id:
@@ -617,7 +620,17 @@ def overlaps_for_reader(
     pairs = computed.by_objective.get(objective_id, []) if objective_id is not None else computed.overlaps
     # Read even when there is nothing to filter: a page's query count does not depend on its data.
     dismissed = set() if include_dismissed else dismissed_keys(company)
-    return [o for o in pairs if o.key not in dismissed and o.first.readable_by(actor) and o.second.readable_by(actor)]
+    if not dismissed and not computed.private_pairs:
+        return list(pairs)  # nothing to leave out: every side is readable by everyone in the company
+    return [
+        o
+        for o in pairs
+        if o.key not in dismissed
+        and (
+            (not o.first.private and not o.second.private)
+            or (o.first.readable_by(actor) and o.second.readable_by(actor))
+        )
+    ]
 
 
 def can_act_on(actor: Actor, overlap: Overlap) -> bool:
