@@ -46,6 +46,7 @@ from companies.tenancy import TenantRequest, company_view
 from departments.models import Department
 from objectives.models import Cycle, Objective
 from objectives.selectors import choose_cycle
+from objectives.views.overlaps import overlap_section
 from okrhub.errors import not_found
 from okrhub.permissions import Action, Facts, is_allowed
 from okrhub.web import int_or_none
@@ -408,4 +409,7 @@ def gaps(request: TenantRequest) -> HttpResponse:
     cycles = list(Cycle.objects.filter(company=request.company).order_by("-start_date"))
     cycle = choose_cycle(request, cycles)
     report = alignment_gaps(company=request.company, actor=request.actor, cycle=cycle) if cycle else None
-    return render(request, "alignment/gaps.html", {"cycles": cycles, "cycle": cycle, "report": report})
+    overlaps = overlap_section(request, cycle) if cycle and report and report["objective_count"] else None
+    return render(
+        request, "alignment/gaps.html", {"cycles": cycles, "cycle": cycle, "report": report, "overlaps": overlaps}
+    )

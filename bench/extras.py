@@ -21,6 +21,7 @@ from bench import (
     insights,
     notifications,
     outgoing_webhooks,
+    overlaps,
     report,
     tree_cache,
     weekly,
@@ -41,4 +42,5 @@ ENTRIES: dict[str, Entry] = {
     "grading": grading.run,  # closing a cycle: every final score computed and stored (issue 15)
     "report": report.run,  # the report of the closed cycle: page, one department, API (issue 15)
     "webhooks": outgoing_webhooks.run,  # 1,000 events to a local receiver; check-ins with webhooks on/off (issue 18)
+    "overlaps": overlaps.run,  # a whole cycle's overlaps computed and unchanged, and the typing hint (issue 19)
 }

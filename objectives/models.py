@@ -628,6 +628,29 @@ class Dependency(models.Model):
         return f"{self.from_objective_id} → {self.to_objective_id}"
 
 
+class OverlapDismissal(models.Model):
+    """A pair the overlap finder reported that someone said is "not the same": left out for the whole company.
+
+    ``pair_key`` names the two sides ("k12|o7", ``objectives.overlaps.pair_key``);
+    the objectives of both sides hold the row, so it goes when either goes.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    pair_key = models.CharField(max_length=48)
+    first_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    second_objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "pair_key"], name="overlap_dismissal_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.pair_key
+
+
 class Verb(models.TextChoices):
     """What an event says happened. The names are the event types webhooks and chat messages carry."""
 

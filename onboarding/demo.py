@@ -292,6 +292,20 @@ def _load_cascade(
             0.38,
             Confidence.AT_RISK,
         ),
+        # Sales' pipeline and Marketing's leads chase one result: the overlap finder reports the pair (issue 19).
+        (
+            kr(
+                sales,
+                "sales.lead",
+                "Grow qualified pipeline in DACH and France to €4M",
+                KeyResultKind.CURRENCY,
+                0,
+                4_000_000,
+                currency="EUR",
+            ),
+            0.45,
+            Confidence.ON_TRACK,
+        ),
         (
             kr(sales, "sales.lead", "Raise win rate in target markets from 18% to 25%", KeyResultKind.PERCENT, 18, 25),
             0.5,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from objectives.api import planning, report, views
+from objectives.api import overlaps, planning, report, views
 
 urlpatterns = [
     path("cycles/", views.CycleListView.as_view(), name="cycle-list"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("cycles/<int:pk>/carry-over/", views.CycleCarryOverView.as_view(), name="cycle-carry-over"),
     path("cycles/<int:pk>/report/", report.CycleReportView.as_view(), name="cycle-report"),
     path("cycles/<int:pk>/planning/", planning.PlanningBoardView.as_view(), name="cycle-planning"),
+    path("cycles/<int:pk>/overlaps/", overlaps.CycleOverlapsView.as_view(), name="cycle-overlaps"),
+    path("cycles/<int:pk>/overlaps/dismiss/", overlaps.OverlapDismissView.as_view(), name="overlap-dismiss"),
+    path("cycles/<int:pk>/overlaps/convert/", overlaps.OverlapConvertView.as_view(), name="overlap-convert"),
     path("cycles/<int:pk>/planning/<int:department_id>/submit/", planning.PlanSubmitView.as_view(), name="plan-submit"),
     path(
         "cycles/<int:pk>/planning/<int:department_id>/approve/",

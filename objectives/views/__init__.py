@@ -28,6 +28,9 @@ from objectives.views.objectives import objective_create as objective_create
 from objectives.views.objectives import objective_detail as objective_detail
 from objectives.views.objectives import objective_edit as objective_edit
 from objectives.views.objectives import objective_status as objective_status
+from objectives.views.overlaps import overlap_convert_view as overlap_convert_view
+from objectives.views.overlaps import overlap_dismiss_view as overlap_dismiss_view
+from objectives.views.overlaps import overlap_section as overlap_section
 from objectives.views.planning import cycle_planning as cycle_planning
 from objectives.views.planning import plan_action as plan_action
 from objectives.views.report import cycle_report_download as cycle_report_download

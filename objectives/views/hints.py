@@ -11,7 +11,8 @@ from objectives import quality
 from objectives.forms import (
     parent_candidates,
 )
-from objectives.models import KeyResult, Objective
+from objectives.models import Cycle, KeyResult, Objective
+from objectives.overlaps import hint_matches
 from objectives.selectors import focus_count, visible_objectives_q
 from okrhub.errors import not_found
 from okrhub.web import int_or_none
@@ -51,6 +52,37 @@ def _objective_hints(request, *, objective, department_id, cycle_id, parent_id) 
     return hints
 
 
+def _overlap_hints(
+    request: TenantRequest, *, title: str, department_id: int | None, cycle_id: int | None, exclude_objective_id=None
+) -> list[dict]:
+    """Items of other departments the typed title may duplicate, each named with its department (readable only)."""
+    if not title.strip() or department_id is None or cycle_id is None:
+        return []
+    cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
+    if cycle is None:
+        return []
+    hints = []
+    for match in hint_matches(
+        company=request.company,
+        actor=request.actor,
+        cycle=cycle,
+        title=title,
+        department_id=department_id,
+        exclude_objective_id=exclude_objective_id,
+    ):
+        what = "objective" if match.item.kind == "objective" else "key result"
+        hints.append(
+            {
+                "code": "overlap",
+                "field": "title",
+                "suggestion": None,
+                "message": f"{match.item.department_name} has a similar {what}: “{match.item.title}” "
+                f"({'; '.join(match.reasons)}). The same result? Work together or link it as a dependency.",
+            }
+        )
+    return hints
+
+
 def _readable_objective(request: TenantRequest, objective_id: int | None) -> Objective | None:
     """The objective a hint or picker request names, if the actor may read it (otherwise as if none)."""
     if objective_id is None:
@@ -77,6 +109,14 @@ def key_result_hints(request: TenantRequest) -> HttpResponse:
     hints = _key_result_hints(
         request, objective, request.GET.get("title", ""), kr, kind=request.GET.get("kind"), unit=request.GET.get("unit")
     )
+    if objective is not None:
+        hints += _overlap_hints(
+            request,
+            title=request.GET.get("title", ""),
+            department_id=objective.department_id,
+            cycle_id=objective.cycle_id,
+            exclude_objective_id=objective.pk,
+        )
     return render(request, "objectives/key_result_form.html#hints", {"hints": hints, "offer_fill": True})
 
 
@@ -93,6 +133,13 @@ def objective_hints(request: TenantRequest) -> HttpResponse:
         department_id=department_id,
         cycle_id=int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None),
         parent_id=int_or_none(request.GET.get("parent")),
+    )
+    hints += _overlap_hints(
+        request,
+        title=request.GET.get("title", ""),
+        department_id=department_id,
+        cycle_id=int_or_none(request.GET.get("cycle")) or (objective.cycle_id if objective else None),
+        exclude_objective_id=objective.pk if objective else None,
     )
     return render(request, "objectives/objective_form.html#hints", {"hints": hints})
 

@@ -26,6 +26,7 @@ from objectives.selectors import can_read_objective, choose_cycle
 from objectives.views._common import _cycles, _flash_hints, _frozen, _objective_back_url, _objective_or_404, _safe_next
 from objectives.views.activity import feed_section
 from objectives.views.hints import _objective_hints
+from objectives.views.overlaps import overlap_section
 from okrhub.errors import PermissionDenied, not_found
 from okrhub.permissions import Action
 from okrhub.web import add_service_errors, int_or_none, redirect_after_post, render_invalid
@@ -247,6 +248,10 @@ def objective_page(
                 expected_now=data["expected"],
             ),
             "retrospective": retrospective,
+            # Company objectives are never compared: everything ladders to them.
+            "overlaps": overlap_section(request, objective.cycle, objective_id=objective.pk)
+            if objective.department_id is not None
+            else None,
         }
     )
     return data

@@ -22,6 +22,7 @@ from objectives import services as okr
 from objectives.forms import PlanDecisionForm
 from objectives.models import Cycle
 from objectives.planning import Board, planning_board
+from objectives.views.overlaps import overlap_section
 from okrhub.errors import not_found
 from okrhub.web import add_service_errors, redirect_after_post
 
@@ -47,7 +48,7 @@ def cycle_planning(request: TenantRequest, cycle_id: int) -> HttpResponse:
     """Every department's objectives of the cycle with their hints and their plan's state and actions."""
     cycle = _cycle_or_404(request, cycle_id)
     board = planning_board(company=request.company, actor=request.actor, cycle=cycle)
-    return render(request, "objectives/planning.html", _context(board))
+    return render(request, "objectives/planning.html", {**_context(board), "overlaps": overlap_section(request, cycle)})
 
 
 @require_POST

@@ -171,15 +171,16 @@ def test_tree_query_count_does_not_grow_with_data(team, client_for, django_asser
 
 
 @pytest.mark.parametrize("n_departments", [1, 12])
-def test_gaps_query_count_does_not_grow_with_data(team, client_for, django_assert_num_queries, n_departments):
+def test_gaps_query_count_does_not_grow_with_data(team, client_for, django_assert_max_num_queries, n_departments):
     build_tree(team, n_departments)
     for _d in range(n_departments):
         ObjectiveFactory(company=team.company, cycle=team.cycle, department=DepartmentFactory(company=team.company))
     DepartmentFactory(company=team.company, name="Empty dept")
     client = client_for(team.member)
     # session, user, membership, department roles, header companies, cycles, objectives, supported ids,
-    # stale key results, departments
-    with django_assert_num_queries(10):
+    # stale key results, departments; possible overlaps (computed, nothing cached yet): enclosing cycles,
+    # objectives, key results, dependencies, dismissals; the department tree once a pair's actions are checked
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("alignment:gaps", args=[team.company.slug]))
     html = response.content.decode()
     assert "Empty dept" in html

@@ -121,6 +121,8 @@ PAGES: dict[str, str | None] = {
     ),
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/": None,  # POST only
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/<int:dependency_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/overlaps/dismiss/": None,  # POST only
+    "c/<slug:company_slug>/cycles/<int:cycle_id>/overlaps/convert/": None,  # POST only
     "c/<slug:company_slug>/import/": "/c/{slug}/import/",
     "c/<slug:company_slug>/search/": "/c/{slug}/search/?q=lead",
     "c/<slug:company_slug>/search/export.csv": None,  # a download of the search, not a page

@@ -154,7 +154,10 @@ def test_the_page_costs_the_same_at_two_sizes(team, planning, client_for):
                 company=team.company, cycle=cycle, department=department, parent=top, title=f"Idea {n}.{m}"
             )
             KeyResultFactory(company=team.company, objective=objective)
-    assert _queries(client, _page(team, cycle)) == small
+    client.get(_page(team, cycle))  # the possible overlaps are computed once per company revision, then kept
+    # + at most one: the department tree, read once when the first possible overlap's actions are checked
+    # (the "Idea" objectives of different departments overlap), however many pairs there are.
+    assert small <= _queries(client, _page(team, cycle)) <= small + 1
 
 
 def test_the_activity_feed_tells_the_plans_story_with_the_comment(team, planning, client_for):

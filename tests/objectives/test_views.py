@@ -548,8 +548,9 @@ SIZES = [(1, 1), (8, 50)]
         # its recent activity (events with their actors, the objectives the sentences name)
         ("department", 13),
         # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree,
-        # its change history (with the people who made the changes), its recent activity (events, named objectives)
-        ("objective", 15),
+        # its change history (with the people who made the changes), its recent activity (events, named objectives),
+        # similar work elsewhere (computed: enclosing cycles, objectives, key results, dependencies, dismissals)
+        ("objective", 20),
         # key result: + key result, check-ins, department tree, change history
         ("key_result", 9),
         # activity: + department tree (visibility), the events with their actors, objectives and key results,

@@ -459,7 +459,7 @@ def test_loading_the_example_cascade_into_an_empty_company(team, client_for):
     top = objectives.get(parent__isnull=True)
     assert top.title == "Expand into new markets and grow revenue by 25%"
     assert {o.department.name for o in objectives.filter(parent=top)} == {"Sales", "Marketing", "Product"}
-    assert KeyResult.objects.filter(company=team.company).count() == 11
+    assert KeyResult.objects.filter(company=team.company).count() == 12
     assert (
         "Load the example cascade"
         not in client.get(reverse("objectives:my_key_results", args=[team.company.slug])).content.decode()

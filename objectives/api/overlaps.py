@@ -1,0 +1,165 @@
+"""A cycle's possible overlaps over HTTP: list them with scores and reasons, dismiss one, turn one into a dependency.
+
+Thin views over ``objectives.overlaps`` (the finder, filtered for the caller)
+and ``objectives.services.overlaps``; the pages call the same.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from objectives.api.views import _OneCycle
+from objectives.overlaps import Overlap, can_act_on, overlaps_for_reader
+from objectives.services.overlaps import overlap_convert, overlap_dismiss
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class OverlapSideSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["objective", "key_result"])
+    id = serializers.IntegerField()
+    objective_id = serializers.IntegerField(help_text="The objective itself, or the key result's objective.")
+    title = serializers.CharField()
+    department_id = serializers.IntegerField()
+    department = serializers.CharField(source="department_name")
+    cycle_id = serializers.IntegerField()
+
+
+class OverlapSerializer(serializers.Serializer):
+    pair = serializers.CharField(source="key", help_text='The pair\'s name, for dismiss and convert: "k12|o7".')
+    score = serializers.FloatField(help_text="0 to 1; pairs from the default threshold (README, Overlaps) are listed.")
+    reasons = serializers.ListField(child=serializers.CharField())
+    shared_terms = serializers.ListField(child=serializers.CharField())
+    first = OverlapSideSerializer()
+    second = OverlapSideSerializer()
+    can_act = serializers.SerializerMethodField(help_text="Whether the caller may dismiss or convert the pair.")
+
+    def get_can_act(self, overlap: Overlap) -> bool:
+        return can_act_on(self.context["actor"], overlap)
+
+
+class OverlapListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Pairs the caller may see (both sides readable, not dismissed).")
+    results = OverlapSerializer(many=True)
+
+
+class PairInputSerializer(serializers.Serializer):
+    pair = serializers.CharField(help_text='A listed pair\'s name, such as "k12|o7".')
+
+
+class ConvertInputSerializer(PairInputSerializer):
+    depending = serializers.ChoiceField(
+        choices=["first", "second"],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The side whose objective depends on the other; by default the first side the caller manages.",
+    )
+
+
+class DismissalSerializer(serializers.Serializer):
+    pair = serializers.CharField(source="pair_key")
+    dismissed_at = serializers.DateTimeField(source="created_at")
+
+
+class DependencyOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    from_objective = serializers.IntegerField(source="from_objective_id")
+    to_objective = serializers.IntegerField(source="to_objective_id")
+    note = serializers.CharField()
+
+
+_PAIR_EXAMPLE = {
+    "pair": "k88|o41",
+    "score": 0.61,
+    "reasons": ["shared key terms: germany, france, qualified, leads/pipeline"],
+    "shared_terms": ["germany", "france", "qualified", "leads/pipeline"],
+    "first": {
+        "kind": "key_result",
+        "id": 88,
+        "objective_id": 40,
+        "title": "Grow qualified pipeline in DACH and France to €4M",
+        "department_id": 3,
+        "department": "Sales",
+        "cycle_id": 9,
+    },
+    "second": {
+        "kind": "objective",
+        "id": 41,
+        "objective_id": 41,
+        "title": "Generate 1,000 qualified leads from Germany and France",
+        "department_id": 4,
+        "department": "Marketing",
+        "cycle_id": 9,
+    },
+    "can_act": True,
+}
+
+
+class OverlapQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT, help_text="At most this many pairs."
+    )
+
+
+class CycleOverlapsView(_OneCycle):
+    query_serializer = OverlapQuerySerializer
+
+    @extend_schema(
+        parameters=[OverlapQuerySerializer],
+        responses=OverlapListSerializer,
+        examples=[OpenApiExample("Overlaps", response_only=True, value={"count": 1, "results": [_PAIR_EXAMPLE]})],
+        description="Possible overlaps of the cycle (and the cycles enclosing it): pairs of objectives and key "
+        "results of different departments that may chase the same result, best first, with their score and "
+        "reasons. A pair shows only when the caller may read both sides; dismissed pairs are left out. 400 "
+        "naming `limit` when it is not a number from 1 to 1000.",
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        query = OverlapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        limit = query.validated_data["limit"]
+        found = overlaps_for_reader(company=self.company, actor=self.actor, cycle=self.get_object())
+        context = {**self.get_serializer_context(), "actor": self.actor}
+        return Response(
+            {"count": len(found), "results": OverlapSerializer(found[:limit], many=True, context=context).data}
+        )
+
+
+class OverlapDismissView(_OneCycle):
+    @extend_schema(
+        request=PairInputSerializer,
+        responses=DismissalSerializer,
+        description='Mark a listed pair as "not the same": nobody in the company is shown it again. Who may '
+        "link either side as a dependency may dismiss (403 otherwise). 400 naming `pair` when it is not a pair's "
+        "name; 404 when the pair is not listed for the caller.",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        serializer = PairInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dismissal = overlap_dismiss(
+            company=self.company, actor=self.actor, cycle=self.get_object(), pair=serializer.validated_data["pair"]
+        )
+        return Response(DismissalSerializer(dismissal).data)
+
+
+class OverlapConvertView(_OneCycle):
+    @extend_schema(
+        request=ConvertInputSerializer,
+        responses={201: DependencyOutSerializer},
+        description="Turn a listed pair into a dependency between its sides' objectives, through the "
+        "dependencies' own rule and event (`dependency.created`). 400 naming `pair` or `depending`; 403 when the "
+        "caller may not link the depending side; 404 when the pair is not listed for the caller.",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        serializer = ConvertInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dependency = overlap_convert(
+            company=self.company,
+            actor=self.actor,
+            cycle=self.get_object(),
+            pair=serializer.validated_data["pair"],
+            depending=serializer.validated_data["depending"],
+        )
+        return Response(DependencyOutSerializer(dependency).data, status=201)

@@ -1,0 +1,101 @@
+"""Possible overlaps on pages: one section drawn by the gaps report, the objective page and the planning board.
+
+Every surface reads :func:`objectives.overlaps.overlaps_for_reader` (the pairs a
+reader may see) through :func:`overlap_section`; dismissing and converting go
+through ``objectives.services.overlaps``.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from companies.tenancy import TenantRequest, company_view
+from objectives.models import Cycle
+from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader
+from objectives.services.overlaps import overlap_convert, overlap_dismiss
+from objectives.views._common import _safe_next
+from okrhub.errors import not_found
+
+#: A section lists the best pairs; the rest are counted (readable pairs only) and listed by the API.
+SECTION_LIMIT = 20
+
+
+def _side(request: TenantRequest, item: Item) -> dict[str, Any]:
+    slug = request.company.slug
+    if item.kind == "objective":
+        url = reverse("objectives:objective", args=[slug, item.id])
+    else:
+        url = reverse("objectives:key_result", args=[slug, item.id])
+    return {"kind": item.kind, "title": item.title, "department": item.department_name, "url": url}
+
+
+def overlap_rows(request: TenantRequest, found: list[Overlap], *, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
+    return [
+        {
+            "pair": overlap.key,
+            "score": round(overlap.score * 100),
+            "reasons": overlap.reasons,
+            "first": _side(request, overlap.first),
+            "second": _side(request, overlap.second),
+            "can_act": can_act_on(request.actor, overlap),
+        }
+        for overlap in found[:limit]
+    ]
+
+
+def overlap_section(request: TenantRequest, cycle: Cycle, *, objective_id: int | None = None) -> dict[str, Any]:
+    """The context of ``objectives/_overlaps.html``: the reader's best pairs of the cycle (or of one objective)."""
+    found = overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle, objective_id=objective_id)
+    return {
+        "cycle": cycle,
+        "rows": overlap_rows(request, found),
+        "total": len(found),
+        "open": not cycle.is_closed,
+        "next": request.get_full_path(),
+    }
+
+
+def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
+    cycle = Cycle.objects.filter(company=request.company, pk=cycle_id).first()
+    if cycle is None:
+        raise not_found("cycle")
+    return cycle
+
+
+def _back(request: TenantRequest) -> HttpResponse:
+    return redirect(_safe_next(request) or reverse("alignment:gaps", args=[request.company.slug]))
+
+
+@require_POST
+@company_view
+def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
+    cycle = _cycle_or_404(request, cycle_id)
+    try:
+        overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Marked as not the same; nobody will be shown this pair again.")
+    return _back(request)
+
+
+@require_POST
+@company_view
+def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
+    cycle = _cycle_or_404(request, cycle_id)
+    try:
+        dependency = overlap_convert(
+            company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"Linked: “{dependency.from_objective.title}” now depends on “{dependency.to_objective.title}”."
+        )
+    return _back(request)
