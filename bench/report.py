@@ -63,6 +63,10 @@ def measure(fixture: Any, *, count: int) -> dict[str, Any]:
             for name, (path, who) in requests(fixture).items():
                 client, headers = _client(fixture, who)
                 first = client.get(path, headers=headers)
+                if first.status_code in (400, 404) and path.endswith("page=2"):
+                    # A small company's report fits on one page: measure that one.
+                    path = path.removesuffix("2") + "1"
+                    first = client.get(path, headers=headers)
                 if first.status_code != 200:
                     raise RuntimeError(f"{name}: {first.status_code} {first.content[:300]!r}")
                 queries = 0
