@@ -578,14 +578,22 @@ class _SqlLevels:
         return self.visible.count()
 
 
-#: A department's objectives with every ancestor of theirs in the cycle, in one query (PostgreSQL and SQLite).
+#: A department's objectives in the cycle and in the cycles inside it (an annual cycle's quarters), with
+#: every ancestor of theirs in those cycles, in one query (PostgreSQL and SQLite). A quarterly objective
+#: laddering up to an annual one is on the annual tree (``_SqlLevels``: children come from any cycle), so
+#: it is on the annual tree's branch of its department too; the cycles inside are those whose dates lie
+#: within the cycle's, the only ones whose objectives may ladder up into it.
 BRANCH_SQL = """
 WITH RECURSIVE branch(id, parent_id) AS (
-    SELECT id, parent_id FROM objectives_objective
-    WHERE company_id = %s AND cycle_id = %s AND department_id = %s AND status IN ({statuses})
+    SELECT o.id, o.parent_id FROM objectives_objective o
+    JOIN objectives_cycle c ON c.id = o.cycle_id
+    WHERE o.company_id = %s AND o.department_id = %s AND o.status IN ({statuses})
+      AND c.company_id = %s AND c.start_date >= %s AND c.end_date <= %s
     UNION
-    SELECT o.id, o.parent_id FROM objectives_objective o JOIN branch b ON o.id = b.parent_id
-    WHERE o.company_id = %s AND o.cycle_id = %s AND o.status IN ({statuses})
+    SELECT o.id, o.parent_id FROM objectives_objective o
+    JOIN branch b ON o.id = b.parent_id
+    JOIN objectives_cycle c ON c.id = o.cycle_id
+    WHERE o.company_id = %s AND o.status IN ({statuses}) AND c.start_date >= %s AND c.end_date <= %s
 )
 SELECT id FROM branch
 """
@@ -596,14 +604,21 @@ class _BranchLevels:
 
     The rows come from two queries: the branch's ids (:data:`BRANCH_SQL`) and
     their readable rows. A chain stops below an objective the reader may not
-    read, as on the whole tree.
+    read, as on the whole tree. The department's objectives of the cycles
+    inside this one (an annual cycle's quarters) are kept when their chain
+    reaches an objective of this cycle, as the unfiltered tree shows them: under
+    the annual objective they ladder up to, through whatever lies between.
     """
 
     def __init__(self, *, company: Company, actor: Actor, cycle: Cycle, department_id: int) -> None:
         statuses = list(COUNTED_STATUSES)
         sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)))
+        inside = [cycle.start_date, cycle.end_date]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [company.pk, cycle.pk, department_id, *statuses, company.pk, cycle.pk, *statuses])
+            cursor.execute(
+                sql,
+                [company.pk, department_id, *statuses, company.pk, *inside, company.pk, *statuses, *inside],
+            )
             ids = [row[0] for row in cursor.fetchall()]
         rows = {
             row["id"]: row
@@ -614,11 +629,16 @@ class _BranchLevels:
         }
         keep: set[int] = set()
         for object_id, row in rows.items():
-            if row["department_id"] == department_id:
-                current: int | None = object_id
-                while current is not None and current in rows and current not in keep:
-                    keep.add(current)
-                    current = rows[current]["parent_id"]
+            if row["department_id"] != department_id:
+                continue
+            chain: list[int] = []
+            current: int | None = object_id
+            while current is not None and current in rows and current not in keep:
+                chain.append(current)
+                current = rows[current]["parent_id"]
+            # On this cycle's tree when the chain meets it: an objective of the cycle, or a kept chain (which did).
+            if current in keep or any(rows[link]["cycle_id"] == cycle.pk for link in chain):
+                keep.update(chain)
         self.rows = [row for object_id, row in rows.items() if object_id in keep]
         self.by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for row in self.rows:
