@@ -29,6 +29,7 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    overlapping_cycles_q,
 )
 from objectives.progress import behind_pace_or_none, pace, status_or_none
 from objectives.selectors import pace_of, reads_objective, stale_key_results_q, visible_objectives_q
@@ -578,22 +579,19 @@ class _SqlLevels:
         return self.visible.count()
 
 
-#: A department's objectives in the cycle and in the cycles inside it (an annual cycle's quarters), with
+#: A department's objectives in the cycle and in the cycles overlapping it (an annual cycle's quarters), with
 #: every ancestor of theirs in those cycles, in one query (PostgreSQL and SQLite). A quarterly objective
 #: laddering up to an annual one is on the annual tree (``_SqlLevels``: children come from any cycle), so
-#: it is on the annual tree's branch of its department too; the cycles inside are those whose dates lie
-#: within the cycle's, the only ones whose objectives may ladder up into it.
+#: it is on the annual tree's branch of its department too. Only objectives of overlapping cycles may
+#: ladder up into the cycle (``objectives.models.cycles_overlap``); ``{cycles}`` is that rule's own filter
+#: (``overlapping_cycles_q``), compiled into the query.
 BRANCH_SQL = """
 WITH RECURSIVE branch(id, parent_id) AS (
-    SELECT o.id, o.parent_id FROM objectives_objective o
-    JOIN objectives_cycle c ON c.id = o.cycle_id
-    WHERE o.company_id = %s AND o.department_id = %s AND o.status IN ({statuses})
-      AND c.company_id = %s AND c.start_date >= %s AND c.end_date <= %s
+    SELECT id, parent_id FROM objectives_objective
+    WHERE company_id = %s AND department_id = %s AND status IN ({statuses}) AND cycle_id IN ({cycles})
     UNION
-    SELECT o.id, o.parent_id FROM objectives_objective o
-    JOIN branch b ON o.id = b.parent_id
-    JOIN objectives_cycle c ON c.id = o.cycle_id
-    WHERE o.company_id = %s AND o.status IN ({statuses}) AND c.start_date >= %s AND c.end_date <= %s
+    SELECT o.id, o.parent_id FROM objectives_objective o JOIN branch b ON o.id = b.parent_id
+    WHERE o.company_id = %s AND o.status IN ({statuses}) AND o.cycle_id IN ({cycles})
 )
 SELECT id FROM branch
 """
@@ -604,20 +602,27 @@ class _BranchLevels:
 
     The rows come from two queries: the branch's ids (:data:`BRANCH_SQL`) and
     their readable rows. A chain stops below an objective the reader may not
-    read, as on the whole tree. The department's objectives of the cycles
-    inside this one (an annual cycle's quarters) are kept when their chain
-    reaches an objective of this cycle, as the unfiltered tree shows them: under
-    the annual objective they ladder up to, through whatever lies between.
+    read, as on the whole tree. As on the whole tree, the nodes are the
+    cycle's objectives and what ladders up to them from other cycles: the
+    department's objectives of an annual cycle's quarters are kept when their
+    chain reaches an objective of the cycle, and a chain is cut above its
+    topmost objective of the cycle (a quarter's tree shows the year's parent
+    as context, not as a node).
     """
 
     def __init__(self, *, company: Company, actor: Actor, cycle: Cycle, department_id: int) -> None:
         statuses = list(COUNTED_STATUSES)
-        sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)))
-        inside = [cycle.start_date, cycle.end_date]
+        overlapping = (
+            Cycle.objects.filter(company=company)
+            .filter(overlapping_cycles_q(company_id=company.pk, cycle_id=cycle.pk))
+            .values("id")
+        )
+        cycles_sql, cycles_params = overlapping.query.sql_with_params()
+        sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)), cycles=cycles_sql)
         with connection.cursor() as cursor:
             cursor.execute(
                 sql,
-                [company.pk, department_id, *statuses, company.pk, *inside, company.pk, *statuses, *inside],
+                [company.pk, department_id, *statuses, *cycles_params, company.pk, *statuses, *cycles_params],
             )
             ids = [row[0] for row in cursor.fetchall()]
         rows = {
@@ -636,9 +641,13 @@ class _BranchLevels:
             while current is not None and current in rows and current not in keep:
                 chain.append(current)
                 current = rows[current]["parent_id"]
-            # On this cycle's tree when the chain meets it: an objective of the cycle, or a kept chain (which did).
-            if current in keep or any(rows[link]["cycle_id"] == cycle.pk for link in chain):
+            if current in keep:  # joins a kept chain: on the tree below it
                 keep.update(chain)
+                continue
+            # On this cycle's tree up to its topmost objective of the cycle; none: not on this tree.
+            own = [index for index, link in enumerate(chain) if rows[link]["cycle_id"] == cycle.pk]
+            if own:
+                keep.update(chain[: own[-1] + 1])
         self.rows = [row for object_id, row in rows.items() if object_id in keep]
         self.by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for row in self.rows:

@@ -335,3 +335,19 @@ def test_a_departments_annual_branch_costs_the_same_queries_however_many_quarter
     with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count('class="badge cycle-label"') == 2 + quarters
+
+
+def test_a_departments_annual_branch_holds_children_of_a_cycle_that_only_overlaps_the_year(team, branches, client_for):
+    winter = CycleFactory(company=team.company, name="Winter 26/27", start_date=datetime.date(2026, 12, 1),
+                          end_date=datetime.date(2027, 2, 28))  # fmt: skip
+    child = okr.objective_create(company=team.company, actor=team.actor(team.admin), cycle=winter,
+                                 title="Winter campaign", parent=branches["grow"], department=team.department,
+                                 owner=team.lead, activate=True)  # fmt: skip
+    whole = client_for(team.viewer).get(tree_url(team.company, branches["annual"], depth=3)).content.decode()
+    branch = (
+        client_for(team.viewer)
+        .get(tree_url(team.company, branches["annual"], department=team.department.pk, depth=3))
+        .content.decode()
+    )
+    assert f'id="node-{child.pk}"' in whole  # the whole year's tree shows it,
+    assert f'id="node-{child.pk}"' in branch  # so Sales' branch of it does too
