@@ -29,7 +29,7 @@ from objectives.selectors import visibility_class
 from okrhub.bytecache import ByteCache
 
 API_VERSION = "tree-api-2"  # 2: final_score, cycle_id, children of other cycles; no pace once closed
-PAGE_VERSION = "tree-page-2"
+PAGE_VERSION = "tree-page-3"  # 3: a department's branch of an annual tree holds its quarterly children
 
 #: What a response cached by revision tells caches: this reader only, and ask again every time.
 CACHE_CONTROL = "private, no-cache"

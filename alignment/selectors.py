@@ -29,6 +29,7 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
+    overlapping_cycles_q,
 )
 from objectives.progress import behind_pace_or_none, pace, status_or_none
 from objectives.selectors import pace_of, reads_objective, stale_key_results_q, visible_objectives_q
@@ -578,14 +579,19 @@ class _SqlLevels:
         return self.visible.count()
 
 
-#: A department's objectives with every ancestor of theirs in the cycle, in one query (PostgreSQL and SQLite).
+#: A department's objectives in the cycle and in the cycles overlapping it (an annual cycle's quarters), with
+#: every ancestor of theirs in those cycles, in one query (PostgreSQL and SQLite). A quarterly objective
+#: laddering up to an annual one is on the annual tree (``_SqlLevels``: children come from any cycle), so
+#: it is on the annual tree's branch of its department too. Only objectives of overlapping cycles may
+#: ladder up into the cycle (``objectives.models.cycles_overlap``); ``{cycles}`` is that rule's own filter
+#: (``overlapping_cycles_q``), compiled into the query.
 BRANCH_SQL = """
 WITH RECURSIVE branch(id, parent_id) AS (
     SELECT id, parent_id FROM objectives_objective
-    WHERE company_id = %s AND cycle_id = %s AND department_id = %s AND status IN ({statuses})
+    WHERE company_id = %s AND department_id = %s AND status IN ({statuses}) AND cycle_id IN ({cycles})
     UNION
     SELECT o.id, o.parent_id FROM objectives_objective o JOIN branch b ON o.id = b.parent_id
-    WHERE o.company_id = %s AND o.cycle_id = %s AND o.status IN ({statuses})
+    WHERE o.company_id = %s AND o.status IN ({statuses}) AND o.cycle_id IN ({cycles})
 )
 SELECT id FROM branch
 """
@@ -596,14 +602,28 @@ class _BranchLevels:
 
     The rows come from two queries: the branch's ids (:data:`BRANCH_SQL`) and
     their readable rows. A chain stops below an objective the reader may not
-    read, as on the whole tree.
+    read, as on the whole tree. As on the whole tree, the nodes are the
+    cycle's objectives and what ladders up to them from other cycles: the
+    department's objectives of an annual cycle's quarters are kept when their
+    chain reaches an objective of the cycle, and a chain is cut above its
+    topmost objective of the cycle (a quarter's tree shows the year's parent
+    as context, not as a node).
     """
 
     def __init__(self, *, company: Company, actor: Actor, cycle: Cycle, department_id: int) -> None:
         statuses = list(COUNTED_STATUSES)
-        sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)))
+        overlapping = (
+            Cycle.objects.filter(company=company)
+            .filter(overlapping_cycles_q(company_id=company.pk, cycle_id=cycle.pk))
+            .values("id")
+        )
+        cycles_sql, cycles_params = overlapping.query.sql_with_params()
+        sql = BRANCH_SQL.format(statuses=", ".join(["%s"] * len(statuses)), cycles=cycles_sql)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [company.pk, cycle.pk, department_id, *statuses, company.pk, cycle.pk, *statuses])
+            cursor.execute(
+                sql,
+                [company.pk, department_id, *statuses, *cycles_params, company.pk, *statuses, *cycles_params],
+            )
             ids = [row[0] for row in cursor.fetchall()]
         rows = {
             row["id"]: row
@@ -614,11 +634,20 @@ class _BranchLevels:
         }
         keep: set[int] = set()
         for object_id, row in rows.items():
-            if row["department_id"] == department_id:
-                current: int | None = object_id
-                while current is not None and current in rows and current not in keep:
-                    keep.add(current)
-                    current = rows[current]["parent_id"]
+            if row["department_id"] != department_id:
+                continue
+            chain: list[int] = []
+            current: int | None = object_id
+            while current is not None and current in rows and current not in keep:
+                chain.append(current)
+                current = rows[current]["parent_id"]
+            if current in keep:  # joins a kept chain: on the tree below it
+                keep.update(chain)
+                continue
+            # On this cycle's tree up to its topmost objective of the cycle; none: not on this tree.
+            own = [index for index, link in enumerate(chain) if rows[link]["cycle_id"] == cycle.pk]
+            if own:
+                keep.update(chain[: own[-1] + 1])
         self.rows = [row for object_id, row in rows.items() if object_id in keep]
         self.by_parent: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
         for row in self.rows:

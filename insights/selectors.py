@@ -15,8 +15,12 @@ read every objective.
   off-track and behind-pace lists, check-in compliance and this week's
   changes, from a constant number of queries (grouped in SQL, never a row per
   objective in Python): the page's p95 stays flat at 10,000 objectives;
+- :func:`final_scores`: a closed cycle's view instead of pace (DESIGN §3: a
+  closed cycle has final scores, no pace, ``objectives.progress.pace``): the
+  objectives' score distribution (the cycle report's bands), each heatmap
+  row's, and the lowest-scored objectives;
 - :func:`progress_series`: the scope's progress per day from the snapshots'
-  daily totals, against the expected pace;
+  daily totals, against the expected pace (none once the cycle closed);
 - :func:`history_rows`: the progress history of a filtered list, for the export.
 """
 
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict, cast
 
 from django.db import connections
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from companies.models import Company
@@ -40,10 +44,10 @@ from explore.params import Search
 from insights.filters import ListFilter, Scope
 from insights.models import DailyTotal, KeyResultSnapshot, ObjectiveSnapshot
 from objectives import feed
+from objectives.grading import ScoreDistribution, score_distribution
 from objectives.models import COUNTED_STATUSES, Confidence, Cycle, Event, KeyResult, Objective, ObjectiveStatus
-from objectives.progress import Status, expected_progress, mean_of_sums
-from objectives.progress import status as computed_status
-from objectives.selectors import cycle_expected, status_q, visible_objectives_q
+from objectives.progress import Status, mean_of_sums, pace, status_or_none
+from objectives.selectors import pace_of, status_q, visible_objectives_q
 from okrhub.permissions import Action
 
 #: How many rows each list tile shows (its link shows them all).
@@ -164,7 +168,7 @@ def _merge(*parts: Mapping[int | None, Tally]) -> dict[int | None, Tally]:
 class Point(TypedDict):
     day: datetime.date
     progress: float | None
-    expected: float
+    expected: float | None  # None: the cycle is closed (``progress.pace``)
     objectives: int
 
 
@@ -172,6 +176,8 @@ def progress_series(
     scope: Scope, *, department: int | None, today_progress: float | None, today_objectives: int
 ) -> list[Point]:
     """The scope's progress at the end of each day of the cycle so far, then today's (live), with the pace.
+
+    A closed cycle has no pace (``progress.pace``): every point's ``expected`` is None.
 
     Past days come from the snapshots' daily totals (one query); for a
     reader who may not read every private objective, the snapshots of the
@@ -218,7 +224,7 @@ def progress_series(
         {
             "day": day,
             "progress": mean_of_sums(total, int(known)) if objectives else None,
-            "expected": expected_progress(today=day, start=cycle.start_date, end=cycle.end_date),
+            "expected": pace(today=day, start=cycle.start_date, end=cycle.end_date, closed=cycle.is_closed),
             "objectives": int(objectives),
         }
         for day, (objectives, known, total) in sorted(sums.items())
@@ -228,7 +234,7 @@ def progress_series(
             {
                 "day": scope.today,
                 "progress": today_progress,
-                "expected": expected_progress(today=scope.today, start=cycle.start_date, end=cycle.end_date),
+                "expected": pace_of(company, cycle, scope.today),
                 "objectives": today_objectives,
             }
         )
@@ -255,7 +261,7 @@ def _objective_items(scope: Scope, f: ListFilter) -> list[dict[str, Any]]:
         .order_by("progress", "id")
         .values("id", "title", "progress", "department__name", "owner__full_name", "owner__email")
     )
-    return [_item(row, scope.cycle, scope.today) for row in rows]
+    return [_item(row, scope) for row in rows]
 
 
 def _key_result_items(scope: Scope, lists: Mapping[str, ListFilter]) -> dict[str, list[dict[str, Any]]]:
@@ -281,17 +287,19 @@ def _key_result_items(scope: Scope, lists: Mapping[str, ListFilter]) -> dict[str
     )  # fmt: skip
     by_confidence: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_confidence[row["confidence"]].append(_item(row, scope.cycle, scope.today))
+        by_confidence[row["confidence"]].append(_item(row, scope))
     return {name: by_confidence.get(str(f.confidence), []) for name, f in lists.items()}
 
 
-def _item(row: Mapping[str, Any], cycle: Cycle, today: datetime.date) -> dict[str, Any]:
-    expected = expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
+def _item(row: Mapping[str, Any], scope: Scope) -> dict[str, Any]:
+    """A list tile's row; its ``status`` is None on a closed cycle (no pace), where ``final_score`` is its score."""
+    status = status_or_none(row["progress"], pace_of(scope.company, scope.cycle, scope.today))
     return {
         "id": row["id"],
         "title": row["title"],
         "progress": row["progress"],
-        "status": computed_status(row["progress"], expected).value,
+        "final_score": row.get("final_score"),
+        "status": status.value if status is not None else None,
         "objective_id": row.get("objective_id"),
         "objective_title": row.get("objective__title"),
         "department_name": row.get("department__name") or row.get("objective__department__name"),
@@ -339,6 +347,32 @@ def changes_this_week(scope: Scope, *, department: int | None, now: datetime.dat
     return {key: sum(counts.get(verb, 0) for verb in verbs) for key, (_, verbs) in CHANGE_FAMILIES.items()}
 
 
+# ---------------------------------------------------------------- a closed cycle's final scores
+
+
+def final_scores(scope: Scope, base: ListFilter, rows: Mapping[int, "Row"], *, heads: set[int]) -> dict[str, Any]:
+    """A closed cycle's final-score view: the objectives' score distribution, each row's, and the lowest scores.
+
+    The objectives are the dashboard's own (``base``: counted, in scope, readable), so the distribution
+    counts exactly the objectives the headline does; the bands are the cycle report's
+    (``objectives.grading.score_distribution``). Two queries: every objective's department and score
+    (numbers only), then the few lowest-scored objectives with their titles (not scored ones last).
+    """
+    scores: list[float | None] = []
+    for department_id, score in scope.rows(base).values_list("department_id", "final_score"):
+        scores.append(score)
+        head = _head_of(department_id, heads=heads, parents=scope.departments)
+        if head is not None:
+            rows[head].scores.append(score)
+    first = scope.rows(base).order_by(F("final_score").asc(nulls_last=True), "id").values("pk")[:LIST_SIZE]
+    lowest = (
+        Objective.objects.filter(pk__in=first)
+        .order_by(F("final_score").asc(nulls_last=True), "id")
+        .values("id", "title", "progress", "final_score", "department__name", "owner__full_name", "owner__email")
+    )
+    return {"distribution": score_distribution(scores), "items": [_item(row, scope) for row in lowest]}
+
+
 # ---------------------------------------------------------------- the dashboard
 
 
@@ -349,17 +383,23 @@ class Row:
     department_id: int
     name: str
     tally: Tally
-    expected: float
+    expected: float | None  # None: a closed cycle (``progress.pace``)
     links: dict[str, Any] = field(default_factory=dict)  # the page's: the row's dashboard
     cells: dict[str, Any] = field(default_factory=dict)  # the page's: each cell's count and list
+    scores: list[float | None] = field(default_factory=list)  # a closed cycle's objective final scores
 
     @property
     def progress(self) -> float | None:
         return self.tally.progress
 
     @property
-    def status(self) -> Status:
-        return computed_status(self.tally.progress, self.expected)
+    def status(self) -> Status | None:
+        return status_or_none(self.tally.progress, self.expected)
+
+    @property
+    def distribution(self) -> ScoreDistribution:
+        """The row's final scores in :data:`~objectives.grading.SCORE_BANDS` (a closed cycle's)."""
+        return score_distribution(self.scores)
 
 
 def scope_for(
@@ -391,14 +431,17 @@ def dashboard(
 ) -> dict[str, Any]:
     """Everything a dashboard shows, for the company (``department=None``) or a department and its teams.
 
-    Twelve queries whatever the size (see the module docstring). Heatmap rows
+    Twelve queries whatever the size (see the module docstring); a closed cycle's
+    no more: it has no pace, so no behind-pace list (``behind_pace`` is None, as
+    are ``expected`` and ``status``), and ``final`` holds its final scores
+    (:func:`final_scores`, two queries). Heatmap rows
     are the top-level departments (company) or the department's teams (or the
     department itself when it has none), each with its sub-departments.
     """
     scope, departments = scope_for(company=company, actor=actor, cycle=cycle, today=today)
     now = now or timezone.now()
     department_id = department.pk if department is not None else None
-    expected = cycle_expected(company, cycle, scope.today)
+    expected = pace_of(company, cycle, scope.today)  # None once the cycle closed: final scores, no pace
     by_department = _merge(
         objective_tallies(scope, department=department_id), key_result_tallies(scope, department=department_id)
     )
@@ -436,7 +479,8 @@ def dashboard(
         "today": scope.today,
         "expected": expected,
         "total": total,
-        "status": computed_status(total.progress, expected),
+        "by_department": by_department,  # each department's own figures (None: company level)
+        "status": status_or_none(total.progress, expected),
         "rows": sorted(rows.values(), key=lambda row: row.name.lower()),
         "filters": {"objectives": base, "key_results": krs},
         "at_risk": {
@@ -449,11 +493,15 @@ def dashboard(
             "items": confidence_items["off_track"],
             "filter": confidence_lists["off_track"],
         },
-        "behind_pace": {
+        # A closed cycle has no pace, so nothing is behind it: no count and no list (None), its final scores instead.
+        "behind_pace": None
+        if expected is None
+        else {
             "count": total.by_status[Status.BEHIND_PACE],
             "items": _objective_items(scope, base.but(pace="behind")),
             "filter": base.but(pace="behind"),
         },
+        "final": None if expected is not None else final_scores(scope, base, rows, heads=set(heads)),
         "compliance": {
             "stale": total.stale,
             "key_results": total.active_key_results,

@@ -111,17 +111,22 @@ def _dashboard_page(request: TenantRequest, *, department: Department | None) ->
                 "Key results off track",
                 "off track",
             ),
-            (
-                {"key": "behind-pace", **data["behind_pace"], "url": data["links"]["behind_pace"]},
-                "Objectives behind pace",
-                "behind pace",
-            ),
         ]
+        if data["behind_pace"] is not None:
+            context["tiles"].append(
+                (
+                    {"key": "behind-pace", **data["behind_pace"], "url": data["links"]["behind_pace"]},
+                    "Objectives behind pace",
+                    "behind pace",
+                )
+            )
+        else:  # a closed cycle: its final scores (``insights.selectors.final_scores``) and its report
+            context["report_url"] = _report_url(request, cycle, department, data)
         people = data["compliance"]["people"]
         context["people"] = people[:PEOPLE_SHOWN]
         context["people_more"] = len(people) - len(context["people"])
         today, start, end = data["today"], cycle.start_date, cycle.end_date
-        if start <= today <= end:
+        if data["expected"] is not None and start <= today <= end:  # a closed cycle has no "today"
             context["day"] = {"number": (today - start).days + 1, "of": (end - start).days + 1}
         export = reverse("insights:export", args=[request.company.slug])
         query = data["filters"]["objectives"].query()
@@ -139,9 +144,10 @@ def _link(request: TenantRequest, data: dict[str, Any]) -> None:
         "key_results": key_results.url(slug),
         "at_risk": data["at_risk"]["filter"].url(slug),
         "off_track": data["off_track"]["filter"].url(slug),
-        "behind_pace": data["behind_pace"]["filter"].url(slug),
         "stale": data["compliance"]["filter"].url(slug),
     }
+    if data["behind_pace"] is not None:
+        data["links"]["behind_pace"] = data["behind_pace"]["filter"].url(slug)
     dashboard_url = reverse("insights:department", args=[slug, 0]).removesuffix("0/")
     for row in data["rows"]:
         row.links = {"dashboard": f"{dashboard_url}{row.department_id}/?cycle={data['cycle'].pk}"}
@@ -152,11 +158,21 @@ def _link(request: TenantRequest, data: dict[str, Any]) -> None:
         person["url"] = key_results.but(owner=owner, stale=True).url(slug) if owner else None
     objective_url = reverse("objectives:objective", args=[slug, 0]).removesuffix("0/")
     key_result_url = reverse("objectives:key_result", args=[slug, 0]).removesuffix("0/")
-    for item in data["behind_pace"]["items"]:
-        item["url"] = f"{objective_url}{item['id']}/"
+    for tile in (data["behind_pace"], data["final"]):
+        for item in tile["items"] if tile is not None else ():
+            item["url"] = f"{objective_url}{item['id']}/"
     for tile in ("at_risk", "off_track"):
         for item in data[tile]["items"]:
             item["url"] = f"{key_result_url}{item['id']}/"
+
+
+def _report_url(request: TenantRequest, cycle: Cycle, department: Department | None, data: dict[str, Any]) -> str:
+    """The closed cycle's report: a department's section when it has objectives of its own there, else the whole."""
+    url = reverse("objectives:cycle_report", args=[request.company.slug, cycle.pk])
+    if department is None:
+        return url
+    own = data["by_department"].get(department.pk)
+    return f"{url}?department={department.pk}" if own is not None and own.objectives else url
 
 
 #: A heatmap cell's shade: the share of the row's objectives in that status, in quarters (0: none).

@@ -74,8 +74,12 @@ class ScoreDistribution:
     mean: float | None  # the plain mean of the scores: objectives side by side count alike
 
     @property
+    def scored(self) -> int:
+        return sum(self.counts)
+
+    @property
     def total(self) -> int:
-        return sum(self.counts) + self.not_scored
+        return self.scored + self.not_scored
 
     @property
     def bands(self) -> list[tuple[str, int]]:

@@ -41,7 +41,6 @@ from objectives.progress import (
     Status,
     Weighted,
     behind_pace_threshold,
-    expected_progress,
     is_behind_pace,
     key_result_progress,
     mean_progress,
@@ -338,11 +337,6 @@ def can_edit_objective(actor: Actor, objective: Objective) -> bool:
         owner_id=objective.owner_id,
         is_draft=draft,
     )
-
-
-def cycle_expected(company: Company, cycle: Cycle, today: datetime.date | None = None) -> float:
-    today = today or company.local_today()
-    return expected_progress(today=today, start=cycle.start_date, end=cycle.end_date)
 
 
 def annotate_key_result(actor: Actor, kr: KeyResult, objective: Objective, expected: float | None) -> KeyResult:

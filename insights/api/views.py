@@ -6,6 +6,7 @@ so the API and the pages agree to the digit.
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,19 +16,35 @@ from departments.models import Department
 from insights.api import serializers as s
 from insights.selectors import CHANGE_FAMILIES, CONFIDENCES, STATUSES, Tally, dashboard
 from objectives.api.serializers import CycleSerializer
+from objectives.grading import ScoreDistribution
 from objectives.models import Cycle
-from objectives.progress import status as computed_status
+from objectives.progress import status_or_none
 from objectives.selectors import current_cycle
 from okrhub.errors import not_found
 from okrhub.permissions import Action
 
 
-def _figures(tally: Tally, expected: float) -> dict[str, Any]:
+def _scores(distribution: ScoreDistribution | None) -> dict[str, Any] | None:
+    if distribution is None:
+        return None
+    return {
+        "mean": distribution.mean,
+        "bands": [{"band": band, "objectives": count} for band, count in distribution.bands],
+        "not_scored": distribution.not_scored,
+    }
+
+
+def _figures(tally: Tally, expected: float | None, scores: ScoreDistribution | None) -> dict[str, Any]:
+    """A scope's or row's figures; a closed cycle (``expected`` None, ``progress.pace``) has scores, no status."""
+    status = status_or_none(tally.progress, expected)
     return {
         "progress": tally.progress,
-        "status": computed_status(tally.progress, expected).value,
+        "status": status.value if status is not None else None,
         "objectives": tally.objectives,
-        "objectives_by_status": {status.value: tally.by_status[status] for status in STATUSES},
+        "objectives_by_status": (
+            {status.value: tally.by_status[status] for status in STATUSES} if expected is not None else None
+        ),
+        "final_scores": _scores(scores),
         "key_results": tally.key_results,
         "key_results_by_confidence": {c.value: tally.by_confidence[c] for c in CONFIDENCES},
         "active_key_results": tally.active_key_results,
@@ -52,6 +69,7 @@ EXAMPLE = {
     "status": "on_track",
     "objectives": 4,
     "objectives_by_status": {"on_track": 2, "behind_pace": 1, "done": 0, "unknown": 1},
+    "final_scores": None,
     "key_results": 7,
     "key_results_by_confidence": {"on_track": 4, "at_risk": 2, "off_track": 1},
     "active_key_results": 7,
@@ -64,6 +82,7 @@ EXAMPLE = {
             "status": "on_track",
             "objectives": 1,
             "objectives_by_status": {"on_track": 1, "behind_pace": 0, "done": 0, "unknown": 0},
+            "final_scores": None,
             "key_results": 2,
             "key_results_by_confidence": {"on_track": 1, "at_risk": 0, "off_track": 1},
             "active_key_results": 2,
@@ -77,6 +96,7 @@ EXAMPLE = {
                 "id": 52,
                 "title": "German version live for all customers",
                 "progress": 0.0,
+                "final_score": None,
                 "status": "behind_pace",
                 "objective_id": 44,
                 "objective_title": "Launch localized versions of the platform in French and German",
@@ -87,6 +107,8 @@ EXAMPLE = {
     },
     "off_track": {"count": 1, "items": []},
     "behind_pace": {"count": 1, "items": []},
+    "lowest_scores": None,
+    "report_url": None,
     "compliance": {
         "key_results": 7,
         "stale": 1,
@@ -133,19 +155,27 @@ class _DashboardView(CompanyAPIView):
 
     def render(self, cycle: Cycle, department: Department | None) -> Response:
         data = dashboard(company=self.company, actor=self.actor, cycle=cycle, department=department)
-        expected = data["expected"]
+        expected, final, behind = data["expected"], data["final"], data["behind_pace"]
+        closed = final is not None
         body = {
             "cycle": CycleSerializer(cycle, context=self.get_serializer_context()).data,
             "department": {"id": department.pk, "name": department.name} if department is not None else None,
             "today": data["today"],
             "expected_progress": expected,
-            **_figures(data["total"], expected),
+            **_figures(data["total"], expected, final["distribution"] if closed else None),
             "departments": [
-                {"id": row.department_id, "name": row.name, **_figures(row.tally, expected)} for row in data["rows"]
+                {
+                    "id": row.department_id,
+                    "name": row.name,
+                    **_figures(row.tally, expected, row.distribution if closed else None),
+                }
+                for row in data["rows"]
             ],
             "at_risk": {"count": data["at_risk"]["count"], "items": data["at_risk"]["items"]},
             "off_track": {"count": data["off_track"]["count"], "items": data["off_track"]["items"]},
-            "behind_pace": {"count": data["behind_pace"]["count"], "items": data["behind_pace"]["items"]},
+            "behind_pace": {"count": behind["count"], "items": behind["items"]} if behind is not None else None,
+            "lowest_scores": {"count": final["distribution"].total, "items": final["items"]} if closed else None,
+            "report_url": reverse("objectives:cycle_report", args=[self.company.slug, cycle.pk]) if closed else None,
             "compliance": {
                 "key_results": data["compliance"]["key_results"],
                 "stale": data["compliance"]["stale"],

@@ -16,7 +16,7 @@ from objectives.forms import (
     CheckInForm,
 )
 from objectives.models import CheckIn, KeyResult, checkin_correction_refusal, checkin_undo_refusal
-from objectives.progress import is_behind_pace
+from objectives.progress import behind_pace_or_none
 from objectives.selectors import can_read_objective, choose_cycle
 from objectives.views._common import _cycles, _safe_next
 from okrhub.errors import not_found
@@ -119,12 +119,12 @@ def _checkin_row(
     undo: CheckIn | None = None,
 ):
     """The key result's row of "my key results"; after a write that ``moved`` figures, every figure out of band."""
-    expected = pages.cycle_expected(request.company, kr.objective.cycle)
+    expected = pages.pace_of(request.company, kr.objective.cycle)  # None once the cycle closed: no pace mark
     pages.annotate_key_result(request.actor, kr, kr.objective, expected)
     kr.form = form
     objective = kr.objective
     objective.expected = expected
-    objective.behind_pace = is_behind_pace(objective.progress, expected)
+    objective.behind_pace = bool(behind_pace_or_none(objective.progress, expected))
     context = {"kr": kr, "row_status": row_status, "undo_checkin": undo, "oob": True, "page_objectives": [objective]}
     if moved:
         # The check-in moved its objective and, through the roll-up (already committed), the ones above

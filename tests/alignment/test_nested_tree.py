@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from objectives import services as okr
 from objectives.models import Objective
-from tests.factories import CycleFactory
+from tests.factories import CycleFactory, DepartmentFactory
 
 
 @pytest.fixture
@@ -266,3 +266,88 @@ def test_the_tree_api_costs_the_same_queries_however_many_quarterly_children(
     with django_assert_num_queries(9):
         body = client.get(url).json()
     assert len(body["roots"][0]["children"]) == 2 + quarters
+
+
+# ---------------------------------------------------------------- a department's branch of the annual tree
+
+
+@pytest.fixture
+def branches(team, nested):
+    """Beside the nested company: Marketing's "Q4 brand push" ladders up to "Grow revenue"; Sales' "Q4 deals"
+    ladders up to "Q4 expansion" (a quarterly chain); Sales' "Q4 side project" ladders up to nothing."""
+    marketing = DepartmentFactory(company=team.company, name="Marketing", slug="marketing")
+    admin = team.actor(team.admin)
+
+    def objective(title, department, parent=None):
+        return okr.objective_create(company=team.company, actor=admin, cycle=nested["q4"], title=title,
+                                    parent=parent, department=department, owner=team.lead, activate=True)  # fmt: skip
+
+    push = objective("Q4 brand push", marketing, parent=nested["grow"])
+    co = objective("Q4 deals", team.department, parent=nested["q4_expansion"])
+    side = objective("Q4 side project", team.department)
+    return {**nested, "marketing": marketing, "push": push, "co": co, "side": side}
+
+
+def test_a_departments_branch_of_the_annual_tree_shows_its_quarterly_children(team, branches, client_for):
+    html = (
+        client_for(team.viewer)
+        .get(tree_url(team.company, branches["annual"], department=team.department.pk, depth=3))
+        .content.decode()
+    )
+    shown = set(map(int, re.findall(r'id="node-(\d+)"', html)))
+    # As on the whole annual tree: the annual objective, under it Sales' quarterly children (closed Q3 with its
+    # final score, running Q4, and the Q4 deals below it), not Marketing's push nor the unaligned side project.
+    assert shown == {branches[k].pk for k in ("grow", "q3_expansion", "q4_expansion", "co")}
+    assert '<span class="badge cycle-label">2026 Q3</span>' in _card(html, branches["q3_expansion"].pk)
+    assert ">90%<" in _card(html, branches["q3_expansion"].pk)
+    # Marketing's own branch: the push under the annual objective, not Sales' objectives beside it.
+    marketing = (
+        client_for(team.viewer)
+        .get(tree_url(team.company, branches["annual"], department=branches["marketing"].pk, depth=3))
+        .content.decode()
+    )
+    assert set(map(int, re.findall(r'id="node-(\d+)"', marketing))) == {branches["grow"].pk, branches["push"].pk}
+
+
+def test_the_quarter_trees_branch_is_unchanged(team, branches, client_for):
+    html = (
+        client_for(team.viewer)
+        .get(tree_url(team.company, branches["q4"], department=team.department.pk, depth=3))
+        .content.decode()
+    )
+    shown = set(map(int, re.findall(r'id="node-(\d+)"', html)))
+    # The quarter's own objectives of Sales with their ancestors in the quarter; the annual parent is context.
+    assert shown == {branches[k].pk for k in ("q4_expansion", "co", "side")}
+
+
+@pytest.mark.parametrize("quarters", [1, 8])
+def test_a_departments_annual_branch_costs_the_same_queries_however_many_quarterly_children(
+    team, branches, client_for, django_assert_num_queries, quarters
+):
+    for n in range(quarters):
+        Objective.objects.create(company=team.company, cycle=branches["q4"], parent=branches["grow"],
+                                 status="active", title=f"More {n}", department=team.department,
+                                 weight=Decimal(1))  # fmt: skip
+    client = client_for(team.member)
+    url = tree_url(team.company, branches["annual"], department=team.department.pk)
+    # The branch is read whole in two queries (its ids, then its rows) where the whole tree reads its roots, its
+    # size and each level opened: 13, however many quarterly children.
+    with django_assert_num_queries(13):
+        response = client.get(url)
+    assert response.content.decode().count('class="badge cycle-label"') == 2 + quarters
+
+
+def test_a_departments_annual_branch_holds_children_of_a_cycle_that_only_overlaps_the_year(team, branches, client_for):
+    winter = CycleFactory(company=team.company, name="Winter 26/27", start_date=datetime.date(2026, 12, 1),
+                          end_date=datetime.date(2027, 2, 28))  # fmt: skip
+    child = okr.objective_create(company=team.company, actor=team.actor(team.admin), cycle=winter,
+                                 title="Winter campaign", parent=branches["grow"], department=team.department,
+                                 owner=team.lead, activate=True)  # fmt: skip
+    whole = client_for(team.viewer).get(tree_url(team.company, branches["annual"], depth=3)).content.decode()
+    branch = (
+        client_for(team.viewer)
+        .get(tree_url(team.company, branches["annual"], department=team.department.pk, depth=3))
+        .content.decode()
+    )
+    assert f'id="node-{child.pk}"' in whole  # the whole year's tree shows it,
+    assert f'id="node-{child.pk}"' in branch  # so Sales' branch of it does too
