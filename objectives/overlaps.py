@@ -39,7 +39,10 @@ for everyone in the company.
 Speed: the cycle's items are read with one ``values()`` query; candidates come
 from an inverted index on key terms, probing only each item's rarest terms
 (very common terms cannot make a pair on their own), so the work grows with
-the number of items, not its square. The computed pairs and the index are
+the number of items, not its square. What depends on a word (key terms,
+trigrams), an item (weight, measure, trigrams as one bit set) or a distinct
+term set (keys, a department's candidates) is worked out once, and the garbage
+collector is paused while a cycle is computed. The computed pairs and the index are
 kept per process under the company revision (``companies/revision.py``):
 unchanged, a reader pays for the revision read, the dismissals and the
 privacy filter (the one row rule, :func:`objectives.selectors.reads_objective`).
@@ -47,14 +50,20 @@ privacy filter (the one row rule, :func:`objectives.selectors.reads_objective`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import math
 import re
+import sys
 import threading
 import unicodedata
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
+from typing import NamedTuple
 
 from companies import revision
 from companies.models import Company
@@ -174,6 +183,8 @@ _CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "£": "GBP"}
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # NFKD leaves ASCII as it is: the common case skips the round trip
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
@@ -187,28 +198,53 @@ def _singular(word: str) -> str:
     return word
 
 
+#: Per word (folded): its key terms and its trigrams. Titles are many, words few: each word is worked out once.
+_WORD_CACHE_SIZE = 200_000
+_WORD_TERMS: dict[str, tuple[str, ...]] = {}
+_WORD_GRAMS: dict[str, frozenset[str]] = {}
+
+
+def _word_terms(raw: str) -> tuple[str, ...]:
+    """The key terms one word of a folded title stands for (none for a stop word or a number)."""
+    terms = _WORD_TERMS.get(raw)
+    if terms is None:
+        if raw in STOP_WORDS or any(ch.isdigit() for ch in raw) or len(raw) < 2:
+            terms = ()
+        else:
+            word = _singular(raw)
+            terms = () if word in STOP_WORDS else SYNONYMS.get(word, (word,))
+        if len(_WORD_TERMS) < _WORD_CACHE_SIZE:
+            _WORD_TERMS[raw] = terms
+    return terms
+
+
 @functools.lru_cache(maxsize=200_000)
 def key_terms(title: str) -> frozenset[str]:
     """The key terms of a title: stop words and numbers out, plurals folded, synonyms of one measure merged."""
-    terms: set[str] = set()
-    for raw in _WORD.findall(_fold(title)):
-        if raw in STOP_WORDS or any(ch.isdigit() for ch in raw) or len(raw) < 2:
-            continue
-        word = _singular(raw)
-        if word in STOP_WORDS:
-            continue
-        terms.update(SYNONYMS.get(word, (word,)))
-    return frozenset(terms)
+    words = _WORD.findall(_fold(title))
+    known: list[tuple[str, ...] | None] = list(map(_WORD_TERMS.get, words))
+    parts: list[tuple[str, ...]] = list(map(_word_terms, words)) if None in known else known  # type: ignore[assignment]
+    return frozenset(set(chain.from_iterable(parts)))  # through a set, in word order: the same set as ever
+
+
+def _word_grams(word: str) -> frozenset[str]:
+    grams = _WORD_GRAMS.get(word)
+    if grams is None:
+        padded = f"  {word} "
+        # interned: the same trigram of two words is one object, so set intersections compare by identity
+        grams = frozenset(sys.intern(padded[i : i + 3]) for i in range(len(padded) - 2))
+        if len(_WORD_GRAMS) < _WORD_CACHE_SIZE:
+            _WORD_GRAMS[word] = grams
+    return grams
 
 
 @functools.lru_cache(maxsize=100_000)
 def trigrams(text: str) -> frozenset[str]:
     """The trigram set PostgreSQL's pg_trgm builds: each word padded with two spaces before and one after."""
-    grams: set[str] = set()
-    for word in _WORD.findall(text.lower()):
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return frozenset(grams)
+    words = _WORD.findall(text.lower())
+    if len(words) == 1:
+        return _word_grams(words[0])
+    return frozenset().union(*[_word_grams(word) for word in words])
 
 
 def trigram_similarity(left: frozenset[str], right: frozenset[str]) -> float:
@@ -217,6 +253,37 @@ def trigram_similarity(left: frozenset[str], right: frozenset[str]) -> float:
         return 0.0
     shared = len(left & right)
     return shared / (len(left) + len(right) - shared)
+
+
+#: Each trigram met so far and its bit: a title's trigrams as one int, so a pair's shared trigrams are one AND
+#: and a bit count (exactly the sizes the sets give). Grows with the vocabulary, not with the titles.
+_GRAM_BITS: dict[str, int] = {}
+_WORD_MASKS: dict[str, int] = {}
+_GRAM_LOCK = threading.Lock()
+
+
+def _word_mask(word: str) -> int:
+    mask = _WORD_MASKS.get(word)
+    if mask is None:
+        with _GRAM_LOCK:  # two words met at once must not get one bit for two trigrams
+            mask = 0
+            for gram in _word_grams(word):
+                bit = _GRAM_BITS.get(gram)
+                if bit is None:
+                    bit = _GRAM_BITS[gram] = len(_GRAM_BITS)
+                mask |= 1 << bit
+            if len(_WORD_MASKS) < _WORD_CACHE_SIZE:
+                _WORD_MASKS[word] = mask
+    return mask
+
+
+@functools.lru_cache(maxsize=100_000)
+def trigram_mask(text: str) -> tuple[int, int]:
+    """:func:`trigrams` of a title as a bit set and its size: ``len(a & b)`` is ``(a_mask & b_mask).bit_count()``."""
+    mask = 0
+    for word in _WORD.findall(text.lower()):
+        mask |= _word_mask(word)
+    return mask, mask.bit_count()
 
 
 def text_currency(title: str) -> str:
@@ -257,17 +324,22 @@ class Item:
         )
 
 
-@dataclass(frozen=True)
-class Overlap:
+class Overlap(NamedTuple):
+    """One pair (a named tuple: a cycle has tens of thousands, made in one go and only read after)."""
+
     first: Item
     second: Item
     score: float
     reasons: tuple[str, ...]
     shared_terms: tuple[str, ...]
+    #: The pair's one name (:func:`pair_key`), whichever side comes first.
+    key: str
 
-    @property
-    def key(self) -> str:
-        return pair_key(self.first.key, self.second.key)
+    @classmethod
+    def of(
+        cls, first: Item, second: Item, score: float, reasons: tuple[str, ...], shared_terms: tuple[str, ...]
+    ) -> Overlap:
+        return cls(first, second, score, reasons, shared_terms, pair_key(first.key, second.key))
 
     def other(self, objective_id: int) -> Item:
         """The side that is not (under) ``objective_id``."""
@@ -286,28 +358,43 @@ class Corpus:
     a pair of terms is much rarer than either term, so items sharing two common words still meet,
     while a key held by more than :data:`COMMON_KEY` items (a generic measure every department
     has) makes no candidates on its own, so the work grows with the number of items.
+
+    Everything per item (terms, weight, keys, probes, measure, trigrams) is worked out once, and
+    what depends only on a term set (its keys and probes) once per distinct set: a department
+    writes many titles over few terms.
     """
 
     def __init__(self, items: Iterable[Item]) -> None:
         self.items: list[Item] = list(items)
         self.terms: list[frozenset[str]] = [key_terms(item.title) for item in self.items]
-        df: Counter[str] = Counter()
-        for terms in self.terms:
-            df.update(terms)
+        df: Counter[str] = Counter(chain.from_iterable(self.terms))
         self.df = df
         self.size = max(len(self.items), 1)
         self._idf: dict[str, float] = {t: math.log(1 + self.size / (1 + n)) for t, n in df.items()}
-        self.weights: list[float] = [sum(self._idf[t] for t in terms) for terms in self.terms]
-        self._grams: dict[int, frozenset[str]] = {}
+        idf = self._idf.__getitem__
+        self.weights: list[float] = [sum(map(idf, terms)) for terms in self.terms]
+        self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
-        self.keys: list[list[str]] = [self.keys_of(terms) for terms in self.terms]
-        key_df: Counter[str] = Counter()
-        for keys in self.keys:
-            key_df.update(keys)
+        self._named: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
+        keys_by_terms: dict[frozenset[str], tuple[str, ...]] = {}
+        self.keys: list[tuple[str, ...]] = []
+        for terms in self.terms:
+            keys = keys_by_terms.get(terms)
+            if keys is None:
+                keys = keys_by_terms[terms] = tuple(self.keys_of(terms))
+            self.keys.append(keys)
+        key_df: Counter[str] = Counter(chain.from_iterable(self.keys))
         self.key_df = key_df
+        # One probe tuple per distinct key tuple: items sharing it share the object (find_overlaps groups on it).
+        probes_by_keys: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.probes: list[tuple[str, ...]] = []
         self.index: dict[str, list[int]] = defaultdict(list)
         for position, keys in enumerate(self.keys):
-            for key in self.probe(keys):
+            probes = probes_by_keys.get(keys)
+            if probes is None:
+                probes = probes_by_keys[keys] = tuple(self.probe(keys))
+            self.probes.append(probes)
+            for key in probes:
                 self.index[key].append(position)
 
     def keys_of(self, terms: frozenset[str]) -> list[str]:
@@ -315,7 +402,7 @@ class Corpus:
         rarest = sorted(sorted(terms, key=lambda t: (self.df.get(t, 0), t))[:KEY_TERMS])
         return rarest + [f"{a}&{b}" for i, a in enumerate(rarest) for b in rarest[i + 1 :]]
 
-    def probe(self, keys: list[str]) -> list[str]:
+    def probe(self, keys: Iterable[str]) -> list[str]:
         """The keys that are not common, rarest first: what an item is indexed and looked up under."""
         rare = [k for k in keys if 1 < self.key_df.get(k, 0) <= COMMON_KEY]  # a key no other item holds meets none
         rare.sort(key=lambda k: (self.key_df[k], k))
@@ -339,10 +426,23 @@ class Corpus:
         return self._holders.get(key, [])
 
     def grams(self, position: int) -> frozenset[str]:
-        grams = self._grams.get(position)
-        if grams is None:
-            grams = self._grams[position] = trigrams(self.items[position].title)
-        return grams
+        return trigrams(self.items[position].title)
+
+    def side(self, position: int) -> Side:
+        """What scoring reads of one item, worked out on its first pair."""
+        side = self._sides[position]
+        if side is None:
+            item = self.items[position]
+            terms = self.terms[position]
+            side = self._sides[position] = (
+                item,
+                terms,
+                trigram_mask(item.title),
+                self.weights[position],
+                _measure_of(item),
+                terms & AUDIENCES,
+            )
+        return side
 
     def score(
         self,
@@ -356,45 +456,91 @@ class Corpus:
         right_weight: float | None = None,
     ) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
         """The pair's score, its reasons and shared key terms (the rules of the module docstring)."""
+        idf = self.idf
+        return self.score_sides(
+            (
+                left, left_terms, _mask_of(left_grams),
+                left_weight if left_weight is not None else sum(map(idf, left_terms)),
+                _measure_of(left), left_terms & AUDIENCES,
+            ),
+            (
+                right, right_terms, _mask_of(right_grams),
+                right_weight if right_weight is not None else sum(map(idf, right_terms)),
+                _measure_of(right), right_terms & AUDIENCES,
+            ),
+        )  # fmt: skip
+
+    def draft_side(self, item: Item) -> Side:
+        """The side of a title not in the corpus (being typed)."""
+        terms = key_terms(item.title)
+        return (item, terms, trigram_mask(item.title), sum(map(self.idf, terms)), _measure_of(item), terms & AUDIENCES)
+
+    def score_items(self, left: int, right: int) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+        return self.score_sides(self.side(left), self.side(right))
+
+    def score_sides(self, left_side: Side, right_side: Side) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+        """:meth:`score` of two sides (:meth:`side`): the one place the rules are applied."""
+        left, left_terms, left_grams, left_weight, left_measure, left_audience = left_side
+        right, right_terms, right_grams, right_weight, right_measure, right_audience = right_side
         shared = left_terms & right_terms
         if not shared:
             return 0.0, (), ()
-        shared_weight = sum(self.idf(t) for t in shared)
-        total = (left_weight if left_weight is not None else sum(self.idf(t) for t in left_terms)) + (
-            right_weight if right_weight is not None else sum(self.idf(t) for t in right_terms)
-        )
+        known = self._idf
+        try:
+            shared_weight = sum(map(known.__getitem__, shared))
+        except KeyError:  # a term no item of the corpus has (only a title being typed brings one)
+            shared_weight = sum(map(self.idf, shared))
+        total = left_weight + right_weight
         term_score = 2 * shared_weight / total if total else 0.0
-        wording = trigram_similarity(left_grams, right_grams)
+        (left_mask, left_size), (right_mask, right_size) = left_grams, right_grams
+        if left_size and right_size:  # trigram_similarity on bit sets (the hot path)
+            common = (left_mask & right_mask).bit_count()
+            wording = common / (left_size + right_size - common)
+        else:
+            wording = 0.0
         score = TERM_WEIGHT * term_score + WORDING_WEIGHT * wording
-        ordered = tuple(sorted(shared, key=lambda t: (-self.idf(t), t)))
-        reasons = [f"shared key terms: {', '.join(ordered)}"]
+        # The shared terms, rarest first, and the reason naming them depend only on the set: worked out once.
+        named = self._named.get(shared)
+        if named is None:
+            idf = self.idf
+            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
+            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}")
+        ordered, named_reason = named
+        reasons = [named_reason]
         if wording >= 0.3:
             reasons.append(f"similar wording ({wording:.0%})")
-        left_audience, right_audience = left_terms & AUDIENCES, right_terms & AUDIENCES
         if left_audience and right_audience and not left_audience & right_audience:
             score -= AUDIENCE_PENALTY
-        measure = _same_measure(left, right)
-        if measure == "same":
-            score += SAME_MEASURE_BONUS
-            reasons.append(f"same measure: {_measure_label(left)}, {_direction_label(left)}")
-        elif measure == "opposite":
-            score -= OPPOSITE_DIRECTION_PENALTY
+        if left_measure is not None and left_measure == right_measure:
+            measure = _compare_measures(left, left_measure, right, right_measure)
+            if measure == "same":
+                score += SAME_MEASURE_BONUS
+                reasons.append(f"same measure: {left_measure[1] or left_measure[0]}, {_direction_label(left)}")
+            elif measure == "opposite":
+                score -= OPPOSITE_DIRECTION_PENALTY
         if left.owner_id is not None and left.owner_id == right.owner_id:
             score += SAME_OWNER_BONUS
             reasons.append("same owner")
         return max(0.0, min(1.0, score)), tuple(reasons), ordered
 
-    def score_items(self, left: int, right: int) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-        return self.score(
-            self.items[left],
-            self.terms[left],
-            self.grams(left),
-            self.items[right],
-            self.terms[right],
-            self.grams(right),
-            self.weights[left],
-            self.weights[right],
-        )
+
+#: What scoring reads of one item: the item, its key terms, trigrams (:func:`trigram_mask`), term weight,
+#: measure and audiences.
+Side = tuple[Item, frozenset[str], tuple[int, int], float, "tuple[str, str] | None", frozenset[str]]
+
+
+def _mask_of(grams: frozenset[str]) -> tuple[int, int]:
+    """A trigram set as :func:`trigram_mask` gives it (bits for trigrams no word has yet are added)."""
+    mask = 0
+    missing = [gram for gram in grams if gram not in _GRAM_BITS]
+    if missing:
+        with _GRAM_LOCK:
+            for gram in missing:
+                if gram not in _GRAM_BITS:
+                    _GRAM_BITS[gram] = len(_GRAM_BITS)
+    for gram in grams:
+        mask |= 1 << _GRAM_BITS[gram]
+    return mask, len(grams)
 
 
 def _measure_of(item: Item) -> tuple[str, str] | None:
@@ -407,22 +553,20 @@ def _measure_of(item: Item) -> tuple[str, str] | None:
     return ("currency", currency) if currency else None
 
 
-def _same_measure(left: Item, right: Item) -> str:
-    """ "same" (kind, currency or unit and direction), "opposite" (same unit, opposite way) or ""."""
-    left_measure, right_measure = _measure_of(left), _measure_of(right)
+_UP = frozenset({"increase", "at_least"})
+
+
+def _compare_measures(
+    left: Item, left_measure: tuple[str, str] | None, right: Item, right_measure: tuple[str, str] | None
+) -> str:
+    """:func:`_same_measure` with both sides' measures already worked out."""
     if left_measure is None or right_measure is None or left_measure != right_measure:
         return ""
     if not left.direction or not right.direction:
         return "same" if left.kind != right.kind else ""  # an objective naming the currency of a key result
-    up = {"increase", "at_least"}
-    if (left.direction in up) == (right.direction in up):
+    if (left.direction in _UP) == (right.direction in _UP):
         return "same"
     return "opposite"
-
-
-def _measure_label(item: Item) -> str:
-    measure = _measure_of(item)
-    return measure[1] or measure[0] if measure else ""
 
 
 def _direction_label(item: Item) -> str:
@@ -442,37 +586,87 @@ def find_overlaps(
     from enclosing cycles). ``linked``: objective id pairs that are already
     linked (dependencies, laddering), in both orders.
     """
+    with _collector_paused():
+        return _find_overlaps(items, cycle_id=cycle_id, linked=linked, threshold=threshold)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a cycle is computed.
+
+    The finder allocates some hundred thousand small objects that live as long as the
+    result and form no reference cycles; with the collector on, each generation-0 run
+    scans the growing heap and a large cycle spends about a quarter of its time there.
+    Nothing is leaked: reference counting frees everything as usual, and the collector
+    runs again when it was on before (another thread that paused it too finds it paused
+    and leaves it as it found it).
+    """
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find_overlaps(
+    items: list[Item],
+    *,
+    cycle_id: int | None,
+    linked: set[tuple[int, int]] | frozenset[tuple[int, int]],
+    threshold: float,
+) -> tuple[Corpus, list[Overlap]]:
     corpus = Corpus(items)
-    seen: set[tuple[int, int]] = set()
+    seen: set[int] = set()  # pairs scored, as low * len(items) + high
     found: list[Overlap] = []
     items = corpus.items
-    for position, keys in enumerate(corpus.keys):
-        item = items[position]
-        shared: Counter[int] = Counter()
-        department_id = item.department_id
-        # This item's rare keys against the other departments' items holding them.
-        for key in corpus.probe(keys):
-            for other in corpus.index.get(key, ()):
-                if items[other].department_id != department_id:
-                    shared[other] += 1
-        for other, _count in shared.most_common(CANDIDATES_PER_ITEM):
-            candidate = items[other]
-            if candidate.department_id == item.department_id or candidate.objective_id == item.objective_id:
+    index = corpus.index
+    departments = [item.department_id for item in items]
+    objective_ids = [item.objective_id for item in items]
+    in_cycle = [cycle_id is None or item.cycle_id == cycle_id for item in items]
+    item_keys = [item.key for item in items]
+    sides = corpus._sides
+    side = corpus.side
+    score_sides = corpus.score_sides
+    size = len(items)
+    # An item's candidates depend only on its probes and its department: items sharing both share them.
+    candidates_of: dict[tuple[int, int], list[int]] = {}
+    for position, probes in enumerate(corpus.probes):
+        department_id = departments[position]
+        group = (id(probes), department_id)  # probes are shared tuples (Corpus) alive as long as the corpus
+        candidates = candidates_of.get(group)
+        if candidates is None:
+            # This item's rare keys against the other departments' items holding them: the most shared first,
+            # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
+            held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
+            candidates = []
+            for other, _count in sorted(held.items(), key=itemgetter(1), reverse=True):
+                if departments[other] != department_id:
+                    candidates.append(other)
+                    if len(candidates) == CANDIDATES_PER_ITEM:
+                        break
+            candidates_of[group] = candidates
+        objective_id = objective_ids[position]
+        for other in candidates:
+            if objective_ids[other] == objective_id:
                 continue
-            if cycle_id is not None and item.cycle_id != cycle_id and candidate.cycle_id != cycle_id:
+            if not (in_cycle[position] or in_cycle[other]):
                 continue
-            ordered = (position, other) if position < other else (other, position)
-            if ordered in seen:
+            low, high = (position, other) if position < other else (other, position)
+            pair = low * size + high
+            if pair in seen:
                 continue
-            seen.add(ordered)
-            if (item.objective_id, candidate.objective_id) in linked:
+            seen.add(pair)
+            if (objective_id, objective_ids[other]) in linked:
                 continue
-            score, reasons, terms = corpus.score_items(*ordered)
+            score, reasons, terms = score_sides(sides[low] or side(low), sides[high] or side(high))
             if score >= threshold:
-                first, second = (items[ordered[0]], items[ordered[1]])
-                if second.key < first.key:
-                    first, second = second, first
-                found.append(Overlap(first, second, round(score, 3), reasons, terms))
+                low_key, high_key = item_keys[low], item_keys[high]
+                if high_key < low_key:
+                    low, high, low_key, high_key = high, low, high_key, low_key
+                found.append(Overlap(items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}"))
     found.sort(key=lambda o: (-o.score, o.key))
     return corpus, found
 
@@ -664,8 +858,9 @@ def hint_matches(
         return []
     computed = cycle_overlaps(company, cycle)
     corpus = computed.corpus
-    draft = Item("objective", 0, 0, cycle.pk, department_id, "", title, actor.user_id, False, actor.user_id)
-    grams = trigrams(title)
+    draft = corpus.draft_side(
+        Item("objective", 0, 0, cycle.pk, department_id, "", title, actor.user_id, False, actor.user_id)
+    )
     candidates: set[int] = set()
     for key in corpus.keys_of(terms):
         candidates.update(corpus.holders(key))
@@ -676,9 +871,7 @@ def hint_matches(
             continue
         if not item.readable_by(actor):
             continue
-        score, reasons, _shared = corpus.score(
-            draft, terms, grams, item, corpus.terms[position], corpus.grams(position)
-        )
+        score, reasons, _shared = corpus.score_sides(draft, corpus.side(position))
         if score >= DEFAULT_THRESHOLD:
             hints.append(Hint(item, round(score, 3), reasons))
     hints.sort(key=lambda h: (-h.score, h.item.key))

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -78,8 +78,12 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     try:
         overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", ""))
     except ValidationError as error:
+        if request.htmx:
+            return _row_outcome(request, " ".join(error.messages), error=True)
         messages.error(request, " ".join(error.messages))
     else:
+        if request.htmx:
+            return _row_outcome(request, "Marked as not the same; nobody will be shown this pair again.")
         messages.success(request, "Marked as not the same; nobody will be shown this pair again.")
     return _back(request)
 
@@ -93,9 +97,18 @@ def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
             company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", "")
         )
     except ValidationError as error:
+        if request.htmx:
+            return _row_outcome(request, " ".join(error.messages), error=True)
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request, f"Linked: “{dependency.from_objective.title}” now depends on “{dependency.to_objective.title}”."
-        )
+        said = f"Linked: “{dependency.from_objective.title}” now depends on “{dependency.to_objective.title}”."
+        if request.htmx:
+            return _row_outcome(request, said, objective=dependency.from_objective)
+        messages.success(request, said)
     return _back(request)
+
+
+def _row_outcome(request: TenantRequest, said: str, *, error: bool = False, objective: Any = None) -> HttpResponse:
+    """With htmx, the pair's row is replaced by what happened (the page stays; a refused pair says why, with 422)."""
+    context = {"said": said, "error": error, "objective": objective}
+    return render(request, "objectives/_overlaps.html#outcome", context, status=422 if error else 200)

@@ -1,6 +1,8 @@
 """The finder against a labelled set (``overlap_labels.py``): precision and recall at the default threshold."""
 
-from objectives.overlaps import DEFAULT_THRESHOLD, Corpus, Item, find_overlaps
+import gc
+
+from objectives.overlaps import DEFAULT_THRESHOLD, Corpus, Item, find_overlaps, key_terms, trigram_mask, trigrams
 from tests.objectives.overlap_labels import NEAR_MISSES, OVERLAPS
 
 
@@ -72,3 +74,33 @@ def test_the_finder_reports_every_pair_the_score_accepts():
     reported = {(o.first.key, o.second.key) for o in found} | {(o.second.key, o.first.key) for o in found}
     assert accepted
     assert accepted <= reported
+
+
+def test_the_trigram_bit_sets_count_exactly_what_the_sets_share():
+    """The finder scores wording on bit sets (:func:`trigram_mask`); they must agree with the pg_trgm sets."""
+    titles = [side[1] for pair in OVERLAPS + NEAR_MISSES for side in pair] + ["Über-Kunden in Zürich", "ÉTÉ 2026", ""]
+    for left in titles[::3]:
+        for right in titles[1::5]:
+            left_mask, left_size = trigram_mask(left)
+            right_mask, right_size = trigram_mask(right)
+            assert (left_size, right_size) == (len(trigrams(left)), len(trigrams(right)))
+            assert (left_mask & right_mask).bit_count() == len(trigrams(left) & trigrams(right))
+
+
+def test_key_terms_fold_accents_and_case_as_before():
+    assert key_terms("Café leads in Deutschland") == key_terms("CAFE LEADS IN germany") == {
+        "cafe", "leads/pipeline", "germany",
+    }  # fmt: skip
+
+
+def test_the_finder_leaves_the_garbage_collector_as_it_found_it():
+    _pairs, items = _labelled()
+    assert gc.isenabled()
+    find_overlaps(items)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        find_overlaps(items)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

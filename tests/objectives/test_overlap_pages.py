@@ -134,3 +134,32 @@ def test_the_gaps_page_costs_one_query_for_overlaps_when_nothing_changed(
     # the gaps report's own 10, the dismissals, the department tree for the pair's actions
     with django_assert_max_num_queries(12):
         client.get(gaps(team))
+
+
+def test_converting_with_htmx_replaces_the_row_and_links_the_objectives(
+    team,
+    pair,  # noqa: F811
+    client_for,
+    django_assert_max_num_queries,
+):
+    url = reverse("objectives:overlap_convert", args=[team.company.slug, team.cycle.pk])
+    client = client_for(team.lead)
+    client.get(gaps(team))  # the cycle's overlaps computed once
+    with django_assert_max_num_queries(30):
+        response = client.post(url, {"pair": _key(pair)}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = html.unescape(response.content.decode())
+    assert body.startswith('<li class="overlap" role="status">')
+    assert f"“{pair[1].title}” now depends on “{pair[0].title}”" in body
+    assert reverse("objectives:objective", args=[team.company.slug, pair[1].pk]) in body
+    assert Dependency.objects.filter(company=team.company, from_objective=pair[1], to_objective=pair[0]).exists()
+
+
+def test_a_refused_htmx_action_answers_422_in_the_row(team, pair, client_for):  # noqa: F811
+    url = reverse("objectives:overlap_dismiss", args=[team.company.slug, team.cycle.pk])
+    response = client_for(team.lead).post(url, {"pair": "nonsense"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert 'role="alert"' in body
+    assert "such as" in body
+    assert not OverlapDismissal.objects.exists()
