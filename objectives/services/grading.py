@@ -23,7 +23,7 @@ from companies.tenancy import Actor
 from objectives import events
 from objectives.grading import child_value, objective_score
 from objectives.models import COUNTED_STATUSES, Cycle, CycleStatus, KeyResult, Objective, Verb, grading_refusal
-from objectives.rollup import MAX_LADDER_DEPTH
+from objectives.rollup import MAX_LADDER_DEPTH, bulk_set_floats
 from objectives.scheduling import schedule_rollup
 from objectives.services import _payloads
 from objectives.services._common import _same_company
@@ -86,13 +86,12 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) ->
             on_path.add(objective_id)
             stack.append((objective_id, True))
             stack.extend((child_id, False) for child_id in below if child_id not in computed)
-    changed = []
-    for objective in Objective.objects.filter(company=company, pk__in=ids).only("pk", "final_score"):
-        score = computed[objective.pk]
-        if score != objective.final_score:
-            objective.final_score = score
-            changed.append(objective)
-    Objective.objects.bulk_update(changed, ["final_score"], batch_size=2000)
+    changed = {
+        pk: computed[pk]
+        for pk, stored in Objective.objects.filter(company=company, pk__in=ids).values_list("pk", "final_score")
+        if computed[pk] != stored
+    }
+    bulk_set_floats(model=Objective, column="final_score", company_id=company.pk, values=changed)
     return len(changed)
 
 
