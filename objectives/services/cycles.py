@@ -17,7 +17,6 @@ from objectives.models import (
     CycleStatus,
     KeyResult,
     Objective,
-    ObjectiveStatus,
     Verb,
 )
 from objectives.rollup import company_full_recompute, rollup_after_close
@@ -149,8 +148,9 @@ def cycle_close(*, company: Company, actor: Actor | None, cycle: Cycle) -> Cycle
         not_scored=False,
         score_reason="",
     )
-    objectives.filter(status=ObjectiveStatus.ACTIVE).update(status=ObjectiveStatus.CLOSED)
-    store_objective_scores(company=company, objective_ids=objectives.values_list("pk", flat=True))
+    # Every objective's score, and the active ones closed, in one write (the status does not change how a
+    # child counts: active and closed ones both do).
+    store_objective_scores(company=company, objective_ids=objectives.values_list("pk", flat=True), closing=True)
     # The closed objectives now count in their parents with their final scores (``objectives.grading``): the
     # parents' progress (an annual objective above this quarter's) follows. Only the closed objectives'
     # ancestors can move; only rows that moved are written.
