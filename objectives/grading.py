@@ -36,10 +36,12 @@ The progress roll-up (``objectives.rollup``) and the stored scores
 second copy of the rule.
 """
 
+import math
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from objectives.progress import Weighted, mean_progress, weighted_progress
+from objectives.progress import Weighted, clamp, weighted_progress
 
 
 def child_value(*, cycle_closed: bool, progress: float | None, final_score: float | None) -> float | None:
@@ -86,10 +88,20 @@ class ScoreDistribution:
         return [(label, count) for (label, _), count in zip(SCORE_BANDS, self.counts, strict=True)]
 
 
+#: Each band's lowest score as the whole percent pages show, ascending (``SCORE_BANDS`` is in order).
+_BAND_LOWEST_PERCENTS = [round(lowest * 100) for _, lowest in SCORE_BANDS]
+
+
 def score_band(score: float) -> int:
     """The index in :data:`SCORE_BANDS` of a score in [0, 1] (compared at a whole percent, as pages show it)."""
-    shown = round(score * 100)
-    return max(i for i, (_, lowest) in enumerate(SCORE_BANDS) if shown >= round(lowest * 100))
+    # The last band whose lowest the shown percent reaches (a report counts tens of thousands: one bisect each).
+    return max(bisect_right(_BAND_LOWEST_PERCENTS, round(score * 100)) - 1, 0)
+
+
+def mean_of_known(values: list[float]) -> float | None:
+    """``objectives.progress.mean_progress`` of values none of which is None (the same fsum, without a
+    ``Weighted`` per value): a report takes the mean of 10,000 scores."""
+    return clamp(math.fsum(values) / len(values)) if values else None
 
 
 def score_distribution(scores: Iterable[float | None]) -> ScoreDistribution:
@@ -98,10 +110,11 @@ def score_distribution(scores: Iterable[float | None]) -> ScoreDistribution:
     known = []
     counts = [0] * len(SCORE_BANDS)
     missing = 0
+    lowest = _BAND_LOWEST_PERCENTS
     for score in scores:
         if score is None:
             missing += 1
             continue
         known.append(score)
-        counts[score_band(score)] += 1
-    return ScoreDistribution(counts=tuple(counts), not_scored=missing, mean=mean_progress(known))
+        counts[max(bisect_right(lowest, round(score * 100)) - 1, 0)] += 1  # score_band, inlined
+    return ScoreDistribution(counts=tuple(counts), not_scored=missing, mean=mean_of_known(known))

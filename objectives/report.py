@@ -194,8 +194,11 @@ def cycle_report(
     visible = visible_objectives_q(actor=actor)
     ran = Objective.objects.filter(company=company, cycle=cycle, status=ObjectiveStatus.CLOSED).filter(visible)
     copies = Objective.objects.filter(company=company, carried_from_id=OuterRef("pk")).filter(visible)
+    # No ORDER BY: sections are sorted by name below, and a distribution does not depend on its scores' order.
     rows = list(
-        ran.annotate(carried=Exists(copies)).values_list("department_id", "department__name", "final_score", "carried")
+        ran.annotate(carried=Exists(copies))
+        .order_by()
+        .values_list("department_id", "department__name", "final_score", "carried")
     )
     scores: dict[int | None, list[float | None]] = defaultdict(list)
     names: dict[int | None, str] = {}

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from companies import revision
@@ -22,8 +22,17 @@ from companies.models import Company
 from companies.tenancy import Actor
 from objectives import events
 from objectives.grading import child_value, objective_score
-from objectives.models import COUNTED_STATUSES, Cycle, CycleStatus, KeyResult, Objective, Verb, grading_refusal
-from objectives.rollup import MAX_LADDER_DEPTH
+from objectives.models import (
+    COUNTED_STATUSES,
+    Cycle,
+    CycleStatus,
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+    Verb,
+    grading_refusal,
+)
+from objectives.rollup import MAX_LADDER_DEPTH, bulk_set_floats
 from objectives.scheduling import schedule_rollup
 from objectives.services import _payloads
 from objectives.services._common import _same_company
@@ -34,7 +43,7 @@ from okrhub.permissions import Action
 REASON_MAX_LENGTH = KeyResult._meta.get_field("score_reason").max_length or 1000
 
 
-def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) -> int:
+def store_objective_scores(*, company: Company, objective_ids: Iterable[int], closing: bool = False) -> int:
     """Store the final score of each objective from its key results' and counted children's; return how many moved.
 
     The maths and how a child counts are ``objectives.grading``. A child
@@ -43,6 +52,9 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) ->
     cycle is closed, else its progress). Three queries and one bulk update
     whatever the number of objectives (the close of a cycle of 10,000 runs
     this once). Sends no model signal: the caller bumps the company revision.
+
+    ``closing`` (the cycle's close): the same write also moves every active
+    one of ``objective_ids`` to closed, so each row is written once, not twice.
     """
     ids = set(objective_ids)
     if not ids:
@@ -86,14 +98,28 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int]) ->
             on_path.add(objective_id)
             stack.append((objective_id, True))
             stack.extend((child_id, False) for child_id in below if child_id not in computed)
-    changed = []
-    for objective in Objective.objects.filter(company=company, pk__in=ids).only("pk", "final_score"):
-        score = computed[objective.pk]
-        if score != objective.final_score:
-            objective.final_score = score
-            changed.append(objective)
-    Objective.objects.bulk_update(changed, ["final_score"], batch_size=2000)
+    changed = {
+        pk: computed[pk]
+        for pk, stored in Objective.objects.filter(company=company, pk__in=ids).values_list("pk", "final_score")
+        if computed[pk] != stored
+    }
+    if closing:
+        _store_scores_and_close(company_id=company.pk, scores=computed)
+    else:
+        bulk_set_floats(model=Objective, column="final_score", company_id=company.pk, values=changed)
     return len(changed)
+
+
+def _store_scores_and_close(*, company_id: int, scores: dict[int, float | None]) -> None:
+    """Set each objective's final score and close the active ones, in one statement (the close's write)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(Objective._meta.db_table)} AS t "  # noqa: S608  # the model's table, no input
+            "SET final_score = v.value, status = CASE WHEN t.status = %s THEN %s ELSE t.status END "
+            "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::double precision[]) AS value) AS v "
+            "WHERE t.id = v.id AND t.company_id = %s",
+            [ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSED, list(scores), list(scores.values()), company_id],
+        )
 
 
 def _graded_ancestors(*, company: Company, parent_id: int | None, now: datetime.datetime) -> list[int]:

@@ -190,3 +190,41 @@ def test_a_replayed_day_counts_the_closed_quarter_as_the_stored_roll_up_does(
     [day] = replay(team.company, [team.company.local_today()])
     [grow] = [row for row in day.objectives if row.objective_id == nested["grow"].pk]
     assert grow.progress == pytest.approx(0.45) == _progress(nested["grow"])
+
+
+def test_after_the_close_only_the_closed_objectives_ancestors_are_recomputed_as_a_full_recompute_would(
+    team, nested, django_capture_on_commit_callbacks
+):
+    """``rollup_after_close`` (the close's second roll-up) climbs from the closed cycle's objectives.
+
+    A third level: "Q3 detail" (Q3) under "Q3 expansion", its key result at 4 of 10 → 0.4, so "Q3
+    expansion" = (0.9 + 0.4) / 2 = 0.65 and "Grow" = (0.5 + 2·0.65 + 0.3) / 4 = 0.525 while Q3 runs; at
+    the close "Grow" counts "Q3 expansion"'s final score, (0.9 + 0.4) / 2 = 0.65 too: still 0.525. Then
+    "Q3 detail"'s stored score is set to 0 behind the roll-up's back: "Q3 expansion"'s progress becomes
+    (0.9 + 0) / 2 = 0.45, and "Grow" stays 0.525 (a closed child counts with its score, not its progress).
+    """
+    from objectives.rollup import rollup_after_close
+
+    admin = team.actor(team.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        detail = okr.objective_create(company=team.company, actor=admin, cycle=nested["q3"], title="Q3 detail",
+                                      parent=nested["q3_expansion"], department=team.department, owner=team.lead,
+                                      activate=True)  # fmt: skip
+        kr = okr.key_result_create(company=team.company, actor=admin, objective=detail, title="Detail: 0 to 10",
+                                   target_value=10, owner=team.lead)  # fmt: skip
+        okr.checkin_create(company=team.company, actor=admin, key_result=kr, value=4, confidence="on_track")
+    assert _progress(nested["q3_expansion"]) == pytest.approx(0.65)
+    assert _progress(nested["grow"]) == pytest.approx(0.525)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        okr.cycle_close(company=team.company, actor=admin, cycle=nested["q3"])
+    assert _score(nested["q3_expansion"]) == pytest.approx(0.65)
+    assert _progress(nested["grow"]) == pytest.approx(0.525)
+    assert progress_drift(company=team.company) == ({}, {})
+
+    Objective.objects.filter(pk=detail.pk).update(final_score=0.0)
+    assert rollup_after_close(company=team.company, cycle_id=nested["q3"].pk) == 1
+    assert _progress(nested["q3_expansion"]) == pytest.approx(0.45)
+    assert _progress(nested["grow"]) == pytest.approx(0.525)
+    assert progress_drift(company=team.company) == ({}, {})
+    assert rollup_after_close(company=team.company, cycle_id=nested["q3"].pk) == 0  # nothing left to move

@@ -144,6 +144,21 @@ def test_score_bands_cut_at_the_percent_the_pages_show():
     assert score_distribution([]).mean is None
 
 
+def test_the_distribution_counts_and_averages_as_the_band_and_the_mean_of_each_score_say():
+    """The report's fast path (one bisect and one fsum) agrees with ``score_band`` and ``mean_progress`` everywhere."""
+    from objectives.grading import SCORE_BANDS
+    from objectives.progress import mean_progress
+
+    scores = [n / 1000 for n in range(1001)] + [0.3949999, 0.395, 0.6949999, 0.695, None, None]
+    distribution = score_distribution(scores)
+    known = [s for s in scores if s is not None]
+    for s in known:  # the band is the last one whose lowest the shown percent reaches
+        assert score_band(s) == max(i for i, (_, low) in enumerate(SCORE_BANDS) if round(s * 100) >= round(low * 100))
+    assert distribution.counts == tuple(sum(score_band(s) == i for s in known) for i in range(len(SCORE_BANDS)))
+    assert distribution.not_scored == 2
+    assert distribution.mean == mean_progress(known)  # to the last bit
+
+
 # ---------------------------------------------------------------- the selector
 
 
