@@ -259,7 +259,9 @@ def fan_out(*, company_id: int, event_ids: list[int], queued: bool, now: datetim
     return list(
         Delivery.objects.filter(
             company_id=company_id, event_id__in=[e[0] for e in events], status=DeliveryStatus.PENDING, attempts=0
-        ).values_list("id", flat=True)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
     )
 
 
