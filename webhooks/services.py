@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -224,9 +224,9 @@ def fan_out(*, company_id: int, event_ids: list[int], queued: bool, now: datetim
     if not endpoints:
         return []
     events = list(
-        Event.objects.filter(company_id=company_id, pk__in=event_ids, verb__in=SENT_VERBS).values_list(
-            "id", "verb", "created_at"
-        )
+        Event.objects.filter(company_id=company_id, pk__in=event_ids, verb__in=SENT_VERBS)
+        .order_by("id")  # deliveries numbered in the events' order: a drain attempts the oldest first
+        .values_list("id", "verb", "created_at")
     )
     if not events:
         return []
@@ -259,7 +259,9 @@ def fan_out(*, company_id: int, event_ids: list[int], queued: bool, now: datetim
     return list(
         Delivery.objects.filter(
             company_id=company_id, event_id__in=[e[0] for e in events], status=DeliveryStatus.PENDING, attempts=0
-        ).values_list("id", flat=True)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
     )
 
 
@@ -444,25 +446,36 @@ def redeliver(*, company: Company, actor: Actor, delivery: Delivery) -> Delivery
 # ---------------------------------------------------------------- the sweep
 
 
+def _missing_events(endpoint: Endpoint, *, now: datetime.datetime) -> list[int]:
+    """The last hour's events ``endpoint`` takes (type, age, scope) that have no delivery to it."""
+    verbs = [verb for name in (endpoint.event_types or EVENT_TYPES) for verb in EVENT_TYPES.get(name, ())]
+    events = Event.objects.filter(
+        company_id=endpoint.company_id, created_at__gte=max(now - CATCH_UP, endpoint.created_at), verb__in=verbs
+    )
+    if not endpoint.include_private:
+        events = events.filter(readable_events_q(scope_actor(company=endpoint.company, include_private=False)))
+    delivered = Delivery.objects.filter(endpoint_id=endpoint.pk, event_id=OuterRef("pk"))
+    return list(events.exclude(Exists(delivered)).values_list("id", flat=True))
+
+
 def sweep_all_companies(*, now: datetime.datetime | None = None) -> list[int]:
     """Deliveries due now (new, retries, abandoned claims), after re-running the fan-out of the last hour.
 
     Each is marked as queued: a backlog the worker has not reached yet is not
     enqueued again by the next sweep, only once a lease has passed.
 
-    The catch-up covers events whose fan-out task was lost; the fan-out is
-    idempotent, so it inserts only what is missing.
+    The catch-up covers events whose fan-out was lost: per enabled endpoint,
+    the last hour's events it should have a delivery of and has none (one
+    query each, empty in the steady state: events no endpoint wants are not
+    fanned out again at every sweep); the fan-out inserts only what is missing.
     """
     now = now or timezone.now()
-    companies = Endpoint.objects.filter(enabled=True).values_list("company_id", flat=True).distinct()
-    for company_id in companies:
-        recent = list(
-            Event.objects.filter(company_id=company_id, created_at__gte=now - CATCH_UP, verb__in=SENT_VERBS)
-            .exclude(pk__in=Delivery.objects.filter(company_id=company_id, event__isnull=False).values("event_id"))
-            .values_list("id", flat=True)
-        )
-        if recent:
-            fan_out(company_id=company_id, event_ids=recent, queued=False, now=now)
+    missing: dict[int, list[int]] = {}
+    for endpoint in Endpoint.objects.filter(enabled=True).select_related("company"):
+        missing.setdefault(endpoint.company_id, []).extend(_missing_events(endpoint, now=now))
+    for company_id, event_ids in missing.items():
+        if event_ids:
+            fan_out(company_id=company_id, event_ids=sorted(set(event_ids)), queued=False, now=now)
     with transaction.atomic():
         due = list(
             Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)

@@ -1,4 +1,11 @@
-"""Celery tasks of the webhooks: the fan-out of committed events, one attempt, and the sweep beat runs.
+"""Celery tasks of the webhooks: the drain of committed events (fan-out and first attempts), one attempt, the sweep.
+
+The web side marks committed events in Redis (``webhooks.queueing``) and the
+first commit of a burst enqueues one ``drain_task`` for the company: it fans
+out every event marked so far in one go and attempts their deliveries,
+oldest first, within ``DRAIN_BUDGET`` (the rest become ``deliver_task``s).
+``fan_out_task`` (one commit's events) is what runs when Redis cannot be
+marked, and what tasks run in-process do.
 
 Ids in, rows re-read (``webhooks.services``). Retries of a delivery are not
 Celery retries: the attempt writes when the next one is due, and a retry
@@ -8,6 +15,7 @@ out by the sweep (an ETA hours ahead would outlive Redis' visibility timeout).
 
 import datetime
 import logging
+import time
 from typing import Any
 
 from celery import shared_task
@@ -15,13 +23,15 @@ from django.utils import timezone
 
 from objectives.scheduling import PUBLISH_ERRORS, publish
 from objectives.tasks import RETRY, TRANSIENT
-from webhooks import services
+from webhooks import queueing, services
 from webhooks.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
 
 #: A retry due sooner than this is enqueued with a countdown; the sweep hands out the rest.
 SHORT_WAIT = datetime.timedelta(seconds=60)
+#: Seconds a drain spends on attempts before it hands the rest out as tasks of their own.
+DRAIN_BUDGET = 20.0
 
 
 def enqueue(delivery_ids: list[int]) -> None:
@@ -46,6 +56,27 @@ def fan_out_task(self: Any, company_id: int, event_ids: list[int]) -> int:
         enqueue(pending[1:])
     else:
         enqueue(pending)
+    return len(pending)
+
+
+@shared_task(autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.drain_task")
+def drain_task(company_id: int) -> int:
+    """Fan out the company's marked events at once, then attempt their deliveries oldest first.
+
+    The events leave Redis only once their deliveries are committed; the
+    deliveries not attempted within ``DRAIN_BUDGET`` are enqueued one by one.
+    """
+    event_ids = queueing.take(company_id)
+    if not event_ids:
+        return 0
+    pending = sorted(services.fan_out(company_id=company_id, event_ids=event_ids, queued=True))
+    queueing.forget(company_id, event_ids)
+    deadline = time.monotonic() + DRAIN_BUDGET
+    for n, delivery_id in enumerate(pending):
+        if time.monotonic() > deadline:
+            enqueue(pending[n:])
+            break
+        _attempt(delivery_id, eager=False)
     return len(pending)
 
 

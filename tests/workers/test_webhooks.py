@@ -1,9 +1,9 @@
 """Webhooks delivered by a real Celery worker to a local receiver that verifies the signatures.
 
-The web side only publishes ``webhooks.tasks.fan_out_task`` after the commit
-(to the test Redis); the worker inserts the deliveries, attempts them and
-attempts the first delivery in the same task, and retries a 5xx on the schedule's first step (5 s, enqueued
-with a countdown).
+The web side only marks the committed events in Redis and publishes the
+company's ``webhooks.tasks.drain_task`` (to the test Redis); the worker
+inserts the deliveries and attempts them in that task, and retries a 5xx on
+the schedule's first step (5 s, enqueued with a countdown).
 """
 
 import pytest
@@ -60,6 +60,7 @@ def test_the_worker_delivers_a_checkin_and_retries_a_5xx(worker, receiver):
         lambda: Delivery.objects.filter(status="delivered").first(), timeout=10, what="the delivery recorded"
     )
     assert (delivery.attempts, delivery.last_response_code) == (2, 200)
-    assert worker.events("task.done", task="webhooks.tasks.fan_out_task", state="SUCCESS")
-    # The first attempt runs in the fan-out task; the retry is a task of its own, enqueued with a countdown.
+    assert worker.events("task.done", task="webhooks.tasks.drain_task", state="SUCCESS")
+    assert not worker.events("task.done", task="webhooks.tasks.fan_out_task")  # one drain, not a task per commit
+    # The first attempt runs in the drain; the retry is a task of its own, enqueued with a countdown.
     assert worker.events("task.done", task="webhooks.tasks.deliver_task", state="SUCCESS")
