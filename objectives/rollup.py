@@ -158,6 +158,13 @@ def bulk_set_floats(*, model: type[Model], column: str, company_id: int, values:
         raise TypeError(f"{model.__name__}.{column} is not a column")
     name = connection.ops.quote_name(target.column)
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            # The embedded default (SQLite) has no arrays: one prepared statement per row, run as a batch.
+            cursor.executemany(
+                f"UPDATE {table} SET {name} = %s WHERE id = %s AND company_id = %s",  # noqa: S608  # as above
+                [(value, pk, company_id) for pk, value in values.items()],
+            )
+            return len(values)
         cursor.execute(
             f"UPDATE {table} AS t SET {name} = v.value "  # noqa: S608  # table and column from the model, quoted
             "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::double precision[]) AS value) AS v "

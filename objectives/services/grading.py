@@ -112,6 +112,12 @@ def store_objective_scores(*, company: Company, objective_ids: Iterable[int], cl
 
 def _store_scores_and_close(*, company_id: int, scores: dict[int, float | None]) -> None:
     """Set each objective's final score and close the active ones, in one statement (the close's write)."""
+    if connection.vendor != "postgresql":  # the embedded default (SQLite): the portable two steps
+        bulk_set_floats(model=Objective, column="final_score", company_id=company_id, values=scores)
+        Objective.objects.filter(company_id=company_id, pk__in=list(scores), status=ObjectiveStatus.ACTIVE).update(
+            status=ObjectiveStatus.CLOSED
+        )
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {connection.ops.quote_name(Objective._meta.db_table)} AS t "  # noqa: S608  # the model's table, no input
