@@ -36,7 +36,7 @@ class ByConfidenceSerializer(serializers.Serializer):
 CLOSED_NO_PACE = " Null once the cycle is closed: a closed cycle has final scores (`final_scores`), no pace."
 
 
-class BandSerializer(serializers.Serializer):
+class DashboardBandSerializer(serializers.Serializer):
     band = serializers.CharField(help_text="The band of scores, as the cycle report names it (e.g. 70\u2013100%).")
     objectives = serializers.IntegerField()
 
@@ -45,7 +45,7 @@ class ScoresSerializer(serializers.Serializer):
     """A closed cycle's objective final scores in the cycle report's bands (``objectives.grading.SCORE_BANDS``)."""
 
     mean = serializers.FloatField(allow_null=True, help_text="Plain mean 0-1 of the scored objectives; null: none.")
-    bands = BandSerializer(many=True, help_text="Scored objectives per band, lowest band first.")
+    bands = DashboardBandSerializer(many=True, help_text="Scored objectives per band, lowest band first.")
     not_scored = serializers.IntegerField(help_text="Objectives with no final score.")
 
 
