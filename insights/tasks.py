@@ -41,7 +41,7 @@ def snapshot_company_task(company_id: int, day: str) -> int:
 
 @shared_task(autoretry_for=TRANSIENT, time_limit=900, soft_time_limit=840, **RETRY)
 def replay_changed_history_task(company_id: int, event_ids: list[int]) -> int:
-    """After committed events: rewrite the snapshots of key results whose past readings changed."""
+    """Rewrite the snapshots of key results whose past readings changed (messages queued before the event drain)."""
     company = Company.objects.filter(pk=company_id).first()
     if company is None:
         return 0

@@ -82,17 +82,16 @@ def send_weekly_digest_task(company_id: int, user_id: int, period: str, now: str
 # ---------------------------------------------------------------- notifications
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="notifications.tasks.fan_out")
-def fan_out(self: Any, company_id: int, event_ids: list[int]) -> int:
+def fan_out_and_email(*, company_id: int, event_ids: list[int], eager: bool) -> int:
     """Make the notifications of committed events, then email the "at once" ones (each its own task).
 
     Idempotent: a redelivery inserts nothing new and re-sends only what was
-    never claimed. Run in-process (tasks eager), the emails are sent here
+    never claimed. Run in-process (``eager``), the emails are sent here
     without retries; one that fails waits for the next digest.
     """
     immediate = services.fan_out(company_id=company_id, event_ids=event_ids)
     for notification_id in immediate:
-        if self.request.is_eager:
+        if eager:
             company = Company.objects.filter(pk=company_id).first()
             try:
                 if company is not None:
@@ -102,6 +101,12 @@ def fan_out(self: Any, company_id: int, event_ids: list[int]) -> int:
         else:
             send_notification_email_task.delay(company_id, notification_id)
     return len(immediate)
+
+
+@shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="notifications.tasks.fan_out")
+def fan_out(self: Any, company_id: int, event_ids: list[int]) -> int:
+    """One batch's fan-out as a task of its own (messages queued before the company's event drain took it over)."""
+    return fan_out_and_email(company_id=company_id, event_ids=event_ids, eager=self.request.is_eager)
 
 
 @shared_task(autoretry_for=MAIL_TRANSIENT, **RETRY, name="notifications.tasks.send_notification_email_task")

@@ -3,15 +3,21 @@
 ``record`` appends an ``Event`` row inside the caller's transaction, so an
 event exists exactly when the change it describes committed. After the
 outermost transaction commits, ``events_committed`` is sent once with the
-ids of every event that transaction wrote; apps above this one (notifications,
-webhooks, chat) connect to it and fan out, usually by enqueuing a task. A
-receiver re-reads the rows by id: an id from a savepoint that rolled back
-names no row and is simply skipped.
+ids of every event that transaction wrote. One receiver
+(``objectives.receivers``) hands them on: marked in Redis for the company's
+drain, which a burst of commits shares (``objectives.event_queue``). The
+drain, in a worker, calls :func:`handle`, which sends ``events_drained`` to
+the apps above this one (notifications, webhooks, insights): each does its
+work for the whole batch there, so a burst costs the worker one task, not
+one per consumer per commit. A receiver re-reads the rows by id: an id from
+a savepoint that rolled back names no row and is simply skipped.
 
-Receivers run after the commit and must not raise into the request (Django
-logs a robust on-commit callback's exception and carries on).
+Receivers of ``events_committed`` run after the commit and must not raise
+into the request (Django logs a robust on-commit callback's exception and
+carries on).
 """
 
+import logging
 from typing import Any
 
 from django.db import connection, transaction
@@ -20,8 +26,15 @@ from django.dispatch import Signal
 from companies.tenancy import Actor
 from objectives.models import CheckIn, Cycle, Event, KeyResult, Objective, Verb
 
+log = logging.getLogger(__name__)
+
 #: Sent after commit with ``company_id`` and ``event_ids`` (a list, oldest first).
 events_committed = Signal()
+#: Sent by :func:`handle` where committed events are worked on, with ``company_id``, ``event_ids``
+#: (oldest first) and ``inline``: True when the broker could not be reached and the request that
+#: committed is doing it now, so a receiver does only what is cheap and leaves the rest to its
+#: catch-up. Every receiver is idempotent: a batch may come again.
+events_drained = Signal()
 
 _PENDING_ATTR = "_okrhub_pending_events"
 
@@ -34,6 +47,29 @@ def _flush() -> None:
     setattr(connection, _PENDING_ATTR, None)
     for company_id, event_ids in pending.items():
         events_committed.send(sender=Event, company_id=company_id, event_ids=list(event_ids))
+
+
+def handle(*, company_id: int, event_ids: list[int], inline: bool = False) -> list[Exception]:
+    """Hand committed events to every consumer (``events_drained``); the errors of those that failed.
+
+    One consumer's failure does not keep the others from their work; each
+    error is logged here and returned, so the caller decides whether the
+    batch is tried again (every consumer is idempotent).
+    """
+    errors: list[Exception] = []
+    for consumer, result in events_drained.send_robust(
+        sender=Event, company_id=company_id, event_ids=list(event_ids), inline=inline
+    ):
+        if isinstance(result, Exception):
+            log.error(
+                "%s failed on events %s of company %s",
+                getattr(consumer, "__qualname__", consumer),
+                event_ids,
+                company_id,
+                exc_info=result,
+            )
+            errors.append(result)
+    return errors
 
 
 def _remember(event: Event) -> None:

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from companies.models import Company
-from objectives import coalesce, rollup
+from objectives import coalesce, event_queue, events, rollup
 from objectives.models import Cycle, CycleStatus
 from okrhub.logs import log_event
 
@@ -110,6 +110,52 @@ def sweep_rollups_task(self) -> int:
     changed = sum(drain(company_id=company_id, run_id=f"{self.request.id}-{company_id}") for company_id in companies)
     log_event(log, "rollup.sweep", reclaimed=reclaimed, companies=len(companies), changed=changed)
     return changed
+
+
+def _handled(company_id: int, event_ids: list[int]) -> None:
+    """Hand the events to every consumer; a transient failure raises (the task retries the batch)."""
+    errors = events.handle(company_id=company_id, event_ids=event_ids)
+    for error in errors:
+        if isinstance(error, TRANSIENT):
+            raise error
+
+
+@shared_task(autoretry_for=TRANSIENT, time_limit=300, soft_time_limit=270, **RETRY)
+def drain_events_task(company_id: int) -> int:
+    """Hand every event the company's commits marked so far to the consumers at once (``objectives.event_queue``).
+
+    The events leave Redis once every consumer has handled them, or failed for
+    good (logged; a consumer's own catch-up covers it): a transient failure
+    leaves them for this task's retry or the next drain, a broken event does
+    not hold every later burst back.
+    """
+    started = time.monotonic()
+    event_ids = event_queue.take(company_id)
+    if not event_ids:
+        return 0
+    _handled(company_id, event_ids)
+    event_queue.forget(company_id, event_ids)
+    log_event(
+        log, "events.drain", company=company_id, events=len(event_ids), ms=round((time.monotonic() - started) * 1000)
+    )
+    return len(event_ids)
+
+
+@shared_task(autoretry_for=TRANSIENT, **RETRY)
+def sweep_events_task() -> int:
+    """Beat: drain the events of companies whose drain was lost (the broker took the mark, not the task)."""
+    companies = event_queue.unscheduled_companies()
+    drained = sum(drain_events_task(company_id) for company_id in companies)
+    if companies:
+        log_event(log, "events.sweep", companies=len(companies), events=drained)
+    return drained
+
+
+@shared_task(autoretry_for=TRANSIENT, time_limit=300, soft_time_limit=270, **RETRY)
+def handle_events_task(company_id: int, event_ids: list[int]) -> int:
+    """One commit's events, handed to the consumers: when they could not be marked, or tasks run in-process."""
+    _handled(company_id, list(event_ids))
+    return len(event_ids)
 
 
 @shared_task(autoretry_for=TRANSIENT, **RETRY)

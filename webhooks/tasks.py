@@ -1,11 +1,10 @@
-"""Celery tasks of the webhooks: the drain of committed events (fan-out and first attempts), one attempt, the sweep.
+"""Celery side of the webhooks: the deliveries of committed events, one attempt, the sweep.
 
-The web side marks committed events in Redis (``webhooks.queueing``) and the
-first commit of a burst enqueues one ``drain_task`` for the company: it fans
-out every event marked so far in one go and attempts their deliveries,
-oldest first, within ``DRAIN_BUDGET`` (the rest become ``deliver_task``s).
-``fan_out_task`` (one commit's events) is what runs when Redis cannot be
-marked, and what tasks run in-process do.
+Committed events reach the webhooks through the company's event drain
+(``objectives.tasks.drain_events_task``, one task for a burst of commits and
+every consumer): :func:`deliver_events` inserts their deliveries in one go
+and attempts them oldest first, within ``DRAIN_BUDGET`` (the rest become
+``deliver_task``s).
 
 Ids in, rows re-read (``webhooks.services``). Retries of a delivery are not
 Celery retries: the attempt writes when the next one is due, and a retry
@@ -23,7 +22,7 @@ from django.utils import timezone
 
 from objectives.scheduling import PUBLISH_ERRORS, publish
 from objectives.tasks import RETRY, TRANSIENT
-from webhooks import queueing, services
+from webhooks import services
 from webhooks.models import Delivery, DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -44,39 +43,21 @@ def enqueue(delivery_ids: list[int]) -> None:
             return
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.fan_out_task")
-def fan_out_task(self: Any, company_id: int, event_ids: list[int]) -> int:
-    """Insert the deliveries; attempt the first here (one hop less for the common single endpoint), enqueue the rest.
+def deliver_events(*, company_id: int, event_ids: list[int], eager: bool) -> int:
+    """Insert the deliveries of committed events, then attempt them oldest first; return how many.
 
-    In-process (tasks eager) every one is attempted here, as ``enqueue`` would.
+    In a worker (the company's event drain) the attempts not made within
+    ``DRAIN_BUDGET`` are enqueued one by one; in-process (``eager``) every
+    one is attempted here. Idempotent: a batch that comes again inserts
+    nothing new and attempts only what is still pending.
     """
-    pending = services.fan_out(company_id=company_id, event_ids=event_ids, queued=True)
-    if pending and not self.request.is_eager:
-        _attempt(pending[0], eager=False)
-        enqueue(pending[1:])
-    else:
-        enqueue(pending)
-    return len(pending)
-
-
-@shared_task(autoretry_for=TRANSIENT, **RETRY, name="webhooks.tasks.drain_task")
-def drain_task(company_id: int) -> int:
-    """Fan out the company's marked events at once, then attempt their deliveries oldest first.
-
-    The events leave Redis only once their deliveries are committed; the
-    deliveries not attempted within ``DRAIN_BUDGET`` are enqueued one by one.
-    """
-    event_ids = queueing.take(company_id)
-    if not event_ids:
-        return 0
     pending = sorted(services.fan_out(company_id=company_id, event_ids=event_ids, queued=True))
-    queueing.forget(company_id, event_ids)
     deadline = time.monotonic() + DRAIN_BUDGET
     for n, delivery_id in enumerate(pending):
-        if time.monotonic() > deadline:
+        if not eager and time.monotonic() > deadline:
             enqueue(pending[n:])
             break
-        _attempt(delivery_id, eager=False)
+        _attempt(delivery_id, eager=eager)
     return len(pending)
 
 

@@ -300,6 +300,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _sweep_seconds,
         "options": {"expires": _sweep_seconds},
     },
+    # Committed events whose drain was lost with the broker (objectives/event_queue.py).
+    "sweep-events": {
+        "task": "objectives.tasks.sweep_events_task",
+        "schedule": _sweep_seconds,
+        "options": {"expires": _sweep_seconds},
+    },
     # Grading windows that passed are ended (their final scores freeze; objectives/services/grading.py).
     # The deadline alone already refuses grades: the beat records the end and its event.
     "end-grading-windows": {

@@ -400,7 +400,7 @@ def test_an_endpoint_deleted_during_an_attempt_leaves_nothing_behind(team, recei
 def test_with_the_broker_away_the_deliveries_wait_for_the_sweep(team, receiver, django_capture_on_commit_callbacks):
     import kombu.exceptions
 
-    from webhooks import receivers
+    from objectives import receivers
 
     _, _, (kr,) = cascade(team)
     endpoint_for(team, receiver.url)

@@ -1,9 +1,9 @@
 """Webhooks delivered by a real Celery worker to a local receiver that verifies the signatures.
 
 The web side only marks the committed events in Redis and publishes the
-company's ``webhooks.tasks.drain_task`` (to the test Redis); the worker
-inserts the deliveries and attempts them in that task, and retries a 5xx on
-the schedule's first step (5 s, enqueued with a countdown).
+company's event drain, ``objectives.tasks.drain_events_task`` (to the test
+Redis); in that task the worker inserts the deliveries and attempts them, and
+it retries a 5xx on the schedule's first step (5 s, enqueued with a countdown).
 """
 
 import pytest
@@ -60,7 +60,9 @@ def test_the_worker_delivers_a_checkin_and_retries_a_5xx(worker, receiver):
         lambda: Delivery.objects.filter(status="delivered").first(), timeout=10, what="the delivery recorded"
     )
     assert (delivery.attempts, delivery.last_response_code) == (2, 200)
-    assert worker.events("task.done", task="webhooks.tasks.drain_task", state="SUCCESS")
-    assert not worker.events("task.done", task="webhooks.tasks.fan_out_task")  # one drain, not a task per commit
+    assert worker.events("task.done", task="objectives.tasks.drain_events_task", state="SUCCESS")
+    # One drain for every consumer, not a task per consumer and commit.
+    assert not worker.events("task.done", task="notifications.tasks.fan_out")
+    assert not worker.events("task.done", task="objectives.tasks.handle_events_task")
     # The first attempt runs in the drain; the retry is a task of its own, enqueued with a countdown.
     assert worker.events("task.done", task="webhooks.tasks.deliver_task", state="SUCCESS")
