@@ -14,7 +14,7 @@ from companies import revision
 from companies.models import Company, Membership, User
 from companies.signals import rollup_setting_changed
 from departments.models import Department, DepartmentMembership
-from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, SharedKeyResult
 from objectives.scheduling import schedule_full_recompute
 
 
@@ -37,6 +37,7 @@ REVISION_MODELS: tuple[type, ...] = (
     KeyResult,
     CheckIn,
     Dependency,
+    SharedKeyResult,
     Event,
 )
 
