@@ -15,7 +15,7 @@ from objectives.api.serializers import SharedKeyResultSerializer
 from objectives.api.views import _OneCycle
 from objectives.models import Dependency
 from objectives.overlaps import Overlap, can_act_on, overlaps_for_reader
-from objectives.services.overlaps import CONVERT_KINDS, overlap_convert, overlap_dismiss
+from objectives.services.overlaps import CONVERT_KINDS, PAIR_SIDES, overlap_convert, overlap_dismiss
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -55,7 +55,7 @@ class PairInputSerializer(serializers.Serializer):
 
 class ConvertInputSerializer(PairInputSerializer):
     depending = serializers.ChoiceField(
-        choices=["first", "second"],
+        choices=list(PAIR_SIDES),
         required=False,
         allow_null=True,
         default=None,
@@ -69,7 +69,7 @@ class ConvertInputSerializer(PairInputSerializer):
         "key result is shared into the other side's objective).",
     )
     key_result = serializers.ChoiceField(
-        choices=["first", "second"],
+        choices=list(PAIR_SIDES),
         required=False,
         allow_null=True,
         default=None,

@@ -494,6 +494,10 @@ class SharedKeyResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SharedKeyResultListSerializer(serializers.Serializer):
+    results = SharedKeyResultSerializer(many=True, help_text="Oldest share first; an objective has few.")
+
+
 class SharedKeyResultInputSerializer(serializers.Serializer):
     key_result = CompanyPrimaryKeyField(
         model=KeyResult,

@@ -769,16 +769,18 @@ class ObjectiveSharedKeyResultListView(_OneObjective):
 
     idempotent_post = True
     serializer_class = s.SharedKeyResultSerializer
+    pagination_class = None  # an objective follows a handful of key results: one page, no query parameters
+    filter_backends = []
 
     @extend_schema(
-        responses=s.SharedKeyResultSerializer(many=True),
+        responses=s.SharedKeyResultListSerializer,
         description="The key results shared into the objective that the caller may read, each with its own "
         "progress. 404 for another company's objective or a private one the caller may not read.",
     )
     def get(self, request: Request, slug: str, pk: int) -> Response:
         objective = self.get_object()
         shares = selectors.objective_shares(company=self.company, actor=self.actor, objective=objective)
-        return Response(s.SharedKeyResultSerializer(shares.into, many=True).data)
+        return Response({"results": s.SharedKeyResultSerializer(shares.into, many=True).data})
 
     @extend_schema(
         request=s.SharedKeyResultInputSerializer,

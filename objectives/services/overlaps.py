@@ -59,6 +59,8 @@ def overlap_dismiss(*, company: Company, actor: Actor, cycle: Cycle, pair: str) 
     return dismissal
 
 
+#: How a request names one side of a pair (``depending``, ``key_result``).
+PAIR_SIDES = ("first", "second")
 #: What a pair may be turned into (``overlap_convert``'s ``kind``).
 CONVERT_KINDS = ("dependency", "shared_key_result")
 
