@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from companies.tenancy import Actor
-from objectives import overlaps, rollup
+from objectives import feed, overlaps, rollup
 from objectives import services as okr
 from objectives.models import Event, KeyResult, SharedKeyResult, Verb
 from objectives.services.overlaps import overlap_convert
@@ -158,3 +158,18 @@ def test_with_two_key_results_the_caller_names_the_one_shared(team, pair):  # no
     assert link.key_result_id == first.id
     assert link.objective_id == found[key].second.objective_id
     assert key not in {o.key for o in overlaps.overlaps_for_reader(company=team.company, actor=admin, cycle=team.cycle)}
+
+
+def test_the_feed_says_who_shared_what_and_hides_a_private_receiving_objective(team, pair):  # noqa: F811
+    leads, sales, pipeline = pair
+    leads.private = True
+    leads.save()
+    share(team, team.admin, leads, pipeline)
+    for user, named in ((team.viewer, "a private objective"), (team.admin, f"“{LEADS}”")):
+        (item,) = [
+            i for i in feed.feed(company=team.company, actor=actor(team, user)).items
+            if i.event.verb == Verb.KEY_RESULT_SHARED
+        ]  # fmt: skip
+        assert item.event.objective_id == sales.pk
+        assert item.description.text.endswith(f"shared the key result “{pipeline.title}” with {named}")
+        assert item.payload["to_objective_title"] == (None if user == team.viewer else LEADS)
