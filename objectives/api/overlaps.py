@@ -15,7 +15,7 @@ from objectives.api.serializers import SharedKeyResultSerializer
 from objectives.api.views import _OneCycle
 from objectives.models import Dependency
 from objectives.overlaps import Overlap, can_act_on, overlaps_for_reader
-from objectives.services.overlaps import CONVERT_KINDS, PAIR_SIDES, overlap_convert, overlap_dismiss
+from objectives.services.overlaps import CONVERT_KINDS, PAIR_SIDES, overlap_convert, overlap_dismiss, share_choice
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -39,9 +39,16 @@ class OverlapSerializer(serializers.Serializer):
     first = OverlapSideSerializer()
     second = OverlapSideSerializer()
     can_act = serializers.SerializerMethodField(help_text="Whether the caller may dismiss or convert the pair.")
+    can_share = serializers.SerializerMethodField(
+        help_text="Whether the caller may convert the pair into a shared key result (a side is a key result and "
+        "the caller may link the other side's objective)."
+    )
 
     def get_can_act(self, overlap: Overlap) -> bool:
         return can_act_on(self.context["actor"], overlap)
+
+    def get_can_share(self, overlap: Overlap) -> bool:
+        return share_choice(self.context["actor"], overlap) is not None
 
 
 class OverlapListSerializer(serializers.Serializer):
@@ -114,6 +121,7 @@ _PAIR_EXAMPLE = {
         "cycle_id": 9,
     },
     "can_act": True,
+    "can_share": True,
 }
 
 

@@ -134,7 +134,10 @@ def overlaps_url(world) -> str:
 def test_converting_an_overlap_shares_its_key_result_and_the_pair_goes(world, ops_kr, as_role):
     client = as_role(world, "lead")
     pair = overlaps.pair_key(f"o{world.sales_objective.pk}", f"k{ops_kr.pk}")
-    assert pair in {row["pair"] for row in client.get(overlaps_url(world)).json()["results"]}
+    listed = {row["pair"]: row for row in client.get(overlaps_url(world)).json()["results"]}
+    assert listed[pair]["can_share"] is True  # the lead may link Sales' objective, the receiving side
+    viewer = {row["pair"]: row for row in as_role(world, "viewer").get(overlaps_url(world)).json()["results"]}
+    assert viewer[pair]["can_share"] is False
     response = client.post(overlaps_url(world) + "convert/", {"pair": pair, "kind": "shared_key_result"})
     assert response.status_code == 201, response.content
     assert (response.json()["objective"], response.json()["key_result"]) == (world.sales_objective.pk, ops_kr.pk)
