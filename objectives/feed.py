@@ -123,6 +123,15 @@ VERB_CATALOGUE: dict[str, tuple[str, str]] = {
         "dependency",
         "dependency_id, objective_title, to_objective_id, to_objective_title, note",
     ),
+    Verb.KEY_RESULT_SHARED: (
+        "key_result",
+        "shared_key_result_id, key_result_id, title, objective_title (the key result's own objective, which the "
+        "event is under), to_objective_id, to_objective_title (the objective it is shared into)",
+    ),
+    Verb.KEY_RESULT_UNSHARED: (
+        "key_result",
+        "shared_key_result_id, key_result_id, title, objective_title, to_objective_id, to_objective_title",
+    ),
     Verb.CYCLE_ACTIVATED: ("cycle", "name, start_date, end_date, status (no objective: every member reads it)"),
     Verb.CYCLE_CLOSED: ("cycle", "name, start_date, end_date, status (one event; its objectives get none)"),
     Verb.KEY_RESULT_GRADED: (
@@ -656,6 +665,16 @@ def describe(event: Event, refs: References) -> Description:
             subject=_objective_title(event, payload),
             detail=f" depends on {target}" if created else f" on {target}",
             url=objective_url,
+        )
+    if verb in (Verb.KEY_RESULT_SHARED, Verb.KEY_RESULT_UNSHARED):
+        shared = verb == Verb.KEY_RESULT_SHARED
+        target = refs.objective(payload.get("to_objective_id"))
+        return Description(
+            actor=who,
+            action="shared the key result" if shared else "stopped sharing the key result",
+            subject=_key_result_title(event, payload),
+            detail=f" with {target}",
+            url=_key_result_url(refs, event),
         )
     if verb in (Verb.CYCLE_ACTIVATED, Verb.CYCLE_CLOSED):
         closed = verb == Verb.CYCLE_CLOSED

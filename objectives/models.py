@@ -289,6 +289,7 @@ class KeyResult(models.Model):
     carry_chosen: bool
     form: Any  # the inline check-in form (objectives.forms.CheckInForm) or None
     form_open: bool
+    shared_with: list[Objective]  # the readable objectives it is shared into (``selectors.objective_shares``)
 
     class Meta:
         ordering = ["id"]
@@ -628,6 +629,38 @@ class Dependency(models.Model):
         return f"{self.from_objective_id} → {self.to_objective_id}"
 
 
+class SharedKeyResult(models.Model):
+    """A key result shared into (followed by) an objective other than its own, usually of another department.
+
+    Made when two departments find they chase one number (an overlap turned
+    into a link, or by hand): the key result stays where it is, with its one
+    owner and its one series of check-ins; ``objective`` shows it under
+    "Shared key results" and its own objective says "Shared with …".
+
+    DESIGN: display and alignment only. A shared key result is *not* an input
+    of ``objective``'s progress: the roll-up (``objectives/progress.py``,
+    ``objectives/rollup.py``) reads an objective's own key results and
+    children and nothing else, so one number never counts twice in a
+    company's figures and a share never moves a score. It does count as a
+    link for the overlap finder (``objectives.overlaps.read_items``): the two
+    objectives no longer overlap.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, db_index=False)
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="shared_key_results")
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="shares")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "objective", "key_result"], name="shared_key_result_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"k{self.key_result_id} → o{self.objective_id}"
+
+
 class OverlapDismissal(models.Model):
     """A pair the overlap finder reported that someone said is "not the same": left out for the whole company.
 
@@ -666,6 +699,8 @@ class Verb(models.TextChoices):
     KEY_RESULT_DELETED = "key_result.deleted", "deleted a key result"
     DEPENDENCY_CREATED = "dependency.created", "added a dependency"
     DEPENDENCY_DELETED = "dependency.deleted", "removed a dependency"
+    KEY_RESULT_SHARED = "key_result.shared", "shared a key result"
+    KEY_RESULT_UNSHARED = "key_result.unshared", "stopped sharing a key result"
     CYCLE_ACTIVATED = "cycle.activated", "started a cycle"
     CYCLE_CLOSED = "cycle.closed", "closed a cycle"
     KEY_RESULT_GRADED = "key_result.graded", "graded a key result"

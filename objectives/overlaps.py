@@ -32,9 +32,10 @@ Matching, for two items (objective or key result) of *different* departments
 
 score = 0.55 * term score + 0.35 * wording + measure + owner, clipped to
 [0, 1]; a pair needs at least one shared key term and a score of at least
-:data:`DEFAULT_THRESHOLD`. Pairs already linked (a dependency either way, or one
-laddering under the other) are not overlaps, and dismissed pairs are left out
-for everyone in the company.
+:data:`DEFAULT_THRESHOLD`. Pairs already linked (a dependency either way, a key
+result of one side's objective shared into the other's, or one laddering under
+the other) are not overlaps, and dismissed pairs are left out for everyone in
+the company.
 
 Speed: the cycle's items are read with one ``values()`` query; candidates come
 from an inverted index on key terms, probing only each item's rarest terms
@@ -68,7 +69,15 @@ from typing import NamedTuple
 from companies import revision
 from companies.models import Company
 from companies.tenancy import Actor
-from objectives.models import Cycle, Dependency, KeyResult, Objective, ObjectiveStatus, OverlapDismissal
+from objectives.models import (
+    Cycle,
+    Dependency,
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+    OverlapDismissal,
+    SharedKeyResult,
+)
 from objectives.selectors import reads_objective
 from okrhub.permissions import Action
 
@@ -584,7 +593,7 @@ def find_overlaps(
 
     ``cycle_id``: only pairs with at least one side in that cycle (the others come
     from enclosing cycles). ``linked``: objective id pairs that are already
-    linked (dependencies, laddering), in both orders.
+    linked (dependencies, shared key results, laddering), in both orders.
     """
     with _collector_paused():
         return _find_overlaps(items, cycle_id=cycle_id, linked=linked, threshold=threshold)
@@ -723,9 +732,15 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
             )
         )
     linked: set[tuple[int, int]] = set()
-    for from_id, to_id in Dependency.objects.filter(company=company, from_objective_id__in=list(facts)).values_list(
+    # Dependencies and shared key results (the receiving objective and the key result's own) link two
+    # objectives alike: one query for both.
+    dependencies = Dependency.objects.filter(company=company, from_objective_id__in=list(facts)).values_list(
         "from_objective_id", "to_objective_id"
-    ):
+    )
+    shares = SharedKeyResult.objects.filter(company=company, objective_id__in=list(facts)).values_list(
+        "objective_id", "key_result__objective_id"
+    )
+    for from_id, to_id in dependencies.union(shares, all=True):
         linked.update(((from_id, to_id), (to_id, from_id)))
     # Laddering: an objective and each objective above it (within the cycles read) are aligned, not overlapping.
     parents = {row[0]: row[7] for row in objectives}

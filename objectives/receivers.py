@@ -23,7 +23,7 @@ from companies.models import Company, Membership, User
 from companies.signals import rollup_setting_changed
 from departments.models import Department, DepartmentMembership
 from objectives import event_queue, events, tasks
-from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, SharedKeyResult
 from objectives.scheduling import PUBLISH_ERRORS, publish, schedule_full_recompute
 from okrhub.logs import log_event
 
@@ -86,6 +86,7 @@ REVISION_MODELS: tuple[type, ...] = (
     KeyResult,
     CheckIn,
     Dependency,
+    SharedKeyResult,
     Event,
 )
 

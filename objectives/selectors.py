@@ -29,6 +29,7 @@ from objectives.models import (
     Objective,
     ObjectiveStatus,
     Retrospective,
+    SharedKeyResult,
     authors_latest_checkins,
     carry_target_refusal,
     checkin_correction_refusal,
@@ -301,6 +302,54 @@ def dependency_list(*, company: Company, actor: Actor) -> QuerySet[Dependency]:
     )
 
 
+@dataclass(frozen=True)
+class Shares:
+    """An objective's shared key results as the reader may see them (:func:`objective_shares`)."""
+
+    #: Key results of other objectives shared into this one, each with ``expected`` (its cycle's pace).
+    into: list[SharedKeyResult]
+    #: Per key result of this objective, the objectives it is shared with.
+    shared_with: dict[int, list[Objective]]
+
+
+def objective_shares(*, company: Company, actor: Actor, objective: Objective) -> Shares:
+    """Both directions of an objective's shared key results, readable ones only (one query).
+
+    A share whose other objective the reader may not read is left out: a
+    private key result never shows under another objective, and "Shared with"
+    names only objectives the reader may read. ``objective`` is one the reader
+    reads (the caller checked). Progress is each key result's own, with its
+    own cycle's pace (``pace_of``): a share counts for display only.
+    """
+    links = (
+        SharedKeyResult.objects.filter(company=company)
+        .filter(Q(objective=objective) | Q(key_result__objective=objective))
+        .select_related(
+            "key_result__owner",
+            "key_result__objective__cycle",
+            "key_result__objective__department",
+            "objective__department",
+        )
+        .order_by("id")
+    )
+    into: list[SharedKeyResult] = []
+    shared_with: dict[int, list[Objective]] = defaultdict(list)
+    paces: dict[int, float | None] = {}
+    for link in links:
+        kr = link.key_result
+        if link.objective_id == objective.pk:
+            owner = kr.objective
+            if not can_read_objective(actor, owner):
+                continue
+            if owner.cycle_id not in paces:
+                paces[owner.cycle_id] = pace_of(company, owner.cycle)
+            annotate_key_result(actor, kr, owner, paces[owner.cycle_id])
+            into.append(link)
+        elif can_read_objective(actor, link.objective):
+            shared_with[link.key_result_id].append(link.objective)
+    return Shares(into=into, shared_with=dict(shared_with))
+
+
 # ---------------------------------------------------------------- check-in cadence
 
 #: The company checks in weekly (on its check-in weekday and hour, companies.models.Company).
@@ -462,7 +511,7 @@ def department_objectives(*, company: Company, actor: Actor, cycle: Cycle, depar
 
 
 def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> dict[str, Any] | None:
-    """An objective with its key results, children, dependencies and progress history (six queries)."""
+    """An objective with its key results, children, dependencies, shared key results and history (seven queries)."""
     objective = (
         Objective.objects.filter(company=company, pk=objective_id)
         .select_related("cycle", "department", "owner", "parent__department", "carried_from__cycle")
@@ -508,6 +557,9 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
     )
     objective.behind_pace = expected is not None and is_behind_pace(objective.progress, expected)
     checkin_actions = annotate_checkins(actor, checkins, objective, key_results)
+    shares = objective_shares(company=company, actor=actor, objective=objective)
+    for kr in key_results:
+        kr.shared_with = shares.shared_with.get(kr.pk, [])
     return {
         "objective": objective,
         "key_results": key_results,
@@ -520,6 +572,7 @@ def objective_detail(*, company: Company, actor: Actor, objective_id: int) -> di
         "expected": expected,
         "carried_from": carried_from,
         "carried_to": carried_to,
+        "shared_key_results": shares.into,
     }
 
 

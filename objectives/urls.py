@@ -22,6 +22,11 @@ urlpatterns = [
         views.dependency_remove,
         name="dependency_remove",
     ),
+    path(
+        "objectives/<int:objective_id>/shared-key-results/<int:key_result_id>/remove/",
+        views.shared_key_result_remove,
+        name="shared_key_result_remove",
+    ),
     path("cycles/<int:cycle_id>/grading/", views.cycle_grading, name="cycle_grading"),
     path("cycles/<int:cycle_id>/carry-over/", views.cycle_carry_over, name="cycle_carry_over"),
     path("cycles/<int:cycle_id>/report/", views.cycle_report_page, name="cycle_report"),

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from companies.models import Company
 from departments.models import Department, DepartmentMembership
-from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective
+from objectives.models import CheckIn, Cycle, Dependency, KeyResult, Objective, SharedKeyResult
 from tests.factories import (
     CompanyFactory,
     CycleFactory,
@@ -41,6 +41,7 @@ class Tenant:
     checkin: CheckIn
     dependency: Dependency
     other_checkin: CheckIn
+    shared: SharedKeyResult
 
 
 def build_tenant() -> Tenant:
@@ -57,9 +58,10 @@ def build_tenant() -> Tenant:
     checkin = CheckIn.objects.create(company=company, key_result=key_result, value=10, confidence="on_track")
     dependency = Dependency.objects.create(company=company, from_objective=objective, to_objective=goal)
     other_checkin = CheckIn.objects.create(company=company, key_result=key_result, value=11, confidence="on_track")
+    shared = SharedKeyResult.objects.create(company=company, objective=objective, key_result=other_key_result)
     return Tenant(
         company, root, team, membership, cycle, other_cycle, goal, objective, key_result, other_key_result, checkin,
-        dependency, other_checkin,
+        dependency, other_checkin, shared,
     )  # fmt: skip
 
 
@@ -75,6 +77,8 @@ REFERENCES = [
     ("objectives_checkin", "corrects_id", "checkin", "other_checkin"),
     ("objectives_dependency", "from_objective_id", "dependency", "objective"),
     ("objectives_dependency", "to_objective_id", "dependency", "goal"),
+    ("objectives_sharedkeyresult", "objective_id", "shared", "goal"),
+    ("objectives_sharedkeyresult", "key_result_id", "shared", "key_result"),
 ]
 
 

@@ -42,7 +42,7 @@ from notifications.models import Notification, Reason
 from objectives import services as okr
 from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, PeriodicEmail, Verb
 from tests.api.conftest import World, build_world
-from tests.factories import DepartmentFactory
+from tests.factories import DepartmentFactory, KeyResultFactory
 from tests.helpers import db_state
 from webhooks.models import Endpoint
 
@@ -301,6 +301,9 @@ def _seed(slug: str, *, secret: bool) -> Side:
         company=company, actor=admin, key_result=world.kr, value=12, confidence="at_risk", note=f"{mark}note"
     )
     okr.dependency_create(company=company, actor=admin, from_objective=world.sales_objective, to_objective=world.draft)
+    # A key result of the draft shared into the sales objective (…/objectives/<pk>/shared-key-results/ lists it).
+    followed = KeyResultFactory(company=company, objective=world.draft, title=f"{mark}shared pipeline")
+    okr.shared_key_result_create(company=company, actor=admin, objective=world.sales_objective, key_result=followed)
     okr.objective_update(company=company, actor=admin, objective=world.draft, description=f"{mark}plan B")
     # A department plan reviewed with a comment: the planning board and the plan events must keep it home.
     plan = {"company": company, "cycle": world.team.cycle, "department": world.team.department}

@@ -140,6 +140,11 @@ def private(db) -> Private:
     world.dependency = okr.dependency_create(
         company=team.company, actor=admin, from_objective=world.sales_objective, to_objective=hidden, note="funding"
     )
+    # Shared key results both ways: the private key result followed by the public child (its page and the
+    # API's list must leave it out), and the child's key result followed by the private objective ("Shared
+    # with" and the event's sentence must not name it).
+    okr.shared_key_result_create(company=team.company, actor=admin, objective=world.sales_objective, key_result=kr)
+    okr.shared_key_result_create(company=team.company, actor=admin, objective=hidden, key_result=world.kr)
     okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=None)
     okr.objective_update(company=team.company, actor=admin, objective=world.sales_objective, parent=hidden)
     # The planning cycle (the sweep's <cycle_id>): a public Sales draft ladders to a private company objective,

@@ -1,17 +1,21 @@
-"""A cycle's possible overlaps over HTTP: list them with scores and reasons, dismiss one, turn one into a dependency.
+"""A cycle's possible overlaps over HTTP: list them with scores and reasons, dismiss one, convert one.
+
+Converting makes a dependency or a shared key result.
 
 Thin views over ``objectives.overlaps`` (the finder, filtered for the caller)
 and ``objectives.services.overlaps``; the pages call the same.
 """
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from objectives.api.serializers import SharedKeyResultSerializer
 from objectives.api.views import _OneCycle
+from objectives.models import Dependency
 from objectives.overlaps import Overlap, can_act_on, overlaps_for_reader
-from objectives.services.overlaps import overlap_convert, overlap_dismiss
+from objectives.services.overlaps import CONVERT_KINDS, PAIR_SIDES, overlap_convert, overlap_dismiss, share_choice
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -35,9 +39,16 @@ class OverlapSerializer(serializers.Serializer):
     first = OverlapSideSerializer()
     second = OverlapSideSerializer()
     can_act = serializers.SerializerMethodField(help_text="Whether the caller may dismiss or convert the pair.")
+    can_share = serializers.SerializerMethodField(
+        help_text="Whether the caller may convert the pair into a shared key result (a side is a key result and "
+        "the caller may link the other side's objective)."
+    )
 
     def get_can_act(self, overlap: Overlap) -> bool:
         return can_act_on(self.context["actor"], overlap)
+
+    def get_can_share(self, overlap: Overlap) -> bool:
+        return share_choice(self.context["actor"], overlap) is not None
 
 
 class OverlapListSerializer(serializers.Serializer):
@@ -51,11 +62,26 @@ class PairInputSerializer(serializers.Serializer):
 
 class ConvertInputSerializer(PairInputSerializer):
     depending = serializers.ChoiceField(
-        choices=["first", "second"],
+        choices=list(PAIR_SIDES),
         required=False,
         allow_null=True,
         default=None,
         help_text="The side whose objective depends on the other; by default the first side the caller manages.",
+    )
+    kind = serializers.ChoiceField(
+        choices=list(CONVERT_KINDS),
+        required=False,
+        default="dependency",
+        help_text="What the pair becomes: a dependency (the default), or a shared key result (the side that is a "
+        "key result is shared into the other side's objective).",
+    )
+    key_result = serializers.ChoiceField(
+        choices=list(PAIR_SIDES),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="With `shared_key_result` when both sides are key results: the one shared into the other's "
+        "objective.",
     )
 
 
@@ -95,6 +121,7 @@ _PAIR_EXAMPLE = {
         "cycle_id": 9,
     },
     "can_act": True,
+    "can_share": True,
 }
 
 
@@ -147,19 +174,40 @@ class OverlapDismissView(_OneCycle):
 class OverlapConvertView(_OneCycle):
     @extend_schema(
         request=ConvertInputSerializer,
-        responses={201: DependencyOutSerializer},
-        description="Turn a listed pair into a dependency between its sides' objectives, through the "
-        "dependencies' own rule and event (`dependency.created`). 400 naming `pair` or `depending`; 403 when the "
-        "caller may not link the depending side; 404 when the pair is not listed for the caller.",
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="OverlapConverted",
+                serializers=[DependencyOutSerializer, SharedKeyResultSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        examples=[
+            OpenApiExample("Link as a dependency", request_only=True, value={"pair": "k88|o41"}),
+            OpenApiExample(
+                "Share the key result", request_only=True, value={"pair": "k88|o41", "kind": "shared_key_result"}
+            ),
+        ],
+        description="Turn a listed pair into a dependency between its sides' objectives (`kind` `dependency`, the "
+        "default), through the dependencies' own rule and event (`dependency.created`), or into a shared key "
+        "result (`kind` `shared_key_result`): the side that is a key result is shared into the other side's "
+        "objective (`key_result.shared`; with two key results, `key_result` names the one shared). Either way "
+        "the pair is no longer listed. 400 naming `pair`, `depending`, `kind` (or a pair with no key result to "
+        "share) or `key_result`; 403 when the caller may not link the depending or receiving side; 404 when the "
+        "pair is not listed for the caller.",
     )
     def post(self, request: Request, slug: str, pk: int) -> Response:
         serializer = ConvertInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        dependency = overlap_convert(
+        data = serializer.validated_data
+        made = overlap_convert(
             company=self.company,
             actor=self.actor,
             cycle=self.get_object(),
-            pair=serializer.validated_data["pair"],
-            depending=serializer.validated_data["depending"],
+            pair=data["pair"],
+            depending=data["depending"],
+            kind=data["kind"],
+            key_result=data["key_result"],
         )
-        return Response(DependencyOutSerializer(dependency).data, status=201)
+        if isinstance(made, Dependency):
+            return Response(DependencyOutSerializer(made).data, status=201)
+        return Response(SharedKeyResultSerializer(made).data, status=201)

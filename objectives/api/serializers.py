@@ -20,6 +20,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    SharedKeyResult,
     Verb,
 )
 from objectives.progress import Status, behind_pace_or_none, pace, status_or_none
@@ -454,6 +455,55 @@ class DependencyInputSerializer(serializers.Serializer):
     from_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     to_objective = CompanyPrimaryKeyField(model=Objective, filter_by=_visible_objectives)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+# ---------------------------------------------------------------- shared key results
+
+
+def _visible_key_results(key_results, context):
+    return key_results.filter(company=context["company"]).filter(
+        visible_objectives_q(actor=context["actor"], prefix="objective__")
+    )
+
+
+class SharedKeyResultSerializer(serializers.ModelSerializer):
+    """A key result shared into ``objective``; its progress is its own (the objective's progress ignores it)."""
+
+    key_result_title = serializers.CharField(source="key_result.title")
+    key_result_objective = serializers.IntegerField(source="key_result.objective_id", help_text="The owning objective.")
+    key_result_objective_title = serializers.CharField(source="key_result.objective.title")
+    key_result_department = serializers.CharField(
+        source="key_result.objective.department.name", allow_null=True, default=None, help_text="Null: company level."
+    )
+    progress = serializers.FloatField(source="key_result.progress", allow_null=True)
+
+    class Meta:
+        model = SharedKeyResult
+        fields = [
+            "id",
+            "objective",
+            "key_result",
+            "key_result_title",
+            "key_result_objective",
+            "key_result_objective_title",
+            "key_result_department",
+            "progress",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SharedKeyResultListSerializer(serializers.Serializer):
+    results = SharedKeyResultSerializer(many=True, help_text="Oldest share first; an objective has few.")
+
+
+class SharedKeyResultInputSerializer(serializers.Serializer):
+    key_result = CompanyPrimaryKeyField(
+        model=KeyResult,
+        filter_by=_visible_key_results,
+        help_text="A key result of another objective of the company that you may read.",
+    )
 
 
 # ---------------------------------------------------------------- audit history (documentation of the shape)

@@ -30,6 +30,16 @@ urlpatterns = [
         views.ObjectiveRetrospectiveView.as_view(),
         name="objective-retrospective",
     ),
+    path(
+        "objectives/<int:pk>/shared-key-results/",
+        views.ObjectiveSharedKeyResultListView.as_view(),
+        name="objective-shared-key-results",
+    ),
+    path(
+        "objectives/<int:pk>/shared-key-results/<int:key_result_id>/",
+        views.ObjectiveSharedKeyResultDetailView.as_view(),
+        name="objective-shared-key-result",
+    ),
     path("objectives/<int:pk>/history/", views.ObjectiveHistoryView.as_view(), name="objective-history"),
     path("key-results/", views.KeyResultListView.as_view(), name="key-result-list"),
     path("key-results/<int:pk>/", views.KeyResultDetailView.as_view(), name="key-result-detail"),

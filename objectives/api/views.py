@@ -24,7 +24,16 @@ from objectives import feed, selectors, services
 from objectives.api import filters
 from objectives.api import serializers as s
 from objectives.audit import audit_history
-from objectives.models import CheckIn, Cycle, Dependency, Event, KeyResult, Objective, ObjectiveStatus
+from objectives.models import (
+    CheckIn,
+    Cycle,
+    Dependency,
+    Event,
+    KeyResult,
+    Objective,
+    ObjectiveStatus,
+    SharedKeyResult,
+)
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
 from okrhub.errors import not_found
 from okrhub.permissions import Action
@@ -750,6 +759,74 @@ class DependencyDetailView(CompanyAPIView):
                 company=self.company, actor=self.actor, dependency=dependency
             ),
         )
+
+
+# ---------------------------------------------------------------- shared key results
+
+
+class ObjectiveSharedKeyResultListView(_OneObjective):
+    """Key results of other objectives shared into this one (display and alignment: its progress ignores them)."""
+
+    idempotent_post = True
+    serializer_class = s.SharedKeyResultSerializer
+    pagination_class = None  # an objective follows a handful of key results: one page, no query parameters
+    filter_backends = []
+
+    @extend_schema(
+        responses=s.SharedKeyResultListSerializer,
+        description="The key results shared into the objective that the caller may read, each with its own "
+        "progress. 404 for another company's objective or a private one the caller may not read.",
+    )
+    def get(self, request: Request, slug: str, pk: int) -> Response:
+        objective = self.get_object()
+        shares = selectors.objective_shares(company=self.company, actor=self.actor, objective=objective)
+        return Response({"results": s.SharedKeyResultSerializer(shares.into, many=True).data})
+
+    @extend_schema(
+        request=s.SharedKeyResultInputSerializer,
+        responses={201: s.SharedKeyResultSerializer},
+        examples=[OpenApiExample("Share a key result", request_only=True, value={"key_result": 88})],
+        description="Share a key result of another objective into this one. Who may link the objective as a "
+        "dependency may share into it (403 otherwise). 400 naming `key_result` when it is not one the caller may "
+        "read, is the objective's own, or is already shared here. Idempotent with `Idempotency-Key`.",
+    )
+    def post(self, request: Request, slug: str, pk: int) -> Response:
+        objective = self.get_object()
+        serializer = s.SharedKeyResultInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            link = services.shared_key_result_create(
+                company=self.company,
+                actor=self.actor,
+                objective=objective,
+                key_result=serializer.validated_data["key_result"],
+            )
+            return Response(s.SharedKeyResultSerializer(link).data, status=201)
+
+        return self.idempotent(request, create, serializer.validated_data)
+
+
+class ObjectiveSharedKeyResultDetailView(_OneObjective):
+    serializer_class = s.SharedKeyResultSerializer
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description="Stop sharing the key result into the objective (who may share into it, 403 otherwise). 404 "
+        "when it is not shared here or the caller may not read it.",
+    )
+    def delete(self, request: Request, slug: str, pk: int, key_result_id: int) -> Response:
+        objective = self.get_object()
+        link = (
+            SharedKeyResult.objects.filter(company=self.company, objective=objective, key_result_id=key_result_id)
+            .select_related("key_result__objective", "objective")
+            .first()
+        )
+        if link is None:
+            raise not_found("shared key result")
+        services.shared_key_result_delete(company=self.company, actor=self.actor, link=link)
+        return Response(status=204)
 
 
 # ---------------------------------------------------------------- audit history

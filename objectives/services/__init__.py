@@ -44,6 +44,8 @@ from objectives.services.planning import plan_approve as plan_approve
 from objectives.services.planning import plan_return as plan_return
 from objectives.services.planning import plan_submit as plan_submit
 from objectives.services.retrospectives import objective_retrospective_write as objective_retrospective_write
+from objectives.services.shared_key_results import shared_key_result_create as shared_key_result_create
+from objectives.services.shared_key_results import shared_key_result_delete as shared_key_result_delete
 from objectives.services.weekly import MAX_BATCH_ITEMS as MAX_BATCH_ITEMS
 from objectives.services.weekly import BatchItem as BatchItem
 from objectives.services.weekly import BatchResult as BatchResult

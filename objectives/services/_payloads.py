@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models
 
-from objectives.models import Cycle, Dependency, KeyResult, Objective
+from objectives.models import Cycle, Dependency, KeyResult, Objective, SharedKeyResult
 
 #: The objective columns an edit can change, as they appear in ``objective.updated``'s ``changes``.
 OBJECTIVE_FIELDS = ("title", "description", "owner_id", "parent_id", "weight", "private", "department_id")
@@ -101,6 +101,18 @@ def dependency(dep: Dependency, *, dependency_id: int) -> dict[str, Any]:
         "to_objective_id": dep.to_objective_id,
         "to_objective_title": dep.to_objective.title,
         "note": dep.note,
+    }
+
+
+def shared_key_result(link: SharedKeyResult, *, shared_key_result_id: int) -> dict[str, Any]:
+    """Under the key result's own objective; ``to_objective`` is the objective it is shared into."""
+    return {
+        "shared_key_result_id": shared_key_result_id,
+        "key_result_id": link.key_result_id,
+        "title": link.key_result.title,
+        "objective_title": link.key_result.objective.title,
+        "to_objective_id": link.objective_id,
+        "to_objective_title": link.objective.title,
     }
 
 

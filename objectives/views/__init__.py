@@ -14,6 +14,7 @@ from objectives.views.checkins import checkin_undo as checkin_undo
 from objectives.views.checkins import my_key_results as my_key_results
 from objectives.views.dependencies import dependency_add as dependency_add
 from objectives.views.dependencies import dependency_remove as dependency_remove
+from objectives.views.dependencies import shared_key_result_remove as shared_key_result_remove
 from objectives.views.grading import cycle_carry_over as cycle_carry_over
 from objectives.views.grading import cycle_grading as cycle_grading
 from objectives.views.grading import key_result_grade as key_result_grade

@@ -233,6 +233,7 @@ def objective_page(
         {
             "can_edit": can_edit,
             "can_manage": can_manage,
+            "can_link": can_link,
             "transitions": sorted(okr.OBJECTIVE_TRANSITIONS.get(objective.status, set())) if can_manage else [],
             "dependency_form": DependencyForm(company=request.company, actor=actor, objective=objective)
             if can_link

@@ -1,8 +1,8 @@
 """Possible overlaps on pages: one section drawn by the gaps report, the objective page and the planning board.
 
 Every surface reads :func:`objectives.overlaps.overlaps_for_reader` (the pairs a
-reader may see) through :func:`overlap_section`; dismissing and converting go
-through ``objectives.services.overlaps``.
+reader may see) through :func:`overlap_section`; dismissing and converting (to
+a dependency or a shared key result) go through ``objectives.services.overlaps``.
 """
 
 from typing import Any
@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from companies.tenancy import TenantRequest, company_view
-from objectives.models import Cycle
+from objectives.models import Cycle, Dependency
 from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader
-from objectives.services.overlaps import overlap_convert, overlap_dismiss
+from objectives.services.overlaps import overlap_convert, overlap_dismiss, share_choice
 from objectives.views._common import _safe_next
 from okrhub.errors import not_found
 
@@ -43,6 +43,8 @@ def overlap_rows(request: TenantRequest, found: list[Overlap], *, limit: int = S
             "first": _side(request, overlap.first),
             "second": _side(request, overlap.second),
             "can_act": can_act_on(request.actor, overlap),
+            # None: no key result to share, or none the reader may share; else the form's ``key_result``.
+            "share": share_choice(request.actor, overlap),
         }
         for overlap in found[:limit]
     ]
@@ -93,22 +95,40 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
 def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     cycle = _cycle_or_404(request, cycle_id)
     try:
-        dependency = overlap_convert(
-            company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", "")
+        made = overlap_convert(
+            company=request.company,
+            actor=request.actor,
+            cycle=cycle,
+            pair=request.POST.get("pair", ""),
+            kind=request.POST.get("kind") or "dependency",
+            key_result=request.POST.get("key_result") or None,
         )
     except ValidationError as error:
         if request.htmx:
             return _row_outcome(request, " ".join(error.messages), error=True)
         messages.error(request, " ".join(error.messages))
     else:
-        said = f"Linked: “{dependency.from_objective.title}” now depends on “{dependency.to_objective.title}”."
+        if isinstance(made, Dependency):
+            said = f"Linked: “{made.from_objective.title}” now depends on “{made.to_objective.title}”."
+            objective, anchor, see = made.from_objective, "deps-h", "See its dependencies"
+        else:
+            said = f"Shared: “{made.key_result.title}” now shows on “{made.objective.title}”."
+            objective, anchor, see = made.objective, "shared-h", "See its shared key results"
         if request.htmx:
-            return _row_outcome(request, said, objective=dependency.from_objective)
+            return _row_outcome(request, said, objective=objective, anchor=anchor, see=see)
         messages.success(request, said)
     return _back(request)
 
 
-def _row_outcome(request: TenantRequest, said: str, *, error: bool = False, objective: Any = None) -> HttpResponse:
+def _row_outcome(
+    request: TenantRequest,
+    said: str,
+    *,
+    error: bool = False,
+    objective: Any = None,
+    anchor: str = "",
+    see: str = "",
+) -> HttpResponse:
     """With htmx, the pair's row is replaced by what happened (the page stays; a refused pair says why, with 422)."""
-    context = {"said": said, "error": error, "objective": objective}
+    context = {"said": said, "error": error, "objective": objective, "anchor": anchor, "see": see}
     return render(request, "objectives/_overlaps.html#outcome", context, status=422 if error else 200)

@@ -443,5 +443,7 @@ SPECTACULAR_SETTINGS = {
         "SearchResultKindEnum": "explore.params.KINDS",
         # The computed status (DESIGN §3): the tree's pace_status and the dashboards' status fields.
         "PaceStatusEnum": "objectives.progress.STATUS_VALUES",
+        # A side of an overlap pair: the convert endpoint's ``depending`` and ``key_result``.
+        "PairSideEnum": "objectives.services.overlaps.PAIR_SIDES",
     },
 }

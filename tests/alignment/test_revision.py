@@ -218,6 +218,12 @@ WRITES: dict[str, Callable[[World], Callable[[], Any]]] = {
     "dependency_delete": lambda w: (
         lambda: okr.dependency_delete(company=w.team.company, actor=w.admin, dependency=w.dependency)
     ),
+    "shared_key_result_create": lambda w: (
+        lambda: okr.shared_key_result_create(company=w.team.company, actor=w.admin, objective=w.top, key_result=w.kr)
+    ),
+    "shared_key_result_delete": lambda w: (
+        lambda link: lambda: okr.shared_key_result_delete(company=w.team.company, actor=w.admin, link=link)
+    )(okr.shared_key_result_create(company=w.team.company, actor=w.admin, objective=w.top, key_result=w.kr)),
     "cycle_create": lambda w: (
         lambda: okr.cycle_create(
             company=w.team.company, actor=w.admin, name="2027 Q1", start_date="2027-01-01", end_date="2027-03-31"

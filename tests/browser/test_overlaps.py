@@ -1,14 +1,16 @@
 """Overlaps in a real browser: the Marketing lead finds Sales' pipeline key result on the gaps report, links it
 as a dependency in one click (htmx, the page stays), sees it on the objective page, and the typing hint names
-another department's item while a new objective's title is typed."""
+another department's item while a new objective's title is typed; or shares the key result into its objective
+instead, and finds it under "Shared key results" with its live progress."""
 
 import pytest
 from playwright.sync_api import expect
 
 from departments.models import Department
 from objectives import overlaps
-from objectives.models import Dependency
+from objectives.models import Dependency, KeyResult, SharedKeyResult
 from onboarding.demo import DEMO_SLUG
+from web.templatetags.okr import percent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,3 +68,45 @@ def test_the_marketing_lead_links_the_overlap_as_a_dependency_and_the_hint_names
     expect(hints).to_contain_text(PIPELINE)
     expect(hints).to_contain_text("Sales")
     shoot(page, "overlaps-hint")
+
+
+def test_the_marketing_lead_shares_sales_key_result_into_their_objective_in_one_click(
+    page, live_server, demo, sign_in, shoot
+):
+    overlaps.clear_cache()
+    page.set_default_timeout(10_000)
+    sign_in(page, "marketing.lead@demo.okrhub.test")
+    page.goto(c(live_server, "alignment/gaps/"))
+    section = page.locator("section.overlaps")
+    row = (
+        section.locator("li.overlap")
+        .filter(has_text=PIPELINE)
+        .filter(has_text=LEADS)
+        .filter(has_not_text="Marketing · key result")
+    )
+    expect(row).to_have_count(1)
+    page.evaluate("window.__stillHere = true")
+    row.get_by_role("button", name="Share key result").click()
+    status = section.get_by_role("status")
+    expect(status).to_contain_text(f"“{PIPELINE}” now shows on “{LEADS}”")
+    assert page.evaluate("window.__stillHere") is True  # htmx swapped the row, no reload
+    assert SharedKeyResult.objects.filter(objective__title=LEADS, key_result__title=PIPELINE).exists()
+
+    status.get_by_role("link", name="See its shared key results").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(LEADS)
+    shared = page.locator("section", has=page.locator("#shared-h"))
+    expect(shared.get_by_role("link", name=PIPELINE)).to_be_visible()
+    expect(shared).to_contain_text(SALES_GOAL)  # the key result's own objective, and its department
+    expect(shared).to_contain_text("Sales")
+    pipeline = KeyResult.objects.get(objective__company=demo.company, title=PIPELINE)
+    expect(shared.locator(".progress .value").first).to_have_text(percent(pipeline.progress))  # its live progress
+    shoot(page, "overlaps-shared-key-result")
+
+    # The pair is no longer offered on the gaps report.
+    page.goto(c(live_server, "alignment/gaps/"))
+    expect(
+        page.locator("section.overlaps li.overlap")
+        .filter(has_text=PIPELINE)
+        .filter(has_text=LEADS)
+        .filter(has_not_text="Marketing · key result")
+    ).to_have_count(0)

@@ -48,6 +48,14 @@ KEY_RESULT_CREATED = {
     "owner_id",
 }
 DEPENDENCY = {"dependency_id", "objective_title", "to_objective_id", "to_objective_title", "note"}
+SHARED_KEY_RESULT = {
+    "shared_key_result_id",
+    "key_result_id",
+    "title",
+    "objective_title",
+    "to_objective_id",
+    "to_objective_title",
+}
 CYCLE = {"name", "start_date", "end_date", "status"}
 CHECKIN_CREATED = {
     "key_result_title",
@@ -373,6 +381,53 @@ CASES = [
                 "dependency",
                 DEPENDENCY,
                 lambda s: {"dependency_id": s.dependency.pk, "to_objective_id": s.draft.pk},
+                lambda s: s.sales,
+            ),
+        ),
+    ),
+    Case(
+        "shared_key_result_create",
+        lambda s: okr.shared_key_result_create(
+            company=s.team.company, actor=s.actor(), objective=s.draft, key_result=s.kr
+        ),
+        (
+            Expected(
+                Verb.KEY_RESULT_SHARED,
+                "key_result",
+                SHARED_KEY_RESULT,
+                lambda s: {
+                    "key_result_id": s.kr.pk,
+                    "title": "Win 40 accounts",
+                    "objective_title": "Close new business",
+                    "to_objective_id": s.draft.pk,
+                    "to_objective_title": "Open a partner channel",
+                },
+                lambda s: s.sales,  # under the key result's own objective: its readers decide who reads it
+            ),
+        ),
+    ),
+    Case(
+        "shared_key_result_delete",
+        lambda s: okr.shared_key_result_delete(
+            company=s.team.company,
+            actor=s.actor(),
+            link=okr.shared_key_result_create(
+                company=s.team.company, actor=s.actor(), objective=s.top, key_result=s.kr
+            ),
+        ),
+        (
+            Expected(
+                Verb.KEY_RESULT_SHARED,
+                "key_result",
+                SHARED_KEY_RESULT,
+                lambda s: {"to_objective_id": s.top.pk},
+                lambda s: s.sales,
+            ),
+            Expected(
+                Verb.KEY_RESULT_UNSHARED,
+                "key_result",
+                SHARED_KEY_RESULT,
+                lambda s: {"key_result_id": s.kr.pk, "to_objective_id": s.top.pk},
                 lambda s: s.sales,
             ),
         ),

@@ -549,8 +549,9 @@ SIZES = [(1, 1), (8, 50)]
         ("department", 13),
         # objective: + objective, key results, children, dependencies, dependents, check-ins, department tree,
         # its change history (with the people who made the changes), its recent activity (events, named objectives),
-        # similar work elsewhere (computed: enclosing cycles, objectives, key results, dependencies, dismissals)
-        ("objective", 20),
+        # similar work elsewhere (computed: enclosing cycles, objectives, key results, links, dismissals),
+        # its shared key results both ways (one query)
+        ("objective", 21),
         # key result: + key result, check-ins, department tree, change history
         ("key_result", 9),
         # activity: + department tree (visibility), the events with their actors, objectives and key results,
@@ -568,6 +569,10 @@ def test_page_query_counts_do_not_grow_with_data(
         okr.checkin_create(company=team.company, actor=None, key_result=kr, value=i * 1000, confidence="on_track")
         child = ObjectiveFactory(company=team.company, cycle=team.cycle, department=team.department, parent=sales)
         okr.dependency_create(company=team.company, actor=None, from_objective=sales, to_objective=child)
+        # Shared key results both ways: the child's followed by the objective, the objective's by the child.
+        theirs = KeyResultFactory(company=team.company, objective=child)
+        okr.shared_key_result_create(company=team.company, actor=None, objective=sales, key_result=theirs)
+        okr.shared_key_result_create(company=team.company, actor=None, objective=child, key_result=kr)
     args = {"department": ("sales",), "objective": (sales.pk,), "key_result": (kr.pk,)}.get(page, ())
     client = client_for(team.member)
     with django_assert_num_queries(budget):
