@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from companies.tenancy import TenantRequest, company_view
 from objectives.models import Cycle, Dependency
-from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader
+from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader, pair_key
 from objectives.services.overlaps import overlap_convert, overlap_dismiss, share_choice
 from objectives.views._common import _safe_next
 from okrhub.errors import not_found
@@ -34,10 +34,15 @@ def _side(request: TenantRequest, item: Item) -> dict[str, Any]:
     return {"kind": item.kind, "title": item.title, "department": item.department_name, "url": url}
 
 
+def _dom_id(pair: str) -> str:
+    return "overlap-" + pair.replace("|", "-")
+
+
 def overlap_rows(request: TenantRequest, found: list[Overlap], *, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
     return [
         {
             "pair": overlap.key,
+            "dom_id": _dom_id(overlap.key),
             "score": round(overlap.score * 100),
             "reasons": overlap.reasons,
             "first": _side(request, overlap.first),
@@ -94,12 +99,15 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
 @company_view
 def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     cycle = _cycle_or_404(request, cycle_id)
+    pair = request.POST.get("pair", "")
+    # Read before the link moves the revision (the reader's pairs are cached by it): the rows to take away after.
+    shown = overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle) if request.htmx else []
     try:
         made = overlap_convert(
             company=request.company,
             actor=request.actor,
             cycle=cycle,
-            pair=request.POST.get("pair", ""),
+            pair=pair,
             kind=request.POST.get("kind") or "dependency",
             key_result=request.POST.get("key_result") or None,
         )
@@ -115,7 +123,18 @@ def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
             said = f"Shared: “{made.key_result.title}” now shows on “{made.objective.title}”."
             objective, anchor, see = made.objective, "shared-h", "See its shared key results"
         if request.htmx:
-            return _row_outcome(request, said, objective=objective, anchor=anchor, see=see)
+            if isinstance(made, Dependency):
+                linked = {made.from_objective_id, made.to_objective_id}
+            else:
+                linked = {made.objective_id, made.key_result.objective_id}
+            this = pair_key(*pair.split("|"))
+            # Linked objectives overlap no more: their other pairs (say, through their key results) go too.
+            gone = [
+                _dom_id(overlap.key)
+                for overlap in shown
+                if overlap.key != this and {overlap.first.objective_id, overlap.second.objective_id} == linked
+            ]
+            return _row_outcome(request, said, objective=objective, anchor=anchor, see=see, gone=gone)
         messages.success(request, said)
     return _back(request)
 
@@ -128,7 +147,11 @@ def _row_outcome(
     objective: Any = None,
     anchor: str = "",
     see: str = "",
+    gone: list[str] | None = None,
 ) -> HttpResponse:
-    """With htmx, the pair's row is replaced by what happened (the page stays; a refused pair says why, with 422)."""
-    context = {"said": said, "error": error, "objective": objective, "anchor": anchor, "see": see}
+    """With htmx, the pair's row is replaced by what happened (the page stays; a refused pair says why, with 422).
+
+    ``gone``: the ids of other rows no longer reported, deleted out of band.
+    """
+    context = {"said": said, "error": error, "objective": objective, "anchor": anchor, "see": see, "gone": gone or []}
     return render(request, "objectives/_overlaps.html#outcome", context, status=422 if error else 200)

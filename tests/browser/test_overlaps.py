@@ -47,10 +47,16 @@ def test_the_marketing_lead_links_the_overlap_as_a_dependency_and_the_hint_names
     shoot(page, "overlaps-gaps")
 
     assert not Dependency.objects.filter(from_objective__title=LEADS, to_objective__title=SALES_GOAL).exists()
+    # The same two objectives meet a second time, through Marketing's key result of the same words.
+    through_key_results = (
+        section.locator("li.overlap").filter(has_text=PIPELINE).filter(has_text="Marketing · key result")
+    )
+    expect(through_key_results).to_have_count(1)
     page.evaluate("window.__stillHere = true")
     row.get_by_role("button", name="Link as a dependency").click()
     status = section.get_by_role("status")
     expect(status).to_contain_text("now depends on")
+    expect(through_key_results).to_have_count(0)  # linked objectives overlap no more: that row went too
     assert page.evaluate("window.__stillHere") is True  # htmx swapped the row, no reload
     shoot(page, "overlaps-linked")
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from objectives import overlaps
 from objectives.models import Dependency, OverlapDismissal
+from tests.factories import KeyResultFactory
 from tests.objectives.test_overlaps import LEADS, PIPELINE, marketing, pair  # noqa: F401 (fixtures)
 
 
@@ -153,6 +154,25 @@ def test_converting_with_htmx_replaces_the_row_and_links_the_objectives(
     assert f"“{pair[1].title}” now depends on “{pair[0].title}”" in body
     assert reverse("objectives:objective", args=[team.company.slug, pair[1].pk]) in body
     assert Dependency.objects.filter(company=team.company, from_objective=pair[1], to_objective=pair[0]).exists()
+
+
+def test_linking_takes_away_the_other_rows_of_the_same_two_objectives(team, pair, client_for):  # noqa: F811
+    leads, _sales, pipeline = pair
+    # Marketing's key result of the same words: a second pair between the same two objectives.
+    leads_kr = KeyResultFactory(company=team.company, objective=leads, owner=team.admin, title=LEADS)
+    client = client_for(team.lead)
+    body = page(client, gaps(team))
+    second = "overlap-" + overlaps.pair_key(f"k{leads_kr.pk}", f"k{pipeline.pk}").replace("|", "-")
+    assert f'id="{second}"' in body
+    assert f'id="overlap-k{pipeline.pk}-o{leads.pk}"' in body
+
+    url = reverse("objectives:overlap_convert", args=[team.company.slug, team.cycle.pk])
+    response = client.post(url, {"pair": _key(pair)}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    # The pair's own row becomes the outcome; the other row is deleted out of band, no reload needed.
+    assert f'<li id="{second}" hx-swap-oob="delete"></li>' in response.content.decode()
+    assert f"overlap-k{pipeline.pk}-o{leads.pk}" not in response.content.decode()
+    assert f'id="{second}"' not in page(client, gaps(team))
 
 
 def test_a_refused_htmx_action_answers_422_in_the_row(team, pair, client_for):  # noqa: F811
