@@ -36,6 +36,7 @@ from objectives.models import (
     KeyResultKind,
     Objective,
     ObjectiveStatus,
+    SharedKeyResult,
 )
 from okrhub.errors import NotFound, PermissionDenied
 
@@ -100,6 +101,7 @@ TABLES: dict[str, tuple[type[Model], list[str]]] = {
         ],
     ),
     "dependencies": (Dependency, ["id", "from_objective_id", "to_objective_id", "note"]),
+    "shared_key_results": (SharedKeyResult, ["id", "objective_id", "key_result_id", "created_at"]),
     "members": (Membership, ["user__email", "user__full_name", "role"]),
 }
 

@@ -121,6 +121,7 @@ PAGES: dict[str, str | None] = {
     ),
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/": None,  # POST only
     "c/<slug:company_slug>/objectives/<int:objective_id>/dependencies/<int:dependency_id>/delete/": None,  # POST only
+    "c/<slug:company_slug>/objectives/<int:objective_id>/shared-key-results/<int:key_result_id>/remove/": None,  # POST
     "c/<slug:company_slug>/cycles/<int:cycle_id>/overlaps/dismiss/": None,  # POST only
     "c/<slug:company_slug>/cycles/<int:cycle_id>/overlaps/convert/": None,  # POST only
     "c/<slug:company_slug>/import/": "/c/{slug}/import/",

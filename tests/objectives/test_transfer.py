@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from objectives.models import KeyResult, Objective
+from objectives.models import KeyResult, Objective, SharedKeyResult
 from tests.api.conftest import build_world
 from tests.helpers import db_state
 
@@ -37,6 +37,10 @@ def worlds(team, other_team):
 
 def test_json_export_holds_the_whole_company_and_nothing_else(worlds, api):
     acme, _ = worlds
+    for world in worlds:  # a key result of Sales shared into the company objective, in both companies
+        kr = KeyResult.objects.get(company=world.team.company)
+        company_objective = Objective.objects.get(company=world.team.company, title="Grow revenue")
+        SharedKeyResult.objects.create(company=world.team.company, objective=company_objective, key_result=kr)
     response = api(acme.team.admin).get(f"/api/v1/companies/{acme.slug}/export/")
     assert response.status_code == 200
     data = response.json()
@@ -47,6 +51,9 @@ def test_json_export_holds_the_whole_company_and_nothing_else(worlds, api):
     assert len(data["key_results"]) == 1
     assert len(data["check_ins"]) == 1
     assert len(data["dependencies"]) == 1
+    (shared,) = data["shared_key_results"]
+    assert shared["key_result_id"] == KeyResult.objects.get(company=acme.team.company).pk
+    assert shared["objective_id"] == Objective.objects.get(company=acme.team.company, title="Grow revenue").pk
     assert {m["user_email"] for m in data["members"]} >= {"admin@acme.test", "viewer@acme.test"}
     assert "globex" not in json.dumps(data)
 
