@@ -710,7 +710,7 @@ def annotate_checkins(
 
 
 def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> dict[str, Any] | None:
-    """A key result with its objective and check-in history, corrected entries included (two queries)."""
+    """A key result with its objective, check-in history (corrected entries included) and shares (three queries)."""
     kr = (
         KeyResult.objects.filter(company=company, pk=key_result_id)
         .select_related("objective__cycle", "objective__department", "owner", "carried_from__objective__cycle")
@@ -733,6 +733,13 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
     )
     expected = pace_of(company, kr.objective.cycle)
     annotate_key_result(actor, kr, kr.objective, expected)
+    shared_with = [
+        link.objective
+        for link in SharedKeyResult.objects.filter(company=company, key_result=kr)
+        .select_related("objective__department")
+        .order_by("id")
+        if can_read_objective(actor, link.objective)
+    ]
     checkins = list(CheckIn.objects.with_standing().filter(company=company, key_result=kr).select_related("author"))
     checkin_actions = annotate_checkins(actor, checkins, kr.objective, [kr])
     history = [
@@ -753,6 +760,7 @@ def key_result_detail(*, company: Company, actor: Actor, key_result_id: int) -> 
         "history": history,
         "carried_from": carried_from,
         "carried_to": carried_to,
+        "shared_with": shared_with,
     }
 
 

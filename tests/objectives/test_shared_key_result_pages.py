@@ -60,6 +60,10 @@ def test_a_pair_of_two_objectives_offers_no_share(team, pair, marketing, client_
     assert "Share key result" not in body
 
 
+def key_result_url(team, kr) -> str:
+    return reverse("objectives:key_result", args=[team.company.slug, kr.pk])
+
+
 def test_sharing_with_htmx_replaces_the_row_and_the_key_result_shows_on_both_pages(team, pair, client_for):  # noqa: F811
     leads, sales, pipeline = pair
     url = reverse("objectives:overlap_convert", args=[team.company.slug, team.cycle.pk])
@@ -80,6 +84,8 @@ def test_sharing_with_htmx_replaces_the_row_and_the_key_result_shows_on_both_pag
     owning = page(client_for(team.viewer), objective_url(team, sales))
     assert "Shared with" in owning
     assert f"{LEADS}</a> (Marketing)" in owning
+    own_page = page(client_for(team.viewer), key_result_url(team, pipeline))  # the key result's own page says so too
+    assert f'Shared with <a href="{objective_url(team, leads)}">{LEADS}</a> (Marketing)' in own_page
 
 
 def test_a_refused_share_answers_422_in_the_row(team, pair, client_for):  # noqa: F811
@@ -128,3 +134,5 @@ def test_a_shared_key_result_of_a_private_objective_shows_only_to_its_readers(te
     owning = page(client_for(team.viewer), objective_url(team, sales))
     assert LEADS not in owning
     assert "Shared with" not in owning
+    assert "Shared with" not in page(client_for(team.viewer), key_result_url(team, pipeline))
+    assert LEADS in page(client_for(team.admin), key_result_url(team, pipeline))

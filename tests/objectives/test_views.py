@@ -552,8 +552,8 @@ SIZES = [(1, 1), (8, 50)]
         # similar work elsewhere (computed: enclosing cycles, objectives, key results, links, dismissals),
         # its shared key results both ways (one query)
         ("objective", 21),
-        # key result: + key result, check-ins, department tree, change history
-        ("key_result", 9),
+        # key result: + key result, check-ins, department tree, change history, the objectives it is shared with
+        ("key_result", 10),
         # activity: + department tree (visibility), the events with their actors, objectives and key results,
         # the objectives their sentences name (the dependencies' targets)
         ("activity", 8),
