@@ -302,6 +302,18 @@ def dependency_list(*, company: Company, actor: Actor) -> QuerySet[Dependency]:
     )
 
 
+def shared_key_result_of(*, company: Company, objective: Objective, key_result_id: int) -> SharedKeyResult:
+    """The share of ``key_result_id`` into ``objective`` (with both objectives, for the permission); 404 if none."""
+    link = (
+        SharedKeyResult.objects.filter(company=company, objective=objective, key_result_id=key_result_id)
+        .select_related("key_result__objective", "objective")
+        .first()
+    )
+    if link is None:
+        raise not_found("shared key result")
+    return link
+
+
 @dataclass(frozen=True)
 class Shares:
     """An objective's shared key results as the reader may see them (:func:`objective_shares`)."""

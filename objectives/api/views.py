@@ -32,7 +32,6 @@ from objectives.models import (
     KeyResult,
     Objective,
     ObjectiveStatus,
-    SharedKeyResult,
 )
 from objectives.transfer import company_export, company_export_csv_zip, okrs_import_csv
 from okrhub.errors import not_found
@@ -817,14 +816,9 @@ class ObjectiveSharedKeyResultDetailView(_OneObjective):
         "when it is not shared here or the caller may not read it.",
     )
     def delete(self, request: Request, slug: str, pk: int, key_result_id: int) -> Response:
-        objective = self.get_object()
-        link = (
-            SharedKeyResult.objects.filter(company=self.company, objective=objective, key_result_id=key_result_id)
-            .select_related("key_result__objective", "objective")
-            .first()
+        link = selectors.shared_key_result_of(
+            company=self.company, objective=self.get_object(), key_result_id=key_result_id
         )
-        if link is None:
-            raise not_found("shared key result")
         services.shared_key_result_delete(company=self.company, actor=self.actor, link=link)
         return Response(status=204)
 

@@ -11,7 +11,8 @@ from objectives import services as okr
 from objectives.forms import (
     DependencyForm,
 )
-from objectives.models import Dependency, SharedKeyResult
+from objectives.models import Dependency
+from objectives.selectors import shared_key_result_of
 from objectives.views._common import _objective_back_url, _objective_or_404
 from okrhub.errors import not_found
 from okrhub.permissions import Action
@@ -65,13 +66,7 @@ def dependency_remove(request: TenantRequest, objective_id: int, dependency_id: 
 def shared_key_result_remove(request: TenantRequest, objective_id: int, key_result_id: int) -> HttpResponse:
     """Stop sharing a key result into the objective (``shared_key_result_delete`` checks who may)."""
     objective = _objective_or_404(request, objective_id)
-    link = (
-        SharedKeyResult.objects.filter(company=request.company, objective=objective, key_result_id=key_result_id)
-        .select_related("key_result__objective", "objective")
-        .first()
-    )
-    if link is None:
-        raise not_found("shared key result")
+    link = shared_key_result_of(company=request.company, objective=objective, key_result_id=key_result_id)
     okr.shared_key_result_delete(company=request.company, actor=request.actor, link=link)
     messages.success(request, f"“{link.key_result.title}” is no longer shared here.")
     return redirect(_objective_back_url(request, objective) + "#shared-h")

@@ -16,23 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from objectives import event_queue, events
 from objectives import tasks as objective_tasks
 from objectives.models import Objective, Verb
-from okrhub import redis_state
 from tests.factories import DepartmentFactory, ObjectiveFactory
+from tests.objectives.test_event_drain import clean_marks  # noqa: F401 (autouse fixture)
 from tests.workers.helpers import cascade
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clean_marks(team):
-    def clear():
-        redis_state.client().delete(event_queue.events_key(team.company.pk), event_queue.scheduled_key(team.company.pk))
-
-    clear()
-    yield
-    clear()
 
 
 def comment_event(objective: Objective, n: int) -> int:
