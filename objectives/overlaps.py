@@ -61,7 +61,7 @@ import unicodedata
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, compress, islice
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -176,6 +176,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 #: Whom a measure is about. Two items naming different audiences and no shared one are different results
 #: ("customer churn" is not "employee churn"), however alike their words.
 AUDIENCES = frozenset({"customer", "employee", "partner", "candidate", "supplier", "investor"})
+_NO_AUDIENCE: frozenset[str] = frozenset()
 AUDIENCE_PENALTY = 0.2
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -281,8 +282,10 @@ def _word_mask(word: str) -> int:
 def trigram_mask(text: str) -> tuple[int, int]:
     """:func:`trigrams` of a title as a bit set and its size: ``len(a & b)`` is ``(a_mask & b_mask).bit_count()``."""
     mask = 0
+    known = _WORD_MASKS.get
     for word in _WORD.findall(text.lower()):
-        mask |= _word_mask(word)
+        word_mask = known(word)
+        mask |= _word_mask(word) if word_mask is None else word_mask
     return mask, mask.bit_count()
 
 
@@ -294,9 +297,12 @@ def text_currency(title: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Item:
-    """One objective or key result as the finder sees it (plain facts, shared by every reader)."""
+class Item(NamedTuple):
+    """One objective or key result as the finder sees it (plain facts, shared by every reader).
+
+    A named tuple: a cycle has some fifty thousand, made in one go and only read after, and a
+    tuple is made several times faster than a frozen dataclass (which sets each field in turn).
+    """
 
     kind: str  # "objective" or "key_result"
     id: int
@@ -440,7 +446,7 @@ class Corpus:
                 trigram_mask(item.title),
                 self.weights[position],
                 _measure_of(item),
-                terms & AUDIENCES,
+                terms & AUDIENCES or _NO_AUDIENCE,  # most items name none: one shared empty set, not one each
             )
         return side
 
@@ -485,11 +491,13 @@ class Corpus:
         shared = left_terms & right_terms
         if not shared:
             return 0.0, (), ()
-        known = self._idf
-        try:
-            shared_weight = sum(map(known.__getitem__, shared))
-        except KeyError:  # a term no item of the corpus has (only a title being typed brings one)
-            shared_weight = sum(map(self.idf, shared))
+        # What depends only on the shared set (its weight, its terms rarest first, the reason naming them): once.
+        named = self._named.get(shared)
+        if named is None:
+            idf = self.idf
+            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
+            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}", sum(map(idf, shared)))
+        ordered, named_reason, shared_weight = named
         total = left_weight + right_weight
         term_score = 2 * shared_weight / total if total else 0.0
         (left_mask, left_size), (right_mask, right_size) = left_grams, right_grams
@@ -499,29 +507,34 @@ class Corpus:
         else:
             wording = 0.0
         score = TERM_WEIGHT * term_score + WORDING_WEIGHT * wording
-        # The shared terms, rarest first, and the reason naming them depend only on the set: worked out once.
-        named = self._named.get(shared)
-        if named is None:
-            idf = self.idf
-            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
-            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}")
-        ordered, named_reason = named
-        reasons = [named_reason]
         if wording >= 0.3:
-            reasons.append(f"similar wording ({wording:.0%})")
+            reasons: tuple[str, ...] = (named_reason, _wording_reason(wording))
+        else:
+            reasons = (named_reason,)
         if left_audience and right_audience and not left_audience & right_audience:
             score -= AUDIENCE_PENALTY
         if left_measure is not None and left_measure == right_measure:
             measure = _compare_measures(left, left_measure, right, right_measure)
             if measure == "same":
                 score += SAME_MEASURE_BONUS
-                reasons.append(f"same measure: {left_measure[1] or left_measure[0]}, {_direction_label(left)}")
+                reasons += (_measure_reason(left_measure, _direction_label(left)),)
             elif measure == "opposite":
                 score -= OPPOSITE_DIRECTION_PENALTY
         if left.owner_id is not None and left.owner_id == right.owner_id:
             score += SAME_OWNER_BONUS
-            reasons.append("same owner")
-        return max(0.0, min(1.0, score)), tuple(reasons), ordered
+            reasons += ("same owner",)
+        # clipped to [0, 1] as max(0.0, min(1.0, score)) does, without two calls per pair
+        return (1.0 if score >= 1.0 else score if score > 0.0 else 0.0), reasons, ordered
+
+
+@functools.lru_cache(maxsize=1024)
+def _wording_reason(wording: float) -> str:
+    return f"similar wording ({wording:.0%})"  # a cycle's pairs have a few hundred distinct wording scores
+
+
+@functools.lru_cache(maxsize=1024)
+def _measure_reason(measure: tuple[str, str], direction: str) -> str:
+    return f"same measure: {measure[1] or measure[0]}, {direction}"
 
 
 #: What scoring reads of one item: the item, its key terms, trigrams (:func:`trigram_mask`), term weight,
@@ -633,6 +646,11 @@ def _find_overlaps(
     size = len(items)
     # An item's candidates depend only on its probes and its department: items sharing both share them.
     candidates_of: dict[tuple[int, int], list[int]] = {}
+    # Pairs' reasons repeat (a few thousand distinct in a cycle): one tuple each, kept once, fewer objects to hold
+    one_of: dict[tuple[str, ...], tuple[str, ...]] = {}
+    same_reasons = one_of.setdefault
+    new_pair = tuple.__new__  # Overlap's fields in order, without its __new__ (a Python call) per pair
+    department_of = departments.__getitem__
     for position, probes in enumerate(corpus.probes):
         department_id = departments[position]
         group = (id(probes), department_id)  # probes are shared tuples (Corpus) alive as long as the corpus
@@ -641,13 +659,9 @@ def _find_overlaps(
             # This item's rare keys against the other departments' items holding them: the most shared first,
             # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
             held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
-            candidates = []
-            for other, _count in sorted(held.items(), key=itemgetter(1), reverse=True):
-                if departments[other] != department_id:
-                    candidates.append(other)
-                    if len(candidates) == CANDIDATES_PER_ITEM:
-                        break
-            candidates_of[group] = candidates
+            ranked = sorted(held, key=held.__getitem__, reverse=True)
+            elsewhere = compress(ranked, map(department_id.__ne__, map(department_of, ranked)))
+            candidates = candidates_of[group] = list(islice(elsewhere, CANDIDATES_PER_ITEM))
         objective_id = objective_ids[position]
         for other in candidates:
             if objective_ids[other] == objective_id:
@@ -666,9 +680,20 @@ def _find_overlaps(
                 low_key, high_key = item_keys[low], item_keys[high]
                 if high_key < low_key:
                     low, high, low_key, high_key = high, low, high_key, low_key
-                found.append(Overlap(items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}"))
-    found.sort(key=lambda o: (-o.score, o.key))
+                reasons = same_reasons(reasons, reasons)
+                found.append(
+                    new_pair(
+                        Overlap, (items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}")
+                    )
+                )
+    # Best first, then by name: two stable sorts (the name, then the score) give that order without a tuple per pair.
+    found.sort(key=_PAIR_NAME)
+    found.sort(key=_PAIR_SCORE, reverse=True)
     return corpus, found
+
+
+_PAIR_SCORE = itemgetter(2)  # Overlap.score
+_PAIR_NAME = itemgetter(5)  # Overlap.key
 
 
 # --- reading a cycle's items ----------------------------------------------------------------------------------------
@@ -686,24 +711,35 @@ _COUNTED = (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSE
 
 
 def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[tuple[int, int]]]:
-    """The department objectives and key results of the cycles (three queries), and the pairs already linked."""
+    """The department objectives and key results of the cycles (three queries), and the pairs already linked.
+
+    Only the columns the finder uses are read, as plain rows (no model instances); the key results and
+    dependencies name their objectives by a subquery, not by a list of ten thousand ids to send and parse.
+    """
+    chosen = Objective.objects.filter(
+        company=company, cycle_id__in=cycle_ids, department__isnull=False, status__in=_COUNTED
+    )
     objectives = list(
-        Objective.objects.filter(
-            company=company, cycle_id__in=cycle_ids, department__isnull=False, status__in=_COUNTED
-        ).values_list(
+        chosen.values_list(
             "pk", "cycle_id", "department_id", "department__name", "title", "owner_id", "private", "parent_id"
         )
     )
-    facts = {row[0]: row for row in objectives}
+    facts = {
+        pk: (cycle_id, department_id, name, private, owner_id)
+        for pk, cycle_id, department_id, name, _t, owner_id, private, _p in objectives
+    }
     items = [
         Item("objective", pk, pk, cycle_id, department_id, name, title, owner_id, private, owner_id)
         for pk, cycle_id, department_id, name, title, owner_id, private, _parent in objectives
     ]
-    key_results = KeyResult.objects.filter(company=company, objective_id__in=list(facts)).values_list(
+    key_results = KeyResult.objects.filter(company=company, objective_id__in=chosen.values("pk")).values_list(
         "pk", "objective_id", "title", "owner_id", "kind", "currency", "unit", "direction"
     )
-    for pk, objective_id, title, owner_id, kind, currency, unit, direction in key_results.iterator(chunk_size=5000):
-        _o, cycle_id, department_id, name, _t, objective_owner_id, private, _p = facts[objective_id]
+    for pk, objective_id, title, owner_id, kind, currency, unit, direction in key_results:
+        fact = facts.get(objective_id)
+        if fact is None:
+            continue  # its objective was added or moved after the objectives were read: the next revision has it
+        cycle_id, department_id, name, private, objective_owner_id = fact
         items.append(
             Item(
                 "key_result",
@@ -723,9 +759,9 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
             )
         )
     linked: set[tuple[int, int]] = set()
-    for from_id, to_id in Dependency.objects.filter(company=company, from_objective_id__in=list(facts)).values_list(
-        "from_objective_id", "to_objective_id"
-    ):
+    for from_id, to_id in Dependency.objects.filter(
+        company=company, from_objective_id__in=chosen.values("pk")
+    ).values_list("from_objective_id", "to_objective_id"):
         linked.update(((from_id, to_id), (to_id, from_id)))
     # Laddering: an objective and each objective above it (within the cycles read) are aligned, not overlapping.
     parents = {row[0]: row[7] for row in objectives}
@@ -755,11 +791,18 @@ class CycleOverlaps:
     private_pairs: int = 0
 
     def __post_init__(self) -> None:
-        self.private_pairs = sum(1 for o in self.overlaps if o.first.private or o.second.private)
+        by_objective: defaultdict[int, list[Overlap]] = defaultdict(list)
+        private_pairs = 0
         for overlap in self.overlaps:
-            self.by_objective.setdefault(overlap.first.objective_id, []).append(overlap)
-            if overlap.second.objective_id != overlap.first.objective_id:
-                self.by_objective.setdefault(overlap.second.objective_id, []).append(overlap)
+            first, second = overlap.first, overlap.second
+            if first.private or second.private:
+                private_pairs += 1
+            by_objective[first.objective_id].append(overlap)
+            if second.objective_id != first.objective_id:
+                by_objective[second.objective_id].append(overlap)
+        self.private_pairs = private_pairs
+        for objective_id, found in by_objective.items():
+            self.by_objective.setdefault(objective_id, []).extend(found)
 
 
 _CACHE: OrderedDict[tuple[int, int], CycleOverlaps] = OrderedDict()
@@ -776,9 +819,12 @@ def cycle_overlaps(company: Company, cycle: Cycle) -> CycleOverlaps:
         if cached is not None and current is not None and cached.revision == current:
             _CACHE.move_to_end(key)
             return cached
-    items, linked = read_items(company, cycles_in_scope(company, cycle))
-    corpus, found = find_overlaps(items, cycle_id=cycle.pk, linked=linked)
-    computed = CycleOverlaps(revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found)
+    # The collector paused from the read to the index by objective: all of it makes objects that live as long as
+    # the result (see _collector_paused); a full collection in between would only scan them (and the last result).
+    with _collector_paused():
+        items, linked = read_items(company, cycles_in_scope(company, cycle))
+        corpus, found = find_overlaps(items, cycle_id=cycle.pk, linked=linked)
+        computed = CycleOverlaps(revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found)
     if current is not None:
         with _LOCK:
             _CACHE[key] = computed
