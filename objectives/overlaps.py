@@ -788,21 +788,41 @@ class CycleOverlaps:
     overlaps: list[Overlap]
     by_objective: dict[int, list[Overlap]] = field(default_factory=dict)
 
-    private_pairs: int = 0
+    #: One side of each private objective met in a pair: who may read it is decided once per objective, per reader.
+    private_sides: dict[int, Item] = field(default_factory=dict)
+    #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
+    private_positions: list[int] = field(default_factory=list)
+    _positions: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         by_objective: defaultdict[int, list[Overlap]] = defaultdict(list)
-        private_pairs = 0
-        for overlap in self.overlaps:
+        private_sides = self.private_sides
+        for position, overlap in enumerate(self.overlaps):
             first, second = overlap.first, overlap.second
             if first.private or second.private:
-                private_pairs += 1
+                self.private_positions.append(position)
+                if first.private:
+                    private_sides[first.objective_id] = first
+                if second.private:
+                    private_sides[second.objective_id] = second
             by_objective[first.objective_id].append(overlap)
             if second.objective_id != first.objective_id:
                 by_objective[second.objective_id].append(overlap)
-        self.private_pairs = private_pairs
         for objective_id, found in by_objective.items():
             self.by_objective.setdefault(objective_id, []).extend(found)
+
+    def hidden_from(self, actor: Actor) -> set[int]:
+        """The private objectives of the pairs that ``actor`` may not read (:meth:`Item.readable_by`)."""
+        return {objective_id for objective_id, side in self.private_sides.items() if not side.readable_by(actor)}
+
+    def positions_of(self, keys: Iterable[str]) -> list[int]:
+        """Where the pairs named ``keys`` are in ``overlaps`` (the index is made on first use: dismissals ask)."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = dict(
+                zip(map(_PAIR_NAME, self.overlaps), range(len(self.overlaps)), strict=True)
+            )
+        return [positions[key] for key in keys if key in positions]
 
 
 _CACHE: OrderedDict[tuple[int, int], CycleOverlaps] = OrderedDict()
@@ -857,20 +877,32 @@ def overlaps_for_reader(
     not read is left out entirely, so nothing about it (not even a count) shows.
     """
     computed = cycle_overlaps(company, cycle)
-    pairs = computed.by_objective.get(objective_id, []) if objective_id is not None else computed.overlaps
     # Read even when there is nothing to filter: a page's query count does not depend on its data.
     dismissed = set() if include_dismissed else dismissed_keys(company)
-    if not dismissed and not computed.private_pairs:
-        return list(pairs)  # nothing to leave out: every side is readable by everyone in the company
-    return [
-        o
-        for o in pairs
-        if o.key not in dismissed
-        and (
-            (not o.first.private and not o.second.private)
-            or (o.first.readable_by(actor) and o.second.readable_by(actor))
-        )
+    # Whether a side may be read depends on its objective's facts only: decided once per private objective.
+    hidden = computed.hidden_from(actor)
+    suspects: Iterable[int]
+    if objective_id is not None:
+        pairs = computed.by_objective.get(objective_id, [])
+        suspects = range(len(pairs))
+    else:
+        # A whole cycle: only a pair with a private side or a dismissed one can be left out; the rest is copied.
+        pairs = computed.overlaps
+        suspects = sorted({*(computed.private_positions if hidden else ()), *computed.positions_of(dismissed)})
+    left_out = [
+        position
+        for position in suspects
+        if pairs[position].key in dismissed
+        or pairs[position].first.objective_id in hidden
+        or pairs[position].second.objective_id in hidden
     ]
+    shown: list[Overlap] = []
+    start = 0
+    for position in left_out:
+        shown += pairs[start:position]
+        start = position + 1
+    shown += pairs[start:]
+    return shown
 
 
 def can_act_on(actor: Actor, overlap: Overlap) -> bool:
