@@ -54,6 +54,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 import re
 import sys
 import threading
@@ -62,7 +63,7 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from companies import revision
@@ -223,9 +224,10 @@ def _word_terms(raw: str) -> tuple[str, ...]:
 def key_terms(title: str) -> frozenset[str]:
     """The key terms of a title: stop words and numbers out, plurals folded, synonyms of one measure merged."""
     words = _WORD.findall(_fold(title))
-    known: list[tuple[str, ...] | None] = list(map(_WORD_TERMS.get, words))
-    parts: list[tuple[str, ...]] = list(map(_word_terms, words)) if None in known else known  # type: ignore[assignment]
-    return frozenset(set(chain.from_iterable(parts)))  # through a set, in word order: the same set as ever
+    try:  # through a set, in word order: the same set as ever
+        return frozenset(set(chain.from_iterable(map(_WORD_TERMS.__getitem__, words))))
+    except KeyError:  # a word not met yet
+        return frozenset(set(chain.from_iterable(map(_word_terms, words))))
 
 
 def _word_grams(word: str) -> frozenset[str]:
@@ -381,7 +383,7 @@ class Corpus:
         self.weights: list[float] = [sum(map(idf, terms)) for terms in self.terms]
         self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
-        self._named: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
+        self._named: dict[frozenset[str], tuple[tuple[str, ...], str, float]] = {}
         keys_by_terms: dict[frozenset[str], tuple[str, ...]] = {}
         self.keys: list[tuple[str, ...]] = []
         for terms in self.terms:
@@ -639,6 +641,7 @@ def _find_overlaps(
     departments = [item.department_id for item in items]
     objective_ids = [item.objective_id for item in items]
     in_cycle = [cycle_id is None or item.cycle_id == cycle_id for item in items]
+    every_in_cycle = all(in_cycle)  # no enclosing cycle's items: every pair has a side in the cycle
     item_keys = [item.key for item in items]
     sides = corpus._sides
     side = corpus.side
@@ -658,15 +661,18 @@ def _find_overlaps(
         if candidates is None:
             # This item's rare keys against the other departments' items holding them: the most shared first,
             # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
-            held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
-            ranked = sorted(held, key=held.__getitem__, reverse=True)
+            if len(probes) == 1:
+                ranked = index[probes[0]]  # one key: each holder shares it once, so the order met is the order
+            else:
+                held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
+                ranked = sorted(held, key=held.__getitem__, reverse=True)
             elsewhere = compress(ranked, map(department_id.__ne__, map(department_of, ranked)))
             candidates = candidates_of[group] = list(islice(elsewhere, CANDIDATES_PER_ITEM))
         objective_id = objective_ids[position]
         for other in candidates:
             if objective_ids[other] == objective_id:
                 continue
-            if not (in_cycle[position] or in_cycle[other]):
+            if not (every_in_cycle or in_cycle[position] or in_cycle[other]):
                 continue
             low, high = (position, other) if position < other else (other, position)
             pair = low * size + high
@@ -693,6 +699,10 @@ def _find_overlaps(
 
 
 _PAIR_SCORE = itemgetter(2)  # Overlap.score
+_FIRST_OBJECTIVE = attrgetter("first.objective_id")
+_SECOND_OBJECTIVE = attrgetter("second.objective_id")
+_FIRST_PRIVATE = attrgetter("first.private")
+_SECOND_PRIVATE = attrgetter("second.private")
 _PAIR_NAME = itemgetter(5)  # Overlap.key
 
 
@@ -795,21 +805,23 @@ class CycleOverlaps:
     _positions: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
+        pairs = self.overlaps
+        firsts = list(map(_FIRST_OBJECTIVE, pairs))
+        seconds = list(map(_SECOND_OBJECTIVE, pairs))
         by_objective: defaultdict[int, list[Overlap]] = defaultdict(list)
-        private_sides = self.private_sides
-        for position, overlap in enumerate(self.overlaps):
-            first, second = overlap.first, overlap.second
-            if first.private or second.private:
-                self.private_positions.append(position)
-                if first.private:
-                    private_sides[first.objective_id] = first
-                if second.private:
-                    private_sides[second.objective_id] = second
-            by_objective[first.objective_id].append(overlap)
-            if second.objective_id != first.objective_id:
-                by_objective[second.objective_id].append(overlap)
+        for overlap, first, second in zip(pairs, firsts, seconds, strict=True):
+            by_objective[first].append(overlap)
+            if second != first:
+                by_objective[second].append(overlap)
         for objective_id, found in by_objective.items():
             self.by_objective.setdefault(objective_id, []).extend(found)
+        # The few pairs with a private side, found without a Python step per pair.
+        private = map(operator.or_, map(_FIRST_PRIVATE, pairs), map(_SECOND_PRIVATE, pairs))
+        self.private_positions.extend(compress(range(len(pairs)), private))
+        for position in self.private_positions:
+            for side in (pairs[position].first, pairs[position].second):
+                if side.private:
+                    self.private_sides[side.objective_id] = side
 
     def hidden_from(self, actor: Actor) -> set[int]:
         """The private objectives of the pairs that ``actor`` may not read (:meth:`Item.readable_by`)."""
