@@ -36,16 +36,19 @@ score = 0.55 * term score + 0.35 * wording + measure + owner, clipped to
 laddering under the other) are not overlaps, and dismissed pairs are left out
 for everyone in the company.
 
-Speed: the cycle's items are read with one ``values()`` query; candidates come
-from an inverted index on key terms, probing only each item's rarest terms
-(very common terms cannot make a pair on their own), so the work grows with
-the number of items, not its square. What depends on a word (key terms,
-trigrams), an item (weight, measure, trigrams as one bit set) or a distinct
-term set (keys, a department's candidates) is worked out once, and the garbage
-collector is paused while a cycle is computed. The computed pairs and the index are
-kept per process under the company revision (``companies/revision.py``):
-unchanged, a reader pays for the revision read, the dismissals and the
-privacy filter (the one row rule, :func:`objectives.selectors.reads_objective`).
+Speed: the cycle's items are read as plain rows (only the columns used, three
+queries) into named tuples; candidates come from an inverted index on key
+terms, probing only each item's rarest terms (very common terms cannot make a
+pair on their own), so the work grows with the number of items, not its
+square. What depends on a word (key terms, trigrams), an item (weight,
+measure, trigrams as one bit set) or a distinct term set (keys, a
+department's candidates, a shared set's weight and name) is worked out once,
+and the garbage collector is paused from the read to the index by objective.
+The computed pairs and the index are kept per process under the company
+revision (``companies/revision.py``): unchanged, a reader pays for the
+revision read, the dismissals and the privacy filter (the one row rule,
+:func:`objectives.selectors.reads_objective`, decided once per private
+objective; only the pairs with a private side or a dismissed one are looked at).
 """
 
 from __future__ import annotations
