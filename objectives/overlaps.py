@@ -802,10 +802,10 @@ class CycleOverlaps:
     by_objective: dict[int, list[Overlap]] = field(default_factory=dict)
 
     #: One side of each private objective met in a pair: who may read it is decided once per objective, per reader.
-    private_sides: dict[int, Item] = field(default_factory=dict)
+    private_sides: dict[int, Item] = field(default_factory=dict, init=False, repr=False)
     #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
-    private_positions: list[int] = field(default_factory=list)
-    _positions: dict[str, int] | None = None
+    private_positions: list[int] = field(default_factory=list, init=False, repr=False)
+    _positions: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         pairs = self.overlaps
