@@ -37,16 +37,19 @@ result of one side's objective shared into the other's, or one laddering under
 the other) are not overlaps, and dismissed pairs are left out for everyone in
 the company.
 
-Speed: the cycle's items are read with one ``values()`` query; candidates come
-from an inverted index on key terms, probing only each item's rarest terms
-(very common terms cannot make a pair on their own), so the work grows with
-the number of items, not its square. What depends on a word (key terms,
-trigrams), an item (weight, measure, trigrams as one bit set) or a distinct
-term set (keys, a department's candidates) is worked out once, and the garbage
-collector is paused while a cycle is computed. The computed pairs and the index are
-kept per process under the company revision (``companies/revision.py``):
-unchanged, a reader pays for the revision read, the dismissals and the
-privacy filter (the one row rule, :func:`objectives.selectors.reads_objective`).
+Speed: the cycle's items are read as plain rows (only the columns used, three
+queries) into named tuples; candidates come from an inverted index on key
+terms, probing only each item's rarest terms (very common terms cannot make a
+pair on their own), so the work grows with the number of items, not its
+square. What depends on a word (key terms, trigrams), an item (weight,
+measure, trigrams as one bit set) or a distinct term set (keys, a
+department's candidates, a shared set's weight and name) is worked out once,
+and the garbage collector is paused from the read to the index by objective.
+The computed pairs and the index are kept per process under the company
+revision (``companies/revision.py``): unchanged, a reader pays for the
+revision read, the dismissals and the privacy filter (the one row rule,
+:func:`objectives.selectors.reads_objective`, decided once per private
+objective; only the pairs with a private side or a dismissed one are looked at).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ import contextlib
 import functools
 import gc
 import math
+import operator
 import re
 import sys
 import threading
@@ -62,8 +66,8 @@ import unicodedata
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, compress, islice
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from companies import revision
@@ -185,6 +189,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 #: Whom a measure is about. Two items naming different audiences and no shared one are different results
 #: ("customer churn" is not "employee churn"), however alike their words.
 AUDIENCES = frozenset({"customer", "employee", "partner", "candidate", "supplier", "investor"})
+_NO_AUDIENCE: frozenset[str] = frozenset()
 AUDIENCE_PENALTY = 0.2
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -231,9 +236,10 @@ def _word_terms(raw: str) -> tuple[str, ...]:
 def key_terms(title: str) -> frozenset[str]:
     """The key terms of a title: stop words and numbers out, plurals folded, synonyms of one measure merged."""
     words = _WORD.findall(_fold(title))
-    known: list[tuple[str, ...] | None] = list(map(_WORD_TERMS.get, words))
-    parts: list[tuple[str, ...]] = list(map(_word_terms, words)) if None in known else known  # type: ignore[assignment]
-    return frozenset(set(chain.from_iterable(parts)))  # through a set, in word order: the same set as ever
+    try:  # through a set, in word order: the same set as ever
+        return frozenset(set(chain.from_iterable(map(_WORD_TERMS.__getitem__, words))))
+    except KeyError:  # a word not met yet
+        return frozenset(set(chain.from_iterable(map(_word_terms, words))))
 
 
 def _word_grams(word: str) -> frozenset[str]:
@@ -290,8 +296,10 @@ def _word_mask(word: str) -> int:
 def trigram_mask(text: str) -> tuple[int, int]:
     """:func:`trigrams` of a title as a bit set and its size: ``len(a & b)`` is ``(a_mask & b_mask).bit_count()``."""
     mask = 0
+    known = _WORD_MASKS.get
     for word in _WORD.findall(text.lower()):
-        mask |= _word_mask(word)
+        word_mask = known(word)
+        mask |= _word_mask(word) if word_mask is None else word_mask
     return mask, mask.bit_count()
 
 
@@ -303,9 +311,12 @@ def text_currency(title: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Item:
-    """One objective or key result as the finder sees it (plain facts, shared by every reader)."""
+class Item(NamedTuple):
+    """One objective or key result as the finder sees it (plain facts, shared by every reader).
+
+    A named tuple: a cycle has some fifty thousand, made in one go and only read after, and a
+    tuple is made several times faster than a frozen dataclass (which sets each field in turn).
+    """
 
     kind: str  # "objective" or "key_result"
     id: int
@@ -384,7 +395,7 @@ class Corpus:
         self.weights: list[float] = [sum(map(idf, terms)) for terms in self.terms]
         self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
-        self._named: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
+        self._named: dict[frozenset[str], tuple[tuple[str, ...], str, float]] = {}
         keys_by_terms: dict[frozenset[str], tuple[str, ...]] = {}
         self.keys: list[tuple[str, ...]] = []
         for terms in self.terms:
@@ -449,7 +460,7 @@ class Corpus:
                 trigram_mask(item.title),
                 self.weights[position],
                 _measure_of(item),
-                terms & AUDIENCES,
+                terms & AUDIENCES or _NO_AUDIENCE,  # most items name none: one shared empty set, not one each
             )
         return side
 
@@ -494,11 +505,13 @@ class Corpus:
         shared = left_terms & right_terms
         if not shared:
             return 0.0, (), ()
-        known = self._idf
-        try:
-            shared_weight = sum(map(known.__getitem__, shared))
-        except KeyError:  # a term no item of the corpus has (only a title being typed brings one)
-            shared_weight = sum(map(self.idf, shared))
+        # What depends only on the shared set (its weight, its terms rarest first, the reason naming them): once.
+        named = self._named.get(shared)
+        if named is None:
+            idf = self.idf
+            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
+            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}", sum(map(idf, shared)))
+        ordered, named_reason, shared_weight = named
         total = left_weight + right_weight
         term_score = 2 * shared_weight / total if total else 0.0
         (left_mask, left_size), (right_mask, right_size) = left_grams, right_grams
@@ -508,29 +521,34 @@ class Corpus:
         else:
             wording = 0.0
         score = TERM_WEIGHT * term_score + WORDING_WEIGHT * wording
-        # The shared terms, rarest first, and the reason naming them depend only on the set: worked out once.
-        named = self._named.get(shared)
-        if named is None:
-            idf = self.idf
-            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
-            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}")
-        ordered, named_reason = named
-        reasons = [named_reason]
         if wording >= 0.3:
-            reasons.append(f"similar wording ({wording:.0%})")
+            reasons: tuple[str, ...] = (named_reason, _wording_reason(wording))
+        else:
+            reasons = (named_reason,)
         if left_audience and right_audience and not left_audience & right_audience:
             score -= AUDIENCE_PENALTY
         if left_measure is not None and left_measure == right_measure:
             measure = _compare_measures(left, left_measure, right, right_measure)
             if measure == "same":
                 score += SAME_MEASURE_BONUS
-                reasons.append(f"same measure: {left_measure[1] or left_measure[0]}, {_direction_label(left)}")
+                reasons += (_measure_reason(left_measure, _direction_label(left)),)
             elif measure == "opposite":
                 score -= OPPOSITE_DIRECTION_PENALTY
         if left.owner_id is not None and left.owner_id == right.owner_id:
             score += SAME_OWNER_BONUS
-            reasons.append("same owner")
-        return max(0.0, min(1.0, score)), tuple(reasons), ordered
+            reasons += ("same owner",)
+        # clipped to [0, 1] as max(0.0, min(1.0, score)) does, without two calls per pair
+        return (1.0 if score >= 1.0 else score if score > 0.0 else 0.0), reasons, ordered
+
+
+@functools.lru_cache(maxsize=1024)
+def _wording_reason(wording: float) -> str:
+    return f"similar wording ({wording:.0%})"  # a cycle's pairs have a few hundred distinct wording scores
+
+
+@functools.lru_cache(maxsize=1024)
+def _measure_reason(measure: tuple[str, str], direction: str) -> str:
+    return f"same measure: {measure[1] or measure[0]}, {direction}"
 
 
 #: What scoring reads of one item: the item, its key terms, trigrams (:func:`trigram_mask`), term weight,
@@ -635,6 +653,7 @@ def _find_overlaps(
     departments = [item.department_id for item in items]
     objective_ids = [item.objective_id for item in items]
     in_cycle = [cycle_id is None or item.cycle_id == cycle_id for item in items]
+    every_in_cycle = all(in_cycle)  # no enclosing cycle's items: every pair has a side in the cycle
     item_keys = [item.key for item in items]
     sides = corpus._sides
     side = corpus.side
@@ -642,6 +661,11 @@ def _find_overlaps(
     size = len(items)
     # An item's candidates depend only on its probes and its department: items sharing both share them.
     candidates_of: dict[tuple[int, int], list[int]] = {}
+    # Pairs' reasons repeat (a few thousand distinct in a cycle): one tuple each, kept once, fewer objects to hold
+    one_of: dict[tuple[str, ...], tuple[str, ...]] = {}
+    same_reasons = one_of.setdefault
+    new_pair = tuple.__new__  # Overlap's fields in order, without its __new__ (a Python call) per pair
+    department_of = departments.__getitem__
     for position, probes in enumerate(corpus.probes):
         department_id = departments[position]
         group = (id(probes), department_id)  # probes are shared tuples (Corpus) alive as long as the corpus
@@ -649,19 +673,18 @@ def _find_overlaps(
         if candidates is None:
             # This item's rare keys against the other departments' items holding them: the most shared first,
             # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
-            held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
-            candidates = []
-            for other, _count in sorted(held.items(), key=itemgetter(1), reverse=True):
-                if departments[other] != department_id:
-                    candidates.append(other)
-                    if len(candidates) == CANDIDATES_PER_ITEM:
-                        break
-            candidates_of[group] = candidates
+            if len(probes) == 1:
+                ranked = index[probes[0]]  # one key: each holder shares it once, so the order met is the order
+            else:
+                held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
+                ranked = sorted(held, key=held.__getitem__, reverse=True)
+            elsewhere = compress(ranked, map(department_id.__ne__, map(department_of, ranked)))
+            candidates = candidates_of[group] = list(islice(elsewhere, CANDIDATES_PER_ITEM))
         objective_id = objective_ids[position]
         for other in candidates:
             if objective_ids[other] == objective_id:
                 continue
-            if not (in_cycle[position] or in_cycle[other]):
+            if not (every_in_cycle or in_cycle[position] or in_cycle[other]):
                 continue
             low, high = (position, other) if position < other else (other, position)
             pair = low * size + high
@@ -675,9 +698,24 @@ def _find_overlaps(
                 low_key, high_key = item_keys[low], item_keys[high]
                 if high_key < low_key:
                     low, high, low_key, high_key = high, low, high_key, low_key
-                found.append(Overlap(items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}"))
-    found.sort(key=lambda o: (-o.score, o.key))
+                reasons = same_reasons(reasons, reasons)
+                found.append(
+                    new_pair(
+                        Overlap, (items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}")
+                    )
+                )
+    # Best first, then by name: two stable sorts (the name, then the score) give that order without a tuple per pair.
+    found.sort(key=_PAIR_NAME)
+    found.sort(key=_PAIR_SCORE, reverse=True)
     return corpus, found
+
+
+_PAIR_SCORE = itemgetter(2)  # Overlap.score
+_FIRST_OBJECTIVE = attrgetter("first.objective_id")
+_SECOND_OBJECTIVE = attrgetter("second.objective_id")
+_FIRST_PRIVATE = attrgetter("first.private")
+_SECOND_PRIVATE = attrgetter("second.private")
+_PAIR_NAME = itemgetter(5)  # Overlap.key
 
 
 # --- reading a cycle's items ----------------------------------------------------------------------------------------
@@ -695,24 +733,35 @@ _COUNTED = (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSE
 
 
 def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[tuple[int, int]]]:
-    """The department objectives and key results of the cycles (three queries), and the pairs already linked."""
+    """The department objectives and key results of the cycles (three queries), and the pairs already linked.
+
+    Only the columns the finder uses are read, as plain rows (no model instances); the key results and
+    dependencies name their objectives by a subquery, not by a list of ten thousand ids to send and parse.
+    """
+    chosen = Objective.objects.filter(
+        company=company, cycle_id__in=cycle_ids, department__isnull=False, status__in=_COUNTED
+    )
     objectives = list(
-        Objective.objects.filter(
-            company=company, cycle_id__in=cycle_ids, department__isnull=False, status__in=_COUNTED
-        ).values_list(
+        chosen.values_list(
             "pk", "cycle_id", "department_id", "department__name", "title", "owner_id", "private", "parent_id"
         )
     )
-    facts = {row[0]: row for row in objectives}
+    facts = {
+        pk: (cycle_id, department_id, name, private, owner_id)
+        for pk, cycle_id, department_id, name, _t, owner_id, private, _p in objectives
+    }
     items = [
         Item("objective", pk, pk, cycle_id, department_id, name, title, owner_id, private, owner_id)
         for pk, cycle_id, department_id, name, title, owner_id, private, _parent in objectives
     ]
-    key_results = KeyResult.objects.filter(company=company, objective_id__in=list(facts)).values_list(
+    key_results = KeyResult.objects.filter(company=company, objective_id__in=chosen.values("pk")).values_list(
         "pk", "objective_id", "title", "owner_id", "kind", "currency", "unit", "direction"
     )
-    for pk, objective_id, title, owner_id, kind, currency, unit, direction in key_results.iterator(chunk_size=5000):
-        _o, cycle_id, department_id, name, _t, objective_owner_id, private, _p = facts[objective_id]
+    for pk, objective_id, title, owner_id, kind, currency, unit, direction in key_results:
+        fact = facts.get(objective_id)
+        if fact is None:
+            continue  # its objective was added or moved after the objectives were read: the next revision has it
+        cycle_id, department_id, name, private, objective_owner_id = fact
         items.append(
             Item(
                 "key_result",
@@ -734,10 +783,10 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
     linked: set[tuple[int, int]] = set()
     # Dependencies and shared key results (the receiving objective and the key result's own) link two
     # objectives alike: one query for both.
-    dependencies = Dependency.objects.filter(company=company, from_objective_id__in=list(facts)).values_list(
+    dependencies = Dependency.objects.filter(company=company, from_objective_id__in=chosen.values("pk")).values_list(
         "from_objective_id", "to_objective_id"
     )
-    shares = SharedKeyResult.objects.filter(company=company, objective_id__in=list(facts)).values_list(
+    shares = SharedKeyResult.objects.filter(company=company, objective_id__in=chosen.values("pk")).values_list(
         "objective_id", "key_result__objective_id"
     )
     for from_id, to_id in dependencies.union(shares, all=True):
@@ -767,14 +816,43 @@ class CycleOverlaps:
     overlaps: list[Overlap]
     by_objective: dict[int, list[Overlap]] = field(default_factory=dict)
 
-    private_pairs: int = 0
+    #: One side of each private objective met in a pair: who may read it is decided once per objective, per reader.
+    private_sides: dict[int, Item] = field(default_factory=dict, init=False, repr=False)
+    #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
+    private_positions: list[int] = field(default_factory=list, init=False, repr=False)
+    _positions: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.private_pairs = sum(1 for o in self.overlaps if o.first.private or o.second.private)
-        for overlap in self.overlaps:
-            self.by_objective.setdefault(overlap.first.objective_id, []).append(overlap)
-            if overlap.second.objective_id != overlap.first.objective_id:
-                self.by_objective.setdefault(overlap.second.objective_id, []).append(overlap)
+        pairs = self.overlaps
+        firsts = list(map(_FIRST_OBJECTIVE, pairs))
+        seconds = list(map(_SECOND_OBJECTIVE, pairs))
+        by_objective: defaultdict[int, list[Overlap]] = defaultdict(list)
+        for overlap, first, second in zip(pairs, firsts, seconds, strict=True):
+            by_objective[first].append(overlap)
+            if second != first:
+                by_objective[second].append(overlap)
+        for objective_id, found in by_objective.items():
+            self.by_objective.setdefault(objective_id, []).extend(found)
+        # The few pairs with a private side, found without a Python step per pair.
+        private = map(operator.or_, map(_FIRST_PRIVATE, pairs), map(_SECOND_PRIVATE, pairs))
+        self.private_positions.extend(compress(range(len(pairs)), private))
+        for position in self.private_positions:
+            for side in (pairs[position].first, pairs[position].second):
+                if side.private:
+                    self.private_sides[side.objective_id] = side
+
+    def hidden_from(self, actor: Actor) -> set[int]:
+        """The private objectives of the pairs that ``actor`` may not read (:meth:`Item.readable_by`)."""
+        return {objective_id for objective_id, side in self.private_sides.items() if not side.readable_by(actor)}
+
+    def positions_of(self, keys: Iterable[str]) -> list[int]:
+        """Where the pairs named ``keys`` are in ``overlaps`` (the index is made on first use: dismissals ask)."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = dict(
+                zip(map(_PAIR_NAME, self.overlaps), range(len(self.overlaps)), strict=True)
+            )
+        return [positions[key] for key in keys if key in positions]
 
 
 _CACHE: OrderedDict[tuple[int, int], CycleOverlaps] = OrderedDict()
@@ -791,9 +869,12 @@ def cycle_overlaps(company: Company, cycle: Cycle) -> CycleOverlaps:
         if cached is not None and current is not None and cached.revision == current:
             _CACHE.move_to_end(key)
             return cached
-    items, linked = read_items(company, cycles_in_scope(company, cycle))
-    corpus, found = find_overlaps(items, cycle_id=cycle.pk, linked=linked)
-    computed = CycleOverlaps(revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found)
+    # The collector paused from the read to the index by objective: all of it makes objects that live as long as
+    # the result (see _collector_paused); a full collection in between would only scan them (and the last result).
+    with _collector_paused():
+        items, linked = read_items(company, cycles_in_scope(company, cycle))
+        corpus, found = find_overlaps(items, cycle_id=cycle.pk, linked=linked)
+        computed = CycleOverlaps(revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found)
     if current is not None:
         with _LOCK:
             _CACHE[key] = computed
@@ -826,20 +907,32 @@ def overlaps_for_reader(
     not read is left out entirely, so nothing about it (not even a count) shows.
     """
     computed = cycle_overlaps(company, cycle)
-    pairs = computed.by_objective.get(objective_id, []) if objective_id is not None else computed.overlaps
     # Read even when there is nothing to filter: a page's query count does not depend on its data.
     dismissed = set() if include_dismissed else dismissed_keys(company)
-    if not dismissed and not computed.private_pairs:
-        return list(pairs)  # nothing to leave out: every side is readable by everyone in the company
-    return [
-        o
-        for o in pairs
-        if o.key not in dismissed
-        and (
-            (not o.first.private and not o.second.private)
-            or (o.first.readable_by(actor) and o.second.readable_by(actor))
-        )
+    # Whether a side may be read depends on its objective's facts only: decided once per private objective.
+    hidden = computed.hidden_from(actor)
+    suspects: Iterable[int]
+    if objective_id is not None:
+        pairs = computed.by_objective.get(objective_id, [])
+        suspects = range(len(pairs))
+    else:
+        # A whole cycle: only a pair with a private side or a dismissed one can be left out; the rest is copied.
+        pairs = computed.overlaps
+        suspects = sorted({*(computed.private_positions if hidden else ()), *computed.positions_of(dismissed)})
+    left_out = [
+        position
+        for position in suspects
+        if pairs[position].key in dismissed
+        or pairs[position].first.objective_id in hidden
+        or pairs[position].second.objective_id in hidden
     ]
+    shown: list[Overlap] = []
+    start = 0
+    for position in left_out:
+        shown += pairs[start:position]
+        start = position + 1
+    shown += pairs[start:]
+    return shown
 
 
 def can_act_on(actor: Actor, overlap: Overlap) -> bool:

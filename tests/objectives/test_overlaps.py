@@ -151,6 +151,48 @@ def test_a_dismissed_pair_is_remembered_for_everyone(team, pair):
     assert OverlapDismissal.objects.filter(company=team.company).count() == 1
 
 
+def test_each_reader_gets_every_pair_it_may_read_in_order_less_the_dismissed(team, marketing):
+    """Readability is decided once per private objective and only suspect pairs are looked at: the outcome is still
+    the per-pair rule (both sides readable, not dismissed), in the finder's order, for the cycle and per objective."""
+    places = ["Germany", "France", "Spain", "Italy", "Poland", "Japan"]
+    objectives = []
+    for number, place in enumerate(places):
+        objectives += [
+            ObjectiveFactory(
+                company=team.company, cycle=team.cycle, department=marketing, owner=team.admin,
+                title=f"Generate qualified leads from {place}", private=number % 3 == 0,
+            ),
+            ObjectiveFactory(
+                company=team.company, cycle=team.cycle, department=team.department, owner=team.lead,
+                title=f"Grow qualified pipeline in {place}", private=number == 4,
+            ),
+        ]  # fmt: skip
+    admin = actor(team, team.admin)
+    everyone = overlaps.overlaps_for_reader(company=team.company, actor=admin, cycle=team.cycle)
+    assert len(everyone) >= len(places)
+    dismissed = everyone[len(everyone) // 2]
+    overlap_dismiss(company=team.company, actor=admin, cycle=team.cycle, pair=dismissed.key)
+    seen = {}
+    for user in (team.admin, team.lead, team.member, team.viewer):
+        reader = actor(team, user)
+        expected = [
+            o
+            for o in everyone
+            if o.key != dismissed.key and o.first.readable_by(reader) and o.second.readable_by(reader)
+        ]
+        found = overlaps.overlaps_for_reader(company=team.company, actor=reader, cycle=team.cycle)
+        assert found == expected
+        seen[user.pk] = len(found)
+        for objective in objectives:
+            assert overlaps.overlaps_for_reader(
+                company=team.company, actor=reader, cycle=team.cycle, objective_id=objective.pk
+            ) == [o for o in expected if objective.pk in (o.first.objective_id, o.second.objective_id)]
+    assert seen[team.admin.pk] == len(everyone) - 1
+    assert seen[team.viewer.pk] < seen[team.admin.pk]  # private pairs were left out for someone
+    again = overlaps.overlaps_for_reader(company=team.company, actor=admin, cycle=team.cycle, include_dismissed=True)
+    assert again == everyone
+
+
 def test_only_who_may_link_a_side_dismisses_or_converts(team, pair):
     for user in (team.viewer, team.member):
         with pytest.raises(PermissionDenied):
