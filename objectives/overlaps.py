@@ -44,7 +44,8 @@ pair on their own), so the work grows with the number of items, not its
 square. What depends on a word (key terms, trigrams), an item (weight,
 measure, trigrams as one bit set) or a distinct term set (keys, a
 department's candidates, a shared set's weight and name) is worked out once,
-and the garbage collector is paused from the read to the index by objective.
+and the garbage collector is paused from the read to the result (the index by
+objective, which only the objective page needs, is made on first use).
 The computed pairs and the index are kept per process under the company
 revision (``companies/revision.py``): unchanged, a reader pays for the
 revision read, the dismissals and the privacy filter (the one row rule,
@@ -814,25 +815,16 @@ class CycleOverlaps:
     cycle_id: int
     corpus: Corpus
     overlaps: list[Overlap]
-    by_objective: dict[int, list[Overlap]] = field(default_factory=dict)
 
     #: One side of each private objective met in a pair: who may read it is decided once per objective, per reader.
     private_sides: dict[int, Item] = field(default_factory=dict, init=False, repr=False)
     #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
     private_positions: list[int] = field(default_factory=list, init=False, repr=False)
     _positions: dict[str, int] | None = field(default=None, init=False, repr=False)
+    _by_objective: dict[int, list[Overlap]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         pairs = self.overlaps
-        firsts = list(map(_FIRST_OBJECTIVE, pairs))
-        seconds = list(map(_SECOND_OBJECTIVE, pairs))
-        by_objective: defaultdict[int, list[Overlap]] = defaultdict(list)
-        for overlap, first, second in zip(pairs, firsts, seconds, strict=True):
-            by_objective[first].append(overlap)
-            if second != first:
-                by_objective[second].append(overlap)
-        for objective_id, found in by_objective.items():
-            self.by_objective.setdefault(objective_id, []).extend(found)
         # The few pairs with a private side, found without a Python step per pair.
         private = map(operator.or_, map(_FIRST_PRIVATE, pairs), map(_SECOND_PRIVATE, pairs))
         self.private_positions.extend(compress(range(len(pairs)), private))
@@ -844,6 +836,26 @@ class CycleOverlaps:
     def hidden_from(self, actor: Actor) -> set[int]:
         """The private objectives of the pairs that ``actor`` may not read (:meth:`Item.readable_by`)."""
         return {objective_id for objective_id, side in self.private_sides.items() if not side.readable_by(actor)}
+
+    def of_objective(self, objective_id: int) -> list[Overlap]:
+        """The pairs with a side of ``objective_id`` (itself or its key results), best first.
+
+        The index by objective is made on first use: the objective page asks, the
+        gaps report, the planning board and the API do not.
+        """
+        by_objective = self._by_objective
+        if by_objective is None:
+            pairs = self.overlaps
+            grouped: defaultdict[int, list[Overlap]] = defaultdict(list)
+            with _collector_paused():
+                for overlap, first, second in zip(
+                    pairs, map(_FIRST_OBJECTIVE, pairs), map(_SECOND_OBJECTIVE, pairs), strict=True
+                ):
+                    grouped[first].append(overlap)
+                    if second != first:
+                        grouped[second].append(overlap)
+            by_objective = self._by_objective = dict(grouped)
+        return by_objective.get(objective_id, [])
 
     def positions_of(self, keys: Iterable[str]) -> list[int]:
         """Where the pairs named ``keys`` are in ``overlaps`` (the index is made on first use: dismissals ask)."""
@@ -869,7 +881,7 @@ def cycle_overlaps(company: Company, cycle: Cycle) -> CycleOverlaps:
         if cached is not None and current is not None and cached.revision == current:
             _CACHE.move_to_end(key)
             return cached
-    # The collector paused from the read to the index by objective: all of it makes objects that live as long as
+    # The collector paused from the read to the result: all of it makes objects that live as long as
     # the result (see _collector_paused); a full collection in between would only scan them (and the last result).
     with _collector_paused():
         items, linked = read_items(company, cycles_in_scope(company, cycle))
@@ -913,7 +925,7 @@ def overlaps_for_reader(
     hidden = computed.hidden_from(actor)
     suspects: Iterable[int]
     if objective_id is not None:
-        pairs = computed.by_objective.get(objective_id, [])
+        pairs = computed.of_objective(objective_id)
         suspects = range(len(pairs))
     else:
         # A whole cycle: only a pair with a private side or a dismissed one can be left out; the rest is copied.
