@@ -5,6 +5,7 @@ async-safety guard would refuse the ORM calls the tests make to set up data.
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,33 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo company (DESIGN §1's cascade with weeks of check-ins), built through the services."""
+    """The demo company (DESIGN §1's cascade with weeks of check-ins), built through the services.
+
+    At teardown (before the database is flushed, after the page is closed), it
+    waits for the live server to finish what the page asked last: a request
+    still inside a statement or a transaction holds locks the flush's TRUNCATE
+    waits for, and the two deadlocked once in a CI run.
+    """
     from onboarding.demo import load_demo
 
-    return load_demo()
+    yield load_demo()
+    _wait_for_quiet_database()
+
+
+def _wait_for_quiet_database(seconds: float = 5.0) -> None:
+    from django.db import connection
+
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            (busy,) = cursor.fetchone()
+            if not busy:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture
