@@ -947,12 +947,27 @@ def overlaps_for_reader(
     return shown
 
 
+def may_link(actor: Actor, side: Item) -> bool:
+    """Whether ``actor`` may link the side's objective (as a dependency, or by sharing a key result into it)."""
+    return actor.can(Action.MANAGE_DEPENDENCY, department_id=side.department_id, owner_id=side.objective_owner_id)
+
+
 def can_act_on(actor: Actor, overlap: Overlap) -> bool:
     """Whoever may link either side's objective as a dependency may dismiss or convert the pair."""
-    return any(
-        actor.can(Action.MANAGE_DEPENDENCY, department_id=side.department_id, owner_id=side.objective_owner_id)
-        for side in (overlap.first, overlap.second)
-    )
+    return may_link(actor, overlap.first) or may_link(actor, overlap.second)
+
+
+def linked_away(found: Iterable[Overlap], objective_ids: set[int], *, but: str) -> list[str]:
+    """The keys of the pairs (other than ``but``) that a new link between these two objectives takes away.
+
+    Linked objectives do not overlap (``_find_overlaps`` skips every pair of them), so after a
+    dependency or a share, their other pairs (say, through their key results) are gone too.
+    """
+    return [
+        overlap.key
+        for overlap in found
+        if overlap.key != but and {overlap.first.objective_id, overlap.second.objective_id} == objective_ids
+    ]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.db import transaction
 from companies.models import Company
 from companies.tenancy import Actor
 from objectives.models import Cycle, Dependency, KeyResult, Objective, OverlapDismissal, SharedKeyResult
-from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader, pair_key
+from objectives.overlaps import Item, Overlap, can_act_on, may_link, overlaps_for_reader, pair_key
 from objectives.services.dependencies import dependency_create
 from objectives.services.shared_key_results import shared_key_result_create
 from okrhub.errors import invalid, not_found
@@ -97,12 +97,7 @@ def overlap_convert(
         raise invalid("depending", 'Choose "first" or "second".', "invalid_choice")
     overlap = overlap_for_reader(company=company, actor=actor, cycle=cycle, pair=pair)
     sides = [overlap.first, overlap.second]
-    if depending == "second" or (
-        depending is None
-        and not actor.can(
-            Action.MANAGE_DEPENDENCY, department_id=sides[0].department_id, owner_id=sides[0].objective_owner_id
-        )
-    ):
+    if depending == "second" or (depending is None and not may_link(actor, sides[0])):
         sides.reverse()
     if depending is None:
         _require_act(actor, overlap)
@@ -141,9 +136,7 @@ def share_choice(actor: Actor, overlap: Overlap) -> str | None:
     else:
         return None
     for which, receiving in choices:
-        if actor.can(
-            Action.MANAGE_DEPENDENCY, department_id=receiving.department_id, owner_id=receiving.objective_owner_id
-        ):
+        if may_link(actor, receiving):
             return which
     return None
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from companies.tenancy import TenantRequest, company_view
 from objectives.models import Cycle, Dependency
-from objectives.overlaps import Item, Overlap, can_act_on, overlaps_for_reader, pair_key
+from objectives.overlaps import Item, Overlap, can_act_on, linked_away, overlaps_for_reader, pair_key
 from objectives.services.overlaps import overlap_convert, overlap_dismiss, share_choice
 from objectives.views._common import _safe_next
 from okrhub.errors import not_found
@@ -127,13 +127,7 @@ def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
                 linked = {made.from_objective_id, made.to_objective_id}
             else:
                 linked = {made.objective_id, made.key_result.objective_id}
-            this = pair_key(*pair.split("|"))
-            # Linked objectives overlap no more: their other pairs (say, through their key results) go too.
-            gone = [
-                _dom_id(overlap.key)
-                for overlap in shown
-                if overlap.key != this and {overlap.first.objective_id, overlap.second.objective_id} == linked
-            ]
+            gone = [_dom_id(key) for key in linked_away(shown, linked, but=pair_key(*pair.split("|")))]
             return _row_outcome(request, said, objective=objective, anchor=anchor, see=see, gone=gone)
         messages.success(request, said)
     return _back(request)

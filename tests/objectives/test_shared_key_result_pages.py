@@ -2,21 +2,13 @@
 
 import html
 
-import pytest
 from django.urls import reverse
 
 from companies.tenancy import Actor
-from objectives import overlaps
 from objectives import services as okr
 from objectives.models import SharedKeyResult
+from tests.objectives.test_overlap_pages import _fresh_overlaps  # noqa: F401 (autouse fixture)
 from tests.objectives.test_overlaps import LEADS, PIPELINE, marketing, pair  # noqa: F401 (fixtures)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_overlaps():
-    overlaps.clear_cache()
-    yield
-    overlaps.clear_cache()
 
 
 def _key(pair) -> str:  # noqa: F811
