@@ -393,17 +393,19 @@ class Corpus:
         self.size = max(len(self.items), 1)
         self._idf: dict[str, float] = {t: math.log(1 + self.size / (1 + n)) for t, n in df.items()}
         idf = self._idf.__getitem__
-        self.weights: list[float] = [sum(map(idf, terms)) for terms in self.terms]
+        # Each term's place from rarest to most common (ties by name): the order keys_of sorts by, as one lookup.
+        self._rarity: dict[str, int] = {t: n for n, t in enumerate(sorted(sorted(df), key=df.__getitem__))}
         self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
         self._named: dict[frozenset[str], tuple[tuple[str, ...], str, float]] = {}
-        keys_by_terms: dict[frozenset[str], tuple[str, ...]] = {}
-        self.keys: list[tuple[str, ...]] = []
+        # What depends only on a term set (its weight, its keys): once per distinct set.
+        of_terms: dict[frozenset[str], tuple[float, tuple[str, ...]]] = {}
         for terms in self.terms:
-            keys = keys_by_terms.get(terms)
-            if keys is None:
-                keys = keys_by_terms[terms] = tuple(self.keys_of(terms))
-            self.keys.append(keys)
+            if terms not in of_terms:
+                of_terms[terms] = (sum(map(idf, terms)), tuple(self.keys_of(terms)))
+        facts = list(map(of_terms.__getitem__, self.terms))
+        self.weights: list[float] = list(map(itemgetter(0), facts))
+        self.keys: list[tuple[str, ...]] = list(map(itemgetter(1), facts))
         key_df: Counter[str] = Counter(chain.from_iterable(self.keys))
         self.key_df = key_df
         # One probe tuple per distinct key tuple: items sharing it share the object (find_overlaps groups on it).
@@ -420,13 +422,19 @@ class Corpus:
 
     def keys_of(self, terms: frozenset[str]) -> list[str]:
         """Blocking keys of a term set: its rarest terms, and each pair of them."""
-        rarest = sorted(sorted(terms, key=lambda t: (self.df.get(t, 0), t))[:KEY_TERMS])
+        rarity = self._rarity
+        if rarity.keys() >= terms:
+            rarest = sorted(sorted(terms, key=rarity.__getitem__)[:KEY_TERMS])
+        else:  # a title being typed may name a term the corpus has not met (its df is 0)
+            rarest = sorted(sorted(terms, key=lambda t: (self.df.get(t, 0), t))[:KEY_TERMS])
         return rarest + [f"{a}&{b}" for i, a in enumerate(rarest) for b in rarest[i + 1 :]]
 
     def probe(self, keys: Iterable[str]) -> list[str]:
         """The keys that are not common, rarest first: what an item is indexed and looked up under."""
-        rare = [k for k in keys if 1 < self.key_df.get(k, 0) <= COMMON_KEY]  # a key no other item holds meets none
-        rare.sort(key=lambda k: (self.key_df[k], k))
+        key_df = self.key_df
+        rare = [k for k in keys if 1 < key_df.get(k, 0) <= COMMON_KEY]  # a key no other item holds meets none
+        rare.sort()
+        rare.sort(key=key_df.__getitem__)  # stable: by rarity, ties by name
         return rare
 
     def idf(self, term: str) -> float:
