@@ -43,9 +43,14 @@ terms, probing only each item's rarest terms (very common terms cannot make a
 pair on their own), so the work grows with the number of items, not its
 square. What depends on a word (key terms, trigrams), an item (weight,
 measure, trigrams as one bit set) or a distinct term set (keys, a
-department's candidates, a shared set's weight and name) is worked out once,
-and the garbage collector is paused from the read to the result (the index by
-objective, which only the objective page needs, is made on first use).
+department's candidates, a shared set's weight and name) is worked out once.
+The candidate pairs are then scored together (:meth:`Corpus.score_many`):
+the sets are intersected by C functions mapped over the pairs, and the
+arithmetic is done on numpy arrays, with the same operations in the same
+order as the rules state, so a score is the float one pair scored alone
+gives. The garbage collector is paused from the read to the result, whose
+objects then go straight to its oldest generation (the index by objective,
+which only the objective page needs, is made on first use).
 The computed pairs and the index are kept per process under the company
 revision (``companies/revision.py``): unchanged, a reader pays for the
 revision read, the dismissals and the privacy filter (the one row rule,
@@ -65,11 +70,13 @@ import sys
 import threading
 import unicodedata
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, compress, islice
+from itertools import chain, compress, islice, repeat
 from operator import attrgetter, itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
+
+import numpy as np
 
 from companies import revision
 from companies.models import Company
@@ -263,14 +270,6 @@ def trigrams(text: str) -> frozenset[str]:
     return frozenset().union(*[_word_grams(word) for word in words])
 
 
-def trigram_similarity(left: frozenset[str], right: frozenset[str]) -> float:
-    """pg_trgm's ``similarity``: shared trigrams over all trigrams of both."""
-    if not left or not right:
-        return 0.0
-    shared = len(left & right)
-    return shared / (len(left) + len(right) - shared)
-
-
 #: Each trigram met so far and its bit: a title's trigrams as one int, so a pair's shared trigrams are one AND
 #: and a bit count (exactly the sizes the sets give). Grows with the vocabulary, not with the titles.
 _GRAM_BITS: dict[str, int] = {}
@@ -397,7 +396,7 @@ class Corpus:
         self._rarity: dict[str, int] = {t: n for n, t in enumerate(sorted(sorted(df), key=df.__getitem__))}
         self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
-        self._named: dict[frozenset[str], tuple[tuple[str, ...], str, float]] = {}
+        self._named: dict[frozenset[str], Named] = {}
         # What depends only on a term set (its weight, its keys): once per distinct set.
         of_terms: dict[frozenset[str], tuple[float, tuple[str, ...]]] = {}
         for terms in self.terms:
@@ -454,9 +453,6 @@ class Corpus:
             self._holders = holders
         return self._holders.get(key, [])
 
-    def grams(self, position: int) -> frozenset[str]:
-        return trigrams(self.items[position].title)
-
     def side(self, position: int) -> Side:
         """What scoring reads of one item, worked out on its first pair."""
         side = self._sides[position]
@@ -473,32 +469,6 @@ class Corpus:
             )
         return side
 
-    def score(
-        self,
-        left: Item,
-        left_terms: frozenset[str],
-        left_grams: frozenset[str],
-        right: Item,
-        right_terms: frozenset[str],
-        right_grams: frozenset[str],
-        left_weight: float | None = None,
-        right_weight: float | None = None,
-    ) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-        """The pair's score, its reasons and shared key terms (the rules of the module docstring)."""
-        idf = self.idf
-        return self.score_sides(
-            (
-                left, left_terms, _mask_of(left_grams),
-                left_weight if left_weight is not None else sum(map(idf, left_terms)),
-                _measure_of(left), left_terms & AUDIENCES,
-            ),
-            (
-                right, right_terms, _mask_of(right_grams),
-                right_weight if right_weight is not None else sum(map(idf, right_terms)),
-                _measure_of(right), right_terms & AUDIENCES,
-            ),
-        )  # fmt: skip
-
     def draft_side(self, item: Item) -> Side:
         """The side of a title not in the corpus (being typed)."""
         terms = key_terms(item.title)
@@ -507,47 +477,183 @@ class Corpus:
     def score_items(self, left: int, right: int) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
         return self.score_sides(self.side(left), self.side(right))
 
-    def score_sides(self, left_side: Side, right_side: Side) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
-        """:meth:`score` of two sides (:meth:`side`): the one place the rules are applied."""
-        left, left_terms, left_grams, left_weight, left_measure, left_audience = left_side
-        right, right_terms, right_grams, right_weight, right_measure, right_audience = right_side
-        shared = left_terms & right_terms
-        if not shared:
-            return 0.0, (), ()
-        # What depends only on the shared set (its weight, its terms rarest first, the reason naming them): once.
-        named = self._named.get(shared)
-        if named is None:
-            idf = self.idf
-            ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
-            named = self._named[shared] = (ordered, f"shared key terms: {', '.join(ordered)}", sum(map(idf, shared)))
-        ordered, named_reason, shared_weight = named
-        total = left_weight + right_weight
-        term_score = 2 * shared_weight / total if total else 0.0
-        (left_mask, left_size), (right_mask, right_size) = left_grams, right_grams
-        if left_size and right_size:  # trigram_similarity on bit sets (the hot path)
-            common = (left_mask & right_mask).bit_count()
-            wording = common / (left_size + right_size - common)
-        else:
-            wording = 0.0
-        score = TERM_WEIGHT * term_score + WORDING_WEIGHT * wording
-        if wording >= 0.3:
-            reasons: tuple[str, ...] = (named_reason, _wording_reason(wording))
-        else:
-            reasons = (named_reason,)
-        if left_audience and right_audience and not left_audience & right_audience:
-            score -= AUDIENCE_PENALTY
-        if left_measure is not None and left_measure == right_measure:
-            measure = _compare_measures(left, left_measure, right, right_measure)
-            if measure == "same":
-                score += SAME_MEASURE_BONUS
-                reasons += (_measure_reason(left_measure, _direction_label(left)),)
-            elif measure == "opposite":
-                score -= OPPOSITE_DIRECTION_PENALTY
-        if left.owner_id is not None and left.owner_id == right.owner_id:
-            score += SAME_OWNER_BONUS
-            reasons += ("same owner",)
-        # clipped to [0, 1] as max(0.0, min(1.0, score)) does, without two calls per pair
-        return (1.0 if score >= 1.0 else score if score > 0.0 else 0.0), reasons, ordered
+    def score_sides(self, left: Side, right: Side) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+        """One pair's score, reasons and shared key terms (:meth:`score_many` of one pair)."""
+        scores, reasons, shared_terms = self.score_many([left, right], np.array([0]), np.array([1]))
+        return float(scores[0]), reasons[0], shared_terms[0]
+
+    def score_many(
+        self, sides: list[Side], left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
+        """Pairs of sides scored: the one place the rules of the module docstring are applied.
+
+        ``sides`` are :meth:`side` (or :meth:`draft_side`) values; pair ``n`` is
+        ``sides[left[n]]`` and ``sides[right[n]]``. Returns each pair's score (an array), its
+        reasons and its shared key terms (rarest first). A cycle scores a hundred thousand pairs
+        over some thirty thousand sides: what a side has is read once per side; the sets (shared
+        key terms, shared trigrams) are worked out by C functions mapped over the pairs; the
+        arithmetic is done on arrays in the order the rules state, so each score is the float
+        that scoring the pair by hand gives.
+        """
+        count = len(left)
+        if not count:
+            return np.zeros(0), [], []
+        lefts, rights = left.tolist(), right.tolist()
+        terms = list(map(_SIDE_TERMS, sides))
+        shared = list(map(operator.and_, map(terms.__getitem__, lefts), map(terms.__getitem__, rights)))
+        if not all(shared):
+            return self._score_sharing(sides, left, right, shared)
+        # What depends only on the shared set (its terms rarest first, the reason naming it, its weight): once.
+        met = list(map(self._named.get, shared))
+        if None in met:
+            known = self._named
+            for number in [number for number, named_set in enumerate(met) if named_set is None]:
+                met[number] = known.get(shared[number]) or self._name(shared[number])
+        named = cast("list[Named]", met)
+        # What each side has, once per side.
+        width = len(sides)
+        items = list(map(_SIDE_ITEM, sides))
+        weight = np.fromiter(map(_SIDE_WEIGHT, sides), np.float64, width)
+        grams = list(map(_SIDE_GRAMS, sides))
+        masks = list(map(_MASK, grams))
+        gram_count = np.fromiter(map(_SIZE, grams), np.int64, width)
+        measures: dict[tuple[str, str] | None, int] = {None: -1}
+        measure = np.fromiter(map(_intern(measures), map(_SIDE_MEASURE, sides)), np.int64, width)
+        up = np.fromiter(map(_UP.__contains__, map(_DIRECTION, items)), bool, width)
+        directed = np.fromiter(map(bool, map(_DIRECTION, items)), bool, width)
+        key_result = np.fromiter(map(_KEY_RESULT.__eq__, map(_KIND, items)), bool, width)
+        owner = np.fromiter(map(_owner_number, items), np.int64, width)
+        audiences = list(map(_SIDE_AUDIENCE, sides))
+        # Key terms: the weighted Dice coefficient, 2 * shared weight / both weights.
+        shared_weight = np.fromiter(map(_NAMED_WEIGHT, named), np.float64, count)
+        term_score = 2 * shared_weight / (weight[left] + weight[right])
+        # Wording: pg_trgm's similarity on bit sets (the shared trigrams are one AND and a bit count); 0 without any.
+        common_bits = map(
+            int.bit_count, map(operator.and_, map(masks.__getitem__, lefts), map(masks.__getitem__, rights))
+        )
+        common = np.fromiter(common_bits, np.int64, count)
+        left_size, right_size = gram_count[left], gram_count[right]
+        both_worded = (left_size > 0) & (right_size > 0)
+        wording = np.where(both_worded, common / np.maximum(left_size + right_size - common, 1), 0.0)
+        scores = TERM_WEIGHT * term_score + WORDING_WEIGHT * wording
+        # Audiences: both name some, and none is shared.
+        named_audience = np.fromiter(map(bool, audiences), bool, width)
+        apart = np.zeros(count, dtype=bool)
+        for number in np.flatnonzero(named_audience[left] & named_audience[right]).tolist():
+            apart[number] = not audiences[lefts[number]] & audiences[rights[number]]
+        scores[apart] -= AUDIENCE_PENALTY
+        # Measures: the same measure in the same direction adds; in opposite directions it takes away.
+        one_measure = (measure[left] == measure[right]) & (measure[left] >= 0)
+        both_directed = directed[left] & directed[right]
+        # without a direction (an objective naming the currency of a key result): the same if the kinds differ
+        same_measure = one_measure & np.where(
+            both_directed, up[left] == up[right], key_result[left] != key_result[right]
+        )
+        opposite = one_measure & both_directed & (up[left] != up[right])
+        scores[same_measure] += SAME_MEASURE_BONUS
+        scores[opposite] -= OPPOSITE_DIRECTION_PENALTY
+        # Owner: the same person owns both.
+        same_owner = (owner[left] == owner[right]) & (owner[left] >= 0)
+        scores[same_owner] += SAME_OWNER_BONUS
+        scores = np.where(scores > 0.0, np.where(scores >= 1.0, 1.0, scores), 0.0)  # clipped to [0, 1]
+        return (
+            scores,
+            self._reasons(named, wording, same_measure, same_owner, sides, left),
+            list(map(_NAMED_TERMS, named)),
+        )
+
+    def _reasons(
+        self,
+        named: list[Named],
+        wording: np.ndarray,
+        same_measure: np.ndarray,
+        same_owner: np.ndarray,
+        sides: list[Side],
+        left: np.ndarray,
+    ) -> list[tuple[str, ...]]:
+        """Each pair's reasons: one tuple per distinct combination (a cycle has a few thousand), shared by its pairs."""
+        count = len(named)
+        wordings, wording_of = np.unique(np.where(wording >= 0.3, wording, -1.0), return_inverse=True)
+        wording_reasons = [_wording_reason(value) if value >= 0.3 else "" for value in wordings.tolist()]
+        measure_reasons: dict[str, int] = {"": 0}
+        measure_of = np.zeros(count, dtype=np.int64)
+        for number in np.flatnonzero(same_measure).tolist():
+            side = sides[int(left[number])]
+            reason = _measure_reason(side[4], _direction_label(side[0]))
+            measure_of[number] = measure_reasons.setdefault(reason, len(measure_reasons))
+        named_ids, named_of = np.unique(np.fromiter(map(id, named), np.int64, count), return_inverse=True)
+        combined = ((named_of * len(wordings) + wording_of) * len(measure_reasons) + measure_of) * 2 + same_owner
+        distinct, reason_of = np.unique(combined, return_inverse=True)
+        by_id = {id(known): known[1] for known in named}
+        measure_texts = list(measure_reasons)
+        combinations = []
+        for code in distinct.tolist():
+            rest, owner = divmod(code, 2)
+            rest, measure = divmod(rest, len(measure_reasons))
+            named_number, wording_number = divmod(rest, len(wordings))
+            reasons: tuple[str, ...] = by_id[int(named_ids[named_number])]
+            if wording_reasons[wording_number]:
+                reasons += (wording_reasons[wording_number],)
+            if measure:
+                reasons += (measure_texts[measure],)
+            if owner:
+                reasons += ("same owner",)
+            combinations.append(reasons)
+        return list(map(combinations.__getitem__, reason_of.tolist()))
+
+    def _score_sharing(
+        self, sides: list[Side], left: np.ndarray, right: np.ndarray, shared: list[frozenset[str]]
+    ) -> tuple[np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
+        """:meth:`score_many` where some pairs share no key term: those score nothing, with no reason."""
+        count = len(shared)
+        scores = np.zeros(count, dtype=np.float64)
+        reasons: list[tuple[str, ...]] = [()] * count
+        terms: list[tuple[str, ...]] = [()] * count
+        sharing = np.fromiter(map(bool, shared), bool, count)
+        if sharing.any():
+            scored, why, named = self.score_many(sides, left[sharing], right[sharing])
+            scores[sharing] = scored
+            for number, reason, terms_of in zip(np.flatnonzero(sharing).tolist(), why, named, strict=True):
+                reasons[number], terms[number] = reason, terms_of
+        return scores, reasons, terms
+
+    def _name(self, shared: frozenset[str]) -> Named:
+        """A shared term set's terms rarest first, the reason naming them and its weight (kept per corpus)."""
+        idf = self.idf
+        ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
+        named = self._named[shared] = (ordered, (f"shared key terms: {', '.join(ordered)}",), sum(map(idf, shared)))
+        return named
+
+
+_SIDE_ITEM = itemgetter(0)
+_SIDE_TERMS = itemgetter(1)
+_SIDE_GRAMS = itemgetter(2)
+_SIDE_WEIGHT = itemgetter(3)
+_SIDE_MEASURE = itemgetter(4)
+_SIDE_AUDIENCE = itemgetter(5)
+_MASK = itemgetter(0)
+_SIZE = itemgetter(1)
+_NAMED_TERMS = itemgetter(0)
+_NAMED_WEIGHT = itemgetter(2)
+_DIRECTION = attrgetter("direction")
+_KEY_RESULT = "key_result"
+_KIND = attrgetter("kind")
+
+
+def _intern(numbers: dict[tuple[str, str] | None, int]) -> Callable[[tuple[str, str] | None], int]:
+    """A number per distinct measure (None is -1), as one dict lookup or insert."""
+
+    def number(measure: tuple[str, str] | None) -> int:
+        found = numbers.get(measure)
+        if found is None:
+            found = numbers[measure] = len(numbers)
+        return found
+
+    return number
+
+
+def _owner_number(item: Item) -> int:
+    return -1 if item.owner_id is None else item.owner_id
 
 
 @functools.lru_cache(maxsize=1024)
@@ -560,23 +666,12 @@ def _measure_reason(measure: tuple[str, str], direction: str) -> str:
     return f"same measure: {measure[1] or measure[0]}, {direction}"
 
 
+#: A shared key term set as reasons name it: its terms rarest first, the reason (a 1-tuple, to add to) and its weight.
+Named = tuple[tuple[str, ...], tuple[str], float]
+
 #: What scoring reads of one item: the item, its key terms, trigrams (:func:`trigram_mask`), term weight,
 #: measure and audiences.
 Side = tuple[Item, frozenset[str], tuple[int, int], float, "tuple[str, str] | None", frozenset[str]]
-
-
-def _mask_of(grams: frozenset[str]) -> tuple[int, int]:
-    """A trigram set as :func:`trigram_mask` gives it (bits for trigrams no word has yet are added)."""
-    mask = 0
-    missing = [gram for gram in grams if gram not in _GRAM_BITS]
-    if missing:
-        with _GRAM_LOCK:
-            for gram in missing:
-                if gram not in _GRAM_BITS:
-                    _GRAM_BITS[gram] = len(_GRAM_BITS)
-    for gram in grams:
-        mask |= 1 << _GRAM_BITS[gram]
-    return mask, len(grams)
 
 
 def _measure_of(item: Item) -> tuple[str, str] | None:
@@ -590,19 +685,6 @@ def _measure_of(item: Item) -> tuple[str, str] | None:
 
 
 _UP = frozenset({"increase", "at_least"})
-
-
-def _compare_measures(
-    left: Item, left_measure: tuple[str, str] | None, right: Item, right_measure: tuple[str, str] | None
-) -> str:
-    """:func:`_same_measure` with both sides' measures already worked out."""
-    if left_measure is None or right_measure is None or left_measure != right_measure:
-        return ""
-    if not left.direction or not right.direction:
-        return "same" if left.kind != right.kind else ""  # an objective naming the currency of a key result
-    if (left.direction in _UP) == (right.direction in _UP):
-        return "same"
-    return "opposite"
 
 
 def _direction_label(item: Item) -> str:
@@ -644,6 +726,11 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # What was made lives as long as the result: handed straight to the oldest generation (freeze, then
+            # unfreeze), or the first allocation after the pause would scan all of it as young objects (0.1 to
+            # 0.2 s at scale 1) and again on its way up. Garbage among it waits for the next full collection.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -655,68 +742,87 @@ def _find_overlaps(
     threshold: float,
 ) -> tuple[Corpus, list[Overlap]]:
     corpus = Corpus(items)
-    seen: set[int] = set()  # pairs scored, as low * len(items) + high
-    found: list[Overlap] = []
     items = corpus.items
+    size = len(items)
     index = corpus.index
     departments = [item.department_id for item in items]
-    objective_ids = [item.objective_id for item in items]
-    in_cycle = [cycle_id is None or item.cycle_id == cycle_id for item in items]
-    every_in_cycle = all(in_cycle)  # no enclosing cycle's items: every pair has a side in the cycle
-    item_keys = [item.key for item in items]
-    sides = corpus._sides
-    side = corpus.side
-    score_sides = corpus.score_sides
-    size = len(items)
-    # An item's candidates depend only on its probes and its department: items sharing both share them.
-    candidates_of: dict[tuple[int, int], list[int]] = {}
-    # Pairs' reasons repeat (a few thousand distinct in a cycle): one tuple each, kept once, fewer objects to hold
-    one_of: dict[tuple[str, ...], tuple[str, ...]] = {}
-    same_reasons = one_of.setdefault
-    new_pair = tuple.__new__  # Overlap's fields in order, without its __new__ (a Python call) per pair
     department_of = departments.__getitem__
-    for position, probes in enumerate(corpus.probes):
-        department_id = departments[position]
-        group = (id(probes), department_id)  # probes are shared tuples (Corpus) alive as long as the corpus
-        candidates = candidates_of.get(group)
-        if candidates is None:
-            # This item's rare keys against the other departments' items holding them: the most shared first,
-            # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
-            if len(probes) == 1:
-                ranked = index[probes[0]]  # one key: each holder shares it once, so the order met is the order
-            else:
-                held = Counter(chain.from_iterable(map(index.__getitem__, probes)))
-                ranked = sorted(held, key=held.__getitem__, reverse=True)
-            elsewhere = compress(ranked, map(department_id.__ne__, map(department_of, ranked)))
-            candidates = candidates_of[group] = list(islice(elsewhere, CANDIDATES_PER_ITEM))
-        objective_id = objective_ids[position]
-        for other in candidates:
-            if objective_ids[other] == objective_id:
-                continue
-            if not (every_in_cycle or in_cycle[position] or in_cycle[other]):
-                continue
-            low, high = (position, other) if position < other else (other, position)
-            pair = low * size + high
-            if pair in seen:
-                continue
-            seen.add(pair)
-            if (objective_id, objective_ids[other]) in linked:
-                continue
-            score, reasons, terms = score_sides(sides[low] or side(low), sides[high] or side(high))
-            if score >= threshold:
-                low_key, high_key = item_keys[low], item_keys[high]
-                if high_key < low_key:
-                    low, high, low_key, high_key = high, low, high_key, low_key
-                reasons = same_reasons(reasons, reasons)
-                found.append(
-                    new_pair(
-                        Overlap, (items[low], items[high], round(score, 3), reasons, terms, f"{low_key}|{high_key}")
-                    )
-                )
+    # An item's candidates depend only on its probes and its department: items sharing both share them.
+    # Probes are shared tuples (Corpus) alive as long as the corpus, so their id names them.
+    members: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    for position, group in enumerate(zip(map(id, corpus.probes), departments, strict=True)):
+        members[group].append(position)
+    lefts: list[int] = []
+    rights: list[int] = []
+    for (_probes, department_id), held in members.items():
+        probes = corpus.probes[held[0]]
+        if not probes:
+            continue
+        # The group's rare keys against the other departments' items holding them: the most shared first,
+        # ties in the order met (a stable sort, as Counter.most_common); its own department left out.
+        if len(probes) == 1:
+            ranked = index[probes[0]]  # one key: each holder shares it once, so the order met is the order
+        else:
+            counts = Counter(chain.from_iterable(map(index.__getitem__, probes)))
+            ranked = sorted(counts, key=counts.__getitem__, reverse=True)
+        elsewhere = compress(ranked, map(department_id.__ne__, map(department_of, ranked)))
+        for other in islice(elsewhere, CANDIDATES_PER_ITEM):
+            lefts += held
+            rights += repeat(other, len(held))
+    if not lefts:
+        return corpus, []
+    # The candidate pairs as arrays: not two sides of one objective, at least one side in the cycle
+    # (the others come from enclosing cycles), each pair once, and not two objectives already linked.
+    left = np.array(lefts, dtype=np.int64)
+    right = np.array(rights, dtype=np.int64)
+    del lefts, rights
+    objective_ids = np.fromiter(map(_OBJECTIVE_ID, items), np.int64, size)
+    keep = objective_ids[left] != objective_ids[right]
+    if cycle_id is not None:
+        in_cycle = np.fromiter(map(cycle_id.__eq__, map(_CYCLE_ID, items)), bool, size)
+        keep &= in_cycle[left] | in_cycle[right]
+    left, right = left[keep], right[keep]
+    low, high = np.divmod(np.unique(np.minimum(left, right) * size + np.maximum(left, right)), size)
+    if linked:
+        width = max(int(objective_ids.max()), max(map(max, linked))) + 1
+        linked_codes = np.fromiter((a * width + b for a, b in linked), np.int64, len(linked))
+        unlinked = ~np.isin(objective_ids[low] * width + objective_ids[high], linked_codes)
+        low, high = low[unlinked], high[unlinked]
+    # The sides met in a pair, once each; the pairs as indexes into them.
+    positions = np.union1d(low, high)
+    sides = list(map(corpus.side, positions.tolist()))
+    scores, reasons, shared_terms = corpus.score_many(
+        sides, np.searchsorted(positions, low), np.searchsorted(positions, high)
+    )
+    accepted = np.flatnonzero(scores >= threshold)
+    # Each pair's sides in the order of their keys (its name is "first|second", as pair_key makes it).
+    item_keys = [item.key for item in items]
+    low, high = low[accepted], high[accepted]
+    low_keys = list(map(item_keys.__getitem__, low.tolist()))
+    high_keys = list(map(item_keys.__getitem__, high.tolist()))
+    swap = np.fromiter(map(operator.gt, low_keys, high_keys), bool, len(accepted))
+    firsts = np.where(swap, high, low).tolist()
+    seconds = np.where(swap, low, high).tolist()
+    accepted_list = accepted.tolist()
+    fields = zip(
+        map(items.__getitem__, firsts),
+        map(items.__getitem__, seconds),
+        map(round, scores[accepted].tolist(), repeat(3)),
+        map(reasons.__getitem__, accepted_list),
+        map(shared_terms.__getitem__, accepted_list),
+        map("{}|{}".format, map(item_keys.__getitem__, firsts), map(item_keys.__getitem__, seconds)),
+        strict=True,
+    )
+    # Overlap's fields in order, without its __new__ (a Python call) per pair
+    found: list[Overlap] = list(map(tuple.__new__, repeat(Overlap), fields))
     # Best first, then by name: two stable sorts (the name, then the score) give that order without a tuple per pair.
     found.sort(key=_PAIR_NAME)
     found.sort(key=_PAIR_SCORE, reverse=True)
     return corpus, found
+
+
+_OBJECTIVE_ID = attrgetter("objective_id")
+_CYCLE_ID = attrgetter("cycle_id")
 
 
 _PAIR_SCORE = itemgetter(2)  # Overlap.score
@@ -1007,15 +1113,21 @@ def hint_matches(
     candidates: set[int] = set()
     for key in corpus.keys_of(terms):
         candidates.update(corpus.holders(key))
-    hints = []
-    for position in candidates:
-        item = corpus.items[position]
-        if item.department_id == department_id or item.objective_id == exclude_objective_id:
-            continue
-        if not item.readable_by(actor):
-            continue
-        score, reasons, _shared = corpus.score_sides(draft, corpus.side(position))
-        if score >= DEFAULT_THRESHOLD:
-            hints.append(Hint(item, round(score, 3), reasons))
+    others = [
+        position
+        for position in candidates
+        if corpus.items[position].department_id != department_id
+        and corpus.items[position].objective_id != exclude_objective_id
+        and corpus.items[position].readable_by(actor)
+    ]
+    if not others:
+        return []
+    sides = [draft, *map(corpus.side, others)]
+    scores, reasons, _shared = corpus.score_many(sides, np.zeros(len(others), dtype=np.int64), np.arange(1, len(sides)))
+    hints = [
+        Hint(corpus.items[position], round(score, 3), why)
+        for position, score, why in zip(others, scores.tolist(), reasons, strict=True)
+        if score >= DEFAULT_THRESHOLD
+    ]
     hints.sort(key=lambda h: (-h.score, h.item.key))
     return hints[:limit]

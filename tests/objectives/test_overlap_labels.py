@@ -2,7 +2,19 @@
 
 import gc
 
-from objectives.overlaps import DEFAULT_THRESHOLD, Corpus, Item, find_overlaps, key_terms, trigram_mask, trigrams
+import numpy as np
+
+from objectives.overlaps import (
+    AUDIENCES,
+    DEFAULT_THRESHOLD,
+    Corpus,
+    Item,
+    find_overlaps,
+    key_terms,
+    trigram_mask,
+    trigrams,
+)
+from objectives.overlaps import _measure_of as measure_of
 from tests.objectives.overlap_labels import NEAR_MISSES, OVERLAPS
 
 
@@ -104,3 +116,79 @@ def test_the_finder_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _score_by_hand(corpus: Corpus, left: int, right: int) -> tuple[float, tuple[str, ...], tuple[str, ...]]:
+    """The rules of the module docstring for one pair, written out plainly: the oracle for the array scorer."""
+    a, b = corpus.items[left], corpus.items[right]
+    shared = key_terms(a.title) & key_terms(b.title)
+    if not shared:
+        return 0.0, (), ()
+    idf = corpus.idf
+    ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t)))
+    total = sum(map(idf, key_terms(a.title))) + sum(map(idf, key_terms(b.title)))
+    term_score = 2 * sum(map(idf, shared)) / total
+    left_grams, right_grams = trigrams(a.title), trigrams(b.title)
+    union = len(left_grams | right_grams)
+    wording = len(left_grams & right_grams) / union if left_grams and right_grams else 0.0
+    score = 0.55 * term_score + 0.35 * wording
+    reasons: tuple[str, ...] = (f"shared key terms: {', '.join(ordered)}",)
+    if wording >= 0.3:
+        reasons += (f"similar wording ({wording:.0%})",)
+    left_audience, right_audience = shared_with_audiences(a), shared_with_audiences(b)
+    if left_audience and right_audience and not left_audience & right_audience:
+        score -= 0.2
+    left_measure, right_measure = measure_of(a), measure_of(b)
+    if left_measure is not None and left_measure == right_measure:
+        up = ("increase", "at_least")
+        if not a.direction or not b.direction:
+            verdict = "same" if a.kind != b.kind else ""
+        else:
+            verdict = "same" if (a.direction in up) == (b.direction in up) else "opposite"
+        if verdict == "same":
+            score += 0.12
+            direction = "up" if a.direction in ("increase", "at_least", "") else "down"
+            reasons += (f"same measure: {left_measure[1] or left_measure[0]}, {direction}",)
+        elif verdict == "opposite":
+            score -= 0.15
+    if a.owner_id is not None and a.owner_id == b.owner_id:
+        score += 0.05
+        reasons += ("same owner",)
+    return max(0.0, min(1.0, score)), reasons, ordered
+
+
+def shared_with_audiences(item: Item) -> frozenset[str]:
+    return key_terms(item.title) & AUDIENCES
+
+
+def test_pairs_scored_together_score_as_each_pair_scored_by_hand():
+    """Every labelled item against every other (sharing terms or not, same owner or not), in one call."""
+    _pairs, items = _labelled()
+    items = [item._replace(owner_id=item.id % 3 or None) for item in items]
+    # a currency named by two objectives (no direction, one kind: not the same measure) and by a key result
+    items += [
+        Item("objective", 901, 901, 1, 71, "Sales", "Grow EMEA bookings to €4M", None, False, None),
+        Item("objective", 902, 902, 1, 72, "Finance", "EMEA bookings of €5M", None, False, None),
+        Item(
+            "key_result", 903, 904, 1, 73, "Marketing", "EMEA bookings €", None, False, None,
+            "currency", "EUR", "", "increase",
+        ),
+    ]  # fmt: skip
+    corpus = Corpus(items)
+    left, right = np.triu_indices(len(items), k=1)
+    sides = [corpus.side(position) for position in range(len(items))]
+    scores, reasons, terms = corpus.score_many(sides, left, right)
+    assert len(scores) == len(left) > 1500
+    by_hand = [_score_by_hand(corpus, a, b) for a, b in zip(left.tolist(), right.tolist(), strict=True)]
+    assert scores.tolist() == [score for score, _r, _t in by_hand]
+    assert reasons == [why for _s, why, _t in by_hand]
+    assert terms == [shared for _s, _w, shared in by_hand]
+    assert sum(1 for why in reasons if "same owner" in why) > 10
+    assert sum(1 for why in reasons if any(reason.startswith("same measure") for reason in why)) > 10
+
+
+def test_the_finders_objects_go_to_the_oldest_generation_not_back_to_the_young_one():
+    _pairs, items = _labelled()
+    _corpus, found = find_overlaps(items)
+    assert gc.get_freeze_count() == 0
+    assert not any(young is found for young in gc.get_objects(generation=0))
