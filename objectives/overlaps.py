@@ -77,6 +77,7 @@ from operator import attrgetter, itemgetter
 from typing import NamedTuple, cast
 
 import numpy as np
+from django.db.models import Value
 
 from companies import revision
 from companies.models import Company
@@ -386,7 +387,7 @@ class Corpus:
 
     def __init__(self, items: Iterable[Item]) -> None:
         self.items: list[Item] = list(items)
-        self.terms: list[frozenset[str]] = [key_terms(item.title) for item in self.items]
+        self.terms: list[frozenset[str]] = list(map(key_terms, map(_TITLE, self.items)))
         df: Counter[str] = Counter(chain.from_iterable(self.terms))
         self.df = df
         self.size = max(len(self.items), 1)
@@ -397,6 +398,7 @@ class Corpus:
         self._sides: list[Side | None] = [None] * len(self.items)
         self._holders: dict[str, list[int]] | None = None
         self._named: dict[frozenset[str], Named] = {}
+        self._named_reasons: list[tuple[str]] = []  # by Named's number
         # What depends only on a term set (its weight, its keys): once per distinct set.
         of_terms: dict[frozenset[str], tuple[float, tuple[str, ...]]] = {}
         for terms in self.terms:
@@ -581,17 +583,18 @@ class Corpus:
             side = sides[int(left[number])]
             reason = _measure_reason(side[4], _direction_label(side[0]))
             measure_of[number] = measure_reasons.setdefault(reason, len(measure_reasons))
-        named_ids, named_of = np.unique(np.fromiter(map(id, named), np.int64, count), return_inverse=True)
+        named_of = np.fromiter(map(_NAMED_NUMBER, named), np.int64, count)
         combined = ((named_of * len(wordings) + wording_of) * len(measure_reasons) + measure_of) * 2 + same_owner
         distinct, reason_of = np.unique(combined, return_inverse=True)
-        by_id = {id(known): known[1] for known in named}
+        rest, owners = np.divmod(distinct, 2)
+        rest, measures = np.divmod(rest, len(measure_reasons))
+        named_numbers, wording_numbers = np.divmod(rest, len(wordings))
         measure_texts = list(measure_reasons)
         combinations = []
-        for code in distinct.tolist():
-            rest, owner = divmod(code, 2)
-            rest, measure = divmod(rest, len(measure_reasons))
-            named_number, wording_number = divmod(rest, len(wordings))
-            reasons: tuple[str, ...] = by_id[int(named_ids[named_number])]
+        for named_number, wording_number, measure, owner in zip(
+            named_numbers.tolist(), wording_numbers.tolist(), measures.tolist(), owners.tolist(), strict=True
+        ):
+            reasons: tuple[str, ...] = self._named_reasons[named_number]
             if wording_reasons[wording_number]:
                 reasons += (wording_reasons[wording_number],)
             if measure:
@@ -621,7 +624,9 @@ class Corpus:
         """A shared term set's terms rarest first, the reason naming them and its weight (kept per corpus)."""
         idf = self.idf
         ordered = tuple(sorted(shared, key=lambda t: (-idf(t), t))) if len(shared) > 1 else tuple(shared)
-        named = self._named[shared] = (ordered, (f"shared key terms: {', '.join(ordered)}",), sum(map(idf, shared)))
+        reason = (f"shared key terms: {', '.join(ordered)}",)
+        named = self._named[shared] = (ordered, reason, sum(map(idf, shared)), len(self._named))
+        self._named_reasons.append(reason)
         return named
 
 
@@ -635,6 +640,7 @@ _MASK = itemgetter(0)
 _SIZE = itemgetter(1)
 _NAMED_TERMS = itemgetter(0)
 _NAMED_WEIGHT = itemgetter(2)
+_NAMED_NUMBER = itemgetter(3)
 _DIRECTION = attrgetter("direction")
 _KEY_RESULT = "key_result"
 _KIND = attrgetter("kind")
@@ -666,8 +672,9 @@ def _measure_reason(measure: tuple[str, str], direction: str) -> str:
     return f"same measure: {measure[1] or measure[0]}, {direction}"
 
 
-#: A shared key term set as reasons name it: its terms rarest first, the reason (a 1-tuple, to add to) and its weight.
-Named = tuple[tuple[str, ...], tuple[str], float]
+#: A shared key term set as reasons name it: its terms rarest first, the reason (a 1-tuple, to add to), its
+#: weight, and its number in the corpus (in order met).
+Named = tuple[tuple[str, ...], tuple[str], float, int]
 
 #: What scoring reads of one item: the item, its key terms, trigrams (:func:`trigram_mask`), term weight,
 #: measure and audiences.
@@ -810,7 +817,11 @@ def _find_overlaps(
         map(round, scores[accepted].tolist(), repeat(3)),
         map(reasons.__getitem__, accepted_list),
         map(shared_terms.__getitem__, accepted_list),
-        map("{}|{}".format, map(item_keys.__getitem__, firsts), map(item_keys.__getitem__, seconds)),
+        map(
+            operator.add,
+            map(operator.add, map(item_keys.__getitem__, firsts), repeat("|")),
+            map(item_keys.__getitem__, seconds),
+        ),
         strict=True,
     )
     # Overlap's fields in order, without its __new__ (a Python call) per pair
@@ -822,6 +833,8 @@ def _find_overlaps(
 
 
 _OBJECTIVE_ID = attrgetter("objective_id")
+_TITLE = attrgetter("title")
+_ROW_OBJECTIVE = itemgetter(2)
 _CYCLE_ID = attrgetter("cycle_id")
 
 
@@ -861,40 +874,28 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
             "pk", "cycle_id", "department_id", "department__name", "title", "owner_id", "private", "parent_id"
         )
     )
-    facts = {
-        pk: (cycle_id, department_id, name, private, owner_id)
-        for pk, cycle_id, department_id, name, _t, owner_id, private, _p in objectives
-    }
+    facts = {row[0] for row in objectives}
     items = [
         Item("objective", pk, pk, cycle_id, department_id, name, title, owner_id, private, owner_id)
         for pk, cycle_id, department_id, name, title, owner_id, private, _parent in objectives
     ]
-    key_results = KeyResult.objects.filter(company=company, objective_id__in=chosen.values("pk")).values_list(
-        "pk", "objective_id", "title", "owner_id", "kind", "currency", "unit", "direction"
-    )
-    for pk, objective_id, title, owner_id, kind, currency, unit, direction in key_results:
-        fact = facts.get(objective_id)
-        if fact is None:
-            continue  # its objective was added or moved after the objectives were read: the next revision has it
-        cycle_id, department_id, name, private, objective_owner_id = fact
-        items.append(
-            Item(
-                "key_result",
-                pk,
-                objective_id,
-                cycle_id,
-                department_id,
-                name,
-                title,
-                owner_id,
-                private,
-                objective_owner_id,
-                kind,
-                currency,
-                unit,
-                direction,
-            )
+    # Each key result row comes with its objective's facts, in Item's order, so it is made without a step in
+    # Python; one whose objective the first query did not see (added or moved since) waits for the next revision.
+    key_results = list(
+        KeyResult.objects.filter(
+            company=company,
+            objective__company=company,
+            objective__cycle_id__in=cycle_ids,
+            objective__department__isnull=False,
+            objective__status__in=_COUNTED,
+        ).values_list(
+            Value("key_result"), "pk", "objective_id", "objective__cycle_id", "objective__department_id",
+            "objective__department__name", "title", "owner_id", "objective__private", "objective__owner_id",
+            "kind", "currency", "unit", "direction",
         )
+    )  # fmt: skip
+    seen = map(facts.__contains__, map(_ROW_OBJECTIVE, key_results))
+    items.extend(map(tuple.__new__, repeat(Item), compress(key_results, seen)))
     linked: set[tuple[int, int]] = set()
     # Dependencies and shared key results (the receiving objective and the key result's own) link two
     # objectives alike: one query for both.
