@@ -814,7 +814,7 @@ def _find_overlaps(
     fields = zip(
         map(items.__getitem__, firsts),
         map(items.__getitem__, seconds),
-        map(round, scores[accepted].tolist(), repeat(3)),
+        rounded(scores[accepted]),
         map(reasons.__getitem__, accepted_list),
         map(shared_terms.__getitem__, accepted_list),
         map(
@@ -830,6 +830,19 @@ def _find_overlaps(
     found.sort(key=_PAIR_NAME)
     found.sort(key=_PAIR_SCORE, reverse=True)
     return corpus, found
+
+
+def rounded(scores: np.ndarray) -> list[float]:
+    """Scores to three places, each exactly as ``round(score, 3)`` gives it (the score pairs are shown and sorted by).
+
+    On arrays: ``rint(score * 1000) / 1000`` is the same float unless ``score * 1000`` lies within a
+    hair of a half, where its own rounding error could tip it; those few are rounded by ``round``.
+    """
+    scaled = scores * 1000
+    result = (np.rint(scaled) / 1000).tolist()
+    for number in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        result[number] = round(float(scores[number]), 3)
+    return result
 
 
 _OBJECTIVE_ID = attrgetter("objective_id")
@@ -1126,9 +1139,9 @@ def hint_matches(
     sides = [draft, *map(corpus.side, others)]
     scores, reasons, _shared = corpus.score_many(sides, np.zeros(len(others), dtype=np.int64), np.arange(1, len(sides)))
     hints = [
-        Hint(corpus.items[position], round(score, 3), why)
-        for position, score, why in zip(others, scores.tolist(), reasons, strict=True)
-        if score >= DEFAULT_THRESHOLD
+        Hint(corpus.items[position], score, why)
+        for position, score, exact, why in zip(others, rounded(scores), scores.tolist(), reasons, strict=True)
+        if exact >= DEFAULT_THRESHOLD
     ]
     hints.sort(key=lambda h: (-h.score, h.item.key))
     return hints[:limit]

@@ -11,6 +11,7 @@ from objectives.overlaps import (
     Item,
     find_overlaps,
     key_terms,
+    rounded,
     trigram_mask,
     trigrams,
 )
@@ -192,3 +193,9 @@ def test_the_finders_objects_go_to_the_oldest_generation_not_back_to_the_young_o
     _corpus, found = find_overlaps(items)
     assert gc.get_freeze_count() == 0
     assert not any(young is found for young in gc.get_objects(generation=0))
+
+
+def test_scores_are_rounded_on_arrays_exactly_as_round_does():
+    values = [k / 2000 for k in range(2001)] + [k / 1000 + 0.0005 for k in range(1000)] + [0.1235, 0.0005, 0.9995]
+    values += [(k * 7919 % 10007) / 10007 for k in range(20_000)]
+    assert rounded(np.array(values)) == [round(value, 3) for value in values]
