@@ -1009,6 +1009,10 @@ def cycle_overlaps(company: Company, cycle: Cycle) -> CycleOverlaps:
         if cached is not None and current is not None and cached.revision == current:
             _CACHE.move_to_end(key)
             return cached
+        if cached is not None:
+            # Stale: let it go before computing, so its memory is reused rather than more taken for a while.
+            del _CACHE[key]
+    del cached
     # The collector paused from the read to the result: all of it makes objects that live as long as
     # the result (see _collector_paused); a full collection in between would only scan them (and the last result).
     with _collector_paused():
