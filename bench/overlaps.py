@@ -114,24 +114,21 @@ def _ms(values: list[float]) -> dict[str, float]:
 
 def _retitle(company: Any, cycle: Any, rng: random.Random) -> tuple[dict[int, str], dict[int, str]]:
     """Give the cycle's objectives and key results realistic titles (committed); return the titles they had."""
-    objectives = list(Objective.objects.filter(company=company, cycle=cycle).only("pk", "title", "department_id"))
-    department_of = {o.pk: o.department_id or 0 for o in objectives}
-    objective_titles = {o.pk: o.title for o in objectives}
-    for objective in objectives:
-        objective.title = realistic_title(rng, department_of[objective.pk])
-    key_results = list(
-        KeyResult.objects.filter(company=company, objective__cycle=cycle).only("pk", "title", "objective_id")
+    objectives = list(
+        Objective.objects.filter(company=company, cycle=cycle).values_list("pk", "title", "department_id")
     )
-    key_result_titles = {kr.pk: kr.title for kr in key_results}
-    for kr in key_results:
-        kr.title = realistic_title(rng, department_of[kr.objective_id])
-    with transaction.atomic():
-        Objective.objects.bulk_update(objectives, ["title"], batch_size=2000)
-        KeyResult.objects.bulk_update(key_results, ["title"], batch_size=2000)
-    return objective_titles, key_result_titles
+    key_results = list(
+        KeyResult.objects.filter(company=company, objective__cycle=cycle).values_list("pk", "title", "objective_id")
+    )
+    department_of = {pk: department_id or 0 for pk, _title, department_id in objectives}
+    _write_titles(
+        {pk: realistic_title(rng, department_of[pk]) for pk, _title, _department in objectives},
+        {pk: realistic_title(rng, department_of[objective_id]) for pk, _title, objective_id in key_results},
+    )
+    return {pk: title for pk, title, _d in objectives}, {pk: title for pk, title, _o in key_results}
 
 
-def _restore(objective_titles: dict[int, str], key_result_titles: dict[int, str]) -> None:
+def _write_titles(objective_titles: dict[int, str], key_result_titles: dict[int, str]) -> None:
     with transaction.atomic():
         Objective.objects.bulk_update(
             [Objective(pk=pk, title=title) for pk, title in objective_titles.items()], ["title"], batch_size=2000
@@ -184,7 +181,7 @@ def measure(built: Any, *, requests: int) -> dict[str, Any]:
             overlaps.hint_matches(company=company, actor=reader, cycle=cycle, title=title, department_id=department_id)
             hints.append(time.perf_counter() - started)
     finally:
-        _restore(*titles)
+        _write_titles(*titles)
         _vacuum()
         revision.bump(company.pk)
         overlaps.clear_cache()

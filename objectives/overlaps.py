@@ -391,7 +391,7 @@ class Corpus:
         df: Counter[str] = Counter(chain.from_iterable(self.terms))
         self.df = df
         self.size = max(len(self.items), 1)
-        self._idf: dict[str, float] = {t: math.log(1 + self.size / (1 + n)) for t, n in df.items()}
+        self._idf: dict[str, float] = {t: self._idf_of(n) for t, n in df.items()}
         idf = self._idf.__getitem__
         # Each term's place from rarest to most common (ties by name): the order keys_of sorts by, as one lookup.
         self._rarity: dict[str, int] = {t: n for n, t in enumerate(sorted(sorted(df), key=df.__getitem__))}
@@ -424,10 +424,11 @@ class Corpus:
     def keys_of(self, terms: frozenset[str]) -> list[str]:
         """Blocking keys of a term set: its rarest terms, and each pair of them."""
         rarity = self._rarity
-        if rarity.keys() >= terms:
-            rarest = sorted(sorted(terms, key=rarity.__getitem__)[:KEY_TERMS])
-        else:  # a title being typed may name a term the corpus has not met (its df is 0)
-            rarest = sorted(sorted(terms, key=lambda t: (self.df.get(t, 0), t))[:KEY_TERMS])
+        try:
+            ranked = sorted(terms, key=rarity.__getitem__)
+        except KeyError:  # a title being typed may name a term no item has: rarer than any (ties by name)
+            ranked = sorted(sorted(terms), key=lambda t: rarity.get(t, -1))
+        rarest = sorted(ranked[:KEY_TERMS])
         return rarest + [f"{a}&{b}" for i, a in enumerate(rarest) for b in rarest[i + 1 :]]
 
     def probe(self, keys: Iterable[str]) -> list[str]:
@@ -441,8 +442,12 @@ class Corpus:
     def idf(self, term: str) -> float:
         value = self._idf.get(term)
         if value is None:
-            value = self._idf[term] = math.log(1 + self.size / (1 + self.df.get(term, 0)))
+            value = self._idf[term] = self._idf_of(self.df.get(term, 0))
         return value
+
+    def _idf_of(self, count: int) -> float:
+        """A term's weight when ``count`` items of the corpus name it (inverse document frequency)."""
+        return math.log(1 + self.size / (1 + count))
 
     def holders(self, key: str) -> list[int]:
         """Every item holding ``key`` unless it is common (built on first use: only the typing hint asks)."""
@@ -695,7 +700,7 @@ _UP = frozenset({"increase", "at_least"})
 
 
 def _direction_label(item: Item) -> str:
-    return "up" if item.direction in ("increase", "at_least", "") else "down"
+    return "up" if not item.direction or item.direction in _UP else "down"
 
 
 def find_overlaps(
@@ -876,8 +881,8 @@ _COUNTED = (ObjectiveStatus.DRAFT, ObjectiveStatus.ACTIVE, ObjectiveStatus.CLOSE
 def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[tuple[int, int]]]:
     """The department objectives and key results of the cycles (three queries), and the pairs already linked.
 
-    Only the columns the finder uses are read, as plain rows (no model instances); the key results and
-    dependencies name their objectives by a subquery, not by a list of ten thousand ids to send and parse.
+    Only the columns the finder uses are read, as plain rows (no model instances); key results come joined
+    to their objectives, and the links name them by a subquery, not by a list of ten thousand ids.
     """
     chosen = Objective.objects.filter(
         company=company, cycle_id__in=cycle_ids, department__isnull=False, status__in=_COUNTED
@@ -887,7 +892,7 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
             "pk", "cycle_id", "department_id", "department__name", "title", "owner_id", "private", "parent_id"
         )
     )
-    facts = {row[0] for row in objectives}
+    objectives_read = {row[0] for row in objectives}
     items = [
         Item("objective", pk, pk, cycle_id, department_id, name, title, owner_id, private, owner_id)
         for pk, cycle_id, department_id, name, title, owner_id, private, _parent in objectives
@@ -907,7 +912,7 @@ def read_items(company: Company, cycle_ids: list[int]) -> tuple[list[Item], set[
             "kind", "currency", "unit", "direction",
         )
     )  # fmt: skip
-    seen = map(facts.__contains__, map(_ROW_OBJECTIVE, key_results))
+    seen = map(objectives_read.__contains__, map(_ROW_OBJECTIVE, key_results))
     items.extend(map(tuple.__new__, repeat(Item), compress(key_results, seen)))
     linked: set[tuple[int, int]] = set()
     # Dependencies and shared key results (the receiving objective and the key result's own) link two
