@@ -502,8 +502,7 @@ class Corpus:
         ]
         self._key_numbers: dict[str, int] | None = None
         self._key_entries = (entry_key, entry_set)
-        by_name = np.empty(len(codes), dtype=np.int64)
-        by_name[sorted(range(len(codes)), key=self._key_names.__getitem__)] = np.arange(len(codes))
+        by_name = _places_in_order(self._key_names)
         # Probes: a set's keys that are not common and that another item holds, rarest first (ties by name).
         key_df = self._key_df[entry_key]
         rare = (key_df > 1) & (key_df <= COMMON_KEY)
@@ -649,16 +648,27 @@ class Corpus:
             return np.zeros(0), [], []
         lefts, rights = left.tolist(), right.tolist()
         terms = list(map(_SIDE_TERMS, sides))
-        shared = list(map(operator.and_, map(terms.__getitem__, lefts), map(terms.__getitem__, rights)))
+        # The shared key terms depend only on the two term sets: worked out once per distinct pair of sets (a
+        # group's items share a set and its candidates), in the order met, each from the first pair met.
+        numbers: dict[frozenset[str], int] = {}
+        set_of = np.fromiter(map(_intern(numbers), terms), np.int64, len(sides))
+        _codes, first, combination_of = np.unique(
+            set_of[left] * len(numbers) + set_of[right], return_index=True, return_inverse=True
+        )
+        in_order = np.argsort(first)
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[in_order] = np.arange(len(first))
+        combination_of = rank[combination_of]  # each pair's combination, numbered in the order met
+        met = first[in_order].tolist()
+        shared = list(map(operator.and_, map(terms.__getitem__, left[met]), map(terms.__getitem__, right[met])))
         if not all(shared):
-            return self._score_sharing(sides, left, right, shared)
+            sharing = np.fromiter(map(bool, shared), bool, len(shared))[combination_of]
+            return self._score_sharing(sides, left, right, sharing)
         # What depends only on the shared set (its terms rarest first, the reason naming it, its weight): once.
-        met = list(map(self._named.get, shared))
-        if None in met:
-            known = self._named
-            for number in [number for number, named_set in enumerate(met) if named_set is None]:
-                met[number] = known.get(shared[number]) or self._name(shared[number])
-        named = cast("list[Named]", met)
+        known = self._named
+        for fresh in [met for met in dict.fromkeys(shared) if met not in known]:  # in the order met
+            self._name(fresh)
+        named = list(map(known.__getitem__, shared))  # per combination
         # What each side has, once per side.
         width = len(sides)
         items = list(map(_SIDE_ITEM, sides))
@@ -674,7 +684,7 @@ class Corpus:
         owner = np.fromiter(map(_owner_number, items), np.int64, width)
         audiences = list(map(_SIDE_AUDIENCE, sides))
         # Key terms: the weighted Dice coefficient, 2 * shared weight / both weights.
-        shared_weight = np.fromiter(map(_NAMED_WEIGHT, named), np.float64, count)
+        shared_weight = np.fromiter(map(_NAMED_WEIGHT, named), np.float64, len(named))[combination_of]
         term_score = 2 * shared_weight / (weight[left] + weight[right])
         # Wording: pg_trgm's similarity on bit sets (the shared trigrams are one AND and a bit count); 0 without any.
         common_bits = map(
@@ -707,13 +717,20 @@ class Corpus:
         scores = np.where(scores > 0.0, np.where(scores >= 1.0, 1.0, scores), 0.0)  # clipped to [0, 1]
         return (
             scores,
-            self._reasons(named, wording, same_measure, same_owner, sides, left),
-            list(map(_NAMED_TERMS, named)),
+            self._reasons(
+                np.fromiter(map(_NAMED_NUMBER, named), np.int64, len(named))[combination_of],
+                wording,
+                same_measure,
+                same_owner,
+                sides,
+                left,
+            ),
+            list(map(list(map(_NAMED_TERMS, named)).__getitem__, combination_of.tolist())),
         )
 
     def _reasons(
         self,
-        named: list[Named],
+        named_of: np.ndarray,
         wording: np.ndarray,
         same_measure: np.ndarray,
         same_owner: np.ndarray,
@@ -721,7 +738,7 @@ class Corpus:
         left: np.ndarray,
     ) -> list[tuple[str, ...]]:
         """Each pair's reasons: one tuple per distinct combination (a cycle has a few thousand), shared by its pairs."""
-        count = len(named)
+        count = len(named_of)
         wordings, wording_of = np.unique(np.where(wording >= 0.3, wording, -1.0), return_inverse=True)
         wording_reasons = [_wording_reason(value) if value >= 0.3 else "" for value in wordings.tolist()]
         measure_reasons: dict[str, int] = {"": 0}
@@ -730,7 +747,6 @@ class Corpus:
             side = sides[int(left[number])]
             reason = _measure_reason(side[4], _direction_label(side[0]))
             measure_of[number] = measure_reasons.setdefault(reason, len(measure_reasons))
-        named_of = np.fromiter(map(_NAMED_NUMBER, named), np.int64, count)
         combined = ((named_of * len(wordings) + wording_of) * len(measure_reasons) + measure_of) * 2 + same_owner
         distinct, reason_of = np.unique(combined, return_inverse=True)
         rest, owners = np.divmod(distinct, 2)
@@ -752,14 +768,13 @@ class Corpus:
         return list(map(combinations.__getitem__, reason_of.tolist()))
 
     def _score_sharing(
-        self, sides: list[Side], left: np.ndarray, right: np.ndarray, shared: list[frozenset[str]]
+        self, sides: list[Side], left: np.ndarray, right: np.ndarray, sharing: np.ndarray
     ) -> tuple[np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
         """:meth:`score_many` where some pairs share no key term: those score nothing, with no reason."""
-        count = len(shared)
+        count = len(sharing)
         scores = np.zeros(count, dtype=np.float64)
         reasons: list[tuple[str, ...]] = [()] * count
         terms: list[tuple[str, ...]] = [()] * count
-        sharing = np.fromiter(map(bool, shared), bool, count)
         if sharing.any():
             scored, why, named = self.score_many(sides, left[sharing], right[sharing])
             scores[sharing] = scored
@@ -929,38 +944,39 @@ def _find_overlaps(
     # The sides met in a pair, once each; the pairs as indexes into them.
     positions = np.union1d(low, high)
     sides = corpus.sides(positions.tolist())
-    scores, reasons, shared_terms = corpus.score_many(
-        sides, np.searchsorted(positions, low), np.searchsorted(positions, high)
-    )
+    low, high = np.searchsorted(positions, low), np.searchsorted(positions, high)
+    scores, reasons, shared_terms = corpus.score_many(sides, low, high)
     accepted = np.flatnonzero(scores >= threshold)
-    # Each pair's sides in the order of their keys (its name is "first|second", as pair_key makes it).
-    item_keys = [item.key for item in items]
     low, high = low[accepted], high[accepted]
-    low_keys = list(map(item_keys.__getitem__, low.tolist()))
-    high_keys = list(map(item_keys.__getitem__, high.tolist()))
-    swap = np.fromiter(map(operator.gt, low_keys, high_keys), bool, len(accepted))
-    firsts = np.where(swap, high, low).tolist()
-    seconds = np.where(swap, low, high).tolist()
-    accepted_list = accepted.tolist()
-    fields = zip(
-        map(items.__getitem__, firsts),
-        map(items.__getitem__, seconds),
-        rounded(scores[accepted]),
-        map(reasons.__getitem__, accepted_list),
-        map(shared_terms.__getitem__, accepted_list),
-        map(
-            operator.add,
-            map(operator.add, map(item_keys.__getitem__, firsts), repeat("|")),
-            map(item_keys.__getitem__, seconds),
-        ),
-        strict=True,
+    score_of = rounded(scores[accepted])
+    # Each pair's sides in the order of their keys, and its name "first|second", as pair_key makes them.
+    # Names compare as (first + "|", second): a string's place among the sides' keys stands for it.
+    side_items = list(map(_SIDE_ITEM, sides))
+    keys = [item.key for item in side_items]
+    barred = list(map(operator.add, keys, repeat("|")))
+    key_place, barred_place = _places_in_order(keys), _places_in_order(barred)
+    swap = key_place[low] > key_place[high]
+    first, second = np.where(swap, high, low), np.where(swap, low, high)
+    # Best first, then by name.
+    order = np.lexsort((key_place[second], barred_place[first], -np.array(score_of)))
+    firsts, seconds, picked = first[order].tolist(), second[order].tolist(), accepted[order].tolist()
+    # Overlap's fields in order, each a list (made in one go), then each pair without its __new__ (a Python call)
+    fields = (
+        list(map(side_items.__getitem__, firsts)),
+        list(map(side_items.__getitem__, seconds)),
+        list(map(score_of.__getitem__, order.tolist())),
+        list(map(reasons.__getitem__, picked)),
+        list(map(shared_terms.__getitem__, picked)),
+        list(map(operator.add, map(barred.__getitem__, firsts), map(keys.__getitem__, seconds))),
     )
-    # Overlap's fields in order, without its __new__ (a Python call) per pair
-    found: list[Overlap] = list(map(tuple.__new__, repeat(Overlap), fields))
-    # Best first, then by name: two stable sorts (the name, then the score) give that order without a tuple per pair.
-    found.sort(key=_PAIR_NAME)
-    found.sort(key=_PAIR_SCORE, reverse=True)
-    return corpus, found
+    return corpus, list(map(tuple.__new__, repeat(Overlap), zip(*fields, strict=True)))
+
+
+def _places_in_order(texts: list[str]) -> np.ndarray:
+    """Each text's place when the texts are sorted."""
+    places = np.empty(len(texts), dtype=np.int64)
+    places[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
+    return places
 
 
 def rounded(scores: np.ndarray) -> list[float]:
@@ -983,12 +999,9 @@ _ROW_OBJECTIVE = itemgetter(2)
 _CYCLE_ID = attrgetter("cycle_id")
 
 
-_PAIR_SCORE = itemgetter(2)  # Overlap.score
-_FIRST_OBJECTIVE = attrgetter("first.objective_id")
-_SECOND_OBJECTIVE = attrgetter("second.objective_id")
-_FIRST_PRIVATE = attrgetter("first.private")
-_SECOND_PRIVATE = attrgetter("second.private")
-_PAIR_NAME = itemgetter(5)  # Overlap.key
+# Overlap's and Item's fields by place: a tuple read by itemgetter, a C call, not an attribute lookup each
+_FIRST, _SECOND, _PAIR_NAME = (itemgetter(Overlap._fields.index(name)) for name in ("first", "second", "key"))
+_ITEM_OBJECTIVE_ID, _ITEM_PRIVATE = (itemgetter(Item._fields.index(name)) for name in ("objective_id", "private"))
 
 
 # --- reading a cycle's items ----------------------------------------------------------------------------------------
@@ -1086,7 +1099,7 @@ class CycleOverlaps:
     def __post_init__(self) -> None:
         pairs = self.overlaps
         # The few pairs with a private side, found without a Python step per pair.
-        private = map(operator.or_, map(_FIRST_PRIVATE, pairs), map(_SECOND_PRIVATE, pairs))
+        private = map(operator.or_, map(_ITEM_PRIVATE, map(_FIRST, pairs)), map(_ITEM_PRIVATE, map(_SECOND, pairs)))
         self.private_positions.extend(compress(range(len(pairs)), private))
         for position in self.private_positions:
             for side in (pairs[position].first, pairs[position].second):
@@ -1109,7 +1122,10 @@ class CycleOverlaps:
             grouped: defaultdict[int, list[Overlap]] = defaultdict(list)
             with _collector_paused():
                 for overlap, first, second in zip(
-                    pairs, map(_FIRST_OBJECTIVE, pairs), map(_SECOND_OBJECTIVE, pairs), strict=True
+                    pairs,
+                    map(_ITEM_OBJECTIVE_ID, map(_FIRST, pairs)),
+                    map(_ITEM_OBJECTIVE_ID, map(_SECOND, pairs)),
+                    strict=True,
                 ):
                     grouped[first].append(overlap)
                     if second != first:
