@@ -69,7 +69,7 @@ import re
 import sys
 import threading
 import unicodedata
-from collections import Counter, OrderedDict, defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
@@ -444,38 +444,43 @@ class Corpus:
         self.items: list[Item] = list(items)
         size = len(self.items)
         self.terms: list[frozenset[str]] = key_terms_of(list(map(_TITLE, self.items)))
-        df: Counter[str] = Counter(chain.from_iterable(self.terms))
-        self.df = df
         self.size = max(size, 1)
-        self._idf: dict[str, float] = {t: self._idf_of(n) for t, n in df.items()}
-        # Terms numbered in name order, and each term's place from rarest to most common (ties by name).
-        self._term_names: list[str] = sorted(df)
-        self._rarity: dict[str, int] = {t: n for n, t in enumerate(sorted(self._term_names, key=df.__getitem__))}
         self._sides: list[Side | None] = [None] * size
         self._named: dict[frozenset[str], Named] = {}
         self._named_reasons: list[tuple[str]] = []  # by Named's number
-        # The distinct term sets, numbered in the order met; each item's set number.
-        numbers: dict[frozenset[str], int] = {}
-        self._set_of = np.fromiter(map(_intern(numbers), self.terms), np.int64, size)
-        sets = list(numbers)
-        idf = self._idf.__getitem__
-        set_weights = [sum(map(idf, terms)) for terms in sets]  # Python's sum, as every weight is summed
-        self.weights: list[float] = list(map(set_weights.__getitem__, self._set_of.tolist()))
+        # The distinct term sets, numbered in the order met; each item's set number; each set's items, in order:
+        # _items_by_set[_set_start[s]:][:_set_size[s]].
+        self._set_of, sets = _numbered(self.terms)
         self._set_size = np.bincount(self._set_of, minlength=len(sets))
-        # The items of each set, in order: _items_by_set[_set_start[s]:][:_set_size[s]].
         self._items_by_set = np.argsort(self._set_of, kind="stable")
         self._set_start = np.cumsum(self._set_size) - self._set_size
-        self._blocking(sets)
-
-    def _blocking(self, sets: list[frozenset[str]]) -> None:
-        """Each set's keys (:meth:`keys_of`, as numbers), how many items hold each key, and the probes' index."""
-        names = self._term_names
-        width = len(names)
-        number_of = {name: number for number, name in enumerate(names)}
-        rarity = np.fromiter(map(self._rarity.__getitem__, names), np.int64, width)
+        # Terms numbered in name order; each set's terms as numbers (entries); how many items name each term.
+        names = self._term_names = sorted(set(chain.from_iterable(sets)))
+        number_of = dict(zip(names, range(len(names)), strict=True))
         lengths = np.fromiter(map(len, sets), np.int64, len(sets))
         entry_set = np.repeat(np.arange(len(sets)), lengths)
         entry_term = np.fromiter(map(number_of.__getitem__, chain.from_iterable(sets)), np.int64, len(entry_set))
+        held = np.bincount(entry_term, weights=self._set_size[entry_set], minlength=len(names)).astype(np.int64)
+        self.df: dict[str, int] = dict(zip(names, held.tolist(), strict=True))
+        self._idf: dict[str, float] = {t: self._idf_of(n) for t, n in self.df.items()}
+        # Each term's place from rarest to most common (ties by name).
+        rarity = np.empty(len(names), dtype=np.int64)
+        rarity[np.lexsort((np.arange(len(names)), held))] = np.arange(len(names))
+        self._rarity: dict[str, int] = dict(zip(names, rarity.tolist(), strict=True))
+        idf = self._idf.__getitem__
+        set_weights = [sum(map(idf, terms)) for terms in sets]  # Python's sum, as every weight is summed
+        self.weights: list[float] = list(map(set_weights.__getitem__, self._set_of.tolist()))
+        self._blocking(lengths, entry_set, entry_term, rarity)
+
+    def _blocking(self, lengths: np.ndarray, entry_set: np.ndarray, entry_term: np.ndarray, rarity: np.ndarray) -> None:
+        """Each set's keys (:meth:`keys_of`, as numbers), how many items hold each key, and the probes' index.
+
+        ``lengths``: each set's size; ``entry_set`` and ``entry_term``: its terms by number, set by set;
+        ``rarity``: each term's place from rarest.
+        """
+        names = self._term_names
+        width = len(names)
+        sets = len(lengths)
         # Each set's KEY_TERMS rarest terms, then in name order (term numbers are in name order), one row per set.
         order = np.lexsort((rarity[entry_term], entry_set))
         entry_set, entry_term = entry_set[order], entry_term[order]
@@ -483,7 +488,7 @@ class Corpus:
         entry_set, entry_term = entry_set[rarest], entry_term[rarest]
         order = np.lexsort((entry_term, entry_set))
         entry_set, entry_term = entry_set[order], entry_term[order]
-        rows = np.full((len(sets), KEY_TERMS), -1, dtype=np.int64)
+        rows = np.full((sets, KEY_TERMS), -1, dtype=np.int64)
         rows[entry_set, _places(np.minimum(lengths, KEY_TERMS))] = entry_term
         # Keys as numbers: a term is its number; a pair of terms (in name order) comes after every term.
         key_sets, key_codes = [entry_set], [entry_term]
@@ -509,7 +514,7 @@ class Corpus:
         probe_set, probe_key = entry_set[rare], entry_key[rare]
         order = np.lexsort((by_name[probe_key], key_df[rare], probe_set))
         self._probe_key = probe_key[order]
-        self._probe_count = np.bincount(probe_set, minlength=len(sets))
+        self._probe_count = np.bincount(probe_set, minlength=sets)
         self._probe_start = np.cumsum(self._probe_count) - self._probe_count
         # The index: each probe key's items, in order.
         probe_set = probe_set[order]
@@ -519,6 +524,10 @@ class Corpus:
         self._index_count = np.bincount(self._probe_key, weights=self._set_size[probe_set], minlength=len(codes))
         self._index_count = self._index_count.astype(np.int64)
         self._index_start = np.cumsum(self._index_count) - self._index_count
+
+    def set_numbers(self, positions: np.ndarray) -> np.ndarray:
+        """The term set numbers of the items at ``positions`` (equal sets, one number)."""
+        return self._set_of[positions]
 
     def _items_of_sets(self, sets: np.ndarray) -> np.ndarray:
         """The items of each set given, one set after another."""
@@ -631,12 +640,13 @@ class Corpus:
         return float(scores[0]), reasons[0], shared_terms[0]
 
     def score_many(
-        self, sides: list[Side], left: np.ndarray, right: np.ndarray
+        self, sides: list[Side], left: np.ndarray, right: np.ndarray, set_of: np.ndarray | None = None
     ) -> tuple[np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
         """Pairs of sides scored: the one place the rules of the module docstring are applied.
 
         ``sides`` are :meth:`side` (or :meth:`draft_side`) values; pair ``n`` is
-        ``sides[left[n]]`` and ``sides[right[n]]``. Returns each pair's score (an array), its
+        ``sides[left[n]]`` and ``sides[right[n]]``; ``set_of``, if given, numbers the sides' term sets
+        (equal sets, one number: the corpus's own numbers). Returns each pair's score (an array), its
         reasons and its shared key terms (rarest first). A cycle scores a hundred thousand pairs
         over some thirty thousand sides: what a side has is read once per side; the sets (shared
         key terms, shared trigrams) are worked out by C functions mapped over the pairs; the
@@ -650,10 +660,10 @@ class Corpus:
         terms = list(map(_SIDE_TERMS, sides))
         # The shared key terms depend only on the two term sets: worked out once per distinct pair of sets (a
         # group's items share a set and its candidates), in the order met, each from the first pair met.
-        numbers: dict[frozenset[str], int] = {}
-        set_of = np.fromiter(map(_intern(numbers), terms), np.int64, len(sides))
+        if set_of is None:
+            set_of = _numbered(terms)[0]
         _codes, first, combination_of = np.unique(
-            set_of[left] * len(numbers) + set_of[right], return_index=True, return_inverse=True
+            set_of[left] * (int(set_of.max()) + 1) + set_of[right], return_index=True, return_inverse=True
         )
         in_order = np.argsort(first)
         rank = np.empty(len(first), dtype=np.int64)
@@ -663,7 +673,7 @@ class Corpus:
         shared = list(map(operator.and_, map(terms.__getitem__, left[met]), map(terms.__getitem__, right[met])))
         if not all(shared):
             sharing = np.fromiter(map(bool, shared), bool, len(shared))[combination_of]
-            return self._score_sharing(sides, left, right, sharing)
+            return self._score_sharing(sides, left, right, sharing, set_of)
         # What depends only on the shared set (its terms rarest first, the reason naming it, its weight): once.
         known = self._named
         for fresh in [met for met in dict.fromkeys(shared) if met not in known]:  # in the order met
@@ -676,8 +686,9 @@ class Corpus:
         grams = list(map(_SIDE_GRAMS, sides))
         masks = list(map(_MASK, grams))
         gram_count = np.fromiter(map(_SIZE, grams), np.int64, width)
-        measures: dict[tuple[str, str] | None, int] = {None: -1}
-        measure = np.fromiter(map(_intern(measures), map(_SIDE_MEASURE, sides)), np.int64, width)
+        measure, measures = _numbered(list(map(_SIDE_MEASURE, sides)))
+        if None in measures:
+            measure[measure == measures.index(None)] = -1  # no measure: the same as no other
         up = np.fromiter(map(_UP.__contains__, map(_DIRECTION, items)), bool, width)
         directed = np.fromiter(map(bool, map(_DIRECTION, items)), bool, width)
         key_result = np.fromiter(map(_KEY_RESULT.__eq__, map(_KIND, items)), bool, width)
@@ -768,7 +779,7 @@ class Corpus:
         return list(map(combinations.__getitem__, reason_of.tolist()))
 
     def _score_sharing(
-        self, sides: list[Side], left: np.ndarray, right: np.ndarray, sharing: np.ndarray
+        self, sides: list[Side], left: np.ndarray, right: np.ndarray, sharing: np.ndarray, set_of: np.ndarray
     ) -> tuple[np.ndarray, list[tuple[str, ...]], list[tuple[str, ...]]]:
         """:meth:`score_many` where some pairs share no key term: those score nothing, with no reason."""
         count = len(sharing)
@@ -776,7 +787,7 @@ class Corpus:
         reasons: list[tuple[str, ...]] = [()] * count
         terms: list[tuple[str, ...]] = [()] * count
         if sharing.any():
-            scored, why, named = self.score_many(sides, left[sharing], right[sharing])
+            scored, why, named = self.score_many(sides, left[sharing], right[sharing], set_of)
             scores[sharing] = scored
             for number, reason, terms_of in zip(np.flatnonzero(sharing).tolist(), why, named, strict=True):
                 reasons[number], terms[number] = reason, terms_of
@@ -808,16 +819,11 @@ _KEY_RESULT = "key_result"
 _KIND = attrgetter("kind")
 
 
-def _intern[T](numbers: dict[T, int]) -> Callable[[T], int]:
-    """A number per distinct value (in the order met, after any already in ``numbers``), as one lookup or insert."""
-
-    def number(value: T) -> int:
-        found = numbers.get(value)
-        if found is None:
-            found = numbers[value] = len(numbers)
-        return found
-
-    return number
+def _numbered[T](values: list[T]) -> tuple[np.ndarray, list[T]]:
+    """Each value's number among the distinct values (numbered in the order met), and the distinct values."""
+    distinct = list(dict.fromkeys(values))
+    numbers = dict(zip(distinct, range(len(distinct)), strict=True))
+    return np.fromiter(map(numbers.__getitem__, values), np.int64, len(values)), distinct
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -885,7 +891,8 @@ def find_overlaps(
     linked (dependencies, shared key results, laddering), in both orders.
     """
     with _collector_paused():
-        return _find_overlaps(items, cycle_id=cycle_id, linked=linked, threshold=threshold)
+        corpus, found, _private = _find_overlaps(items, cycle_id=cycle_id, linked=linked, threshold=threshold)
+    return corpus, found
 
 
 @contextlib.contextmanager
@@ -920,13 +927,14 @@ def _find_overlaps(
     cycle_id: int | None,
     linked: set[tuple[int, int]] | frozenset[tuple[int, int]],
     threshold: float,
-) -> tuple[Corpus, list[Overlap]]:
+) -> tuple[Corpus, list[Overlap], list[int]]:
+    """:func:`find_overlaps`, and where the pairs with a private side are in the result."""
     corpus = Corpus(items)
     items = corpus.items
     size = len(items)
     left, right = corpus.candidate_pairs()
     if not len(left):
-        return corpus, []
+        return corpus, [], []
     # The candidate pairs as arrays: not two sides of one objective, at least one side in the cycle
     # (the others come from enclosing cycles), each pair once, and not two objectives already linked.
     objective_ids = np.fromiter(map(_OBJECTIVE_ID, items), np.int64, size)
@@ -945,7 +953,7 @@ def _find_overlaps(
     positions = np.union1d(low, high)
     sides = corpus.sides(positions.tolist())
     low, high = np.searchsorted(positions, low), np.searchsorted(positions, high)
-    scores, reasons, shared_terms = corpus.score_many(sides, low, high)
+    scores, reasons, shared_terms = corpus.score_many(sides, low, high, corpus.set_numbers(positions))
     accepted = np.flatnonzero(scores >= threshold)
     low, high = low[accepted], high[accepted]
     score_of = rounded(scores[accepted])
@@ -969,7 +977,9 @@ def _find_overlaps(
         list(map(shared_terms.__getitem__, picked)),
         list(map(operator.add, map(barred.__getitem__, firsts), map(keys.__getitem__, seconds))),
     )
-    return corpus, list(map(tuple.__new__, repeat(Overlap), zip(*fields, strict=True)))
+    private = np.fromiter(map(_ITEM_PRIVATE, side_items), bool, len(side_items))
+    private_positions = np.flatnonzero(private[first[order]] | private[second[order]]).tolist()
+    return corpus, list(map(tuple.__new__, repeat(Overlap), zip(*fields, strict=True))), private_positions
 
 
 def _places_in_order(texts: list[str]) -> np.ndarray:
@@ -1089,18 +1099,15 @@ class CycleOverlaps:
     corpus: Corpus
     overlaps: list[Overlap]
 
+    #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
+    private_positions: list[int] = field(repr=False)
     #: One side of each private objective met in a pair: who may read it is decided once per objective, per reader.
     private_sides: dict[int, Item] = field(default_factory=dict, init=False, repr=False)
-    #: Where the pairs with a private side are in ``overlaps``: only those can be hidden from a reader.
-    private_positions: list[int] = field(default_factory=list, init=False, repr=False)
     _positions: dict[str, int] | None = field(default=None, init=False, repr=False)
     _by_objective: dict[int, list[Overlap]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         pairs = self.overlaps
-        # The few pairs with a private side, found without a Python step per pair.
-        private = map(operator.or_, map(_ITEM_PRIVATE, map(_FIRST, pairs)), map(_ITEM_PRIVATE, map(_SECOND, pairs)))
-        self.private_positions.extend(compress(range(len(pairs)), private))
         for position in self.private_positions:
             for side in (pairs[position].first, pairs[position].second):
                 if side.private:
@@ -1165,8 +1172,10 @@ def cycle_overlaps(company: Company, cycle: Cycle) -> CycleOverlaps:
     # the result (see _collector_paused); a full collection in between would only scan them (and the last result).
     with _collector_paused():
         items, linked = read_items(company, cycles_in_scope(company, cycle))
-        corpus, found = find_overlaps(items, cycle_id=cycle.pk, linked=linked)
-        computed = CycleOverlaps(revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found)
+        corpus, found, private = _find_overlaps(items, cycle_id=cycle.pk, linked=linked, threshold=DEFAULT_THRESHOLD)
+        computed = CycleOverlaps(
+            revision=current, cycle_id=cycle.pk, corpus=corpus, overlaps=found, private_positions=private
+        )
     if current is not None:
         with _LOCK:
             _CACHE[key] = computed

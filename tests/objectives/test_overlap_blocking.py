@@ -129,3 +129,12 @@ def test_titles_worked_out_together_are_each_title_worked_out_alone(monkeypatch)
     overlaps._TITLE_TERMS.update(dict.fromkeys(("an old title", "another"), frozenset()))
     assert key_terms_of(titles) == together
     assert set(overlaps._TITLE_TERMS) == set(titles) - {titles[-1]}  # the old ones went, this batch is kept
+
+
+def test_the_pairs_with_a_private_side_are_found_where_they_are():
+    """Only those pairs can be hidden from a reader (``CycleOverlaps.private_positions``): none may be missed."""
+    items = [item._replace(private=item.id % 7 == 0) for item in _items(3000, 40, 9)]
+    _corpus, found, private = overlaps._find_overlaps(items, cycle_id=1, linked=set(), threshold=0.3)
+    expected = [number for number, pair in enumerate(found) if pair.first.private or pair.second.private]
+    assert private == expected
+    assert 0 < len(private) < len(found)
