@@ -252,28 +252,14 @@ def key_terms_of(titles: list[str]) -> list[frozenset[str]]:
 
 
 def _terms_of_titles(texts: list[str]) -> list[frozenset[str]]:
-    """:func:`key_terms` of each text, all in one go.
-
-    The texts are joined by line breaks and folded; every character that is not a letter or a
-    digit becomes a space (a line break stays, spaced as a word of its own), so splitting at spaces
-    gives the words ``_WORD`` finds; each word is spelled as its terms ("dach" as "germany
-    austria switzerland", a stop word as nothing), and the joined spelling is split back into
-    one line per text. Each set is made from its terms in word order: the same set, in the same
-    iteration order, as made one text at a time.
-    """
-    folded = _fold("\n".join(texts))
-    if folded.count("\n") != len(texts) - 1:  # a text held a line break of its own: one at a time
-        words = [_WORD.findall(_fold(text)) for text in texts]
-        return [frozenset(set(chain.from_iterable(map(_word_terms, held)))) for held in words]
-    tokens = folded.translate(_ASCII_GAPS).replace("\n", " \n ").split(" ")
-    spelled = {token: " ".join(_word_terms(token)) for token in set(tokens)}
-    spelled["\n"] = "\n"
-    lines = " ".join(map(spelled.__getitem__, tokens)).split("\n")
-    return list(map(frozenset, map(set, map(str.split, lines))))
+    words = _words_of(texts, folded=True)
+    known = {word: _word_terms(word) for word in set(chain.from_iterable(words))}
+    # through a set, in word order: the same set (and the same iteration order) as ever
+    return list(map(frozenset, map(set, map(chain.from_iterable, map(map, repeat(known.__getitem__), words)))))
 
 
-def _words_of(texts: list[str]) -> list[list[str]]:
-    """The words of each text, lower-cased: ``_WORD.findall(text.lower())`` of each.
+def _words_of(texts: list[str], *, folded: bool) -> list[list[str]]:
+    """The words of each text, lower-cased (and accents folded if ``folded``): ``_WORD.findall`` of each.
 
     ASCII texts (nearly all) are done in one go: joined by line breaks, lower-cased, every other
     character that is not a letter or a digit made a space, and split. In ASCII, that finds
@@ -284,11 +270,10 @@ def _words_of(texts: list[str]) -> list[list[str]]:
         lines = joined.lower().translate(_ASCII_GAPS).split("\n")
         if len(lines) == len(texts):  # no text held a line break of its own
             return list(map(str.split, lines))
-    return [_WORD.findall(text.lower()) for text in texts]
+    return [_WORD.findall(_fold(text) if folded else text.lower()) for text in texts]
 
 
-#: ASCII characters that are neither letters nor digits (but the line break) as spaces: one character for one,
-#: which str.translate does fast.
+#: ASCII characters that are neither letters nor digits (but the line break) as spaces.
 _ASCII_GAPS = str.maketrans(dict.fromkeys((chr(n) for n in range(128) if not chr(n).isalnum() and chr(n) != "\n"), " "))
 
 
@@ -303,7 +288,9 @@ def _per_title[T](titles: list[str], cache: dict[str, T], work: Callable[[list[s
     if len(cache) + len(made) > _TITLE_CACHE_SIZE:
         cache.clear()  # titles change over time: start again rather than keep the oldest for ever
     cache.update(made)
-    return cast("list[T]", list(map(made.get, titles, found)))  # what was found, or what was made
+    for number in missing:
+        found[number] = made[titles[number]]
+    return cast("list[T]", found)
 
 
 #: Per title: its key terms and its trigram bit set. A cycle at scale has some fifty thousand titles.
@@ -365,7 +352,7 @@ def trigram_masks(titles: list[str]) -> list[tuple[int, int]]:
 
 
 def _masks_of_titles(texts: list[str]) -> list[tuple[int, int]]:
-    words = _words_of(texts)
+    words = _words_of(texts, folded=False)
     known = {word: _word_mask(word) for word in set(chain.from_iterable(words))}
     masks = list(map(functools.reduce, repeat(operator.or_), map(map, repeat(known.__getitem__), words), repeat(0)))
     return list(zip(masks, map(int.bit_count, masks), strict=True))
