@@ -9,7 +9,10 @@ at the end: the fixture stays as it was for the other entries and for
 ``--reuse``. Measured in process:
 
 - computed: the cycle's overlaps from the database (the company revision
-  bumped before each run, so nothing is reused), ``RUNS_COMPUTED`` runs;
+  bumped before each run, so nothing is reused), ``RUNS_COMPUTED`` runs: enough
+  for the p95 to be a percentile rather than the slowest run; the first run,
+  which meets every title for the first time (the per-title caches are cold,
+  as in a fresh worker process), is also reported on its own;
 - unchanged: what a reader is served when nothing changed (the revision read,
   the dismissals, the privacy filter), ``--requests`` runs;
 - typing hint: the matches for a title being typed, ``--requests`` runs.
@@ -31,7 +34,7 @@ from companies.tenancy import Actor
 from objectives import overlaps
 from objectives.models import Cycle, KeyResult, Objective
 
-RUNS_COMPUTED = 5
+RUNS_COMPUTED = 20
 
 VERBS = [
     "Grow",
@@ -204,6 +207,8 @@ def run(fixture: Any, small: Any, base_url: str, args: Any) -> tuple[dict[str, A
     rows = [
         (f"overlaps computed ({size}) p50 / p95",
          f"{results['computed']['p50_ms']:.0f} / {results['computed']['p95_ms']:.0f} ms", "p95 <= 2 s at scale 1"),
+        ("overlaps computed, first run (every title new to the process)",
+         f"{results['computed_runs_ms'][0]:.0f} ms", "<= 2 s at scale 1"),
         ("overlaps unchanged p50 / p95",
          f"{results['unchanged']['p50_ms']:.1f} / {results['unchanged']['p95_ms']:.1f} ms", "p95 <= 100 ms"),
         ("overlap typing hint p50 / p95",
