@@ -64,7 +64,23 @@ def overlap_section(request: TenantRequest, cycle: Cycle, *, objective_id: int |
         "total": len(found),
         "open": not cycle.is_closed,
         "next": request.get_full_path(),
+        # the section's pairs: the whole cycle (""), or one objective's; an action names it to recount them
+        "scope": "" if objective_id is None else objective_id,
     }
+
+
+def _section_pairs(request: TenantRequest, cycle: Cycle) -> list[Overlap]:
+    """The pairs of the section an htmx action came from (its form's ``scope``), as the reader sees them."""
+    scope = request.POST.get("scope", "")
+    if scope and not scope.isdigit():
+        raise ValidationError({"scope": "Not an objective id."})
+    objective_id = int(scope) if scope else None
+    return overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle, objective_id=objective_id)
+
+
+def _left(section: list[Overlap], taken: set[str]) -> int:
+    """How many of the section's pairs are left once the pairs named ``taken`` went."""
+    return len(section) - sum(1 for overlap in section if overlap.key in taken)
 
 
 def _cycle_or_404(request: TenantRequest, cycle_id: int) -> Cycle:
@@ -82,16 +98,20 @@ def _back(request: TenantRequest) -> HttpResponse:
 @company_view
 def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     cycle = _cycle_or_404(request, cycle_id)
+    pair = request.POST.get("pair", "")
     try:
-        overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=request.POST.get("pair", ""))
+        # Read before: what the section counted, to say how many are left after.
+        section = _section_pairs(request, cycle) if request.htmx else []
+        overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=pair)
     except ValidationError as error:
         if request.htmx:
             return _row_outcome(request, " ".join(error.messages), error=True)
         messages.error(request, " ".join(error.messages))
     else:
+        said = "Marked as not the same; nobody will be shown this pair again."
         if request.htmx:
-            return _row_outcome(request, "Marked as not the same; nobody will be shown this pair again.")
-        messages.success(request, "Marked as not the same; nobody will be shown this pair again.")
+            return _row_outcome(request, said, left=_left(section, {pair_key(*pair.split("|"))}))
+        messages.success(request, said)
     return _back(request)
 
 
@@ -100,9 +120,11 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
 def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     cycle = _cycle_or_404(request, cycle_id)
     pair = request.POST.get("pair", "")
-    # Read before the link moves the revision (the reader's pairs are cached by it): the rows to take away after.
-    shown = overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle) if request.htmx else []
     try:
+        # Read before the link moves the revision (the reader's pairs are cached by it): the rows to take away
+        # after, and what the section counted.
+        section = _section_pairs(request, cycle) if request.htmx else []
+        shown = overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle) if request.htmx else []
         made = overlap_convert(
             company=request.company,
             actor=request.actor,
@@ -127,8 +149,11 @@ def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
                 linked = {made.from_objective_id, made.to_objective_id}
             else:
                 linked = {made.objective_id, made.key_result.objective_id}
-            gone = [_dom_id(key) for key in linked_away(shown, linked, but=pair_key(*pair.split("|")))]
-            return _row_outcome(request, said, objective=objective, anchor=anchor, see=see, gone=gone)
+            converted = pair_key(*pair.split("|"))
+            away = linked_away(shown, linked, but=converted)
+            gone = [_dom_id(key) for key in away]
+            left = _left(section, {converted, *away})
+            return _row_outcome(request, said, objective=objective, anchor=anchor, see=see, gone=gone, left=left)
         messages.success(request, said)
     return _back(request)
 
@@ -142,10 +167,20 @@ def _row_outcome(
     anchor: str = "",
     see: str = "",
     gone: list[str] | None = None,
+    left: int | None = None,
 ) -> HttpResponse:
     """With htmx, the pair's row is replaced by what happened (the page stays; a refused pair says why, with 422).
 
-    ``gone``: the ids of other rows no longer reported, deleted out of band.
+    ``gone``: the ids of other rows no longer reported, deleted out of band; ``left``: how many pairs the
+    section now counts, shown out of band in its heading.
     """
-    context = {"said": said, "error": error, "objective": objective, "anchor": anchor, "see": see, "gone": gone or []}
+    context = {
+        "said": said,
+        "error": error,
+        "objective": objective,
+        "anchor": anchor,
+        "see": see,
+        "gone": gone or [],
+        "left": left,
+    }
     return render(request, "objectives/_overlaps.html#outcome", context, status=422 if error else 200)

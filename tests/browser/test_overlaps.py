@@ -52,11 +52,14 @@ def test_the_marketing_lead_links_the_overlap_as_a_dependency_and_the_hint_names
         section.locator("li.overlap").filter(has_text=PIPELINE).filter(has_text="Marketing · key result")
     )
     expect(through_key_results).to_have_count(1)
+    count = section.locator("#overlaps-count")
+    before = int(count.inner_text())
     page.evaluate("window.__stillHere = true")
     row.get_by_role("button", name="Link as a dependency").click()
     status = section.get_by_role("status")
     expect(status).to_contain_text("now depends on")
     expect(through_key_results).to_have_count(0)  # linked objectives overlap no more: that row went too
+    expect(count).to_have_text(str(before - 2))  # and the heading counts both gone, as a reload would
     assert page.evaluate("window.__stillHere") is True  # htmx swapped the row, no reload
     shoot(page, "overlaps-linked")
 

@@ -1,6 +1,7 @@
 """Possible overlaps on the gaps report, the objective page, the planning board and the typing hints."""
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -52,7 +53,7 @@ def test_a_private_side_hides_the_pair_and_its_count(team, pair, client_for):  #
     leads.save()
     body = page(client_for(team.member), gaps(team))
     assert PIPELINE not in body
-    assert 'Possible overlaps <span class="count">0</span>' in body
+    assert 'Possible overlaps <span class="count" id="overlaps-count">0</span>' in body
     assert PIPELINE in page(client_for(team.admin), gaps(team))
 
 
@@ -183,3 +184,51 @@ def test_a_refused_htmx_action_answers_422_in_the_row(team, pair, client_for):  
     assert 'role="alert"' in body
     assert "such as" in body
     assert not OverlapDismissal.objects.exists()
+
+
+def _count(body: str) -> int:
+    """The heading's count of a page or the out-of-band one of an htmx answer."""
+    found = re.search(r'<span class="count" id="overlaps-count"[^>]*>(\d+)</span>', body)
+    assert found, body
+    return int(found.group(1))
+
+
+def test_an_htmx_action_recounts_the_sections_heading_as_a_reload_would(team, pair, client_for):  # noqa: F811
+    leads, _sales, pipeline = pair
+    # A second pair: Marketing's key result of the same words (the same two objectives: the link takes it away too).
+    leads_kr = KeyResultFactory(company=team.company, objective=leads, owner=team.admin, title=LEADS)
+    client = client_for(team.lead)
+    before = _count(page(client, gaps(team)))
+    assert before >= 2
+    second = "overlap-" + overlaps.pair_key(f"k{leads_kr.pk}", f"k{pipeline.pk}").replace("|", "-")
+    convert = reverse("objectives:overlap_convert", args=[team.company.slug, team.cycle.pk])
+    response = client.post(convert, {"pair": _key(pair), "scope": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f'<li id="{second}" hx-swap-oob="delete"></li>' in body
+    assert _count(body) == before - 2  # the pair and the other one between the same two objectives
+    assert _count(page(client, gaps(team))) == before - 2
+
+
+def test_an_htmx_dismissal_recounts_the_objective_pages_section(team, pair, client_for):  # noqa: F811
+    leads, _sales, _pipeline = pair
+    client = client_for(team.lead)
+    objective_page = reverse("objectives:objective", args=[team.company.slug, leads.pk])
+    before = _count(page(client, objective_page))
+    assert before >= 1
+    dismiss = reverse("objectives:overlap_dismiss", args=[team.company.slug, team.cycle.pk])
+    response = client.post(dismiss, {"pair": _key(pair), "scope": str(leads.pk)}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert _count(response.content.decode()) == before - 1 == _count(page(client, objective_page))
+
+
+def test_a_bad_scope_is_refused_naming_it_and_changes_nothing(team, pair, client_for):  # noqa: F811
+    dismiss = reverse("objectives:overlap_dismiss", args=[team.company.slug, team.cycle.pk])
+    response = client_for(team.lead).post(dismiss, {"pair": _key(pair), "scope": "first"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert "Not an objective id" in html.unescape(response.content.decode())
+    assert not OverlapDismissal.objects.exists()
+    convert = reverse("objectives:overlap_convert", args=[team.company.slug, team.cycle.pk])
+    response = client_for(team.lead).post(convert, {"pair": _key(pair), "scope": "-3"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    assert not Dependency.objects.filter(company=team.company, from_objective=pair[1], to_objective=pair[0]).exists()
