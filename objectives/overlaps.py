@@ -41,14 +41,16 @@ Speed: the cycle's items are read as plain rows (only the columns used, three
 queries) into named tuples; candidates come from an inverted index on key
 terms, probing only each item's rarest terms (very common terms cannot make a
 pair on their own), so the work grows with the number of items, not its
-square. What depends on a word (key terms, trigrams), an item (weight,
-measure, trigrams as one bit set) or a distinct term set (keys, a
-department's candidates, a shared set's weight and name) is worked out once.
-The candidate pairs are then scored together (:meth:`Corpus.score_many`):
-the sets are intersected by C functions mapped over the pairs, and the
-arithmetic is done on numpy arrays, with the same operations in the same
-order as the rules state, so a score is the float one pair scored alone
-gives. The garbage collector is paused from the read to the result, whose
+square. What depends on a title (key terms, trigrams as one bit set) is
+worked out once per process; what depends on a distinct term set (weight,
+keys, probes, a group's candidates) once per set, on numpy arrays
+(:meth:`Corpus.candidate_pairs`); what depends on a pair of term sets (the
+shared terms, their weight and name) once per such pair. The candidate pairs
+are scored together (:meth:`Corpus.score_many`): shared trigrams by C
+functions mapped over the pairs, the arithmetic on numpy arrays, with the
+same operations in the same order as the rules state, so a score is the
+float one pair scored alone gives; the result is ordered by one sort on
+arrays. The garbage collector is paused from the read to the result, whose
 objects then go straight to its oldest generation (the index by objective,
 which only the objective page needs, is made on first use).
 The computed pairs and the index are kept per process under the company
