@@ -453,9 +453,7 @@ class Corpus:
         # The distinct term sets, numbered in the order met; each item's set number; each set's items, in order:
         # _items_by_set[_set_start[s]:][:_set_size[s]].
         self._set_of, sets = _numbered(self.terms)
-        self._set_size = np.bincount(self._set_of, minlength=len(sets))
-        self._items_by_set = np.argsort(self._set_of, kind="stable")
-        self._set_start = np.cumsum(self._set_size) - self._set_size
+        self._items_by_set, self._set_size, self._set_start = _grouped(self._set_of, len(sets))
         # Terms numbered in name order; each set's terms as numbers (entries); how many items name each term.
         names = self._term_names = sorted(set(chain.from_iterable(sets)))
         number_of = dict(zip(names, range(len(names)), strict=True))
@@ -466,8 +464,7 @@ class Corpus:
         self.df: dict[str, int] = dict(zip(names, held.tolist(), strict=True))
         self._idf: dict[str, float] = {t: self._idf_of(n) for t, n in self.df.items()}
         # Each term's place from rarest to most common (ties by name).
-        rarity = np.empty(len(names), dtype=np.int64)
-        rarity[np.lexsort((np.arange(len(names)), held))] = np.arange(len(names))
+        rarity = _place_of(np.lexsort((np.arange(len(names)), held)))
         self._rarity: dict[str, int] = dict(zip(names, rarity.tolist(), strict=True))
         idf = self._idf.__getitem__
         set_weights = [sum(map(idf, terms)) for terms in sets]  # Python's sum, as every weight is summed
@@ -517,7 +514,7 @@ class Corpus:
         order = np.lexsort((by_name[probe_key], key_df[rare], probe_set))
         self._probe_key = probe_key[order]
         self._probe_count = np.bincount(probe_set, minlength=sets)
-        self._probe_start = np.cumsum(self._probe_count) - self._probe_count
+        self._probe_start = _starts(self._probe_count)
         # The index: each probe key's items, in order.
         probe_set = probe_set[order]
         holders = self._items_of_sets(probe_set)
@@ -525,7 +522,7 @@ class Corpus:
         self._index = holders[order]
         self._index_count = np.bincount(self._probe_key, weights=self._set_size[probe_set], minlength=len(codes))
         self._index_count = self._index_count.astype(np.int64)
-        self._index_start = np.cumsum(self._index_count) - self._index_count
+        self._index_start = _starts(self._index_count)
 
     def set_numbers(self, positions: np.ndarray) -> np.ndarray:
         """The term set numbers of the items at ``positions`` (equal sets, one number)."""
@@ -566,9 +563,7 @@ class Corpus:
         best = _places(np.bincount(chosen_group, minlength=len(groups))) < CANDIDATES_PER_ITEM
         chosen_group, chosen = chosen_group[best], chosen[best]
         # Each chosen candidate against every item of its group.
-        members = np.bincount(group_of, minlength=len(groups))
-        by_group = np.argsort(group_of, kind="stable")
-        starts = np.cumsum(members) - members
+        by_group, members, starts = _grouped(group_of, len(groups))
         left = by_group[_ranges(starts[chosen_group], members[chosen_group])]
         return left, np.repeat(chosen, members[chosen_group])
 
@@ -668,9 +663,7 @@ class Corpus:
             set_of[left] * (int(set_of.max()) + 1) + set_of[right], return_index=True, return_inverse=True
         )
         in_order = np.argsort(first)
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[in_order] = np.arange(len(first))
-        combination_of = rank[combination_of]  # each pair's combination, numbered in the order met
+        combination_of = _place_of(in_order)[combination_of]  # each pair's combination, numbered in the order met
         met = first[in_order].tolist()
         shared = list(map(operator.and_, map(terms.__getitem__, left[met]), map(terms.__getitem__, right[met])))
         if not all(shared):
@@ -830,13 +823,31 @@ def _numbered[T](values: list[T]) -> tuple[np.ndarray, list[T]]:
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``start, start + 1, …`` for each range given, one range after another (a chain of ranges, on arrays)."""
-    ends = np.cumsum(lengths)
-    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - lengths), lengths)
+    return np.arange(int(lengths.sum())) + np.repeat(starts - _starts(lengths), lengths)
 
 
 def _places(counts: np.ndarray) -> np.ndarray:
     """Each element's place in its group, for groups of these sizes one after another."""
-    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(int(counts.sum())) - np.repeat(_starts(counts), counts)
+
+
+def _starts(counts: np.ndarray) -> np.ndarray:
+    """Where each group starts, for groups of these sizes one after another."""
+    return np.cumsum(counts) - counts
+
+
+def _grouped(labels: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For labels numbered from 0 to ``groups - 1``: the positions grouped by label (in order within each group),
+    and each group's size and start in them."""
+    sizes = np.bincount(labels, minlength=groups)
+    return np.argsort(labels, kind="stable"), sizes, _starts(sizes)
+
+
+def _place_of(order: np.ndarray) -> np.ndarray:
+    """Each element's place in ``order``, a permutation (the positions of a sort)."""
+    places = np.empty(len(order), dtype=np.int64)
+    places[order] = np.arange(len(order))
+    return places
 
 
 def _owner_number(item: Item) -> int:
@@ -986,9 +997,7 @@ def _find_overlaps(
 
 def _places_in_order(texts: list[str]) -> np.ndarray:
     """Each text's place when the texts are sorted."""
-    places = np.empty(len(texts), dtype=np.int64)
-    places[sorted(range(len(texts)), key=texts.__getitem__)] = np.arange(len(texts))
-    return places
+    return _place_of(np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64))
 
 
 def rounded(scores: np.ndarray) -> list[float]:

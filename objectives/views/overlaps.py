@@ -69,11 +69,16 @@ def overlap_section(request: TenantRequest, cycle: Cycle, *, objective_id: int |
     }
 
 
-def _section_pairs(request: TenantRequest, cycle: Cycle) -> list[Overlap]:
-    """The pairs of the section an htmx action came from (its form's ``scope``), as the reader sees them."""
+def _section_pairs(request: TenantRequest, cycle: Cycle, whole: list[Overlap] | None = None) -> list[Overlap]:
+    """The pairs of the section an htmx action came from (its form's ``scope``), as the reader sees them.
+
+    ``whole``: the cycle's pairs for this reader, if already read (a whole-cycle section is those).
+    """
     scope = request.POST.get("scope", "")
     if scope and not scope.isdigit():
         raise ValidationError({"scope": "Not an objective id."})
+    if not scope and whole is not None:
+        return whole
     objective_id = int(scope) if scope else None
     return overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle, objective_id=objective_id)
 
@@ -102,7 +107,7 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     try:
         # Read before: what the section counted, to say how many are left after.
         section = _section_pairs(request, cycle) if request.htmx else []
-        overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=pair)
+        dismissal = overlap_dismiss(company=request.company, actor=request.actor, cycle=cycle, pair=pair)
     except ValidationError as error:
         if request.htmx:
             return _row_outcome(request, " ".join(error.messages), error=True)
@@ -110,7 +115,7 @@ def overlap_dismiss_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     else:
         said = "Marked as not the same; nobody will be shown this pair again."
         if request.htmx:
-            return _row_outcome(request, said, left=_left(section, {pair_key(*pair.split("|"))}))
+            return _row_outcome(request, said, left=_left(section, {dismissal.pair_key}))
         messages.success(request, said)
     return _back(request)
 
@@ -123,8 +128,8 @@ def overlap_convert_view(request: TenantRequest, cycle_id: int) -> HttpResponse:
     try:
         # Read before the link moves the revision (the reader's pairs are cached by it): the rows to take away
         # after, and what the section counted.
-        section = _section_pairs(request, cycle) if request.htmx else []
         shown = overlaps_for_reader(company=request.company, actor=request.actor, cycle=cycle) if request.htmx else []
+        section = _section_pairs(request, cycle, shown) if request.htmx else []
         made = overlap_convert(
             company=request.company,
             actor=request.actor,
